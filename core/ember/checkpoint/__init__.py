@@ -1,0 +1,1 @@
+"""Checkpoints: the format, the local store and recovery."""

@@ -1,0 +1,66 @@
+"""SparkConf: the key/value settings of an application, with PySpark's API."""
+from __future__ import annotations
+
+from typing import Iterable
+
+# Settings given on the command line (``python -m ember run --master ... --conf k=v``).  As with
+# spark-submit, they fill in what the job's own SparkConf leaves unset.
+_submit_defaults: dict[str, str] = {}
+
+
+def set_submit_defaults(settings: dict[str, str]) -> None:
+    """Install the command line's settings; every ``SparkConf(loadDefaults=True)`` sees them."""
+    _submit_defaults.clear()
+    _submit_defaults.update(settings)
+
+
+class SparkConf:
+    """Configuration for an ember application; setters return ``self`` so they chain."""
+
+    def __init__(self, loadDefaults: bool = True, _jvm=None, _jconf=None):
+        self._settings: dict[str, str] = dict(_submit_defaults) if loadDefaults else {}
+
+    def set(self, key: str, value) -> "SparkConf":
+        self._settings[key] = str(value)
+        return self
+
+    def setIfMissing(self, key: str, value) -> "SparkConf":
+        self._settings.setdefault(key, str(value))
+        return self
+
+    def setMaster(self, value: str) -> "SparkConf":
+        return self.set("spark.master", value)
+
+    def setAppName(self, value: str) -> "SparkConf":
+        return self.set("spark.app.name", value)
+
+    def setSparkHome(self, value: str) -> "SparkConf":
+        return self.set("spark.home", value)
+
+    def setExecutorEnv(self, key: str | None = None, value: str | None = None,
+                       pairs: Iterable[tuple[str, str]] | None = None) -> "SparkConf":
+        if (key is None) == (pairs is None):
+            raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
+        for k, v in pairs if pairs is not None else [(key, value)]:
+            self.set(f"spark.executorEnv.{k}", v)
+        return self
+
+    def setAll(self, pairs: Iterable[tuple[str, str]]) -> "SparkConf":
+        for key, value in pairs:
+            self.set(key, value)
+        return self
+
+    def get(self, key: str, defaultValue: str | None = None) -> str | None:
+        return self._settings.get(key, defaultValue)
+
+    def getAll(self) -> list[tuple[str, str]]:
+        return list(self._settings.items())
+
+    def contains(self, key: str) -> bool:
+        return key in self._settings
+
+    def toDebugString(self) -> str:
+        return "\n".join(f"{k}={v}" for k, v in self._settings.items())
+
+    def __repr__(self) -> str:
+        return f"SparkConf({self._settings!r})"

@@ -1,0 +1,136 @@
+"""The executor interface: how the tasks of one stage run, and where their blocks live.
+
+The driver (``ember.executor.dag``) cuts a job into stages and hands each stage's tasks to an
+``Executor``.  An executor only has to run picklable ``Task`` objects and keep named blocks
+(lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
+in-process executor, the shared-memory process pool and a Dask plugin all implement this.
+"""
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol, Sequence
+
+
+class BlockStore(ABC):
+    """Named, immutable lists of records that every task of a job can read.
+
+    Block ids are strings such as ``"shuffle/3/0/1"``; ``remove_blocks`` takes id prefixes so
+    that a whole shuffle or cached RDD can be dropped at once.
+    """
+
+    @abstractmethod
+    def put_block(self, block_id: str, records: list) -> None:
+        """Store ``records`` under ``block_id`` (replacing an earlier block of that id)."""
+
+    @abstractmethod
+    def get_block(self, block_id: str) -> list:
+        """Return the records of ``block_id``; ``KeyError`` when there is none."""
+
+    @abstractmethod
+    def has_block(self, block_id: str) -> bool:
+        """Whether ``block_id`` is stored."""
+
+    @abstractmethod
+    def remove_blocks(self, prefixes: Iterable[str]) -> None:
+        """Drop every block whose id starts with one of ``prefixes``."""
+
+
+class TaskContext:
+    """What a running task sees: its partition, its attempt, the blocks and its accumulators.
+
+    ``TaskContext.get()`` returns the context of the task running on this thread, or ``None``
+    on the driver, which is how broadcast variables and accumulators know where they are.
+    """
+
+    _local = threading.local()
+
+    def __init__(self, stage_id: int, partition_id: int, attempt_number: int, blocks: BlockStore):
+        self.stage_id = stage_id
+        self.partition_id = partition_id
+        self.attempt_number = attempt_number
+        self.blocks = blocks
+        self.accumulator_updates: dict[int, Any] = {}
+
+    @classmethod
+    def get(cls) -> "TaskContext | None":
+        return getattr(cls._local, "current", None)
+
+    def partitionId(self) -> int:  # PySpark's name
+        return self.partition_id
+
+    def attemptNumber(self) -> int:  # PySpark's name
+        return self.attempt_number
+
+    def stageId(self) -> int:  # PySpark's name
+        return self.stage_id
+
+    def __enter__(self) -> "TaskContext":
+        self._previous = TaskContext.get()
+        TaskContext._local.current = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        TaskContext._local.current = self._previous
+
+
+class Task(Protocol):
+    """One unit of work: a partition of a stage.  Must be picklable (cloudpickle)."""
+
+    stage_id: int
+    partition: int
+
+    def run(self, context: TaskContext) -> Any:
+        """Compute this partition and return the task's result (small: results go to the driver)."""
+
+
+@dataclass
+class TaskResult:
+    """The outcome of a task's successful attempt; failed attempts report nothing."""
+
+    value: Any
+    accumulator_updates: dict[int, Any] = field(default_factory=dict)
+
+
+class TaskFailedError(Exception):
+    """A task failed on its last allowed attempt.
+
+    ``cause`` is the user's original exception (re-raised by the driver, so callers see its
+    own type); ``remote_traceback`` is the formatted traceback from where it ran.
+    """
+
+    def __init__(self, message: str, cause: BaseException | None = None, remote_traceback: str = ""):
+        super().__init__(message)
+        self.cause = cause
+        self.remote_traceback = remote_traceback
+
+
+def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore) -> TaskResult:
+    """Run ``task`` under a fresh TaskContext; shared by every executor so they agree on it."""
+    with TaskContext(stage_id, task.partition, attempt, blocks) as context:
+        value = task.run(context)
+    return TaskResult(value, context.accumulator_updates)
+
+
+class Executor(BlockStore):
+    """Runs the tasks of a stage.  The shape follows ``concurrent.futures.Executor``, kept small.
+
+    ``run_tasks`` returns one ``TaskResult`` per task, in task order, or raises
+    ``TaskFailedError`` once a task has failed ``max_task_attempts`` times.  Blocks put by the
+    driver (``put_block``) or by tasks (``TaskContext.blocks``) must be readable by every later
+    task until removed.
+    """
+
+    #: how many tasks can run at once; SparkContext.defaultParallelism reports it
+    default_parallelism: int = 1
+    #: attempts per task before the stage fails (Spark's ``local[N,F]``)
+    max_task_attempts: int = 1
+
+    @abstractmethod
+    def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
+        """Run every task of one stage and return their results in order."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Release workers and every block; the executor is unusable afterwards."""

@@ -1,0 +1,59 @@
+"""Master URLs: ``local``, ``local[N]``, ``local[*]``, ``local[N,F]`` and plugin schemes."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from ember.executor.base import Executor
+
+_LOCAL = re.compile(r"^local(?:\[(\*|\d+)(?:,\s*(\d+))?\])?$")
+
+
+@dataclass(frozen=True)
+class LocalMaster:
+    """A parsed ``local`` master URL: worker count and task attempts (Spark's F)."""
+
+    threads: int
+    max_failures: int
+
+
+def parse_local_master(master: str) -> LocalMaster | None:
+    """Parse a ``local...`` URL; ``None`` when ``master`` is not one; ValueError when malformed."""
+    if not master.startswith("local"):
+        return None
+    match = _LOCAL.match(master.strip())
+    if match is None:
+        raise ValueError(
+            f"Invalid master URL {master!r}: expected local, local[N], local[*] or local[N,F] "
+            "(N worker processes, F attempts per task)"
+        )
+    count, failures = match.groups()
+    if count is None:
+        threads = 1
+    elif count == "*":
+        threads = os.cpu_count() or 1
+    else:
+        threads = int(count)
+    if threads < 1:
+        raise ValueError(f"Invalid master URL {master!r}: the number of workers must be at least 1")
+    return LocalMaster(threads=threads, max_failures=int(failures) if failures else 1)
+
+
+def create_executor(master: str, conf=None) -> Executor:
+    """The executor a master URL asks for; ``conf`` is the application's SparkConf."""
+    local = parse_local_master(master)
+    if local is not None:
+        from ember.executor.inprocess import InProcessExecutor
+
+        return InProcessExecutor(local.threads, local.max_failures)
+    from ember.plugins.manager import plugin_executor
+
+    executor = plugin_executor(master, conf)
+    if executor is None:
+        raise ValueError(
+            f"Could not parse master URL {master!r}: ember runs local, local[N], local[*] and "
+            "local[N,F] itself; other schemes come from executor plugins "
+            "(see `python -m ember plugins` for what is installed)"
+        )
+    return executor

@@ -1,0 +1,5 @@
+"""The batch dataset: the RDD API, its lineage, partitioners and the DAG scheduler."""
+from ember.rdd.partitioner import Partitioner
+from ember.rdd.rdd import RDD
+
+__all__ = ["RDD", "Partitioner"]

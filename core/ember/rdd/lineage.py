@@ -1,0 +1,105 @@
+"""The kinds of RDD a lineage is built from.
+
+Every public operation is expressed with these few: data from the driver
+(``ParallelCollectionRDD``), a function over each partition's iterator (``PipelinedRDD``,
+consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
+dependency) and a concatenation of partitions (``UnionRDD``).
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Callable, Iterator, Sequence
+
+from ember.rdd.rdd import RDD, _drop_blocks
+
+PartitionFunc = Callable[[int, Iterator], Iterator]
+
+
+class ParallelCollectionRDD(RDD):
+    """Slices of driver data, stored once as blocks so tasks read them from the executor."""
+
+    def __init__(self, ctx, slices: Sequence[list]):
+        super().__init__(ctx, len(slices))
+        executor = ctx._executor
+        for index, records in enumerate(slices):
+            executor.put_block(self._slice_block_id(index), list(records))
+        weakref.finalize(self, _drop_blocks, executor, f"input/{self._id}/")
+
+    def _slice_block_id(self, split: int) -> str:
+        return f"input/{self._id}/{split}"
+
+    def compute(self, split, context):
+        return iter(context.blocks.get_block(self._slice_block_id(split)))
+
+
+class PipelinedRDD(RDD):
+    """``func(split, iterator)`` applied to each partition of ``prev``.
+
+    Chained pipelines fuse into one function so a task runs them in a single pass, unless the
+    parent is cached (then its partitions must be materialized) or ``preservesPartitioning``
+    differs in a way that matters only for the partitioner, not for fusion.
+    """
+
+    def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
+        if isinstance(prev, PipelinedRDD) and not prev.is_cached:
+            parent_func, source = prev.func, prev.source
+
+            def fused(split, iterator, _outer=func, _inner=parent_func):
+                return _outer(split, _inner(split, iterator))
+
+            self.func, self.source = fused, source
+        else:
+            self.func, self.source = func, prev
+        super().__init__(prev.ctx, prev.getNumPartitions(),
+                         prev.partitioner if preservesPartitioning else None)
+
+    def dependencies(self):
+        return [self.source]
+
+    def compute(self, split, context):
+        return self.func(split, self.source.iterator(split, context))
+
+
+class ShuffledRDD(RDD):
+    """``prev``'s (key, value) records moved to partition ``partition_func(key) % n``.
+
+    The map stage writes one block per (map partition, reduce partition) that received
+    records; ``map_outputs`` (set by the scheduler once that stage ran) says which exist.
+    """
+
+    def __init__(self, prev: RDD, num_partitions: int, partition_func: Callable, partitioner=None):
+        super().__init__(prev.ctx, num_partitions, partitioner)
+        self.prev = prev
+        self.partition_func = partition_func
+        self.shuffle_id = prev.ctx._new_shuffle_id()
+        self.map_outputs: list[frozenset[int]] | None = None
+        weakref.finalize(self, _drop_blocks, prev.ctx._executor, f"shuffle/{self.shuffle_id}/")
+
+    def dependencies(self):
+        return [self.prev]
+
+    def shuffle_block_id(self, map_split: int, reduce_split: int) -> str:
+        return f"shuffle/{self.shuffle_id}/{map_split}/{reduce_split}"
+
+    def compute(self, split, context):
+        get_block = context.blocks.get_block
+        return itertools.chain.from_iterable(
+            get_block(self.shuffle_block_id(m, split))
+            for m, reducers in enumerate(self.map_outputs) if split in reducers)
+
+
+class UnionRDD(RDD):
+    """The partitions of several RDDs, one after another."""
+
+    def __init__(self, ctx, rdds: Sequence[RDD]):
+        self.rdds = list(rdds)
+        self._index = [(rdd, split) for rdd in self.rdds for split in range(rdd.getNumPartitions())]
+        super().__init__(ctx, len(self._index))
+
+    def dependencies(self):
+        return self.rdds
+
+    def compute(self, split, context):
+        rdd, parent_split = self._index[split]
+        return rdd.iterator(parent_split, context)

@@ -1,0 +1,1 @@
+"""Serialization of records between processes, and the stable key hash."""
