@@ -6,7 +6,7 @@ import pytest
 from ember import SparkContext
 
 # Every RDD and DStream test runs once per master, and all must give the same results.
-MASTERS = ["local[1]"]
+MASTERS = ["local[1]", "local[2]", "local[4]"]
 
 
 @pytest.fixture(params=MASTERS)

@@ -43,10 +43,14 @@ def parse_local_master(master: str) -> LocalMaster | None:
 def create_executor(master: str, conf=None) -> Executor:
     """The executor a master URL asks for; ``conf`` is the application's SparkConf."""
     local = parse_local_master(master)
-    if local is not None:
+    if local is not None and local.threads == 1:
         from ember.executor.inprocess import InProcessExecutor
 
         return InProcessExecutor(local.threads, local.max_failures)
+    if local is not None:
+        from ember.executor.pool import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(local.threads, local.max_failures, conf)
     from ember.plugins.manager import plugin_executor
 
     executor = plugin_executor(master, conf)

@@ -1,0 +1,266 @@
+"""The local[N] executor: a pool of N worker processes kept for the whole SparkContext.
+
+Workers are started in parallel when the pool is created (``python -m ember.executor.worker``
+through ``subprocess``, not ``multiprocessing``: no fork of a driver that has threads, and no
+re-import of the job's ``__main__`` as the spawn method does).  Blocks live in shared memory
+(``segments``), which every worker reads and writes directly; the socket to each worker only
+carries task pickles, function pickles the first time a worker needs them (``shipping``), and
+small results.
+
+A worker that dies (SIGKILL, segfault, out of memory) is replaced and its task re-run
+elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task.
+A user exception counts as an attempt: the task is retried until ``max_task_attempts``
+(``local[N,F]``) attempts failed, then the stage fails with the user's own exception.
+"""
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from typing import Iterable, Sequence
+
+from ember.executor.base import Executor, Task, TaskFailedError, TaskResult
+from ember.executor.segments import SegmentSpace, SegmentStore
+from ember.executor.shipping import FunctionShipper
+from ember.executor.worker import OK
+from ember.serde.codec import decode
+
+#: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
+MAX_WORKER_LOSSES = 4
+_task_ids = itertools.count()
+
+
+class WorkerProcess:
+    """One worker: its process, the driver's end of its socket, and the task it runs."""
+
+    def __init__(self, space: SegmentSpace, env: dict[str, str]):
+        driver_end, worker_end = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
+            pass_fds=[worker_end.fileno()], env=env)
+        worker_end.close()
+        self.connection = Connection(driver_end.detach())
+        self.task_id: int | None = None
+        driver_path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
+        self.connection.send_bytes(pickle.dumps((driver_path, space)))
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def describe_exit(self) -> str:
+        code = self.process.wait()
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exited with code {code}"
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def worker_environment(conf) -> dict[str, str]:
+    """The driver's environment, a fixed hash seed, and ``spark.executorEnv.*`` settings."""
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = "0"
+    if conf is not None:
+        for key, value in conf.getAll():
+            if key.startswith("spark.executorEnv."):
+                env[key[len("spark.executorEnv."):]] = value
+    return env
+
+
+class ProcessPoolExecutor(Executor):
+    """``local[N]`` with N >= 2: tasks run in N worker processes, blocks in shared memory."""
+
+    def __init__(self, workers: int, max_task_attempts: int = 1, conf=None):
+        self.default_parallelism = workers
+        self.max_task_attempts = max_task_attempts
+        self._space = SegmentSpace.create(conf)
+        self._store = SegmentStore(self._space)
+        self._shipper = FunctionShipper()
+        self._env = worker_environment(conf)
+        self._lock = threading.Lock()
+        self._workers = [WorkerProcess(self._space, self._env) for _ in range(workers)]
+        self._closed = False
+        #: workers lost and replaced so far (for tests and the benchmark's report)
+        self.workers_replaced = 0
+        atexit.register(self.shutdown)
+
+    # -- BlockStore: the driver reads and writes the same shared segments as the workers ----------
+    def put_block(self, block_id: str, records: list) -> None:
+        self._store.put_block(block_id, records)
+
+    def get_block(self, block_id: str) -> list:
+        return self._store.get_block(block_id)
+
+    def has_block(self, block_id: str) -> bool:
+        return self._store.has_block(block_id)
+
+    def remove_blocks(self, prefixes: Iterable[str]) -> None:
+        self._store.remove_blocks(prefixes)
+
+    @property
+    def function_payloads_sent(self) -> int:
+        """How many function pickles went to workers: each function once per worker."""
+        return self._shipper.payloads_sent
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return [worker.pid for worker in self._workers]
+
+    # -- running a stage ---------------------------------------------------------------------
+    def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            return _StageRun(self, tasks).run()
+
+    def _replace(self, worker: WorkerProcess) -> WorkerProcess:
+        """Start a worker in a dead one's place and clear what the dead one left."""
+        worker.close()
+        worker.process.kill()
+        worker.process.wait()
+        self._store.remove_partial_writes(worker.pid)
+        self._shipper.drop_worker(worker)
+        replacement = WorkerProcess(self._space, self._env)
+        self._workers[self._workers.index(worker)] = replacement
+        self.workers_replaced += 1
+        return replacement
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            atexit.unregister(self.shutdown)
+            for worker in self._workers:
+                if worker.task_id is not None:
+                    worker.process.kill()  # a stop does not wait for running tasks
+                else:
+                    try:
+                        worker.connection.send_bytes(b"")
+                    except OSError:
+                        pass
+                worker.close()
+            for worker in self._workers:
+                try:
+                    worker.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    worker.process.kill()
+                    worker.process.wait()
+            self._store.remove_all()
+
+
+class _StageRun:
+    """Dispatches one stage's tasks to idle workers and collects their replies."""
+
+    def __init__(self, pool: ProcessPoolExecutor, tasks: Sequence[Task]):
+        self.pool, self.tasks = pool, tasks
+        self.pickled = pool._shipper.pickle_tasks(tasks)
+        self.pending = deque((index, 0) for index in range(len(tasks)))
+        self.running: dict[int, tuple[int, int]] = {}  # task id -> (task index, attempt)
+        self.losses = [0] * len(tasks)
+        self.results: list[TaskResult | None] = [None] * len(tasks)
+        self.remaining = len(tasks)
+
+    def run(self) -> list[TaskResult]:
+        while self.remaining:
+            self._dispatch()
+            busy = {w.connection: w for w in self.pool._workers if w.task_id is not None}
+            for connection in wait(list(busy)):
+                self._receive(busy[connection])
+        return self.results  # type: ignore[return-value]
+
+    def _dispatch(self) -> None:
+        for worker in list(self.pool._workers):
+            if not self.pending:
+                return
+            if worker.task_id is not None:
+                continue
+            index, attempt = self.pending.popleft()
+            task_id = next(_task_ids)
+            new, forget = self.pool._shipper.updates_for(worker, self.pickled[index][1])
+            message = pickle.dumps((task_id, attempt, new, forget, self.pickled[index][0]),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                worker.connection.send_bytes(message)
+            except OSError:  # it died while idle: replace it, the task waits for the next one
+                self.pending.appendleft((index, attempt))
+                self.pool._replace(worker)
+                continue
+            worker.task_id = task_id
+            self.running[task_id] = (index, attempt)
+
+    def _receive(self, worker: WorkerProcess) -> None:
+        task_id, worker.task_id = worker.task_id, None
+        try:
+            reply = pickle.loads(worker.connection.recv_bytes())
+        except (EOFError, OSError):
+            self._worker_lost(worker, task_id)
+            return
+        if task_id not in self.running:  # a straggler of an earlier, failed stage
+            if reply[1] == OK and reply[3] is not None:
+                self.pool._store.remove_blocks([reply[3]])
+            return
+        index, attempt = self.running.pop(task_id)
+        if reply[1] == OK:
+            self.results[index] = self._result(reply)
+            self.remaining -= 1
+        elif attempt + 1 < self.pool.max_task_attempts:
+            self.pending.append((index, attempt + 1))
+        else:
+            self._fail(index, reply)
+
+    def _result(self, reply) -> TaskResult:
+        _, _, payload, block_id = reply
+        if block_id is not None:
+            store = self.pool._store
+            value, updates = store.read_block(block_id, decode)
+            store.remove_blocks([block_id])
+        else:
+            value, updates = decode(payload)
+        return TaskResult(value, updates)
+
+    def _worker_lost(self, worker: WorkerProcess, task_id: int | None) -> None:
+        how = worker.describe_exit()
+        self.pool._replace(worker)
+        if task_id not in self.running:
+            return
+        index, attempt = self.running.pop(task_id)
+        self.losses[index] += 1
+        if self.losses[index] >= MAX_WORKER_LOSSES:
+            task = self.tasks[index]
+            raise TaskFailedError(
+                f"Task {task.partition} in stage {task.stage_id} lost its worker process "
+                f"{self.losses[index]} times (last one {how}); giving up")
+        self.pending.appendleft((index, attempt))
+
+    def _fail(self, index: int, reply) -> None:
+        _, _, pickled_error, description, remote_traceback = reply
+        task = self.tasks[index]
+        cause = _unpickle_exception(pickled_error, description)
+        raise TaskFailedError(
+            f"Task {task.partition} in stage {task.stage_id} failed "
+            f"{self.pool.max_task_attempts} time(s); most recent failure: {description}",
+            cause=cause, remote_traceback=remote_traceback)
+
+
+class RemoteTaskError(Exception):
+    """Stands for a worker's exception that could not be pickled back to the driver."""
+
+
+def _unpickle_exception(data: bytes | None, description: str) -> BaseException:
+    if data is not None:
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - fall back to the description below
+            pass
+    return RemoteTaskError(description)

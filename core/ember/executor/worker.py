@@ -1,0 +1,94 @@
+"""A worker process of the local[N] pool: runs one task at a time for its driver.
+
+Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
+``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
+gives the driver's ``sys.path`` (so a job's own modules import) and the pool's segment space;
+then each message is a task, each reply its result or its failure.  An empty message means
+stop.  End of file means the driver died: the worker removes the pool's segments and exits.
+"""
+from __future__ import annotations
+
+import pickle
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+
+import cloudpickle
+
+from ember.executor.base import run_task
+from ember.executor.segments import SegmentStore
+from ember.executor.shipping import FunctionCache
+from ember.serde.codec import encode
+
+#: results larger than this go back through shared memory instead of the socket
+INLINE_RESULT_LIMIT = 64 * 1024
+
+OK, FAILED = 0, 1
+
+
+def main() -> None:
+    # Ctrl-C reaches the whole process group; the driver decides how to stop, not the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    connection = Connection(int(sys.argv[1]))
+    try:
+        driver_path, space = pickle.loads(connection.recv_bytes())
+    except (EOFError, OSError):
+        return
+    sys.path[:] = driver_path
+    store = SegmentStore(space)
+    functions = FunctionCache()
+    while True:
+        try:
+            message = connection.recv_bytes()
+            if not message:
+                return
+            task_id, attempt, new_functions, forget, task_bytes = pickle.loads(message)
+            functions.update(new_functions, forget)
+            reply = _run(task_id, attempt, task_bytes, functions, store)
+            _flush_output()
+            connection.send_bytes(reply)
+        except (EOFError, OSError):
+            store.remove_all()  # the driver is gone: nobody else will clean up
+            return
+
+
+def _run(task_id: int, attempt: int, task_bytes: bytes, functions: FunctionCache,
+         store: SegmentStore) -> bytes:
+    """Run one task attempt; the reply is its encoded result or its exception and traceback."""
+    try:
+        task = functions.load(task_bytes)
+        result = run_task(task, task.stage_id, attempt, store)
+        payload = encode((result.value, result.accumulator_updates),
+                         f"returning the result of task {task.partition} in stage {task.stage_id}")
+        if len(payload) <= INLINE_RESULT_LIMIT:
+            return pickle.dumps((task_id, OK, payload, None))
+        block_id = f"result/{task_id}"
+        store.put_encoded(block_id, payload)
+        return pickle.dumps((task_id, OK, None, block_id))
+    except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
+        return pickle.dumps((task_id, FAILED, _pickled_exception(error),
+                             f"{type(error).__module__}.{type(error).__qualname__}: {error}",
+                             traceback.format_exc()))
+
+
+def _pickled_exception(error: BaseException) -> bytes | None:
+    """The exception itself when it survives pickling (the driver re-raises its type)."""
+    try:
+        data = cloudpickle.dumps(error)
+        pickle.loads(data)
+        return data
+    except Exception:  # noqa: BLE001 - the description and traceback still go back
+        return None
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+if __name__ == "__main__":
+    main()
