@@ -1,0 +1,65 @@
+"""``s3://bucket/prefix/`` directories, read with boto3 (install ``ember-files[s3]``).
+
+boto3 finds credentials, region and endpoint the usual way (environment, ``~/.aws``);
+``AWS_ENDPOINT_URL_S3`` points it at another S3 implementation.  "Directories" are key
+prefixes ending in ``/``; glob characters may appear in the prefix.
+"""
+from __future__ import annotations
+
+import fnmatch
+import glob
+from urllib.parse import urlsplit
+
+from ember_files.filesystem import FileStatus
+
+
+class S3FileSystem:
+    """The objects directly under the ``s3://`` prefixes a pattern matches."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise ValueError(f"{url!r}: an s3:// URL needs a bucket, as in s3://bucket/prefix/")
+        self.url = url
+        self.bucket = parts.netloc
+        self.directory = parts.path.strip("/")
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                import boto3
+            except ImportError as error:
+                raise ImportError(f"reading {self.url!r} needs boto3: pip install 'ember-files[s3]'") from error
+            self._client = boto3.client("s3")
+        return self._client
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_client": None}  # clients do not pickle; tasks make their own
+
+    def list_files(self) -> list[FileStatus]:
+        has_glob = glob.has_magic(self.directory)
+        static = self.directory.split("*")[0].split("?")[0].split("[")[0] if has_glob else self.directory
+        prefix = (static + "/") if static and not has_glob else static
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                directory, _, name = key.rpartition("/")
+                if not name or not self._matches(directory):
+                    continue
+                modified_ms = int(item["LastModified"].timestamp() * 1000)
+                found.append(FileStatus(f"s3://{self.bucket}/{key}", item["Size"], modified_ms))
+        return found
+
+    def _matches(self, directory: str) -> bool:
+        return fnmatch.fnmatchcase(directory, self.directory) if glob.has_magic(self.directory) \
+            else directory == self.directory
+
+    def read_bytes(self, path: str, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        key = urlsplit(path).path.lstrip("/")
+        response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        return response["Body"].read()

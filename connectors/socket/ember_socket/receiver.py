@@ -1,0 +1,84 @@
+"""The socket receiver: connects to a TCP server and stores each UTF-8 line it sends.
+
+As Spark's socket receiver, it restarts when the server is not up yet or closes the
+connection; unlike Spark's fixed pause, the delay grows from 100 ms up to the configured
+restart delay, and is reset once data flows again.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+
+from ember import StorageLevel
+from ember.plugins import Receiver
+
+from ember_socket.lines import Backoff, InvalidText, LineDecoder
+
+READ_SIZE = 64 * 1024
+CONNECT_TIMEOUT_S = 10.0
+
+
+class SocketTextReceiver(Receiver):
+    """Receives text lines from ``hostname:port``."""
+
+    def __init__(self, hostname: str, port: int,
+                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+                 backoff: Backoff | None = None):
+        super().__init__(storageLevel)
+        self.hostname = hostname
+        self.port = port
+        self.backoff = backoff or Backoff()
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def name(self) -> str:
+        return f"SocketReceiver({self.hostname}:{self.port})"
+
+    def onStart(self) -> None:
+        threading.Thread(target=self._receive, daemon=True, name=f"ember-{self.name()}").start()
+
+    def onStop(self) -> None:
+        with self._lock:
+            connection, self._socket = self._socket, None
+        if connection is not None:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the peer
+            connection.close()
+
+    def _receive(self) -> None:
+        """One connection's life: connect, store lines until the server closes, restart."""
+        address = f"{self.hostname}:{self.port}"
+        try:
+            connection = socket.create_connection((self.hostname, self.port), CONNECT_TIMEOUT_S)
+        except OSError as error:
+            self.restart(f"error connecting to {address}", error, self.backoff.next_delay_ms())
+            return
+        connection.settimeout(None)
+        with self._lock:
+            if self.isStopped():
+                connection.close()
+                return
+            self._socket = connection
+        decoder = LineDecoder(self._report_invalid)
+        try:
+            while not self.isStopped():
+                data = connection.recv(READ_SIZE)
+                if not data:
+                    break
+                self.backoff.reset()
+                for line in decoder.feed(data):
+                    self.store(line)
+        except OSError as error:
+            if not self.isStopped():
+                self.restart(f"error receiving from {address}", error, self.backoff.next_delay_ms())
+            return
+        for line in decoder.finish():
+            self.store(line)
+        if not self.isStopped():
+            self.restart(f"socket data stream from {address} had no more data",
+                         None, self.backoff.next_delay_ms())
+
+    def _report_invalid(self, problem: InvalidText) -> None:
+        self.reportError(f"{self.name()}: {problem.describe()}")

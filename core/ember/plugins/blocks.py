@@ -1,0 +1,87 @@
+"""Received records grouped into blocks, throttled to the configured rate.
+
+A receiver's records are cut into a new block every ``spark.streaming.blockInterval`` (as in
+Spark, each block becomes one partition of its batch); at each batch time the input stream
+takes every block sealed since the previous batch.  ``spark.streaming.receiver.maxRate``
+throttles the thread that stores, so a fast source slows down instead of flooding memory.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+class RateLimiter:
+    """At most ``per_second`` permits a second (0 or less: unlimited), evenly spaced.
+
+    ``acquire`` sleeps the calling thread until its permits are due; permits not used while
+    idle are not saved up, so a burst after a pause is throttled too.
+    """
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.per_second = per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._next_free = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def unlimited(self) -> bool:
+        return self.per_second <= 0
+
+    def acquire(self, permits: int = 1) -> None:
+        if self.unlimited or permits <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(self._next_free, now)
+            self._next_free = start + permits / self.per_second
+        if start > now:
+            self._sleep(start - now)
+
+
+class BlockBuffer:
+    """Thread-safe buffer of received records, sealed into blocks by time and by batch."""
+
+    def __init__(self, block_interval_ms: int, limiter: RateLimiter,
+                 clock: Callable[[], float] = time.monotonic):
+        self._interval = block_interval_ms / 1000.0
+        self._limiter = limiter
+        self._clock = clock
+        self._current: list[Any] = []
+        self._current_started = 0.0
+        self._sealed: list[list[Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, record: Any) -> None:
+        """Store one record in the current block (after waiting for the rate limit)."""
+        self._limiter.acquire(1)
+        with self._lock:
+            now = self._clock()
+            if self._current and now - self._current_started >= self._interval:
+                self._seal()
+            if not self._current:
+                self._current_started = now
+            self._current.append(record)
+
+    def add_block(self, records: Iterable[Any]) -> None:
+        """Store ``records`` as a block of their own (after waiting for the rate limit)."""
+        block = list(records)
+        self._limiter.acquire(len(block))
+        if block:
+            with self._lock:
+                self._seal()
+                self._sealed.append(block)
+
+    def take_blocks(self) -> list[list[Any]]:
+        """Every block received since the last call, the current one included, oldest first."""
+        with self._lock:
+            self._seal()
+            blocks, self._sealed = self._sealed, []
+            return blocks
+
+    def _seal(self) -> None:
+        if self._current:
+            self._sealed.append(self._current)
+            self._current = []

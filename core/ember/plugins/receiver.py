@@ -1,0 +1,181 @@
+"""Receivers: push sources (socket, Flume, MQTT) with the shape of Spark's ``Receiver``.
+
+An author subclasses ``Receiver`` and writes ``onStart`` (start the threads that receive; do not
+block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeBlock``; a broken
+connection calls ``restart``; a problem worth telling the user about calls ``reportError``.
+ember runs each receiver under a ``ReceiverSupervisor`` on threads of its own, never in the
+scheduler's task slots, so a receiver can not starve batch processing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Iterable
+
+from ember.plugins.blocks import BlockBuffer
+from ember.storagelevel import StorageLevel
+from ember.streaming.listener import ReceiverInfo
+
+_log = logging.getLogger("ember.receiver")
+
+
+class Receiver(ABC):
+    """Base of every push source; ``storageLevel`` is accepted as in PySpark."""
+
+    def __init__(self, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2):
+        self.storageLevel = storageLevel
+        self._supervisor: ReceiverSupervisor | None = None
+
+    # -- what authors write -------------------------------------------------------------------
+    @abstractmethod
+    def onStart(self) -> None:
+        """Start receiving: open connections and start threads, then return at once."""
+
+    @abstractmethod
+    def onStop(self) -> None:
+        """Stop receiving: close what ``onStart`` opened so that its threads end."""
+
+    # -- what authors call ----------------------------------------------------------------------
+    def store(self, record: Any) -> None:
+        """Store one received record (blocks while the receiver is over its max rate)."""
+        self._attached().buffer.add(record)
+
+    def storeBlock(self, records: Iterable[Any]) -> None:
+        """Store several records as one block, e.g. what one network read decoded."""
+        self._attached().buffer.add_block(records)
+
+    def restart(self, message: str, error: BaseException | None = None,
+                delay_ms: int | None = None) -> None:
+        """Stop and start again after ``delay_ms`` (default ``spark.streaming.receiverRestartDelay``).
+
+        Returns at once: the restart happens on the supervisor's thread.
+        """
+        self._attached().request_restart(message, error, delay_ms)
+
+    def stop(self, message: str, error: BaseException | None = None) -> None:
+        """Stop this receiver for good (the stream keeps running, without new data)."""
+        self._attached().request_stop(message, error)
+
+    def reportError(self, message: str, error: BaseException | None = None) -> None:
+        """Tell listeners (``onReceiverError``) and the log about an error; keep receiving."""
+        self._attached().report_error(message, error)
+
+    def isStarted(self) -> bool:
+        return self._supervisor is not None and self._supervisor.started
+
+    def isStopped(self) -> bool:
+        """Whether receiving should end: threads started in ``onStart`` loop until this is true."""
+        return self._supervisor is None or not self._supervisor.started
+
+    @property
+    def streamId(self) -> int:
+        return self._attached().stream_id
+
+    def name(self) -> str:
+        """The name listeners see; defaults to the class name."""
+        return type(self).__name__
+
+    def _attached(self) -> "ReceiverSupervisor":
+        if self._supervisor is None:
+            raise RuntimeError(f"{self.name()} is not attached to a running StreamingContext")
+        return self._supervisor
+
+
+class ReceiverSupervisor:
+    """Starts, restarts and stops one receiver on its own thread, and posts listener events.
+
+    ``post(event_name, info)`` delivers ``onReceiverStarted``/``Error``/``Stopped``.
+    """
+
+    def __init__(self, receiver: Receiver, stream_id: int, buffer: BlockBuffer,
+                 restart_delay_ms: int, post: Callable[[str, ReceiverInfo], None]):
+        self.receiver = receiver
+        self.stream_id = stream_id
+        self.buffer = buffer
+        self.restart_delay_ms = restart_delay_ms
+        self._post = post
+        self.started = False
+        self._stopping = threading.Event()
+        self._wake = threading.Condition()
+        self._restart: tuple[str, BaseException | None, int] | None = None
+        self._thread: threading.Thread | None = None
+        self._info = ReceiverInfo(stream_id, receiver.name(), active=False)
+        receiver._supervisor = self
+
+    def start(self) -> None:
+        """Run the receiver on a thread of its own; returns at once."""
+        self._thread = threading.Thread(target=self._supervise, daemon=True,
+                                        name=f"ember-receiver-{self.stream_id}-{self._info.name}")
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the receiver (``onStop``) and wait for its supervising thread to end."""
+        self.request_stop("stopped by the StreamingContext", None)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def request_restart(self, message: str, error: BaseException | None, delay_ms: int | None) -> None:
+        with self._wake:
+            if not self._stopping.is_set():
+                delay = self.restart_delay_ms if delay_ms is None else delay_ms
+                self._restart = (message, error, delay)
+                self.started = False
+                self._wake.notify_all()
+
+    def request_stop(self, message: str, error: BaseException | None) -> None:
+        with self._wake:
+            if error is not None:
+                self.report_error(message, error)
+            self._stopping.set()
+            self.started = False
+            self._wake.notify_all()
+
+    def report_error(self, message: str, error: BaseException | None) -> None:
+        _log.warning("receiver %s (stream %d): %s%s", self._info.name, self.stream_id, message,
+                     f": {error!r}" if error is not None else "")
+        self._info.lastErrorMessage = message
+        self._info.lastError = repr(error) if error is not None else ""
+        self._post("onReceiverError", self._snapshot())
+
+    def _snapshot(self) -> ReceiverInfo:
+        return ReceiverInfo(**vars(self._info))
+
+    def _supervise(self) -> None:
+        """The supervisor thread: start, then serve restart requests until stopped."""
+        while True:
+            with self._wake:
+                if self._stopping.is_set():
+                    break
+                self.started = True
+            if self._start_receiver():
+                with self._wake:
+                    while self._restart is None and not self._stopping.is_set():
+                        self._wake.wait()
+            self._stop_receiver()
+            restart, self._restart = self._restart, None
+            if restart is not None and not self._stopping.is_set():
+                message, error, delay_ms = restart
+                self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error)
+                self._stopping.wait(delay_ms / 1000.0)
+        self._info.active = False
+        self._post("onReceiverStopped", self._snapshot())
+
+    def _start_receiver(self) -> bool:
+        """Call ``onStart``; a failure asks for a restart, as in Spark."""
+        try:
+            self.receiver.onStart()
+        except Exception as error:  # noqa: BLE001 - reported, then retried after the delay
+            self.request_restart(f"error starting receiver: {error}", error, None)
+            return False
+        if not self._info.active:
+            self._info.active = True
+            self._post("onReceiverStarted", self._snapshot())
+        return True
+
+    def _stop_receiver(self) -> None:
+        self.started = False
+        try:
+            self.receiver.onStop()
+        except Exception as error:  # noqa: BLE001 - reported; stopping must go on
+            self.report_error("error stopping receiver", error)

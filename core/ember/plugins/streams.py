@@ -1,0 +1,126 @@
+"""The input DStreams that carry plugin sources into the graph.
+
+``ReceiverInputDStream`` runs a ``Receiver`` under its supervisor and, at each batch time,
+turns the blocks received since the previous batch into the batch's RDD (one partition per
+block).  ``DirectInputDStream`` asks a ``ReplayableSource`` for each batch's position ranges
+and records them, so a batch computed again reads the very same records.  Both keep what they
+allocated per batch as plain data (lists of records, ``PositionRange.to_data()`` lists) for
+the checkpoint and write-ahead-log code to persist.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ember.plugins.blocks import BlockBuffer, RateLimiter
+from ember.plugins.receiver import Receiver, ReceiverSupervisor
+from ember.plugins.replayable import PositionRange, ReplayableSource, SourceContext, SourceRDD
+from ember.plugins.settings import (BLOCK_INTERVAL, RECEIVER_MAX_RATE, RECEIVER_RESTART_DELAY,
+                                    conf_duration_ms, conf_rate)
+from ember.rdd.lineage import ParallelCollectionRDD
+from ember.streaming import listener
+from ember.streaming.input import InputDStream
+
+_EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
+           "onReceiverError": listener.StreamingListenerReceiverError,
+           "onReceiverStopped": listener.StreamingListenerReceiverStopped}
+
+
+class ReceiverInputDStream(InputDStream):
+    """The stream of a push source: each batch holds the blocks received before its time."""
+
+    kind = "receiver"
+
+    def __init__(self, ssc, receiver: Receiver, description: str):
+        super().__init__(ssc)
+        self.receiver = receiver
+        self.description = description
+        conf = ssc.sparkContext.getConf()
+        self._buffer = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
+                                   RateLimiter(conf_rate(conf, RECEIVER_MAX_RATE)))
+        self._supervisor = ReceiverSupervisor(
+            receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
+            self._post)
+        #: batch time -> the blocks that batch holds
+        self.allocated: dict[int, list[list[Any]]] = {}
+
+    def _post(self, event_name: str, info) -> None:
+        self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
+
+    def start(self) -> None:
+        self._supervisor.start()
+
+    def stop(self) -> None:
+        self._supervisor.stop()
+
+    def compute(self, time_ms: int):
+        blocks = self.allocated.get(time_ms)
+        if blocks is None:
+            blocks = self.allocated[time_ms] = self._buffer.take_blocks()
+        return ParallelCollectionRDD(self._sc, blocks)
+
+    def num_records(self, time_ms: int) -> int | None:
+        return sum(len(block) for block in self.allocated.get(time_ms, ()))
+
+    def clear_old(self, time_ms: int) -> None:
+        super().clear_old(time_ms)
+        for old in [t for t in self.allocated if t <= time_ms - self.remember_ms]:
+            del self.allocated[old]
+
+
+class DirectInputDStream(InputDStream):
+    """The stream of a replayable source: each batch reads the ranges recorded for it."""
+
+    kind = "direct"
+
+    def __init__(self, ssc, source: ReplayableSource, description: str):
+        super().__init__(ssc)
+        self.source = source
+        self.description = description
+        #: batch time -> the ranges that batch reads (kept until a checkpoint covers them)
+        self.recorded: dict[int, list[PositionRange]] = {}
+        conf = ssc.sparkContext.getConf()
+        rate = conf_rate(conf, source.max_rate_setting) if source.max_rate_setting else 0
+        self._max_records = int(rate * self.slide_ms / 1000) if rate > 0 else None
+
+    def start(self) -> None:
+        self.source.start(SourceContext(self.id, self.slide_ms, self._sc.getConf()))
+        if self.recorded:
+            self.source.restore(dict(self.recorded))
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def compute(self, time_ms: int) -> SourceRDD:
+        ranges = self.recorded.get(time_ms)
+        if ranges is None:
+            ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._max_records))
+        return SourceRDD(self._sc, self.source, ranges)
+
+    def num_records(self, time_ms: int) -> int | None:
+        counts = [r.count() for r in self.recorded.get(time_ms, ())]
+        return None if None in counts else sum(counts)
+
+    def clear_old(self, time_ms: int) -> None:
+        super().clear_old(time_ms)
+        for old in [t for t in self.recorded if t <= time_ms - self.remember_ms]:
+            del self.recorded[old]
+
+    def recorded_data(self) -> dict[int, list[list]]:
+        """The recorded ranges as plain data, for checkpoints."""
+        return {t: [r.to_data() for r in ranges] for t, ranges in self.recorded.items()}
+
+    def restore_recorded(self, data: dict[int, list[list]]) -> None:
+        """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
+        self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
+
+
+def as_input_stream(ssc, source: Any, description: str) -> InputDStream:
+    """The input DStream for what a source kind's ``create`` returned."""
+    if isinstance(source, Receiver):
+        return ReceiverInputDStream(ssc, source, description)
+    if isinstance(source, ReplayableSource):
+        return DirectInputDStream(ssc, source, description)
+    if isinstance(source, InputDStream):
+        return source
+    raise TypeError(f"the {description} returned {type(source).__name__}; a source kind must "
+                    "create a Receiver, a ReplayableSource or an InputDStream")
