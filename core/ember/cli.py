@@ -103,7 +103,16 @@ def _run(argv: list[str]) -> int:
 # name -> (one-line help, handler taking the command's own arguments and returning an exit code)
 COMMANDS: dict[str, tuple[str, object]] = {
     "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [args]", _run),
+    "plugins": ("list installed plugins, what they provide and load errors: plugins [--json]",
+                lambda argv: _plugins_commands().plugins_command(argv)),
 }
+
+
+def _plugins_commands():
+    """The plugin system's command module, imported only when a command needs plugins."""
+    from ember.plugins import commands
+
+    return commands
 
 
 def build_parser(commands: dict) -> argparse.ArgumentParser:
@@ -121,6 +130,10 @@ def build_parser(commands: dict) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = dict(COMMANDS)
+    if argv and argv[0] in commands:
+        return commands[argv[0]][1](argv[1:])
+    commands.update({name: command for name, command in _plugins_commands().plugin_subcommands().items()
+                     if name not in COMMANDS})
     if argv and argv[0] in commands:
         return commands[argv[0]][1](argv[1:])
     parser = build_parser(commands)
