@@ -1,0 +1,227 @@
+"""StreamingContext: the entry point of a DStream program, with PySpark's API.
+
+It owns the DStream graph, the batch scheduler that runs it on a clock, the listener bus and
+the error waiter behind ``awaitTermination``.  Its life cycle is Spark's: INITIALIZED (streams
+and outputs are added), ACTIVE after ``start()`` (one active context per process), STOPPED.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+
+from ember.context import SparkContext
+from ember.rdd import RDD
+from ember.storagelevel import StorageLevel
+from ember.streaming import shutdown
+from ember.streaming.clock import Clock, SystemClock
+from ember.streaming.dstream import DStream, TransformedDStream
+from ember.streaming.durations import to_ms
+from ember.streaming.graph import DStreamGraph
+from ember.streaming.input import QueueInputDStream, as_queue
+from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
+from ember.streaming.scheduler import BatchScheduler
+
+_log = logging.getLogger("ember.streaming")
+
+INITIALIZED, ACTIVE, STOPPED = "INITIALIZED", "ACTIVE", "STOPPED"
+
+
+class StreamingContext:
+    _activeContext: "StreamingContext | None" = None
+    _lock = threading.RLock()
+
+    def __init__(self, sparkContext: SparkContext, batchDuration=None, clock: Clock | None = None):
+        """``batchDuration`` in seconds; ``clock`` (ember only) lets tests drive time by hand."""
+        if not isinstance(sparkContext, SparkContext):
+            raise TypeError(f"StreamingContext expects a SparkContext, got {type(sparkContext).__name__}")
+        if batchDuration is None:
+            raise ValueError("StreamingContext needs a batchDuration (the batch interval, in seconds)")
+        self._sc = sparkContext
+        self._batch_ms = to_ms(batchDuration, "batchDuration")
+        self._graph = DStreamGraph(self._batch_ms)
+        self.listener_bus = StreamingListenerBus()
+        self.clock = clock if clock is not None else SystemClock()
+        self._checkpoint_dir: str | None = None
+        self._state = INITIALIZED
+        self._scheduler: BatchScheduler | None = None
+        self._error: BaseException | None = None
+        self._terminated = threading.Condition()
+        self._signals: shutdown.SignalHandlers | None = None
+
+    # -- the active context ----------------------------------------------------------------
+    @classmethod
+    def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+        """Recreate the context from ``checkpointPath``, or call ``setupFunc`` when there is no
+        checkpoint there yet (then the path becomes the context's checkpoint directory)."""
+        ssc = _call_setup(setupFunc)
+        ssc.checkpoint(checkpointPath)
+        return ssc
+
+    @classmethod
+    def getActive(cls) -> "StreamingContext | None":
+        """The context that is started and not stopped, if any."""
+        with cls._lock:
+            return cls._activeContext
+
+    @classmethod
+    def getActiveOrCreate(cls, checkpointPath: str | None,
+                          setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+        if not callable(setupFunc):
+            raise TypeError("setupFunc should be callable.")
+        active = cls.getActive()
+        if active is not None:
+            return active
+        if checkpointPath is not None:
+            return cls.getOrCreate(checkpointPath, setupFunc)
+        return _call_setup(setupFunc)
+
+    @property
+    def sparkContext(self) -> SparkContext:
+        return self._sc
+
+    # -- configuration ---------------------------------------------------------------------
+    def remember(self, duration) -> None:
+        """Keep every stream's RDDs at least ``duration`` seconds (for ``slice`` and queries)."""
+        self._graph.remember(to_ms(duration, "remember duration"))
+
+    def checkpoint(self, directory: str) -> None:
+        """The directory where state and progress are checkpointed (needed by stateful streams)."""
+        if not isinstance(directory, (str, os.PathLike)) or not str(directory):
+            raise TypeError(f"checkpoint() expects a directory path, got {directory!r}")
+        directory = os.fspath(directory)
+        if "://" not in directory or directory.startswith("file://"):
+            os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+        self._checkpoint_dir = directory
+
+    def addStreamingListener(self, streamingListener: StreamingListener) -> None:
+        self.listener_bus.add(streamingListener)
+
+    # -- creating streams --------------------------------------------------------------------
+    def queueStream(self, rdds: Iterable, oneAtATime: bool = True, default=None) -> DStream:
+        """A stream of the given RDDs (or lists), one per batch or all in the first; once they
+        are used up each batch gets ``default`` if given, else an empty RDD."""
+        if default and not isinstance(default, RDD):
+            default = self._sc.parallelize(default)
+        rdds = list(rdds)
+        if not rdds and default:
+            rdds = [[]]  # PySpark starts such a stream with one empty batch
+        return QueueInputDStream(self, as_queue(self, rdds), oneAtATime, default or None)
+
+    def socketTextStream(self, hostname: str, port: int,
+                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream:
+        from ember.plugins.registry import create_source_stream
+
+        return create_source_stream(self, "socket", hostname=hostname, port=port, storageLevel=storageLevel)
+
+    def textFileStream(self, directory: str) -> DStream:
+        from ember.plugins.registry import create_source_stream
+
+        return create_source_stream(self, "text-files", directory=directory)
+
+    def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream:
+        from ember.plugins.registry import create_source_stream
+
+        return create_source_stream(self, "binary-files", directory=directory, recordLength=recordLength)
+
+    def union(self, *dstreams: DStream) -> DStream:
+        if not dstreams:
+            raise ValueError("should have at least one DStream to union")
+        first = dstreams[0]
+        for other in dstreams[1:]:
+            first._check_same_slide(other, "union")
+        if len(dstreams) == 1:
+            return first
+        return TransformedDStream(list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union")
+
+    def transform(self, dstreams: list[DStream], transformFunc: Callable) -> DStream:
+        """``transformFunc(list_of_rdds)`` gives each batch's RDD from the streams' RDDs."""
+        dstreams = list(dstreams)
+        if not dstreams:
+            raise ValueError("transform() needs at least one DStream")
+        for other in dstreams[1:]:
+            dstreams[0]._check_same_slide(other, "transform")
+        return TransformedDStream(dstreams, lambda _time, *rdds: transformFunc(list(rdds)), "transform")
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        with StreamingContext._lock:
+            if self._state == ACTIVE:
+                _log.warning("StreamingContext has already been started")
+                return
+            if self._state == STOPPED:
+                raise RuntimeError("StreamingContext has already been stopped")
+            active = StreamingContext._activeContext
+            if active is not None:
+                raise RuntimeError("Only one StreamingContext may be started in this process "
+                                   f"(stop {active!r} first)")
+            self._graph.validate(self._checkpoint_dir)
+            for stream in self._graph.inputs:
+                stream.start()
+            self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error)
+            self._scheduler.start()
+            self._state = ACTIVE
+            StreamingContext._activeContext = self
+        self._signals = shutdown.SignalHandlers.install(self)
+        self.listener_bus.post("onStreamingStarted", StreamingListenerStreamingStarted(self.clock.time_ms()))
+
+    def stop(self, stopSparkContext: bool = True, stopGraceFully: bool = False) -> None:
+        """Stop the stream: gracefully (process what was received) or at once."""
+        with StreamingContext._lock:
+            state, self._state = self._state, STOPPED
+            if StreamingContext._activeContext is self:
+                StreamingContext._activeContext = None
+        if state == ACTIVE:
+            self._scheduler.stop(graceful=stopGraceFully)
+            for stream in self._graph.inputs:
+                try:
+                    stream.stop()
+                except Exception:  # noqa: BLE001 - stopping the others matters more
+                    _log.exception("Stopping %s failed", stream.describe())
+        if self._signals is not None:
+            self._signals.restore()
+            self._signals = None
+        if stopSparkContext:
+            self._sc.stop()
+        with self._terminated:
+            self._terminated.notify_all()
+
+    def _stop_on_signal(self, graceful: bool) -> None:
+        """SIGTERM / Ctrl-C: a graceful stop, or (second signal) an immediate one."""
+        if not graceful and self._scheduler is not None:
+            self._scheduler.stop(graceful=False)
+        self.stop(stopSparkContext=True, stopGraceFully=graceful)
+
+    def _report_error(self, error: BaseException) -> None:
+        _log.error("Streaming batch failed: %r", error)
+        with self._terminated:
+            if self._error is None:
+                self._error = error
+            self._terminated.notify_all()
+
+    def awaitTermination(self, timeout=None) -> None:
+        """Wait for ``stop()`` (or ``timeout`` seconds); raises the error of a failed batch."""
+        self.awaitTerminationOrTimeout(timeout)
+
+    def awaitTerminationOrTimeout(self, timeout) -> bool:
+        """True when the context stopped, False when ``timeout`` seconds passed first; raises
+        the first error of a failed batch, with the user's own traceback."""
+        with self._terminated:
+            self._terminated.wait_for(lambda: self._error is not None or self._state == STOPPED,
+                                      None if timeout is None else float(timeout))
+            if self._error is not None:
+                raise self._error
+            return self._state == STOPPED
+
+    def __repr__(self) -> str:
+        return f"<StreamingContext batch={self._batch_ms} ms state={self._state}>"
+
+
+def _call_setup(setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
+    if not callable(setupFunc):
+        raise TypeError("setupFunc should be callable.")
+    ssc = setupFunc()
+    if not isinstance(ssc, StreamingContext):
+        raise TypeError(f"setupFunc should return a StreamingContext, but returned {type(ssc).__name__}")
+    return ssc

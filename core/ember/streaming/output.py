@@ -1,0 +1,41 @@
+"""Output operations: what makes a DStream program do something each batch.
+
+Every output operation is a ``foreachRDD`` underneath and becomes one job per batch, run in
+the order the operations were registered.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class OutputOpsMixin:
+    def foreachRDD(self, func: Callable) -> None:
+        """Run ``func(rdd)`` or ``func(time, rdd)`` on the driver for every batch."""
+        from ember.streaming.dstream import with_time
+        from ember.streaming.jobs import ForEachDStream
+
+        ForEachDStream(self, with_time(func, 1, "foreachRDD()"), "foreachRDD")
+
+    def pprint(self, num: int = 10) -> None:
+        """Print the first ``num`` records of every batch, under a header with its time."""
+        if isinstance(num, bool) or not isinstance(num, int):
+            raise TypeError(f"pprint(num) expects an int, got {type(num).__name__} {num!r}")
+
+        def take_and_print(time, rdd):
+            taken = rdd.take(num + 1)
+            lines = ["-" * 43, f"Time: {time}", "-" * 43]
+            lines.extend(str(record) for record in taken[:num])
+            if len(taken) > num:
+                lines.append("...")
+            print("\n".join(lines) + "\n\n", end="", flush=True)
+
+        from ember.streaming.dstream import with_time
+        from ember.streaming.jobs import ForEachDStream
+
+        ForEachDStream(self, with_time(take_and_print, 1, "pprint()"), "pprint")
+
+    def saveAsTextFiles(self, prefix: str, suffix: str | None = None) -> None:
+        """Write each batch to ``prefix-<time ms>.suffix`` (through the file sink plugin)."""
+        from ember.plugins.registry import output_to_sink
+
+        output_to_sink(self, "text-files", prefix=prefix, suffix=suffix)

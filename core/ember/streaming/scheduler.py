@@ -1,0 +1,185 @@
+"""The batch scheduler: a timer that cuts batches and a runner that executes their jobs.
+
+The timer thread waits for batch time ``zero + k * interval`` on the clock (never "sleep an
+interval", so batches do not drift), asks the graph for that batch's jobs and queues them.
+The runner thread takes batches in order and runs their jobs one after another, in the order
+the output operations were registered.  When processing is slower than the interval, batches
+wait in the queue and their scheduling delay grows; listeners see it in ``BatchInfo``.
+
+A failing job fails its batch: the error goes to the context (``awaitTermination`` raises
+it) and later batches still run.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ember.streaming.clock import Clock
+from ember.streaming.jobs import Job
+from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
+                                      StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
+                                      StreamingListenerBus, StreamingListenerOutputOperationCompleted,
+                                      StreamingListenerOutputOperationStarted)
+
+if TYPE_CHECKING:
+    from ember.streaming.graph import DStreamGraph
+
+_log = logging.getLogger("ember.streaming")
+
+
+@dataclass
+class Batch:
+    """The jobs of one batch time, and what listeners are told about it."""
+
+    info: BatchInfo
+    jobs: list[Job]
+    stateful_rdds: list
+
+
+class BatchScheduler:
+    def __init__(self, graph: "DStreamGraph", clock: Clock, bus: StreamingListenerBus,
+                 report_error: Callable[[BaseException], None]):
+        self.graph = graph
+        self.clock = clock
+        self.bus = bus
+        self.report_error = report_error
+        self.zero_ms: int | None = None
+        self.last_generated_ms: int | None = None
+        self.last_completed_ms: int | None = None
+        self._queue: "queue.Queue[Batch | None]" = queue.Queue()
+        self._cancel = threading.Event()
+        self._drop_pending = False
+        self._stop_after_ms: int | None = None
+        self._progress = threading.Condition()
+        self._timer = threading.Thread(target=self._generate_batches, name="ember-batch-timer", daemon=True)
+        self._runner = threading.Thread(target=self._run_batches, name="ember-batch-runner", daemon=True)
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> int:
+        """Start at the last interval boundary (Spark's zero time); returns it."""
+        batch_ms = self.graph.batch_ms
+        self.zero_ms = self.clock.time_ms() // batch_ms * batch_ms
+        self.graph.start(self.zero_ms)
+        self._timer.start()
+        self._runner.start()
+        return self.zero_ms
+
+    def stop(self, graceful: bool) -> None:
+        """Graceful: cut the batches up to now (up to the next batch time when the clock runs
+        by itself) and process every queued one.  Immediate: drop what is queued."""
+        batch_ms = self.graph.batch_ms
+        now = self.clock.time_ms()
+        if graceful and self.clock.advances_by_itself:
+            self._stop_after_ms = self.zero_ms + -(-(now - self.zero_ms) // batch_ms) * batch_ms
+        else:
+            self._stop_after_ms = self.zero_ms + (now - self.zero_ms) // batch_ms * batch_ms
+            self._drop_pending = not graceful
+            self._cancel.set()
+        if not self.clock.advances_by_itself:
+            self.clock.wake()
+        if self._timer is not threading.current_thread():
+            self._timer.join()
+        self._queue.put(None)
+        if self._runner is not threading.current_thread():
+            self._runner.join()
+
+    def wait_for_batch(self, time_ms: int, timeout: float | None = None) -> bool:
+        """Block until the batch at ``time_ms`` has completed (or the runner stopped)."""
+        with self._progress:
+            return self._progress.wait_for(
+                lambda: (self.last_completed_ms or 0) >= time_ms or not self._runner.is_alive(), timeout)
+
+    # -- the timer -------------------------------------------------------------------------
+    def _generate_batches(self) -> None:
+        batch_ms = self.graph.batch_ms
+        time_ms = self.zero_ms + batch_ms
+        while True:
+            stop_after = self._stop_after_ms
+            if stop_after is not None and time_ms > stop_after:
+                return
+            reached = self.clock.wait_till(time_ms, self._cancel)
+            if self._drop_pending:
+                return
+            if not reached:
+                continue
+            self._generate(time_ms)
+            time_ms += batch_ms
+
+    def _generate(self, time_ms: int) -> None:
+        try:
+            jobs = self.graph.generate_jobs(time_ms)
+            stateful = self.graph.stateful_rdds(time_ms)
+            records = self.graph.num_records(time_ms)
+        except Exception as error:  # noqa: BLE001 - a user function failed while building the batch
+            _add_note(error, f"(ember: while generating the batch at time {time_ms} ms)")
+            self.report_error(error)
+            return
+        finally:
+            self.last_generated_ms = time_ms
+        info = BatchInfo(batchTime=time_ms, submissionTime=self.clock.time_ms(), numRecords=records)
+        for job in jobs:
+            info.outputOperationInfos[job.output_op_id] = OutputOperationInfo(
+                time_ms, job.output_op_id, job.name, job.describe())
+        self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
+        self._queue.put(Batch(info, jobs, stateful))
+
+    # -- the runner ------------------------------------------------------------------------
+    def _run_batches(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None or self._drop_pending:
+                return
+            self._run(batch)
+            with self._progress:
+                self.last_completed_ms = batch.info.batchTime
+                self._progress.notify_all()
+
+    def _run(self, batch: Batch) -> None:
+        info = batch.info
+        info.processingStartTime = self.clock.time_ms()
+        self.bus.post("onBatchStarted", StreamingListenerBatchStarted(info))
+        state_error = self._materialize_state(batch)
+        for job in batch.jobs:
+            op = info.outputOperationInfos[job.output_op_id]
+            op.startTime = self.clock.time_ms()
+            self.bus.post("onOutputOperationStarted", StreamingListenerOutputOperationStarted(op))
+            error = state_error or self._run_job(job)
+            if error is not None:
+                op.failureReason = "".join(traceback.format_exception_only(error)).strip()
+            op.endTime = self.clock.time_ms()
+            self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
+        info.processingEndTime = self.clock.time_ms()
+        self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
+        self.graph.clear_old(info.batchTime)
+
+    def _materialize_state(self, batch: Batch) -> BaseException | None:
+        for rdd in batch.stateful_rdds:
+            try:
+                rdd.ctx.runJob(rdd, _drain)
+            except Exception as error:  # noqa: BLE001 - the user's update function failed
+                _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batchTime} ms)")
+                self.report_error(error)
+                return error
+        return None
+
+    def _run_job(self, job: Job) -> BaseException | None:
+        try:
+            job.run()
+        except Exception as error:  # noqa: BLE001 - reported to awaitTermination, later batches go on
+            _add_note(error, f"(ember: in {job.describe()})")
+            self.report_error(error)
+            return error
+        return None
+
+
+def _drain(records) -> int:
+    return sum(1 for _ in records)
+
+
+def _add_note(error: BaseException, note: str) -> None:
+    if note not in getattr(error, "__notes__", ()):
+        error.add_note(note)
