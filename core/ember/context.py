@@ -134,7 +134,9 @@ class SparkContext:
         rdds = list(rdds)
         if not rdds:
             raise ValueError("union() needs at least one RDD")
-        return rdds[0]._union_all(rdds)
+        combined = rdds[0]._union_all(rdds)
+        combined.partitioner = None  # as in PySpark, which does not track it through sc.union
+        return combined
 
     def broadcast(self, value) -> Broadcast:
         return Broadcast(next(self._ids["broadcast"]), value, self._executor)
@@ -146,13 +148,24 @@ class SparkContext:
         return accumulator
 
     # -- running jobs -------------------------------------------------------------------------
-    def runJob(self, rdd: RDD, partitionFunc: Callable[[Iterator], Any],
+    def runJob(self, rdd: RDD, partitionFunc: Callable[[Iterator], Iterable],
                partitions: Iterable[int] | None = None, allowLocal: bool = False) -> list:
-        """Run ``partitionFunc`` over each listed partition's records; results in order."""
+        """Run ``partitionFunc`` over each listed partition; all the records it yields, in order."""
+        results = self._run_partitions(rdd, lambda iterator: list(partitionFunc(iterator)), partitions)
+        return [record for part in results for record in part]
+
+    def _run_partitions(self, rdd: RDD, func: Callable[[Iterator], Any],
+                        partitions: Iterable[int] | None = None) -> list:
+        """``func``'s result for each listed partition of ``rdd`` (all by default), in order."""
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")
-        wanted = range(rdd.getNumPartitions()) if partitions is None else list(partitions)
-        return self._scheduler.run_job(rdd, partitionFunc, wanted)
+        count = rdd.getNumPartitions()
+        wanted = range(count) if partitions is None else list(partitions)
+        for split in wanted:
+            if not 0 <= split < count:
+                raise ValueError(f"runJob: partition {split} does not exist in {rdd!r}, "
+                                 f"which has {count} partitions")
+        return self._scheduler.run_job(rdd, func, wanted)
 
     def _new_rdd_id(self) -> int:
         return next(self._ids["rdd"])

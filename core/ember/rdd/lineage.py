@@ -3,7 +3,9 @@
 Every public operation is expressed with these few: data from the driver
 (``ParallelCollectionRDD``), a function over each partition's iterator (``PipelinedRDD``,
 consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
-dependency) and a concatenation of partitions (``UnionRDD``).
+dependency) and narrow regroupings of parents' partitions: concatenated (``UnionRDD``),
+aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
+(``CoalescedRDD``) or paired with every partition of another RDD (``CartesianRDD``).
 """
 from __future__ import annotations
 
@@ -90,7 +92,7 @@ class ShuffledRDD(RDD):
 
 
 class UnionRDD(RDD):
-    """The partitions of several RDDs, one after another."""
+    """The partitions of several RDDs, one after another (Spark's plain union)."""
 
     def __init__(self, ctx, rdds: Sequence[RDD]):
         self.rdds = list(rdds)
@@ -103,3 +105,54 @@ class UnionRDD(RDD):
     def compute(self, split, context):
         rdd, parent_split = self._index[split]
         return rdd.iterator(parent_split, context)
+
+
+class PartitionerAwareUnionRDD(RDD):
+    """RDDs sharing one partitioner: partition ``i`` is every parent's partition ``i`` in turn.
+
+    Spark unions such RDDs this way so that the result keeps the partitioning and a later
+    per-key operation needs no shuffle.
+    """
+
+    def __init__(self, ctx, rdds: Sequence[RDD]):
+        self.rdds = list(rdds)
+        partitioner = self.rdds[0].partitioner
+        super().__init__(ctx, partitioner.numPartitions, partitioner)
+
+    def dependencies(self):
+        return self.rdds
+
+    def compute(self, split, context):
+        return itertools.chain.from_iterable(rdd.iterator(split, context) for rdd in self.rdds)
+
+
+class CoalescedRDD(RDD):
+    """Fewer partitions without a shuffle: each one reads a run of consecutive parent partitions."""
+
+    def __init__(self, prev: RDD, groups: Sequence[range]):
+        self.prev = prev
+        self.groups = list(groups)
+        super().__init__(prev.ctx, len(self.groups))
+
+    def dependencies(self):
+        return [self.prev]
+
+    def compute(self, split, context):
+        return itertools.chain.from_iterable(
+            self.prev.iterator(parent, context) for parent in self.groups[split])
+
+
+class CartesianRDD(RDD):
+    """Every pair of records: partition ``i * m + j`` pairs ``first``'s ``i`` with ``second``'s ``j``."""
+
+    def __init__(self, first: RDD, second: RDD):
+        self.first, self.second = first, second
+        super().__init__(first.ctx, first.getNumPartitions() * second.getNumPartitions())
+
+    def dependencies(self):
+        return [self.first, self.second]
+
+    def compute(self, split, context):
+        left, right = divmod(split, self.second.getNumPartitions())
+        right_records = list(self.second.iterator(right, context))
+        return ((x, y) for x in self.first.iterator(left, context) for y in right_records)

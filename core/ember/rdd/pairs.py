@@ -1,49 +1,148 @@
-"""Key/value operations of an RDD of pairs (PySpark's names, argument orders and defaults)."""
+"""Per-key operations of an RDD of (key, value) pairs: partitioning, aggregation, value maps.
+
+Every aggregation is built the same way, so the executor sees fused narrow stages around
+one shuffle: combine each partition's values per key (narrow), move the combiners to their
+key's partition (``partitionBy``, the shuffle), merge them per key (narrow).  Within a
+partition keys come out in the order they were first seen, which is PySpark's order.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+import copy
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ember.rdd.partitioner import Partitioner
+from ember.rdd.records import pairs_of
+from ember.rdd.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
+def merge_per_key(create: Callable, merge: Callable, operation: str) -> Callable:
+    """A partition function folding (key, value) records into one value per key."""
+
+    def merged(_, iterator):
+        values: dict = {}
+        for key, value in pairs_of(iterator, operation):
+            values[key] = merge(values[key], value) if key in values else create(value)
+        return iter(values.items())
+
+    return merged
+
+
+def _identity(value):
+    return value
+
+
+_IMMUTABLE = frozenset({int, float, complex, str, bytes, bool, type(None)})
+
+
+def _private_copy(combiner):
+    """A copy the merge may mutate: shuffle blocks can be shared objects (in-process executor)
+    and are read again when a later job recomputes this stage."""
+    return combiner if type(combiner) in _IMMUTABLE else copy.deepcopy(combiner)
+
+
+def _single_list(value) -> list:
+    return [value]
+
+
+def _append(values: list, value) -> list:
+    values.append(value)
+    return values
+
+
+def _extend(values: list, more: list) -> list:
+    values.extend(more)
+    return values
+
+
 class PairFunctionsMixin:
     def _defaultReducePartitions(self) -> int:
-        configured = self.ctx._conf.get("spark.default.parallelism")
-        return int(configured) if configured else self.getNumPartitions()
+        """Partitions of a shuffle's result when not given: spark.default.parallelism, else ours."""
+        if self.ctx._conf.contains("spark.default.parallelism"):
+            return self.ctx.defaultParallelism
+        return self.getNumPartitions()
 
-    def partitionBy(self, numPartitions: int | None, partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def partitionBy(self, numPartitions: int | None,
+                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
         if numPartitions is None:
             numPartitions = self._defaultReducePartitions()
+        if not isinstance(numPartitions, int) or numPartitions < 1:
+            raise ValueError(f"partitionBy: numPartitions must be a positive int, got {numPartitions!r}")
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
         return self._shuffle(numPartitions, partitionFunc, partitioner)
 
-    def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
-                     numPartitions: int | None = None, partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def _combine(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
+                 numPartitions: int | None, partitionFunc: Callable, operation: str,
+                 finish: Callable | None = None) -> "RDD":
+        """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
         if numPartitions is None:
             numPartitions = self._defaultReducePartitions()
-
-        def combine_locally(_, iterator):
-            combiners: dict = {}
-            for key, value in iterator:
-                combiners[key] = mergeValue(combiners[key], value) if key in combiners else createCombiner(value)
-            return iter(combiners.items())
-
-        def merge_combiners(_, iterator):
-            merged: dict = {}
-            for key, combiner in iterator:
-                merged[key] = mergeCombiners(merged[key], combiner) if key in merged else combiner
-            return iter(merged.items())
-
-        locally = self.mapPartitionsWithIndex(combine_locally, preservesPartitioning=True)
+        locally = self.mapPartitionsWithIndex(
+            merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
+        merge = merge_per_key(_private_copy, mergeCombiners, operation)
+        if finish is not None:
+            def merge_and_finish(split, iterator, _merge=merge):
+                return ((key, finish(combined)) for key, combined in _merge(split, iterator))
+            merge = merge_and_finish
         shuffled = locally.partitionBy(numPartitions, partitionFunc)
-        return shuffled.mapPartitionsWithIndex(merge_combiners, preservesPartitioning=True)
+        return shuffled.mapPartitionsWithIndex(merge, preservesPartitioning=True)
+
+    def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
+                     numPartitions: int | None = None,
+                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+        return self._combine(createCombiner, mergeValue, mergeCombiners, numPartitions,
+                             partitionFunc, "combineByKey")
 
     def reduceByKey(self, func: Callable, numPartitions: int | None = None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self.combineByKey(lambda x: x, func, func, numPartitions, partitionFunc)
+        return self._combine(_identity, func, func, numPartitions, partitionFunc, "reduceByKey")
+
+    def aggregateByKey(self, zeroValue, seqFunc: Callable, combFunc: Callable,
+                       numPartitions: int | None = None,
+                       partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+        # Each key starts from its own copy of zeroValue, so seqFunc may mutate it.
+        return self._combine(lambda value: seqFunc(copy.deepcopy(zeroValue), value), seqFunc,
+                             combFunc, numPartitions, partitionFunc, "aggregateByKey")
+
+    def foldByKey(self, zeroValue, func: Callable, numPartitions: int | None = None,
+                  partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+        return self._combine(lambda value: func(copy.deepcopy(zeroValue), value), func, func,
+                             numPartitions, partitionFunc, "foldByKey")
+
+    def groupByKey(self, numPartitions: int | None = None,
+                   partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+        return self._combine(_single_list, _append, _extend, numPartitions, partitionFunc,
+                             "groupByKey", finish=ResultIterable)
+
+    def groupBy(self, f: Callable, numPartitions: int | None = None,
+                partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+        return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)
+
+    # -- value maps: keys stay, so the partitioning is kept ----------------------------------
+    def mapValues(self, f: Callable) -> "RDD":
+        def map_values(_, iterator):
+            return ((key, f(value)) for key, value in pairs_of(iterator, "mapValues"))
+        return self.mapPartitionsWithIndex(map_values, preservesPartitioning=True)
+
+    def flatMapValues(self, f: Callable[[Any], Iterable]) -> "RDD":
+        def flat_map_values(_, iterator):
+            for key, value in pairs_of(iterator, "flatMapValues"):
+                for item in f(value):
+                    yield key, item
+        return self.mapPartitionsWithIndex(flat_map_values, preservesPartitioning=True)
+
+    def keys(self) -> "RDD":
+        return self.mapPartitionsWithIndex(
+            lambda _, iterator: (key for key, _ in pairs_of(iterator, "keys")))
+
+    def values(self) -> "RDD":
+        return self.mapPartitionsWithIndex(
+            lambda _, iterator: (value for _, value in pairs_of(iterator, "values")))
+
+    def keyBy(self, f: Callable) -> "RDD":
+        return self.map(lambda x: (f(x), x))

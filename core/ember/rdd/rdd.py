@@ -12,7 +12,11 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ember.rdd.actions import ActionsMixin
+from ember.rdd.joins import JoinsMixin
+from ember.rdd.output import OutputMixin
 from ember.rdd.pairs import PairFunctionsMixin
+from ember.rdd.repartitioning import RepartitioningMixin
+from ember.rdd.sorting import SortingMixin
 from ember.rdd.transformations import TransformationsMixin
 from ember.storagelevel import StorageLevel
 
@@ -21,7 +25,8 @@ if TYPE_CHECKING:
     from ember.executor.base import TaskContext
 
 
-class RDD(TransformationsMixin, PairFunctionsMixin, ActionsMixin):
+class RDD(TransformationsMixin, RepartitioningMixin, PairFunctionsMixin, JoinsMixin, SortingMixin,
+          ActionsMixin, OutputMixin):
     """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``."""
 
     def __init__(self, ctx: "SparkContext", num_partitions: int, partitioner=None):
@@ -110,7 +115,7 @@ class RDD(TransformationsMixin, PairFunctionsMixin, ActionsMixin):
 
     def _run_job(self, func: Callable[[Iterator], Any], partitions: Iterable[int] | None = None) -> list:
         """Run ``func`` over the records of each partition and return its results in order."""
-        return self.ctx.runJob(self, func, partitions)
+        return self.ctx._run_partitions(self, func, partitions)
 
     # -- pickling: the lineage travels to workers inside tasks, the driver's context does not
     def __getstate__(self) -> dict:

@@ -1,0 +1,64 @@
+"""sortByKey and sortBy: sampled range partitioning, then a stable sort inside each partition.
+
+The sample is PySpark's exactly (same fraction, seed 1, the same random draws per partition),
+so the partition bounds, and so every partition's contents, equal PySpark's.
+"""
+from __future__ import annotations
+
+import bisect
+import random
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ember.rdd.rdd import RDD
+
+_SAMPLE_PER_PARTITION = 20.0  # Spark's RangePartitioner samples about 20 keys per partition
+_SAMPLE_SEED = 1
+
+
+def _identity(key):
+    return key
+
+
+def sample_fraction(fraction: float, seed: int) -> Callable:
+    """A partition function keeping each record with probability ``fraction`` (PySpark's draws)."""
+
+    def keep(split, iterator):
+        draws = random.Random(seed ^ split)
+        for _ in range(10):  # PySpark discards the first draws of each partition's generator
+            draws.randint(0, 1)
+        return (record for record in iterator if draws.random() < fraction)
+
+    return keep
+
+
+class SortingMixin:
+    def sortByKey(self, ascending: bool = True, numPartitions: int | None = None,
+                  keyfunc: Callable = _identity) -> "RDD":
+        if numPartitions is None:
+            numPartitions = self._defaultReducePartitions()
+
+        def sort_partition(_, iterator):
+            return iter(sorted(iterator, key=lambda pair: keyfunc(pair[0]), reverse=not ascending))
+
+        if numPartitions == 1:
+            single = self.coalesce(1) if self.getNumPartitions() > 1 else self
+            return single.mapPartitionsWithIndex(sort_partition, True)
+
+        size = self.count()
+        if not size:
+            return self
+        fraction = min(_SAMPLE_PER_PARTITION * numPartitions / size, 1.0)
+        sampled = self.mapPartitionsWithIndex(sample_fraction(fraction, _SAMPLE_SEED), True)
+        samples = sorted(sampled.keys().collect(), key=keyfunc)
+        # As in PySpark the bounds are sampled keys, compared with keyfunc(key) below.
+        bounds = [samples[int(len(samples) * (i + 1) / numPartitions)] for i in range(numPartitions - 1)]
+
+        def range_partition(key) -> int:
+            position = bisect.bisect_left(bounds, keyfunc(key))
+            return position if ascending else numPartitions - 1 - position
+
+        return self.partitionBy(numPartitions, range_partition).mapPartitionsWithIndex(sort_partition, True)
+
+    def sortBy(self, keyfunc: Callable, ascending: bool = True, numPartitions: int | None = None) -> "RDD":
+        return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()
