@@ -38,6 +38,8 @@ class Batch:
     info: BatchInfo
     jobs: list[Job]
     stateful_rdds: list
+    #: set when building the batch failed: it then has no jobs and is not reported to listeners
+    generation_failed: bool = False
 
 
 class BatchScheduler:
@@ -48,7 +50,6 @@ class BatchScheduler:
         self.bus = bus
         self.report_error = report_error
         self.zero_ms: int | None = None
-        self.last_generated_ms: int | None = None
         self.last_completed_ms: int | None = None
         self._queue: "queue.Queue[Batch | None]" = queue.Queue()
         self._cancel = threading.Event()
@@ -117,9 +118,8 @@ class BatchScheduler:
         except Exception as error:  # noqa: BLE001 - a user function failed while building the batch
             _add_note(error, f"(ember: while generating the batch at time {time_ms} ms)")
             self.report_error(error)
+            self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        finally:
-            self.last_generated_ms = time_ms
         info = BatchInfo(batchTime=time_ms, submissionTime=self.clock.time_ms(), numRecords=records)
         for job in jobs:
             info.outputOperationInfos[job.output_op_id] = OutputOperationInfo(
@@ -133,7 +133,8 @@ class BatchScheduler:
             batch = self._queue.get()
             if batch is None or self._drop_pending:
                 return
-            self._run(batch)
+            if not batch.generation_failed:
+                self._run(batch)
             with self._progress:
                 self.last_completed_ms = batch.info.batchTime
                 self._progress.notify_all()
@@ -159,7 +160,7 @@ class BatchScheduler:
     def _materialize_state(self, batch: Batch) -> BaseException | None:
         for rdd in batch.stateful_rdds:
             try:
-                rdd.ctx.runJob(rdd, _drain)
+                rdd.count()
             except Exception as error:  # noqa: BLE001 - the user's update function failed
                 _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batchTime} ms)")
                 self.report_error(error)
@@ -174,10 +175,6 @@ class BatchScheduler:
             self.report_error(error)
             return error
         return None
-
-
-def _drain(records) -> int:
-    return sum(1 for _ in records)
 
 
 def _add_note(error: BaseException, note: str) -> None:
