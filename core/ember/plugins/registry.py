@@ -118,6 +118,14 @@ def connector_api(name: str) -> Any:
     return apis[name][1]
 
 
+def connector_exports(name: str) -> dict[str, Any]:
+    """The public names of connector ``name``'s API, for the ``ember.streaming.<name>`` shims:
+    its ``__all__`` when it has one, else every name not starting with ``_``."""
+    api = connector_api(name)
+    names = getattr(api, "__all__", None) or [n for n in dir(api) if not n.startswith("_")]
+    return {n: getattr(api, n) for n in names}
+
+
 def open_filesystem(url: str, asked_by: str | None = None) -> Any:
     """The filesystem that serves ``url`` (a plain path is ``file``), opened on that URL."""
     scheme = urlsplit(url).scheme.lower() if "://" in url else "file"
