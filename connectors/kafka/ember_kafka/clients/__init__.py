@@ -1,0 +1,73 @@
+"""Which client library serves a stream: chosen by ``KafkaSettings.client``, imported lazily
+so that kafka-python alone, or confluent-kafka alone, is enough."""
+from __future__ import annotations
+
+import atexit
+import threading
+
+from ember_kafka.clients.base import GroupConsumer, OffsetReader, RecordProducer
+from ember_kafka.settings import KafkaSettings
+
+_cached_readers: dict[KafkaSettings, OffsetReader] = {}
+_cache_lock = threading.Lock()
+
+
+def open_reader(settings: KafkaSettings) -> OffsetReader:
+    if settings.client == "confluent":
+        from ember_kafka.clients.confluent import ConfluentReader
+
+        return ConfluentReader(settings)
+    from ember_kafka.clients.kafka_python import KafkaPythonReader
+
+    return KafkaPythonReader(settings)
+
+
+def open_group_consumer(settings: KafkaSettings, topics: list[str]) -> GroupConsumer:
+    if settings.client == "confluent":
+        from ember_kafka.clients.confluent import ConfluentGroupConsumer
+
+        return ConfluentGroupConsumer(settings, topics)
+    from ember_kafka.clients.kafka_python import KafkaPythonGroupConsumer
+
+    return KafkaPythonGroupConsumer(settings, topics)
+
+
+def open_producer(settings: KafkaSettings) -> RecordProducer:
+    if settings.client == "confluent":
+        from ember_kafka.clients.confluent import ConfluentProducer
+
+        return ConfluentProducer(settings)
+    from ember_kafka.clients.kafka_python import KafkaPythonProducer
+
+    return KafkaPythonProducer(settings)
+
+
+def task_reader(settings: KafkaSettings) -> OffsetReader:
+    """A reader kept for the life of a worker process, so a task does not reconnect
+    (and refetch metadata) every batch.  Tasks of one process run one at a time per reader:
+    the lock makes concurrent tasks (threads) take turns creating, not sharing, one."""
+    with _cache_lock:
+        reader = _cached_readers.pop(settings, None)
+    return reader if reader is not None else open_reader(settings)
+
+
+def return_task_reader(reader: OffsetReader) -> None:
+    """Give ``reader`` back for the next task of this process (closes a spare)."""
+    with _cache_lock:
+        spare = _cached_readers.get(reader.settings)
+        if spare is None:
+            _cached_readers[reader.settings] = reader
+            return
+    reader.close()
+
+
+@atexit.register
+def _close_cached() -> None:
+    with _cache_lock:
+        readers = list(_cached_readers.values())
+        _cached_readers.clear()
+    for reader in readers:
+        reader.close()
+
+__all__ = ["GroupConsumer", "OffsetReader", "RecordProducer", "open_group_consumer",
+           "open_producer", "open_reader", "task_reader", "return_task_reader"]

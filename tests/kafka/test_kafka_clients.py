@@ -1,0 +1,107 @@
+"""The client layer against a real broker, on both client libraries: finding each partition's
+real end, reading exact offset ranges, and the errors for what cannot be read."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ember_kafka.clients import open_reader
+from ember_kafka.errors import (BrokerUnreachableError, OffsetOutOfRangeError, RangeReadError,
+                                TopicNotFoundError)
+from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
+from ember_kafka.ranges import OffsetRange, TopicAndPartition
+from ember_kafka.settings import parse_kafka_params
+
+
+def reader_for(broker, client, **params):
+    settings = parse_kafka_params({"bootstrap.servers": broker.bootstrap,
+                                   "ember.kafka.client": client, **params})
+    reader = open_reader(settings)
+    return reader
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["linger0", "batched"])
+def test_log_ends_and_ranges_cover_every_record(tansu, client, batched):
+    topic = tansu.create_topic(partitions=2)
+    for partition in (0, 1):
+        tansu.produce(topic, [f"p{partition}-{i}" for i in range(37 + partition)],
+                      partition=partition, batched=batched)
+    reader = reader_for(tansu, client)
+    try:
+        partitions = reader.partitions([topic])
+        assert partitions == [TopicAndPartition(topic, 0), TopicAndPartition(topic, 1)]
+        starts = starting_offsets(reader, partitions, "earliest")
+        ends = log_ends(reader, starts)
+        assert ends == {partitions[0]: 37, partitions[1]: 38}
+        read = []
+        for p in partitions:  # two ranges per partition, split mid-way, add up to the log
+            middle = (starts[p] + ends[p]) // 2
+            for lo, hi in ((starts[p], middle), (middle, ends[p])):
+                got = list(reader.read_range(OffsetRange(p.topic, p.partition, lo, hi)))
+                assert [r.offset for r in got] == list(range(lo, hi))
+                read += [(r.partition, r.offset, r.value) for r in got]
+    finally:
+        reader.close()
+    assert read == [(p, o, v) for p, o, _, v in tansu.read_all(topic)]
+
+
+def test_latest_start_and_rate_bound(tansu, client):
+    topic = tansu.create_topic()
+    tansu.produce(topic, [str(i) for i in range(20)], batched=True)
+    reader = reader_for(tansu, client)
+    try:
+        p = TopicAndPartition(topic, 0)
+        assert starting_offsets(reader, [p], "latest") == {p: 20}
+        assert starting_offsets(reader, [p], "earliest") == {p: 0}
+        assert bounded_ends({p: 0}, {p: 20}, 7) == {p: 7}
+    finally:
+        reader.close()
+
+
+def test_missing_topic_is_named(tansu, client):
+    reader = reader_for(tansu, client)
+    try:
+        with pytest.raises(TopicNotFoundError, match="'no-such-topic'"):
+            reader.partitions(["no-such-topic"])
+    finally:
+        reader.close()
+
+
+def test_unreachable_broker_fails_fast_with_the_address(client):
+    from conftest import _free_port
+
+    address = f"127.0.0.1:{_free_port()}"
+    started = time.monotonic()
+    with pytest.raises(BrokerUnreachableError, match=address):
+        settings = parse_kafka_params({"bootstrap.servers": address, "ember.kafka.client": client,
+                                       "ember.kafka.connect.timeout.ms": "1500"})
+        reader = open_reader(settings)
+        try:
+            reader.partitions(["t"])
+        finally:
+            reader.close()
+    assert time.monotonic() - started < 10
+
+
+def test_position_past_the_log_end_is_out_of_range(tansu, client):
+    topic = tansu.create_topic()
+    tansu.produce(topic, ["a", "b", "c"])
+    reader = reader_for(tansu, client)
+    try:
+        p = TopicAndPartition(topic, 0)
+        with pytest.raises(OffsetOutOfRangeError, match=rf"Offset 10 of {topic}-0"):
+            log_ends(reader, {p: 10})
+    finally:
+        reader.close()
+
+
+def test_range_that_the_log_does_not_hold_fails_the_read(tansu, client):
+    topic = tansu.create_topic()
+    tansu.produce(topic, ["a", "b"])
+    reader = reader_for(tansu, client, **{"ember.kafka.read.timeout.ms": "800"})
+    try:
+        with pytest.raises(RangeReadError, match=r"stopped at offset 2"):
+            list(reader.read_range(OffsetRange(topic, 0, 0, 5)))
+    finally:
+        reader.close()
