@@ -2,11 +2,15 @@
 
 Each batch at time T reads the files that appeared since the previous batches: files whose
 modification time is in (threshold, T], not hidden (``.``/``_``), and not selected by a batch
-within the remember window.  The threshold is the later of the stream's start (files already
-there are not new) and T minus the remember window (``spark.streaming.fileStream.
+within the remember window.  The threshold is the later of the stream's creation (files
+already there are not new) and T minus the remember window (``spark.streaming.fileStream.
 minRememberDuration``, 60 s by default, rounded up to whole batches).  A file moved in with an
 older time is still found as long as it is inside the window.  The files of a batch are its
 recorded position ranges (one per file, bytes [0, size)), so a replay reads exactly them.
+
+File times come from coarser clocks than ``time.time()`` (the kernel's tick, S3's whole
+seconds), so "already there" is decided by listing the directory when the stream is created,
+not by comparing times alone.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from ember_files.filesystem import FileSystemAccess, is_hidden
 
 REMEMBER_SETTING = "spark.streaming.fileStream.minRememberDuration"
 DEFAULT_REMEMBER_MS = 60_000
+#: how far a file's recorded time may lag the moment it was written (S3 keeps whole seconds)
+MTIME_SLACK_MS = 2000
 
 
 class FileStreamSource(ReplayableSource):
@@ -30,12 +36,13 @@ class FileStreamSource(ReplayableSource):
         self.filesystem = filesystem
         self.record_format = record_format
         self.remember_ms = DEFAULT_REMEMBER_MS
-        self.start_ms = int(time.time() * 1000)
+        #: files modified before the stream was created are not new
+        self.start_ms = int(time.time() * 1000) - MTIME_SLACK_MS
+        self._preexisting = {(f.path, f.modified_ms) for f in filesystem.list_files()}
         self._selected: dict[int, set[str]] = {}
 
     def start(self, context: SourceContext) -> None:
-        """Files already present now are not new; the remember window is whole batches."""
-        self.start_ms = int(time.time() * 1000)
+        """The remember window is a whole number of batches."""
         setting = context.conf.get(REMEMBER_SETTING)
         min_remember_ms = duration_ms(setting, REMEMBER_SETTING) if setting else DEFAULT_REMEMBER_MS
         batches = max(1, math.ceil(min_remember_ms / context.batch_ms))
@@ -52,7 +59,8 @@ class FileStreamSource(ReplayableSource):
         new_files = sorted(
             (status for status in self.filesystem.list_files()
              if not is_hidden(status.name) and threshold < status.modified_ms <= time_ms
-             and status.path not in recent),
+             and status.path not in recent
+             and (status.path, status.modified_ms) not in self._preexisting),
             key=lambda status: (status.modified_ms, status.path))
         self._selected[time_ms] = {status.path for status in new_files}
         return [PositionRange(status.path, 0, status.size) for status in new_files]
