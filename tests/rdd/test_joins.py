@@ -1,10 +1,7 @@
 """Joins, cogroups and set operations; expected values are PySpark 4's (PYTHONHASHSEED=0)."""
 import pytest
 
-from tests.rdd.test_pairs import PAIRS, layout
-
-OTHER = [("a", "x"), ("c", "y"), ("f", "z"), ("a", "w")]
-
+from rdd_layout import OTHER, PAIRS, layout
 
 @pytest.fixture
 def left(sc):
@@ -77,3 +74,21 @@ def test_distinct(sc):
 def test_join_of_non_pairs_names_the_record(sc, right):
     with pytest.raises(TypeError, match=r"join expects an RDD of \(key, value\) pairs, but found str 'oops'"):
         sc.parallelize(["oops"], 1).join(right).collect()
+
+
+def test_join_and_cogroup_with_num_partitions(sc):
+    three = sc.parallelize([("a", 1), ("b", 2), ("c", 3)], 2)
+    assert layout(three.leftOuterJoin(sc.parallelize([("a", 9)], 1), 3)) == (
+        3, [[("b", (2, None))], [("a", (1, 9)), ("c", (3, None))], []])
+    two = sc.parallelize([("a", 1), ("b", 2)], 2)
+    assert layout(two.cogroup(sc.parallelize([("a", 9), ("c", 8)], 1), 1)) == (
+        1, [[("a", ([1], [9])), ("b", ([2], [])), ("c", ([], [8]))]])
+    assert layout(two.partitionBy(3).join(two.partitionBy(3))) == (3, [[("b", (2, 2))], [("a", (1, 1))], []])
+
+
+def test_set_operations_of_mixed_records(sc):
+    assert layout(sc.parallelize([(1, 2), (1, 2), (2, 1), "x", None, None], 2).distinct()) == (
+        2, [[None], [(1, 2), (2, 1), "x"]])
+    assert layout(sc.parallelize([1, 2, 3, 4], 2).subtract(sc.parallelize([3], 1), 2)) == (2, [[2, 4], [1]])
+    assert layout(sc.parallelize(["x", "y", "z", "x"], 2).intersection(sc.parallelize(["x", "z"], 1))) == (
+        3, [["z"], ["x"], []])

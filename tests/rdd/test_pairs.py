@@ -4,20 +4,7 @@ from operator import add
 import pytest
 
 from ember.rdd.resultiterable import ResultIterable
-
-PAIRS = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("d", 5), ("b", 6), ("e", 7)]
-WORDS = "the quick brown fox jumps over the lazy dog the end fox".split()
-
-
-def layout(rdd):
-    """Partition count and contents, with ResultIterables as lists."""
-    def plain(value):
-        if isinstance(value, ResultIterable):
-            return list(value)
-        if isinstance(value, tuple):
-            return tuple(plain(v) for v in value)
-        return value
-    return rdd.getNumPartitions(), [[plain(r) for r in part] for part in rdd.glom().collect()]
+from rdd_layout import PAIRS, WORDS, layout
 
 
 @pytest.fixture
@@ -145,14 +132,6 @@ def test_collect_as_map_and_lookup(pairs):
     assert pairs.lookup("zz") == []
 
 
-def test_default_reduce_partitions_follow_spark_default_parallelism():
-    from ember import SparkConf, SparkContext
-
-    conf = SparkConf().set("spark.default.parallelism", "4")
-    with SparkContext("local[1]", "conf-test", conf=conf) as context:
-        assert context.parallelize(PAIRS, 3).reduceByKey(add).getNumPartitions() == 4
-
-
 def test_reduce_by_key_over_a_co_partitioned_union_does_not_shuffle(pairs):
     left = pairs.reduceByKey(add, 2)
     right = pairs.mapValues(lambda v: v * 100).reduceByKey(add, 2)
@@ -166,3 +145,13 @@ def test_reduce_by_key_over_a_co_partitioned_union_does_not_shuffle(pairs):
 def test_group_by_key_can_be_collected_twice(pairs):
     grouped = pairs.groupByKey().mapValues(list)
     assert grouped.collect() == grouped.collect()
+
+
+def test_reduce_by_key_with_none_tuple_and_float_keys(sc):
+    keyed = sc.parallelize([(None, 1), (None, 2), ((1, 2), 3), ((1, 2), 4), (2.5, 1)], 2)
+    assert layout(keyed.reduceByKey(add)) == (2, [[(None, 3), (2.5, 1)], [((1, 2), 7)]])
+
+
+def test_group_by_key_of_partitioned_data(sc):
+    partitioned = sc.parallelize([("a", 1), ("b", 2), ("a", 3)], 2).partitionBy(2)
+    assert layout(partitioned.groupByKey()) == (2, [[("b", [2])], [("a", [1, 3])]])
