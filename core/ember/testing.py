@@ -57,9 +57,10 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
         raise RuntimeError("advance_batches: start the StreamingContext first")
     for _ in range(count):
         clock.advance(ssc._batch_ms)
-        if not ssc._scheduler.wait_for_batch(clock.time_ms(), BATCH_TIMEOUT_SECONDS):
-            raise TimeoutError(f"the batch at {clock.time_ms()} ms did not finish within "
-                               f"{BATCH_TIMEOUT_SECONDS} s")
+        batch_ms = ssc._batch_ms
+        latest = ssc._scheduler.zero_ms + (clock.time_ms() - ssc._scheduler.zero_ms) // batch_ms * batch_ms
+        if not ssc._scheduler.wait_for_batch(latest, BATCH_TIMEOUT_SECONDS):
+            raise TimeoutError(f"the batch at {latest} ms did not finish within {BATCH_TIMEOUT_SECONDS} s")
         if raise_errors and ssc._error is not None:
             raise ssc._error
 

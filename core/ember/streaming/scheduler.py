@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -150,7 +149,7 @@ class BatchScheduler:
             self.bus.post("onOutputOperationStarted", StreamingListenerOutputOperationStarted(op))
             error = state_error or self._run_job(job)
             if error is not None:
-                op.failureReason = "".join(traceback.format_exception_only(error)).strip()
+                op.failureReason = f"{type(error).__name__}: {error}"
             op.endTime = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
         info.processingEndTime = self.clock.time_ms()
