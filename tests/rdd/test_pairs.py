@@ -155,3 +155,10 @@ def test_reduce_by_key_with_none_tuple_and_float_keys(sc):
 def test_group_by_key_of_partitioned_data(sc):
     partitioned = sc.parallelize([("a", 1), ("b", 2), ("a", 3)], 2).partitionBy(2)
     assert layout(partitioned.groupByKey()) == (2, [[("b", [2])], [("a", [1, 3])]])
+
+
+def test_merge_functions_may_mutate_their_first_argument(sc):
+    lists = sc.parallelize([("a", [1]), ("b", [2]), ("a", [3])], 2)
+    extended = lists.reduceByKey(lambda x, y: x.extend(y) or x)
+    assert extended.collect() == extended.collect() == [("b", [2]), ("a", [1, 3])]
+    assert lists.collect() == [("a", [1]), ("b", [2]), ("a", [3])]

@@ -11,7 +11,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ember.rdd.partitioner import Partitioner
-from ember.rdd.records import pairs_of
+from ember.rdd.records import not_a_pair, pairs_of
 from ember.rdd.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
@@ -20,27 +20,35 @@ if TYPE_CHECKING:
 
 
 def merge_per_key(create: Callable, merge: Callable, operation: str) -> Callable:
-    """A partition function folding (key, value) records into one value per key."""
+    """A partition function folding (key, value) records into one value per key.
+
+    This is the inner loop of every aggregation, so the pair check is inlined here.
+    """
 
     def merged(_, iterator):
         values: dict = {}
-        for key, value in pairs_of(iterator, operation):
-            values[key] = merge(values[key], value) if key in values else create(value)
+        get = values.get
+        for record in iterator:
+            try:
+                key, value = record
+            except (TypeError, ValueError):
+                not_a_pair(record, operation)
+            current = get(key, _MISSING)
+            values[key] = create(value) if current is _MISSING else merge(current, value)
         return iter(values.items())
 
     return merged
 
 
-def _identity(value):
-    return value
+_MISSING = object()
 
 
 _IMMUTABLE = frozenset({int, float, complex, str, bytes, bool, type(None)})
 
 
 def _private_copy(combiner):
-    """A copy the merge may mutate: shuffle blocks can be shared objects (in-process executor)
-    and are read again when a later job recomputes this stage."""
+    """A copy a merge function may mutate.  Blocks (input slices, shuffle outputs) can be
+    shared objects (in-process executor) that a later job reads again."""
     return combiner if type(combiner) in _IMMUTABLE else copy.deepcopy(combiner)
 
 
@@ -100,7 +108,8 @@ class PairFunctionsMixin:
 
     def reduceByKey(self, func: Callable, numPartitions: int | None = None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self._combine(_identity, func, func, numPartitions, partitionFunc, "reduceByKey")
+        # func may mutate its first argument: a value of the input must not be that argument.
+        return self._combine(_private_copy, func, func, numPartitions, partitionFunc, "reduceByKey")
 
     def aggregateByKey(self, zeroValue, seqFunc: Callable, combFunc: Callable,
                        numPartitions: int | None = None,

@@ -1,6 +1,7 @@
 """Record-level transformations of an RDD (PySpark's names, argument orders and defaults)."""
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
@@ -12,10 +13,8 @@ class TransformationsMixin:
         return self.mapPartitionsWithIndex(lambda _, iterator: map(f, iterator), preservesPartitioning)
 
     def flatMap(self, f: Callable[..., Iterable], preservesPartitioning: bool = False) -> "RDD":
-        def flat(_, iterator):
-            for record in iterator:
-                yield from f(record)
-        return self.mapPartitionsWithIndex(flat, preservesPartitioning)
+        return self.mapPartitionsWithIndex(
+            lambda _, iterator: itertools.chain.from_iterable(map(f, iterator)), preservesPartitioning)
 
     def filter(self, f: Callable) -> "RDD":
         return self.mapPartitionsWithIndex(lambda _, iterator: filter(f, iterator), True)
