@@ -7,10 +7,19 @@ prefixes ending in ``/``; glob characters may appear in the prefix.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import glob
 from urllib.parse import urlsplit
 
 from ember_files.filesystem import FileStatus
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_client():
+    """One boto3 client per process (clients are thread-safe, slow to make, and do not pickle)."""
+    import boto3
+
+    return boto3.client("s3")
 
 
 class S3FileSystem:
@@ -23,20 +32,13 @@ class S3FileSystem:
         self.url = url
         self.bucket = parts.netloc
         self.directory = parts.path.strip("/")
-        self._client = None
 
     @property
     def client(self):
-        if self._client is None:
-            try:
-                import boto3
-            except ImportError as error:
-                raise ImportError(f"reading {self.url!r} needs boto3: pip install 'ember-files[s3]'") from error
-            self._client = boto3.client("s3")
-        return self._client
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_client": None}  # clients do not pickle; tasks make their own
+        try:
+            return _shared_client()
+        except ImportError as error:
+            raise ImportError(f"reading {self.url!r} needs boto3: pip install 'ember-files[s3]'") from error
 
     def list_files(self) -> list[FileStatus]:
         has_glob = glob.has_magic(self.directory)
@@ -54,8 +56,11 @@ class S3FileSystem:
         return found
 
     def _matches(self, directory: str) -> bool:
-        return fnmatch.fnmatchcase(directory, self.directory) if glob.has_magic(self.directory) \
-            else directory == self.directory
+        """Glob semantics per path segment: ``*`` never crosses a ``/``."""
+        if not glob.has_magic(self.directory):
+            return directory == self.directory
+        wanted, actual = self.directory.split("/"), directory.split("/")
+        return len(wanted) == len(actual) and all(map(fnmatch.fnmatchcase, actual, wanted))
 
     def read_bytes(self, path: str, length: int) -> bytes:
         if length <= 0:

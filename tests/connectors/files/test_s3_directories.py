@@ -1,0 +1,88 @@
+"""s3:// directories through boto3, against a real moto server started for these tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+import boto3
+import pytest
+
+from ember.plugins import open_filesystem
+
+BUCKET = "ember-input"
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"S3 tests need a moto server and {reason}")
+    pytest.skip(f"S3 tests need a moto server and {reason}")
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A moto server on a free loopback port; boto3 in this process and its workers uses it."""
+    port = _free_port()
+    try:
+        server = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        _unavailable("moto_server is not installed (pip install 'moto[server]')")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                _unavailable(f"moto_server did not start on port {port}")
+            time.sleep(0.05)
+    endpoint = f"http://127.0.0.1:{port}"
+    settings = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    saved = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    try:
+        yield client
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.terminate()
+        server.wait(10)
+
+
+def test_listing_keeps_to_the_prefix_directory_and_reads_exact_bytes(s3_endpoint):
+    for key in ("logs/a.txt", "logs/_tmp", "logs/deeper/b.txt", "logsx/c.txt", "other/d.txt"):
+        s3_endpoint.put_object(Bucket=BUCKET, Key=key, Body=b"1\n22\n")
+    filesystem = open_filesystem(f"s3://{BUCKET}/logs/")
+    listed = {status.path: status.size for status in filesystem.list_files()}
+    assert listed == {f"s3://{BUCKET}/logs/a.txt": 5, f"s3://{BUCKET}/logs/_tmp": 5}
+    assert filesystem.read_bytes(f"s3://{BUCKET}/logs/a.txt", 2) == b"1\n"
+    globbed = open_filesystem(f"s3://{BUCKET}/logs*")
+    assert sorted(s.path for s in globbed.list_files()) == sorted([
+        f"s3://{BUCKET}/logs/a.txt", f"s3://{BUCKET}/logs/_tmp", f"s3://{BUCKET}/logsx/c.txt"])
+
+
+def test_text_file_stream_over_an_s3_prefix(s3_endpoint, ssc, collect):
+    prefix = f"stream-{uuid.uuid4().hex}"  # the server outlives each test
+    lines = ssc.textFileStream(f"s3://{BUCKET}/{prefix}/")
+    seen = collect(lines)
+    ssc.start()
+    s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/part-1.txt", Body=b"alpha\nbeta\n")
+    s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/.hidden", Body=b"no\n")
+    seen.wait_for(lambda c: sorted(c.records) == ["alpha", "beta"])
+    s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/part-2.txt", Body=b"gamma\n")
+    seen.wait_for(lambda c: sorted(c.records) == ["alpha", "beta", "gamma"])
