@@ -12,7 +12,8 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import pluggy
 
@@ -42,9 +43,13 @@ class PluginRecord:
 
 
 class PluginManager:
-    """The installed plugins of one process; ``plugin_manager()`` returns the shared one."""
+    """The installed plugins of one process; ``plugin_manager()`` returns the shared one.
 
-    def __init__(self, group: str = ENTRY_POINT_GROUP):
+    ``PluginManager(group=None)`` finds no entry points: tests give it exactly the plugin
+    modules they want with ``add_plugin`` and install it with ``using_plugins``.
+    """
+
+    def __init__(self, group: str | None = ENTRY_POINT_GROUP):
         self.group = group
         self._pluggy = pluggy.PluginManager(hookspecs.PROJECT)
         self._pluggy.add_hookspecs(hookspecs)
@@ -60,8 +65,23 @@ class PluginManager:
             if self._loaded:
                 return
             self._loaded = True
-            for entry_point in _unique_entry_points(self.group):
+            for entry_point in _unique_entry_points(self.group) if self.group else []:
                 self._load_one(entry_point)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the entry points have been loaded (nothing loads them at ``import ember``)."""
+        return self._loaded
+
+    def add_plugin(self, module: Any, name: str, distribution: str = "(not installed)",
+                   version: str = "0") -> PluginRecord:
+        """Register a plugin module directly, as a test of a not yet installed plugin does."""
+        with self._lock:
+            record = PluginRecord(name=name, distribution=distribution, version=version,
+                                  target=getattr(module, "__name__", repr(module)))
+            self._records.append(record)
+            self._register(record, lambda: module)
+            return record
 
     def _load_one(self, entry_point: importlib.metadata.EntryPoint) -> None:
         dist = entry_point.dist
@@ -69,8 +89,11 @@ class PluginManager:
                               distribution=dist.metadata["Name"] if dist else "(unknown distribution)",
                               version=dist.version if dist else "?", target=entry_point.value)
         self._records.append(record)
+        self._register(record, entry_point.load)
+
+    def _register(self, record: PluginRecord, load: Callable[[], Any]) -> None:
         try:
-            module = entry_point.load()
+            module = load()
             plugin_name = f"{record.distribution}:{record.name}"
             self._pluggy.register(module, name=plugin_name)
         except Exception as error:  # noqa: BLE001 - any failure of a plugin is reported, not fatal
@@ -159,6 +182,19 @@ def plugin_manager() -> PluginManager:
         if _shared is None:
             _shared = PluginManager()
         return _shared
+
+
+@contextmanager
+def using_plugins(manager: PluginManager) -> Iterator[PluginManager]:
+    """Make ``manager`` the process's plugin manager inside the ``with`` block (for tests)."""
+    global _shared
+    with _shared_lock:
+        previous, _shared = _shared, manager
+    try:
+        yield manager
+    finally:
+        with _shared_lock:
+            _shared = previous
 
 
 def plugin_executor(master: str, conf) -> Any:
