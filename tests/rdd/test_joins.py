@@ -92,3 +92,11 @@ def test_set_operations_of_mixed_records(sc):
     assert layout(sc.parallelize([1, 2, 3, 4], 2).subtract(sc.parallelize([3], 1), 2)) == (2, [[2, 4], [1]])
     assert layout(sc.parallelize(["x", "y", "z", "x"], 2).intersection(sc.parallelize(["x", "z"], 1))) == (
         3, [["z"], ["x"], []])
+
+
+def test_join_multiplies_values_per_key(sc):
+    left = sc.parallelize([(1, "a"), (1, "b"), (2, "c")], 2)
+    assert layout(left.join(sc.parallelize([(1, "x"), (1, "y"), (3, "z")], 2), 2)) == (
+        2, [[], [(1, ("a", "x")), (1, ("a", "y")), (1, ("b", "x")), (1, ("b", "y"))]])
+    assert layout(sc.parallelize([(1, "a"), (2, "c")], 2).fullOuterJoin(sc.parallelize([(1, "x"), (3, "z")], 2), 1)) == (
+        1, [[(1, ("a", "x")), (2, ("c", None)), (3, (None, "z"))]])

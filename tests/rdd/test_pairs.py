@@ -162,3 +162,8 @@ def test_merge_functions_may_mutate_their_first_argument(sc):
     extended = lists.reduceByKey(lambda x, y: x.extend(y) or x)
     assert extended.collect() == extended.collect() == [("b", [2]), ("a", [1, 3])]
     assert lists.collect() == [("a", [1]), ("b", [2]), ("a", [3])]
+
+
+def test_group_by_with_num_partitions(sc):
+    assert layout(sc.parallelize(range(6), 2).groupBy(lambda x: x % 2, 3)) == (
+        3, [[(0, [0, 2, 4])], [(1, [1, 3, 5])], []])

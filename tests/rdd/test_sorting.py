@@ -49,3 +49,8 @@ def test_sort_by_key_with_repeated_keys_and_descending_keyfunc(sc):
     mixed = sc.parallelize([("B", 1), ("a", 2), ("C", 3), ("d", 4), ("e", 5)], 2)
     assert layout(mixed.sortByKey(False, 2, keyfunc=str.lower)) == (
         2, [[("e", 5), ("d", 4), ("C", 3), ("B", 1), ("a", 2)], []])
+
+
+def test_sort_with_more_partitions_than_records(sc):
+    assert layout(sc.parallelize([3, 1, 2], 4).sortBy(lambda x: x)) == (4, [[1], [2], [3], []])
+    assert layout(sc.parallelize([(3, 1), (1, 2)], 1).sortByKey()) == (1, [[(1, 2), (3, 1)]])

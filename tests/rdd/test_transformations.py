@@ -109,3 +109,24 @@ def test_repartition_to_more_partitions(sc):
     assert layout(partitioned.repartition(3)) == (
         3, [[(0, 0), (2, 2), (4, 4), (6, 6), (8, 8), (10, 10)], [(1, 1), (3, 3), (5, 5), (7, 7), (9, 9), (11, 11)], []])
     assert partitioned.repartition(3).partitioner is None
+
+
+def test_zip_with_unique_id_runs_no_job(sc):
+    assert layout(sc.parallelize("abcdefg", 3).zipWithUniqueId()) == (
+        3, [[("a", 0), ("b", 3)], [("c", 1), ("d", 4)], [("e", 2), ("f", 5), ("g", 8)]])
+
+
+def test_union_chains_keep_a_shared_partitioner(sc):
+    def single(pair):
+        return sc.parallelize([pair], 1).partitionBy(2)
+    union = single((1, 1)).union(single((2, 2))).union(single((3, 3)))
+    assert layout(union) == (2, [[(2, 2)], [(1, 1), (3, 3)]])
+    assert layout(sc.parallelize([1, 2], 2).union(sc.parallelize([2, 3], 2)).distinct()) == (4, [[], [1], [2], [3]])
+
+
+def test_coalesce_with_shuffle_to_more_partitions(sc):
+    assert layout(sc.parallelize(range(5), 2).coalesce(4, True)) == (4, [[], [0, 1, 2, 3, 4], [], []])
+
+
+def test_map_partitions_may_return_a_list(sc):
+    assert sc.parallelize(range(6), 3).mapPartitions(lambda it: [sum(it)]).reduce(lambda a, b: a * 10 + b) == 159

@@ -14,9 +14,14 @@ from collections import defaultdict
 from functools import reduce as _reduce
 from typing import Any, Callable, Iterable
 
+from ember.rdd.pairs import merge_per_key
 from ember.rdd.records import pairs_of
 
 _NOTHING = object()
+
+
+def _itself(value):
+    return value
 
 
 def _count(iterator: Iterable) -> int:
@@ -113,6 +118,16 @@ class ActionsMixin:
     def countByKey(self) -> dict:
         return self.keys().countByValue()
 
+    def reduceByKeyLocally(self, func: Callable) -> dict:
+        """reduceByKey's result as a dict on the driver, merged there instead of shuffled."""
+        reduce_partition = merge_per_key(_itself, func, "reduceByKeyLocally")
+
+        def merge(left: dict, right: dict) -> dict:
+            for key, value in right.items():
+                left[key] = func(left[key], value) if key in left else value
+            return left
+        return self.mapPartitionsWithIndex(lambda split, iterator: [dict(reduce_partition(split, iterator))]).reduce(merge)
+
     def lookup(self, key) -> list:
         """Values of ``key``; reads only the key's partition when the RDD has a partitioner."""
         values = self.filter(lambda pair: pair[0] == key).values()
@@ -153,6 +168,11 @@ class ActionsMixin:
                 items.extend(part)
             scanned += batch
         return items[:num]
+
+    def toLocalIterator(self, prefetchPartitions: bool = False):
+        """Every record, fetching one partition at a time (``prefetchPartitions`` is accepted, unused)."""
+        for split in range(self.getNumPartitions()):
+            yield from self._run_job(list, [split])[0]
 
     def first(self):
         records = self.take(1)

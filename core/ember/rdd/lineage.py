@@ -60,7 +60,8 @@ class PipelinedRDD(RDD):
         return [self.source]
 
     def compute(self, split, context):
-        return self.func(split, self.source.iterator(split, context))
+        # User functions may return any iterable (a list, say); consumers expect an iterator.
+        return iter(self.func(split, self.source.iterator(split, context)))
 
 
 class ShuffledRDD(RDD):

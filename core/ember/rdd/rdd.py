@@ -16,6 +16,7 @@ from ember.rdd.joins import JoinsMixin
 from ember.rdd.output import OutputMixin
 from ember.rdd.pairs import PairFunctionsMixin
 from ember.rdd.repartitioning import RepartitioningMixin
+from ember.rdd.sampling import SamplingMixin
 from ember.rdd.sorting import SortingMixin
 from ember.rdd.transformations import TransformationsMixin
 from ember.storagelevel import StorageLevel
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from ember.executor.base import TaskContext
 
 
-class RDD(TransformationsMixin, RepartitioningMixin, PairFunctionsMixin, JoinsMixin, SortingMixin,
-          ActionsMixin, OutputMixin):
+class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunctionsMixin, JoinsMixin,
+          SortingMixin, ActionsMixin, OutputMixin):
     """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``."""
 
     def __init__(self, ctx: "SparkContext", num_partitions: int, partitioner=None):

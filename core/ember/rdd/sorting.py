@@ -1,12 +1,11 @@
 """sortByKey and sortBy: sampled range partitioning, then a stable sort inside each partition.
 
-The sample is PySpark's exactly (same fraction, seed 1, the same random draws per partition),
-so the partition bounds, and so every partition's contents, equal PySpark's.
+The sample is PySpark's exactly (same fraction, seed 1, the same random draws per partition:
+see ``sampling``), so the partition bounds, and so every partition's contents, equal PySpark's.
 """
 from __future__ import annotations
 
 import bisect
-import random
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -18,18 +17,6 @@ _SAMPLE_SEED = 1
 
 def _identity(key):
     return key
-
-
-def sample_fraction(fraction: float, seed: int) -> Callable:
-    """A partition function keeping each record with probability ``fraction`` (PySpark's draws)."""
-
-    def keep(split, iterator):
-        draws = random.Random(seed ^ split)
-        for _ in range(10):  # PySpark discards the first draws of each partition's generator
-            draws.randint(0, 1)
-        return (record for record in iterator if draws.random() < fraction)
-
-    return keep
 
 
 class SortingMixin:
@@ -49,8 +36,7 @@ class SortingMixin:
         if not size:
             return self
         fraction = min(_SAMPLE_PER_PARTITION * numPartitions / size, 1.0)
-        sampled = self.mapPartitionsWithIndex(sample_fraction(fraction, _SAMPLE_SEED), True)
-        samples = sorted(sampled.keys().collect(), key=keyfunc)
+        samples = sorted(self.sample(False, fraction, _SAMPLE_SEED).keys().collect(), key=keyfunc)
         # As in PySpark the bounds are sampled keys, compared with keyfunc(key) below.
         bounds = [samples[int(len(samples) * (i + 1) / numPartitions)] for i in range(numPartitions - 1)]
 

@@ -67,3 +67,11 @@ class TransformationsMixin:
         def with_index(split, iterator):
             return ((record, index) for index, record in enumerate(iterator, starts[split]))
         return self.mapPartitionsWithIndex(with_index)
+
+    def zipWithUniqueId(self) -> "RDD":
+        """(record, id): the k-th record of partition i gets ``k * n + i`` (n partitions); no job."""
+        count = self.getNumPartitions()
+
+        def with_id(split, iterator):
+            return ((record, k * count + split) for k, record in enumerate(iterator))
+        return self.mapPartitionsWithIndex(with_id)
