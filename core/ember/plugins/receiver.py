@@ -162,15 +162,19 @@ class ReceiverSupervisor:
         self._post("onReceiverStopped", self._snapshot())
 
     def _start_receiver(self) -> bool:
-        """Call ``onStart``; a failure asks for a restart, as in Spark."""
+        """Call ``onStart``; a failure asks for a restart, as in Spark.
+
+        Listeners hear of the start first (Spark registers a receiver before ``onStart``), so
+        errors the receiver's threads report never precede it.
+        """
+        if not self._info.active:
+            self._info.active = True
+            self._post("onReceiverStarted", self._snapshot())
         try:
             self.receiver.onStart()
         except Exception as error:  # noqa: BLE001 - reported, then retried after the delay
             self.request_restart(f"error starting receiver: {error}", error, None)
             return False
-        if not self._info.active:
-            self._info.active = True
-            self._post("onReceiverStarted", self._snapshot())
         return True
 
     def _stop_receiver(self) -> None:
