@@ -16,7 +16,7 @@ from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
 from ember.broadcast import Broadcast
 from ember.conf import SparkConf
 from ember.executor.master import create_executor
-from ember.rdd.lineage import ParallelCollectionRDD, UnionRDD
+from ember.rdd.lineage import ParallelCollectionRDD
 from ember.rdd.rdd import RDD
 from ember.rdd.scheduler import DAGScheduler
 from ember.rdd.slicing import slice_collection

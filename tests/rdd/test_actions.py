@@ -128,3 +128,12 @@ def test_reduce_by_key_locally_and_to_local_iterator(sc):
     assert sc.parallelize([("a", 1), ("b", 2), ("a", 3)], 2).reduceByKeyLocally(add) == {"a": 4, "b": 2}
     assert list(sc.parallelize(range(7), 3).toLocalIterator()) == [0, 1, 2, 3, 4, 5, 6]
     assert sc.parallelize([("a", 5), ("b", 9), ("c", 1)], 2).top(2, key=lambda kv: kv[1]) == [("b", 9), ("a", 5)]
+
+
+@pytest.mark.parametrize("action", [
+    lambda rdd: rdd.countByValue(), lambda rdd: rdd.top(1), lambda rdd: rdd.takeOrdered(1),
+    lambda rdd: rdd.reduceByKeyLocally(add)])
+def test_driver_side_merges_of_an_rdd_without_partitions(sc, action):
+    with pytest.raises(ValueError, match=r"Can not reduce\(\) empty RDD"):
+        action(sc.emptyRDD())
+    assert sc.emptyRDD().fold(0, add) == 0

@@ -100,3 +100,10 @@ def test_join_multiplies_values_per_key(sc):
         2, [[], [(1, ("a", "x")), (1, ("a", "y")), (1, ("b", "x")), (1, ("b", "y"))]])
     assert layout(sc.parallelize([(1, "a"), (2, "c")], 2).fullOuterJoin(sc.parallelize([(1, "x"), (3, "z")], 2), 1)) == (
         1, [[(1, ("a", "x")), (2, ("c", None)), (3, (None, "z"))]])
+
+
+def test_cogroup_and_join_can_be_collected_twice(left, right):
+    cogrouped = left.cogroup(right).mapValues(lambda groups: tuple(map(list, groups)))
+    assert cogrouped.collect() == cogrouped.collect()
+    joined = left.fullOuterJoin(right)
+    assert joined.collect() == joined.collect()

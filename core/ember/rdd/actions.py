@@ -107,13 +107,13 @@ class ActionsMixin:
             counts: dict = defaultdict(int)
             for record in iterator:
                 counts[record] += 1
-            return counts
+            return [counts]
 
         def merge(left: dict, right: dict) -> dict:
             for value, count in right.items():
                 left[value] += count
             return left
-        return _reduce(merge, self._run_job(count_values), defaultdict(int))
+        return self.mapPartitions(count_values).reduce(merge)
 
     def countByKey(self) -> dict:
         return self.keys().countByValue()

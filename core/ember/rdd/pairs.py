@@ -86,13 +86,18 @@ class PairFunctionsMixin:
 
     def _combine(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
                  numPartitions: int | None, partitionFunc: Callable, operation: str,
-                 finish: Callable | None = None) -> "RDD":
-        """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
+                 finish: Callable | None = None, copy_combiner: Callable = _private_copy) -> "RDD":
+        """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result.
+
+        ``copy_combiner`` copies the first shuffled combiner of a key before mergeCombiners may
+        mutate it: the default deep copy is right for any combiner, callers that know theirs
+        pass a cheaper one.
+        """
         if numPartitions is None:
             numPartitions = self._defaultReducePartitions()
         locally = self.mapPartitionsWithIndex(
             merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
-        merge = merge_per_key(_private_copy, mergeCombiners, operation)
+        merge = merge_per_key(copy_combiner, mergeCombiners, operation)
         if finish is not None:
             def merge_and_finish(split, iterator, _merge=merge):
                 return ((key, finish(combined)) for key, combined in _merge(split, iterator))
@@ -126,7 +131,7 @@ class PairFunctionsMixin:
     def groupByKey(self, numPartitions: int | None = None,
                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
         return self._combine(_single_list, _append, _extend, numPartitions, partitionFunc,
-                             "groupByKey", finish=ResultIterable)
+                             "groupByKey", finish=ResultIterable, copy_combiner=list)
 
     def groupBy(self, f: Callable, numPartitions: int | None = None,
                 partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
