@@ -82,13 +82,12 @@ class TansuBroker:
             admin.close()
         return name
 
-    def add_partitions(self, topic: str, total: int) -> None:
+    def delete_topic(self, topic: str) -> None:
         from kafka import KafkaAdminClient
-        from kafka.admin import NewPartitions
 
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
         try:
-            admin.create_partitions({topic: NewPartitions(total)})
+            admin.delete_topics([topic])
         finally:
             admin.close()
 

@@ -47,10 +47,14 @@ class _Cursor:
         self.topics = topics
         self.lock = threading.Lock()
         self.reader = open_reader(settings)
-        partitions = self.reader.partitions(topics)
-        missing = [p for p in partitions if p not in from_offsets]
-        self.positions: Offsets = {**starting_offsets(self.reader, missing, settings.auto_offset_reset),
-                                   **from_offsets}
+        try:
+            partitions = self.reader.partitions(topics)
+            missing = [p for p in partitions if p not in from_offsets]
+            self.positions: Offsets = {
+                **starting_offsets(self.reader, missing, settings.auto_offset_reset), **from_offsets}
+        except BaseException:
+            self.reader.close()
+            raise
         #: batch time -> the offsets after that batch, until the batch is committed
         self.batch_ends: dict[int, Offsets] = {}
 

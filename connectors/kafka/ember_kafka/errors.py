@@ -7,7 +7,22 @@ from __future__ import annotations
 
 
 class KafkaConnectorError(Exception):
-    """Base of every error the ember Kafka connector raises."""
+    """Base of every error the ember Kafka connector raises.
+
+    Errors raised in tasks travel to the driver pickled; ``__reduce__`` rebuilds them from
+    their message and attributes, so each keeps its type there (custom ``__init__``
+    signatures would otherwise break unpickling).
+    """
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self), self.__dict__)
+
+
+def _rebuild(cls: type, message: str, attributes: dict) -> "KafkaConnectorError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(attributes)
+    return error
 
 
 class KafkaConfigError(KafkaConnectorError, ValueError):

@@ -8,7 +8,7 @@ from ember.plugins.registry import create_source_stream
 from ember.storagelevel import StorageLevel
 
 from ember_kafka.commits import CommitAfterBatch
-from ember_kafka.direct import read_offsets
+from ember_kafka.direct import offset_range, read_offsets
 from ember_kafka.errors import KafkaConfigError
 from ember_kafka.messages import Decoder, KafkaMessageAndMetadata, RecordDecoder, utf8_decoder
 from ember_kafka.ranges import Broker, OffsetRange, TopicAndPartition
@@ -63,7 +63,7 @@ class KafkaUtils:
             decoder=RecordDecoder(keyDecoder, valueDecoder, messageHandler))
         if settings.commit_offsets:
             ssc.addStreamingListener(CommitAfterBatch(stream.source.commit, "Kafka direct stream"))
-        return stream
+        return stream.transform(_with_offset_ranges)
 
     @staticmethod
     def createStream(ssc, zkQuorum: str, groupId: str, topics: Mapping[str, int],
@@ -104,6 +104,15 @@ class KafkaUtils:
         decoder = RecordDecoder(keyDecoder, valueDecoder, messageHandler)
         return sc.parallelize(ranges, max(1, len(ranges))).mapPartitions(
             lambda rows: _read_ranges(settings, decoder, rows))
+
+
+def _with_offset_ranges(rdd):
+    """The batch's RDD with ``offsetRanges()`` giving PySpark's ``OffsetRange`` objects
+    (topic and partition number) rather than ember's generic position ranges."""
+    ranges = [offset_range(r) for r in rdd.offsetRanges()]
+    batch = rdd.mapPartitions(iter, preservesPartitioning=True)
+    batch.offsetRanges = lambda: list(ranges)
+    return batch
 
 
 def _read_ranges(settings: KafkaSettings, decoder: RecordDecoder, rows) -> Iterator[Any]:

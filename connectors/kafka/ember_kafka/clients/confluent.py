@@ -119,15 +119,21 @@ class ConfluentReader(OffsetReader):
                 TopicPartition(partition.topic, partition.partition), cached=True)
             if 0 <= high < starts[partition]:
                 ends[partition] = high
+        self._consumer.unassign()
         return ends
 
     def poll_range(self, offset_range: OffsetRange) -> Iterator[list[FetchedRecord]]:
         partition = offset_range.topicAndPartition()
         self._assign({partition: offset_range.fromOffset})
-        while True:
-            wanted = max(1, min(_CONSUME_BATCH, offset_range.untilOffset - self.position(partition)))
-            messages = self._consumer.consume(wanted, timeout=0.2)
-            yield [_fetched(m) for m in messages if _checked(m, self.settings)]
+        try:
+            while True:
+                wanted = max(1, min(_CONSUME_BATCH, offset_range.untilOffset - self.position(partition)))
+                messages = self._consumer.consume(wanted, timeout=0.2)
+                yield [_fetched(m) for m in messages if _checked(m, self.settings)]
+        finally:
+            # an idle reader keeps no assignment: librdkafka 2.x crashes when an assigned
+            # topic is deleted (seen with Tansu), and idle fetching wastes the broker's time
+            self._consumer.unassign()
 
     def position(self, partition: TopicAndPartition) -> int:
         offset = self._consumer.position([TopicPartition(partition.topic, partition.partition)])[0].offset
