@@ -105,6 +105,8 @@ COMMANDS: dict[str, tuple[str, object]] = {
     "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [args]", _run),
     "plugins": ("list installed plugins, what they provide and load errors: plugins [--json]",
                 lambda argv: _plugins_commands().plugins_command(argv)),
+    "checkpoint": ("inspect or verify a job's checkpoints: checkpoint inspect|verify DIR",
+                   lambda argv: __import__("ember.checkpoint.commands", fromlist=["_"]).checkpoint_command(argv)),
 }
 
 

@@ -1,1 +1,18 @@
-"""Checkpoints: the format, the local store and recovery."""
+"""Checkpoints: the format, the stores, and recovery of a StreamingContext.
+
+A checkpoint holds data only (state, source positions, batch times, a fingerprint of the
+graph), never code: recovery runs the job's setup function again to rebuild the graph and
+restores the data into it.  docs/checkpoint-format.md describes the files.
+"""
+from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
+from ember.checkpoint.errors import (CheckpointCorruptError, CheckpointError, CheckpointSignatureError,
+                                     CheckpointValueError, CheckpointVersionError, GraphMismatchError,
+                                     NoCheckpointError)
+from ember.checkpoint.framing import FORMAT_VERSION
+from ember.checkpoint.store import CheckpointStore, LocalCheckpointStore, open_store
+from ember.checkpoint.values import PicklePolicy, ValueCodec
+
+__all__ = ["CheckpointCorruptError", "CheckpointDirectory", "CheckpointError", "CheckpointSignatureError",
+           "CheckpointStore", "CheckpointValueError", "CheckpointVersionError", "FORMAT_VERSION",
+           "GraphMismatchError", "LoadedCheckpoint", "LocalCheckpointStore", "NoCheckpointError",
+           "PicklePolicy", "ValueCodec", "open_store"]

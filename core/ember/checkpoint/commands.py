@@ -1,0 +1,163 @@
+"""``python -m ember checkpoint inspect|verify LOCATION``: look into checkpoints without a job.
+
+Neither command runs code from the checkpoint: pickled values (only present when a job opted
+in) are never loaded; their signatures are checked when the key is given with ``--conf``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ember.checkpoint.directory import CheckpointDirectory, checkpoint_name, state_files_by_stream
+from ember.checkpoint.errors import CheckpointError
+from ember.checkpoint.framing import FORMAT_VERSION, read_header
+from ember.checkpoint.store import open_store
+from ember.checkpoint.values import PicklePolicy, ValueCodec
+from ember.conf import SparkConf
+
+
+def _open(options: argparse.Namespace) -> CheckpointDirectory:
+    conf = SparkConf(loadDefaults=False)
+    for pair in options.conf:
+        key, _, value = pair.partition("=")
+        conf.set(key, value)
+    policy = PicklePolicy(allowed=False, key=PicklePolicy.from_conf(conf).key)
+    return CheckpointDirectory(open_store(options.location, conf), ValueCodec(policy, unpickle=False))
+
+
+def _format_ms(time_ms: int | None) -> str:
+    if time_ms is None:
+        return "none"
+    from ember.streaming.durations import ms_to_datetime
+
+    return f"{time_ms} ({ms_to_datetime(time_ms)})"
+
+
+def describe(directory: CheckpointDirectory) -> dict[str, Any]:
+    """What ``inspect`` shows, as data: every checkpoint's status and the newest readable one."""
+    report: dict[str, Any] = {"location": directory.store.uri, "reads_format_up_to": FORMAT_VERSION,
+                              "checkpoints": []}
+    for time_ms in reversed(directory.checkpoint_times()):
+        name = checkpoint_name(time_ms)
+        entry: dict[str, Any] = {"time": time_ms, "file": name}
+        try:
+            entry["format"] = read_header(directory.store.read(name), name)[0]
+            loaded = directory.load(time_ms)
+        except (CheckpointError, OSError) as error:
+            entry["problem"] = str(error)
+        else:
+            entry["status"] = "ok"
+            report.setdefault("newest_readable", _summary(loaded.document, loaded.states))
+        report["checkpoints"].append(entry)
+    return report
+
+
+def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[str, Any]:
+    streams = []
+    for index, node in enumerate(document.get("graph", [])):
+        recorded = document.get("streams", {}).get(index, {})
+        stream: dict[str, Any] = {"index": index, **node}
+        if recorded.get("state"):
+            partitions = states.get(index, [])
+            stream["state"] = {"time": recorded["state"]["time"], "file": recorded["state"]["file"],
+                               "records": sum(map(len, partitions)), "partitions": len(partitions)}
+        if recorded.get("positions"):
+            stream["positions"] = {str(t): ranges for t, ranges in sorted(recorded["positions"].items())}
+        if recorded.get("wal"):
+            stream["write_ahead_log"] = recorded["wal"]
+        streams.append(stream)
+    return {"time": document["time"], "format": document.get("format"),
+            "written_by": document.get("ember_version"), "batch_ms": document.get("batch_ms"),
+            "zero_ms": document.get("zero_ms"), "last_completed_ms": document.get("last_completed_ms"),
+            "pending": document.get("pending", []), "streams": streams}
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"Checkpoint location: {report['location']}",
+             f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
+             f"{report['reads_format_up_to']})"]
+    for entry in report["checkpoints"]:
+        status = entry.get("status") or f"UNREADABLE: {entry['problem']}"
+        lines.append(f"  {entry['file']}  format {entry.get('format', '?')}  {status}")
+    newest = report.get("newest_readable")
+    if newest is None:
+        lines.append("No readable checkpoint: a job recovering here would fail.")
+        return "\n".join(lines)
+    lines += [f"Newest readable checkpoint: batch {_format_ms(newest['time'])}, format "
+              f"{newest['format']}, written by ember {newest['written_by']}",
+              f"  batch interval: {newest['batch_ms']} ms; zero time: {_format_ms(newest['zero_ms'])}",
+              f"  last completed batch: {_format_ms(newest['last_completed_ms'])}",
+              f"  batches generated but not completed: {newest['pending'] or 'none'}",
+              "  streams (parents first):"]
+    for stream in newest["streams"]:
+        window = f", window {stream['window_ms']} ms" if stream.get("window_ms") else ""
+        lines.append(f"    #{stream['index']} {stream['kind']} (slide {stream['slide_ms']} ms{window}; "
+                     f"parents {stream.get('parents') or 'none'})")
+        if "state" in stream:
+            state = stream["state"]
+            lines.append(f"      state at {state['time']}: {state['records']} records in "
+                         f"{state['partitions']} partitions ({state['file']})")
+        for time_ms, ranges in stream.get("positions", {}).items():
+            lines.append(f"      positions of batch {time_ms}: {ranges}")
+        if "write_ahead_log" in stream:
+            lines.append(f"      write-ahead log: {stream['write_ahead_log']}")
+    return "\n".join(lines)
+
+
+def inspect_command(options: argparse.Namespace) -> int:
+    report = describe(_open(options))
+    print(json.dumps(report, indent=2, default=repr) if options.json else format_report(report))
+    return 0 if "newest_readable" in report else 1
+
+
+def verify_command(options: argparse.Namespace) -> int:
+    """Read back every checkpoint and state file; exit 1 when any of them is damaged."""
+    directory = _open(options)
+    problems = 0
+    times = directory.checkpoint_times()
+    if not times:
+        print(f"{directory.store.uri}: no checkpoint found", file=sys.stderr)
+        return 1
+    for time_ms in times:
+        try:
+            document = directory.read_file(checkpoint_name(time_ms))
+            for name in state_files_by_stream(document).values():
+                directory.read_state(name)
+        except CheckpointError as error:
+            problems += 1
+            print(f"DAMAGED {error}")
+        else:
+            print(f"ok      {checkpoint_name(time_ms)}")
+    if problems:
+        try:
+            usable = directory.load_latest().time_ms
+            print(f"{problems} damaged; recovery would fall back to checkpoint-{usable}")
+        except CheckpointError as error:
+            print(f"{problems} damaged; recovery would fail: {error}")
+        return 1
+    print(f"all {len(times)} checkpoints verify")
+    return 0
+
+
+def checkpoint_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ember checkpoint",
+        description="Inspect or verify a job's checkpoints (a directory, file:// or a plugin "
+                    "store's URI such as s3://bucket/prefix). Nothing in them is executed.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, summary in [("inspect", "batch times, streams, state sizes, source positions, format"),
+                          ("verify", "check every file's checksum and format; exit 1 if any is damaged")]:
+        action = actions.add_parser(name, help=summary, description=summary)
+        action.add_argument("location", metavar="DIR", help="the checkpoint directory or URI")
+        action.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                            help="a setting, e.g. ember.checkpoint.pickleKey to check signatures")
+        if name == "inspect":
+            action.add_argument("--json", action="store_true", help="print the report as JSON")
+    options = parser.parse_args(argv)
+    try:
+        return inspect_command(options) if options.action == "inspect" else verify_command(options)
+    except (CheckpointError, ImportError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
