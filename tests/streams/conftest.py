@@ -1,0 +1,85 @@
+"""Fixtures of the Flume, Kinesis and MQTT stream tests: one running StreamingContext on
+``local[2]`` (network sources do not vary by executor, and the machine is shared), a collector
+of each batch's records, and the receiver events a listener saw."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ember import SparkConf, SparkContext
+from ember.streaming import StreamingContext, StreamingListener
+
+BATCH_SECONDS = 0.1
+
+
+class Collected:
+    """Every record of every batch of a DStream; ``wait_for`` blocks until a condition holds."""
+
+    def __init__(self, dstream):
+        self.batches: list[list] = []
+        self._changed = threading.Condition()
+        dstream.foreachRDD(self._add)
+
+    def _add(self, rdd) -> None:
+        records = rdd.collect()
+        with self._changed:
+            self.batches.append(records)
+            self._changed.notify_all()
+
+    @property
+    def records(self) -> list:
+        with self._changed:
+            return [record for batch in self.batches for record in batch]
+
+    def wait_for(self, condition, timeout: float = 20.0, what: str = "the expected records") -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition(self.records):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"timed out waiting for {what}; got {self.records[:20]!r}")
+                self._changed.wait(left)
+
+
+class ReceiverEvents(StreamingListener):
+    """The receiver errors reported to listeners, in order."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def onReceiverError(self, receiverError):
+        self.errors.append(receiverError.receiverInfo().lastErrorMessage)
+
+    def saw(self, *fragments: str) -> bool:
+        return any(all(f in message for f in fragments) for message in list(self.errors))
+
+
+@pytest.fixture
+def sc(request):
+    """``@pytest.mark.spark_conf(key=value, ...)`` on a test sets its SparkConf."""
+    marker = request.node.get_closest_marker("spark_conf")
+    conf = SparkConf().setAll((k.replace("__", "."), v) for k, v in (marker.kwargs if marker else {}).items())
+    context = SparkContext("local[2]", "ember-stream-tests", conf=conf)
+    yield context
+    context.stop()
+
+
+@pytest.fixture
+def ssc(sc):
+    context = StreamingContext(sc, BATCH_SECONDS)
+    yield context
+    context.stop(stopSparkContext=False)
+
+
+@pytest.fixture
+def events(ssc):
+    listener = ReceiverEvents()
+    ssc.addStreamingListener(listener)
+    return listener
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spark_conf(**settings): SparkConf of the test's context "
+                                       "(write dots as double underscores)")

@@ -1,0 +1,78 @@
+"""A real Mosquitto broker for the MQTT tests, and a paho publisher that waits for delivery."""
+from __future__ import annotations
+
+import getpass
+import subprocess
+import threading
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+
+from services import ServerProcess, free_port, unavailable
+
+
+class Mosquitto(ServerProcess):
+    """``mosquitto -c CONF`` on a free port; with ``users``, anonymous clients are refused."""
+
+    def __init__(self, workdir: Path, users: dict[str, str] | None = None):
+        port = free_port()
+        # as root, mosquitto switches to this user: the one that owns the test's files
+        lines = [f"listener {port} 127.0.0.1", "persistence false", f"user {getpass.getuser()}"]
+        if users:
+            password_file = workdir / "passwords"
+            password_file.write_text("".join(f"{user}:{password}\n" for user, password in users.items()))
+            try:
+                subprocess.run(["mosquitto_passwd", "-U", str(password_file)], check=True,
+                               capture_output=True)
+            except (OSError, subprocess.CalledProcessError) as error:
+                unavailable("mosquitto", f"mosquitto_passwd failed: {error}")
+            password_file.chmod(0o600)
+            lines += ["allow_anonymous false", f"password_file {password_file}"]
+        else:
+            lines.append("allow_anonymous true")
+        config = workdir / "mosquitto.conf"
+        config.write_text("\n".join(lines) + "\n")
+        super().__init__("mosquitto", ["mosquitto", "-c", str(config)], port, workdir)
+        self.url = f"tcp://127.0.0.1:{port}"
+
+    def redelivered_to(self, client_id: str, until, timeout_s: float = 10.0) -> list[str]:
+        """The payloads the broker delivers again to the persistent session ``client_id``, read
+        until ``until(payloads)`` holds or ``timeout_s`` passes."""
+        got: list[str] = []
+        done = threading.Event()
+
+        def received(client, userdata, message) -> None:
+            got.append(message.payload.decode())
+            if until(got):
+                done.set()
+
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        client.on_message = received
+        client.connect("127.0.0.1", self.port)
+        client.loop_start()
+        try:
+            done.wait(timeout_s)
+        finally:
+            client.disconnect()
+            client.loop_stop()
+        return got
+
+
+class Publisher:
+    """A paho client publishing to the broker; ``publish`` returns once the broker has it."""
+
+    def __init__(self, broker: Mosquitto, **credentials: str):
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        if credentials:
+            self.client.username_pw_set(credentials["username"], credentials["password"])
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, *payloads: str | bytes, qos: int = 1) -> None:
+        for payload in payloads:
+            self.client.publish(topic, payload, qos=qos).wait_for_publish(10)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+

@@ -1,0 +1,150 @@
+"""MQTTUtils streams against a real Mosquitto broker on 127.0.0.1."""
+from __future__ import annotations
+
+import pytest
+
+from ember.streaming.mqtt import MQTTUtils
+from ember_mqtt import MQTTConfigError
+
+from conftest import Collected
+from mosquitto_broker import Mosquitto, Publisher
+from services import wait_until
+
+
+@pytest.fixture
+def broker(tmp_path):
+    server = Mosquitto(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def publisher(broker):
+    client = Publisher(broker)
+    yield client
+    client.close()
+
+
+def subscribed(collected: Collected, publisher: Publisher, topic: str, probe: str = "probe"):
+    """Publish ``probe`` until the stream shows it: from then on the subscription is live."""
+    def seen() -> bool:
+        publisher.publish(topic, probe)
+        return any(probe in str(record) for record in collected.records)
+    wait_until(seen, what=f"the stream to receive {topic!r}")
+
+
+def test_word_count_over_a_wildcard_topic(ssc, broker, publisher):
+    lines = MQTTUtils.createStream(ssc, broker.url, "sensors/+/text")
+    counts = lines.flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+    seen = Collected(counts)
+    ssc.start()
+    subscribed(seen, publisher, "sensors/x/text", "ready")
+    publisher.publish("sensors/a/text", "to be or", "not to be")
+    publisher.publish("sensors/a/other", "ignored words")
+    publisher.publish("sensors/b/text", "é to")
+    seen.wait_for(lambda records: sum(n for w, n in records if w != "ready") == 8)
+    totals: dict[str, int] = {}
+    for word, count in seen.records:
+        totals[word] = totals.get(word, 0) + count
+    totals.pop("ready")
+    assert totals == {"to": 3, "be": 2, "or": 1, "not": 1, "é": 1}
+
+
+def test_paired_stream_gives_topic_and_payload_for_each_filter(ssc, broker, publisher):
+    pairs = MQTTUtils.createPairedStream(ssc, broker.url, ["alerts/#", "metrics/cpu"], qos=0)
+    seen = Collected(pairs)
+    ssc.start()
+    subscribed(seen, publisher, "metrics/cpu")
+    publisher.publish("alerts/disk/full", "90%", qos=0)
+    publisher.publish("metrics/mem", "not subscribed", qos=0)
+    publisher.publish("alerts", "bare", qos=2)
+    publisher.publish("metrics/cpu", "42", qos=1)
+    seen.wait_for(lambda records: ("metrics/cpu", "42") in records)
+    assert [r for r in seen.records if r[1] != "probe"] == [
+        ("alerts/disk/full", "90%"), ("alerts", "bare"), ("metrics/cpu", "42")]
+
+
+def test_broker_down_at_start_is_retried_and_restart_mid_stream_loses_nothing_stored(
+        ssc, events, tmp_path):
+    broker = Mosquitto(tmp_path)
+    seen = Collected(MQTTUtils.createStream(ssc, broker.url, "t"))
+    ssc.start()
+    wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.url.split("//")[1]),
+               what="the receiver to report that the broker is unreachable")
+    broker.start()
+    publisher = Publisher(broker)
+    subscribed(seen, publisher, "t", "first")
+    publisher.close()
+    broker.stop()
+    wait_until(lambda: events.saw("lost the connection"), what="the receiver to notice the broker died")
+    broker.start()
+    publisher = Publisher(broker)
+    try:
+        subscribed(seen, publisher, "t", "second")
+    finally:
+        publisher.close()
+        broker.stop()
+    assert "first" in seen.records and seen.records.index("first") < seen.records.index("second")
+
+
+def test_bad_credentials_are_reported_and_good_ones_work(ssc, events, tmp_path):
+    broker = Mosquitto(tmp_path, users={"reader": "s3cret"}).start()
+    try:
+        MQTTUtils.createStream(ssc, broker.url, "t", username="reader", password="wrong")
+        good = Collected(MQTTUtils.createStream(ssc, broker.url, "t", username="reader", password="s3cret"))
+        ssc.start()
+        wait_until(lambda: events.saw("refused the connection", "check the username and password"),
+                   what="the refused login to be reported")
+        assert not any("s3cret" in message or "wrong" in message for message in events.errors)
+        publisher = Publisher(broker, username="reader", password="s3cret")
+        try:
+            subscribed(good, publisher, "t", "authorised")
+        finally:
+            publisher.close()
+    finally:
+        broker.stop()
+
+
+@pytest.mark.spark_conf(spark__streaming__receiver__maxRate="4")
+def test_qos1_messages_are_acknowledged_only_once_stored(ssc, broker, publisher):
+    """A receiver stopped while messages wait to be stored (throttled to 4/s) must not have
+    acknowledged them: the broker delivers them again to the same session, none is lost."""
+    session = dict(clientId="ember-ack-test", cleanSession=False, qos=1)
+    seen = Collected(MQTTUtils.createStream(ssc, broker.url, "acks", **session))
+    try:
+        ssc.start()
+        subscribed(seen, publisher, "acks", "m-0")
+        sent = [f"m-{i}" for i in range(1, 13)]
+        publisher.publish("acks", *sent)
+        seen.wait_for(lambda records: "m-1" in records)
+    finally:
+        ssc.stop(stopSparkContext=False)
+    counted = set(seen.records)
+    assert set(sent) - counted, "the throttle should have left messages unstored at the stop"
+
+    again = broker.redelivered_to("ember-ack-test", until=lambda got: set(sent) <= counted | set(got))
+    assert set(sent) <= counted | set(again), f"lost: {sorted(set(sent) - counted - set(again))}"
+
+
+def test_undecodable_payload_is_replaced_and_reported(ssc, events, broker, publisher):
+    seen = Collected(MQTTUtils.createStream(ssc, broker.url, "raw"))
+    ssc.start()
+    subscribed(seen, publisher, "raw")
+    publisher.publish("raw", b"ok \xff end")
+    seen.wait_for(lambda records: "ok \ufffd end" in records)
+    assert events.saw("not UTF-8 at byte 3", "'raw'")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/#/b"), "'#' must be a whole level"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/b+"), "'+' must be a whole level"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "http://localhost:1883", "a"), "scheme 'http' is not supported"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", qos=3), "qos must be 0, 1 or 2"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", cleanSession=False),
+     "needs a fixed clientId"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", user="x"), "unknown MQTT option"),
+    (lambda ssc: MQTTUtils.createPairedStream(ssc, "tcp://localhost:1883", "a"), "must be a non-empty list"),
+])
+def test_configuration_mistakes_are_clear_errors(ssc, call, message):
+    with pytest.raises(MQTTConfigError, match=message.replace("+", r"\+")):
+        call(ssc)
