@@ -89,9 +89,17 @@ def test_reduce_by_key_on_partitioned_data_does_not_reshuffle(pairs):
     assert layout(summed) == (2, [[("b", 8), ("c", 4), ("d", 5)], [("a", 4), ("e", 7)]])
 
 
-def test_partition_by_rejects_bad_counts(pairs):
-    with pytest.raises(ValueError, match="numPartitions must be a positive int, got 0"):
-        pairs.partitionBy(0)
+@pytest.mark.parametrize("operation, name", [
+    (lambda rdd, n: rdd.partitionBy(n), "partitionBy"),
+    (lambda rdd, n: rdd.reduceByKey(add, n), "reduceByKey"),
+    (lambda rdd, n: rdd.groupByKey(n), "groupByKey"),
+    (lambda rdd, n: rdd.join(rdd, n), "join"),
+    (lambda rdd, n: rdd.sortByKey(True, n), "sortByKey"),
+])
+@pytest.mark.parametrize("count", [0, -2, 1.5, "3"])
+def test_bad_partition_counts_are_named_with_their_operation(pairs, operation, name, count):
+    with pytest.raises(ValueError, match=f"{name}: numPartitions must be a positive int, got {count!r}"):
+        operation(pairs, count)
 
 
 def test_value_maps_keep_partitioning(sc, pairs):

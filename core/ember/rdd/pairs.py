@@ -73,12 +73,17 @@ class PairFunctionsMixin:
             return self.ctx.defaultParallelism
         return self.getNumPartitions()
 
+    def _reduce_partitions(self, numPartitions: int | None, operation: str) -> int:
+        """``numPartitions`` checked, or the default when it is None."""
+        if numPartitions is None:
+            return self._defaultReducePartitions()
+        if isinstance(numPartitions, bool) or not isinstance(numPartitions, int) or numPartitions < 1:
+            raise ValueError(f"{operation}: numPartitions must be a positive int, got {numPartitions!r}")
+        return numPartitions
+
     def partitionBy(self, numPartitions: int | None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        if numPartitions is None:
-            numPartitions = self._defaultReducePartitions()
-        if not isinstance(numPartitions, int) or numPartitions < 1:
-            raise ValueError(f"partitionBy: numPartitions must be a positive int, got {numPartitions!r}")
+        numPartitions = self._reduce_partitions(numPartitions, "partitionBy")
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
@@ -93,8 +98,7 @@ class PairFunctionsMixin:
         mutate it: the default deep copy is right for any combiner, callers that know theirs
         pass a cheaper one.
         """
-        if numPartitions is None:
-            numPartitions = self._defaultReducePartitions()
+        numPartitions = self._reduce_partitions(numPartitions, operation)
         locally = self.mapPartitionsWithIndex(
             merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
         merge = merge_per_key(copy_combiner, mergeCombiners, operation)

@@ -22,8 +22,7 @@ def _identity(key):
 class SortingMixin:
     def sortByKey(self, ascending: bool = True, numPartitions: int | None = None,
                   keyfunc: Callable = _identity) -> "RDD":
-        if numPartitions is None:
-            numPartitions = self._defaultReducePartitions()
+        numPartitions = self._reduce_partitions(numPartitions, "sortByKey")
 
         def sort_partition(_, iterator):
             return iter(sorted(iterator, key=lambda pair: keyfunc(pair[0]), reverse=not ascending))
