@@ -1,47 +1,9 @@
-"""Helpers for the executor tests: find a pool's segments, wait on conditions."""
+"""The executor tests' fixture: SparkContexts on process pools, stopped after each test."""
 from __future__ import annotations
-
-import os
-import tempfile
-import time
 
 import pytest
 
 from ember import SparkContext
-from ember.executor.segments import SHM_DIR
-
-
-def pool_files(prefix: str) -> list[str]:
-    """Every shared-memory object and temp path a pool with ``prefix`` owns right now."""
-    found = []
-    for directory in (SHM_DIR, tempfile.gettempdir()):
-        if os.path.isdir(directory):
-            found += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefix.rstrip("_"))]
-    return found
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "condition"):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie (exited, not yet reaped by its parent) counts as dead
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import signal
 import threading
 
 import pytest
-from conftest import pid_alive, pool_files, wait_until
+from pool_helpers import pid_alive, pool_files, wait_until
 
 from ember import TaskContext
 from ember.executor.base import TaskFailedError

@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import pid_alive, pool_files, wait_until
+from pool_helpers import pid_alive, pool_files, wait_until
 
 from ember import SparkConf
 from ember.executor.segments import SHM_DIR, parse_size
@@ -19,7 +19,8 @@ def test_blocks_live_in_shared_memory_and_stop_removes_every_segment(pool_contex
     sc = pool_context()
     prefix = sc._executor._space.prefix
     data = sc.parallelize(range(1000), 4).map(lambda x: (x % 7, x)).cache()
-    assert data.reduceByKey(lambda a, b: a + b).count() == 7
+    reduced = data.reduceByKey(lambda a, b: a + b)  # its shuffle blocks live as long as it does
+    assert reduced.count() == 7
     shm = [p for p in pool_files(prefix) if p.startswith(SHM_DIR)]
     assert any("b.rdd" in p for p in shm) and any("b.shuffle" in p for p in shm)
     sc.stop()
@@ -136,3 +137,26 @@ def test_the_next_start_removes_what_a_killed_driver_and_its_killed_workers_left
     assert pool_files(prefix), "nothing was left behind to sweep"
     pool_context("local[2]")
     assert pool_files(prefix) == []
+
+
+def test_a_captured_mutable_value_is_read_as_it_is_when_each_job_starts(sc):
+    allowed = [1]
+
+    def keep(x):
+        return x in allowed
+
+    numbers = sc.parallelize(range(5), 2)
+    assert numbers.filter(keep).collect() == [1]
+    allowed.append(3)
+    assert numbers.filter(keep).collect() == [1, 3]
+
+
+def test_each_task_gets_its_own_copy_of_what_its_functions_captured(sc):
+    seen = []
+
+    def number(x):
+        seen.append(x)
+        return len(seen)
+
+    assert sc.parallelize(range(6), 3).map(number).collect() == [1, 2, 1, 2, 1, 2]
+    assert seen == []

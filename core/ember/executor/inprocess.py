@@ -1,7 +1,10 @@
 """The in-process reference executor behind ``local`` and ``local[1]``.
 
 Tasks run one after another on the calling thread and blocks are plain lists in a dict, so
-it is the simplest correct executor: the one the others are compared with.
+it is the simplest correct executor: the one the others are compared with.  Each task still
+goes through the same pickling as in the process pool (functions by digest, unpickled afresh
+per task), so closures behave alike on every master: a task gets its own copy of what its
+functions captured, and a closure that cannot be pickled fails here too.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import traceback
 from typing import Iterable, Sequence
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, run_task
+from ember.executor.shipping import FunctionCache, FunctionShipper
 
 
 class InProcessExecutor(Executor):
@@ -18,6 +22,9 @@ class InProcessExecutor(Executor):
         self.max_task_attempts = max_task_attempts
         self._blocks: dict[str, list] = {}
         self._lock = threading.Lock()
+        self._shipping = threading.Lock()
+        self._shipper = FunctionShipper()
+        self._functions = FunctionCache()
 
     def put_block(self, block_id: str, records: list) -> None:
         with self._lock:
@@ -38,12 +45,15 @@ class InProcessExecutor(Executor):
                 del self._blocks[block_id]
 
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
-        return [self._run_with_retries(task) for task in tasks]
+        with self._shipping:  # jobs may be submitted from several threads
+            stage, needed = self._shipper.pickle_stage(tasks)
+            self._functions.update(*self._shipper.updates_for(self, needed))
+        return [self._run_with_retries(task, stage, index) for index, task in enumerate(tasks)]
 
-    def _run_with_retries(self, task: Task) -> TaskResult:
+    def _run_with_retries(self, task: Task, stage: bytes, index: int) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
-                return run_task(task, task.stage_id, attempt, self)
+                return run_task(self._functions.load_task(stage, index), task.stage_id, attempt, self)
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
                     raise TaskFailedError(

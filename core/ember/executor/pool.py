@@ -164,7 +164,7 @@ class _StageRun:
 
     def __init__(self, pool: ProcessPoolExecutor, tasks: Sequence[Task]):
         self.pool, self.tasks = pool, tasks
-        self.pickled = pool._shipper.pickle_tasks(tasks)
+        self.stage, self.needed = pool._shipper.pickle_stage(tasks)
         self.pending = deque((index, 0) for index in range(len(tasks)))
         self.running: dict[int, tuple[int, int]] = {}  # task id -> (task index, attempt)
         self.losses = [0] * len(tasks)
@@ -187,8 +187,8 @@ class _StageRun:
                 continue
             index, attempt = self.pending.popleft()
             task_id = next(_task_ids)
-            new, forget = self.pool._shipper.updates_for(worker, self.pickled[index][1])
-            message = pickle.dumps((task_id, attempt, new, forget, self.pickled[index][0]),
+            new, forget = self.pool._shipper.updates_for(worker, self.needed)
+            message = pickle.dumps((task_id, attempt, new, forget, self.stage, index),
                                    protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 worker.connection.send_bytes(message)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import mmap
 import os
 import re
@@ -113,7 +114,7 @@ class SegmentStore(BlockStore):
 
     def __init__(self, space: SegmentSpace):
         self.space = space
-        self._temp_count = 0
+        self._temp_names = itertools.count()
         self._usage = _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
 
     # -- BlockStore -----------------------------------------------------------------------
@@ -188,8 +189,7 @@ class SegmentStore(BlockStore):
             return False
         if not in_shm:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-        self._temp_count += 1
-        temp = os.path.join(directory, f"{self.space.prefix}t.{os.getpid()}.{self._temp_count}")
+        temp = os.path.join(directory, f"{self.space.prefix}t.{os.getpid()}.{next(self._temp_names)}")
         fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.posix_fallocate(fd, 0, size)

@@ -8,6 +8,13 @@ function whose captured values changed between batches gets a new digest and is 
 which keeps Spark's semantics (a task sees the closure as it was when the job started).
 Workers unpickle the functions for every task, as PySpark's workers do, so state a function
 keeps in its closure does not leak from one task into the next.
+
+Pickling a function costs tens of microseconds, and every batch builds new wrapper closures
+around the same user functions, so the driver also remembers digests by *structural key*: the
+function's code plus what its pickle is made of (closure values, defaults, referenced
+globals), where every part is immutable (numbers, strings, tuples of them, modules, classes
+and functions pickled by reference, functions keyed the same way).  A function holding
+anything mutable (a list, a dict, an object) has no key and is pickled again every stage.
 """
 from __future__ import annotations
 
@@ -15,12 +22,77 @@ import hashlib
 import io
 import pickle
 import types
+import weakref
 from collections import OrderedDict
 from typing import Any, Hashable, Sequence
 
 import cloudpickle
+from cloudpickle.cloudpickle import _extract_code_globals, _should_pickle_by_reference
 
 Digest = bytes
+_VALUE_ATOMS = (type(None), bool, int, str, bytes)
+_REPR_ATOMS = (float, complex)  # by repr: 0.0 == -0.0 but they pickle differently
+_REFERENCE_KINDS = (types.ModuleType, types.BuiltinFunctionType)
+
+
+_by_reference: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_PENDING = object()
+
+
+def pickled_by_reference(value) -> bool:
+    """Whether cloudpickle pickles ``value`` (a function or class) as its importable name."""
+    try:
+        return _by_reference[value]
+    except KeyError:
+        result = _by_reference[value] = _should_pickle_by_reference(value)
+        return result
+    except TypeError:  # not weak-referenceable
+        return _should_pickle_by_reference(value)
+
+
+def structural_key(value, memo: dict):
+    """A hashable key equal for two values only when they pickle alike; None when unsure.
+
+    ``memo`` (function id -> (function, key)) lives for one stage, so shared functions are
+    keyed once and recursive ones are detected."""
+    kind = type(value)
+    if kind in _VALUE_ATOMS:
+        return (kind, value)
+    if kind in _REPR_ATOMS:
+        return (kind, repr(value))
+    if kind is object:  # a sentinel: every bare object() pickles the same
+        return (object,)
+    if kind is tuple:
+        keys = tuple(structural_key(item, memo) for item in value)
+        return None if None in keys else (tuple, keys)
+    if kind is types.FunctionType:
+        known = memo.get(id(value))
+        if known is None:
+            memo[id(value)] = (value, _PENDING)
+            known = memo[id(value)] = (value, _function_key(value, memo))
+        return None if known[1] is _PENDING else known[1]
+    if kind in _REFERENCE_KINDS or (isinstance(value, type) and pickled_by_reference(value)):
+        return (kind, value)
+    return None
+
+
+def _function_key(function: types.FunctionType, memo: dict):
+    if pickled_by_reference(function):
+        return (types.FunctionType, function)
+    if function.__dict__:
+        return None  # attributes set on a function are pickled with it: no shortcut
+    names = sorted(n for n in _extract_code_globals(function.__code__) if n in function.__globals__)
+    try:
+        cells = tuple(cell.cell_contents for cell in function.__closure__ or ())
+    except ValueError:  # an empty cell (a name assigned after the function was made)
+        return None
+    parts = (cells, function.__defaults__, tuple(sorted((function.__kwdefaults__ or {}).items())),
+             tuple(sorted(function.__annotations__.items())),
+             tuple((n, function.__globals__[n]) for n in names))
+    key = structural_key(parts, memo)
+    if key is None:
+        return None
+    return (function.__code__, function.__qualname__, function.__module__, function.__doc__, key)
 
 
 class _DigestPickler(cloudpickle.CloudPickler):
@@ -52,30 +124,41 @@ class FunctionShipper:
         self._capacity = capacity
         self._payloads: OrderedDict[Digest, bytes] = OrderedDict()
         self._dependencies: dict[Digest, frozenset[Digest]] = {}
+        self._by_key: dict[tuple, Digest] = {}
         self._known: dict[Hashable, set[Digest]] = {}
         self._forget: dict[Hashable, list[Digest]] = {}
         self._in_progress: set[int] = set()
+        self._keys: dict = {}
         #: how many function pickles were sent to workers (what "sent once" is checked with)
         self.payloads_sent = 0
 
-    def pickle_tasks(self, tasks: Sequence) -> list[tuple[bytes, frozenset[Digest]]]:
-        """Each task's pickle and the digests it needs, nested ones included."""
-        memo: dict = {}
-        pickled = []
-        for task in tasks:
-            buffer = io.BytesIO()
-            pickler = _DigestPickler(buffer, self, memo)
-            pickler.dump(task)
-            pickled.append((buffer.getvalue(), self._closure(pickler.digests)))
-        return pickled
+    def pickle_stage(self, tasks: Sequence) -> tuple[bytes, frozenset[Digest]]:
+        """The pickle of a stage's task list and the digests it needs, nested ones included.
+
+        One pickle per stage: its tasks share their lineage, so it is pickled once and each
+        worker picks its task by index."""
+        self._keys = {}  # structural keys of this stage's functions, by id
+        buffer = io.BytesIO()
+        pickler = _DigestPickler(buffer, self, {})
+        pickler.dump(list(tasks))
+        return buffer.getvalue(), self._closure(pickler.digests)
 
     def digest_of(self, function: types.FunctionType, memo: dict) -> Digest | None:
-        """The digest of ``function``'s pickle (None while it is being pickled: recursion)."""
+        """The digest of ``function``'s pickle; None to pickle it inline (an importable
+        function, which pickles as its name, or one being pickled already: recursion)."""
         key = id(function)
         if key in memo:
             return memo[key][1]
         if key in self._in_progress:
             return None
+        if pickled_by_reference(function):
+            memo[key] = (function, None)  # pickled as "module.name": nothing worth shipping
+            return None
+        structure = structural_key(function, self._keys)
+        digest = self._by_key.get(structure) if structure is not None else None
+        if digest is not None and digest in self._payloads:
+            memo[key] = (function, digest)
+            return digest
         self._in_progress.add(key)
         try:
             buffer = io.BytesIO()
@@ -89,6 +172,10 @@ class FunctionShipper:
         self._payloads[digest] = data
         self._payloads.move_to_end(digest)
         self._dependencies[digest] = frozenset(pickler.digests)
+        if structure is not None:
+            if len(self._by_key) >= self._capacity:
+                self._by_key.clear()
+            self._by_key[structure] = digest
         self._evict()
         return digest
 
@@ -137,14 +224,20 @@ class FunctionCache:
         for digest in forget:
             self._payloads.pop(digest, None)
 
-    def load(self, data: bytes):
-        loaded: dict[Digest, Any] = {}
-        payloads = self._payloads
+    def load_task(self, stage: bytes, index: int):
+        """Task ``index`` of a pickled stage, with fresh copies of its functions."""
+        return _DigestUnpickler(io.BytesIO(stage), self._payloads, {}).load()[index]
 
-        class _Unpickler(pickle.Unpickler):
-            def persistent_load(self, digest):
-                if digest not in loaded:
-                    loaded[digest] = _Unpickler(io.BytesIO(payloads[digest])).load()
-                return loaded[digest]
 
-        return _Unpickler(io.BytesIO(data)).load()
+class _DigestUnpickler(pickle.Unpickler):
+    """Resolves digests from the cache; ``loaded`` shares one object per digest in a task."""
+
+    def __init__(self, file, payloads: dict[Digest, bytes], loaded: dict[Digest, Any]):
+        super().__init__(file)
+        self._payloads, self._loaded = payloads, loaded
+
+    def persistent_load(self, digest: Digest):
+        if digest not in self._loaded:
+            self._loaded[digest] = _DigestUnpickler(
+                io.BytesIO(self._payloads[digest]), self._payloads, self._loaded).load()
+        return self._loaded[digest]

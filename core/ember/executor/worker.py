@@ -43,9 +43,9 @@ def main() -> None:
             message = connection.recv_bytes()
             if not message:
                 return
-            task_id, attempt, new_functions, forget, task_bytes = pickle.loads(message)
+            task_id, attempt, new_functions, forget, stage, index = pickle.loads(message)
             functions.update(new_functions, forget)
-            reply = _run(task_id, attempt, task_bytes, functions, store)
+            reply = _run(task_id, attempt, stage, index, functions, store)
             _flush_output()
             connection.send_bytes(reply)
         except (EOFError, OSError):
@@ -53,13 +53,13 @@ def main() -> None:
             return
 
 
-def _run(task_id: int, attempt: int, task_bytes: bytes, functions: FunctionCache,
+def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: FunctionCache,
          store: SegmentStore) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
-        task = functions.load(task_bytes)
+        task = functions.load_task(stage, index)
         result = run_task(task, task.stage_id, attempt, store)
-        payload = encode((result.value, result.accumulator_updates),
+        payload = encode([result.value, result.accumulator_updates],
                          f"returning the result of task {task.partition} in stage {task.stage_id}")
         if len(payload) <= INLINE_RESULT_LIMIT:
             return pickle.dumps((task_id, OK, payload, None))
