@@ -69,9 +69,10 @@ class KafkaReceiver(Receiver):
                 self._commit_pending(consumer)
                 records = consumer.poll(0.2, _POLL_RECORDS)
                 if records:
-                    self.storeBlock([tuple(r) for r in records])
+                    rows = [(r.topic, r.partition, r.offset, r.key, r.value) for r in records]
+                    self.storeBlock(rows)
                     if self.commit_when_stored:
-                        consumer.commit(offsets_after(records))
+                        consumer.commit(offsets_after(rows))
         except BrokerUnreachableError as error:
             self.restart("lost the Kafka brokers", error)
         except Exception as error:  # noqa: BLE001 - reported; the supervisor restarts us
@@ -88,10 +89,11 @@ class KafkaReceiver(Receiver):
             consumer.commit(offsets)
 
 
-def offsets_after(records: Iterable[Any]) -> Offsets:
-    """For each partition in ``records`` (FetchedRecord-shaped rows), the offset after its last."""
+def offsets_after(rows: Iterable[Any]) -> Offsets:
+    """For each partition in ``rows`` (topic, partition, offset, key, value), the offset
+    after its last."""
     ends: Offsets = {}
-    for topic, partition, offset, *_ in records:
+    for topic, partition, offset, *_ in rows:
         key = TopicAndPartition(topic, partition)
         if offset + 1 > ends.get(key, -1):
             ends[key] = offset + 1
