@@ -38,6 +38,7 @@ def test_take_ordered_and_top(sc):
     assert rdd.top(3) == [9, 7, 5]
     assert rdd.top(2, key=lambda x: -x) == [1, 2]
     assert sc.parallelize([], 2).takeOrdered(2) == [] and sc.parallelize([], 2).top(2) == []
+    assert sc.emptyRDD().takeOrdered(3) == [] and rdd.takeOrdered(0) == []
     with pytest.raises(ValueError, match="top N cannot be negative."):
         rdd.takeOrdered(-1)
 
@@ -106,6 +107,14 @@ def test_foreach_and_foreach_partition_run_on_every_record(sc):
     rdd.foreachPartition(visit)
     assert (seen.value, partitions.value) == (30, 3)
 
+    def visit_lazily(iterator):
+        for x in iterator:
+            seen.add(x)
+            yield x
+    rdd.foreachPartition(visit_lazily)
+    rdd.foreachPartition(lambda iterator: sum(1 for _ in iterator))  # a non-iterable result
+    assert seen.value == 45
+
 
 def test_a_failing_user_function_raises_its_own_error(sc):
     def broken(x):
@@ -131,8 +140,7 @@ def test_reduce_by_key_locally_and_to_local_iterator(sc):
 
 
 @pytest.mark.parametrize("action", [
-    lambda rdd: rdd.countByValue(), lambda rdd: rdd.top(1), lambda rdd: rdd.takeOrdered(1),
-    lambda rdd: rdd.reduceByKeyLocally(add)])
+    lambda rdd: rdd.countByValue(), lambda rdd: rdd.top(1), lambda rdd: rdd.reduceByKeyLocally(add)])
 def test_driver_side_merges_of_an_rdd_without_partitions(sc, action):
     with pytest.raises(ValueError, match=r"Can not reduce\(\) empty RDD"):
         action(sc.emptyRDD())

@@ -144,7 +144,7 @@ class ActionsMixin:
     def foreachPartition(self, f: Callable[[Iterable], Any]) -> None:
         def apply(iterator):
             result = f(iterator)
-            if result is not None:  # a generator function does its work only when drained
+            if hasattr(result, "__iter__"):  # a generator function does its work when drained
                 for _ in result:
                     pass
         self._run_job(apply)
@@ -183,6 +183,8 @@ class ActionsMixin:
     def takeOrdered(self, num: int, key: Callable | None = None) -> list:
         if num < 0:
             raise ValueError("top N cannot be negative.")
+        if num == 0 or self.getNumPartitions() == 0:  # PySpark answers these without a job
+            return []
         return self._best(num, heapq.nsmallest, key)
 
     def top(self, num: int, key: Callable | None = None) -> list:
