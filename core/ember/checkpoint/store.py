@@ -63,7 +63,7 @@ class LocalCheckpointStore(CheckpointStore):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
-        _fsync_directory(os.path.dirname(final))
+        fsync_directory(os.path.dirname(final))
 
     def read(self, name: str) -> bytes:
         with open(os.path.join(self.directory, name), "rb") as handle:
@@ -93,7 +93,7 @@ class LocalCheckpointStore(CheckpointStore):
                     os.remove(os.path.join(root, file))
 
 
-def _fsync_directory(directory: str) -> None:
+def fsync_directory(directory: str) -> None:
     """Make a rename durable: fsync the directory that holds the new name."""
     descriptor = os.open(directory, os.O_RDONLY)
     try:

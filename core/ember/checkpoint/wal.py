@@ -1,0 +1,156 @@
+"""The receiver write-ahead log (``spark.streaming.receiver.writeAheadLog.enable``).
+
+Each receiver stream logs into ``<checkpoint dir>/receivedData/<stream>/``.  Every ``store``
+or ``storeBlock`` appends one entry to the open segment before it returns, so a record the
+receiver has stored survives the process being killed (the entry is in the kernel's hands);
+when a batch takes the stored blocks, the open segment is fsynced and renamed
+``batch-<time ms>``, which both makes it durable and records which batch owns it.
+
+After a crash, recovery gives every ``batch-*`` segment back to its batch (a re-run batch reads
+exactly what it read before) and stores the entries of open segments again, for the next
+batch.  Segments of batches older than the stream's remember window are deleted as batches
+complete.  Entries are ``length (u32) | crc32 (u32) | msgpack``; a torn last entry, left by a
+kill in the middle of a write, is ignored.
+"""
+from __future__ import annotations
+
+import os
+import re
+import struct
+import threading
+import zlib
+from typing import Any, Iterable
+
+from ember.checkpoint.store import LocalCheckpointStore, fsync_directory
+from ember.checkpoint.values import ValueCodec
+
+ENABLE_SETTING = "spark.streaming.receiver.writeAheadLog.enable"
+_ENTRY_HEADER = struct.Struct(">II")
+_OPEN = re.compile(r"^open-(\d+)$")
+_BATCH = re.compile(r"^batch-(\d+)$")
+
+
+def enabled(conf) -> bool:
+    return str(conf.get(ENABLE_SETTING, "false")).strip().lower() == "true"
+
+
+def log_directory(store, stream_index: int) -> str:
+    """Where stream ``stream_index`` logs; the log needs a local checkpoint directory."""
+    if not isinstance(store, LocalCheckpointStore):
+        raise ValueError(
+            f"{ENABLE_SETTING}=true needs a local checkpoint directory (the log appends to "
+            f"files), but the checkpoint location is {store.uri!r}")
+    return os.path.join(store.directory, "receivedData", str(stream_index))
+
+
+class WriteAheadLog:
+    """The segments of one receiver stream's log."""
+
+    def __init__(self, directory: str, codec: ValueCodec):
+        self.directory = directory
+        self.codec = codec
+        os.makedirs(directory, exist_ok=True)
+        self._handle = None
+        self._open_name: str | None = None
+
+    def _segments(self, pattern: re.Pattern) -> dict[int, str]:
+        found = {}
+        for name in os.listdir(self.directory):
+            match = pattern.match(name)
+            if match:
+                found[int(match.group(1))] = name
+        return found
+
+    def append(self, records: list[Any]) -> None:
+        """Log ``records`` (one store call) in the open segment; returns once written."""
+        if self._handle is None:
+            number = max(self._segments(_OPEN), default=0) + 1
+            self._open_name = f"open-{number}"
+            self._handle = open(os.path.join(self.directory, self._open_name), "ab", buffering=0)
+        payload = self.codec.encode(records, f"the write-ahead log in {self.directory}")
+        self._handle.write(_ENTRY_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+
+    def seal(self, time_ms: int) -> None:
+        """Give the open segment to the batch at ``time_ms``: fsync it, rename it."""
+        if self._handle is None:
+            return
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        self._handle = None
+        os.replace(os.path.join(self.directory, self._open_name),
+                   os.path.join(self.directory, f"batch-{time_ms}"))
+        fsync_directory(self.directory)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def recover(self, keep_batches: bool) -> tuple[dict[int, list[Any]], list[Any], list[str]]:
+        """What an earlier run left: the records of each batch segment by batch time (when
+        ``keep_batches``: the run is being recovered), the records no batch owns (open segments,
+        and every segment on a fresh start, whose batch times mean nothing), and the segments
+        to delete once those records are logged again."""
+        batches = {t: self._read(name) for t, name in sorted(self._segments(_BATCH).items())}
+        reused = [name for _, name in sorted(self._segments(_OPEN).items())]
+        unowned = [record for name in reused for record in self._read(name)]
+        if not keep_batches:
+            unowned = [record for records in batches.values() for record in records] + unowned
+            reused += [f"batch-{time_ms}" for time_ms in batches]
+            batches = {}
+        return batches, unowned, reused
+
+    def delete(self, names: Iterable[str]) -> None:
+        for name in names:
+            os.remove(os.path.join(self.directory, name))
+
+    def trim(self, up_to_ms: int) -> None:
+        """Delete the segments of batches at or before ``up_to_ms``."""
+        self.delete(name for time_ms, name in self._segments(_BATCH).items() if time_ms <= up_to_ms)
+
+    def _read(self, name: str) -> list[Any]:
+        with open(os.path.join(self.directory, name), "rb") as handle:
+            data = handle.read()
+        records: list[Any] = []
+        offset = 0
+        while offset + _ENTRY_HEADER.size <= len(data):
+            length, checksum = _ENTRY_HEADER.unpack_from(data, offset)
+            payload = data[offset + _ENTRY_HEADER.size: offset + _ENTRY_HEADER.size + length]
+            if len(payload) < length or zlib.crc32(payload) != checksum:
+                break  # the torn tail of a write cut short by a kill
+            records.extend(self.codec.decode(payload, os.path.join(self.directory, name)))
+            offset += _ENTRY_HEADER.size + length
+        return records
+
+
+class LoggedBlockBuffer:
+    """A receiver's block buffer that logs every store before it returns.
+
+    Wraps the stream's ``BlockBuffer``; one lock orders logging and buffering, so the records
+    a batch takes are exactly those of the segment sealed for it.
+    """
+
+    def __init__(self, buffer, log: WriteAheadLog):
+        self._buffer = buffer
+        self._log = log
+        self._lock = threading.Lock()
+
+    def add(self, record: Any) -> None:
+        with self._lock:
+            self._log.append([record])
+            self._buffer.add(record)
+
+    def add_block(self, records: Iterable[Any]) -> None:
+        block = list(records)
+        if not block:
+            return
+        with self._lock:
+            self._log.append(block)
+            self._buffer.add_block(block)
+
+    def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
+        with self._lock:
+            blocks = self._buffer.take_blocks()
+            if time_ms is not None:
+                self._log.seal(time_ms)
+            return blocks
