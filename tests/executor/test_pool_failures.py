@@ -155,3 +155,12 @@ def test_a_task_failing_every_attempt_reports_the_attempt_count(pool_context):
         sc.parallelize([1], 1).map(always_fails).collect()
     assert "failed 3 time(s)" in "\n".join(raised.value.__notes__)
     assert attempts.value == 0
+
+
+def test_a_worker_that_cannot_start_is_a_clear_error(pool_context):
+    from ember import SparkConf
+
+    broken = SparkConf().setExecutorEnv("PYTHONHOME", "/nonexistent/python-home")
+    sc = pool_context("local[2]", broken)
+    with pytest.raises(RuntimeError, match=r"worker process of the local\[2\] pool failed to start \(exited with code 1\)"):
+        sc.parallelize(range(4), 2).count()

@@ -61,17 +61,20 @@ def test_functions_are_sent_once_per_worker_not_per_job(pool_context):
         return x + offset
 
     def run():
-        return sc.parallelize(range(20), 4).map(shift).filter(lambda x: x % 2 == 0).collect()
+        shifted = sc.parallelize(range(20), 4).map(shift)
+        return shifted.filter(lambda x: x % 2 == 0).collect(), set(shifted.map(lambda _: os.getpid()).collect())
 
-    assert run() == [x + 3 for x in range(20) if (x + 3) % 2 == 0]
-    after_first = executor.function_payloads_sent
-    assert after_first > 0
+    pids: set = set()
+    wait_until(lambda: pids.update(run()[1]) or len(pids) == 2, what="both workers to run tasks")
+    run()  # both workers are up: each takes tasks of every stage
+    sent = executor.function_payloads_sent
+    assert sent == 2 * executor.distinct_functions  # each function once to each worker
     for _ in range(10):
-        run()
-    assert executor.function_payloads_sent == after_first
+        assert run()[0] == [x + 3 for x in range(20) if (x + 3) % 2 == 0]
+    assert executor.function_payloads_sent == sent
     offset = 4  # a changed closure is a new function: it travels again, and is used
-    assert run() == [x + 4 for x in range(20) if (x + 4) % 2 == 0]
-    assert executor.function_payloads_sent > after_first
+    assert run()[0] == [x + 4 for x in range(20) if (x + 4) % 2 == 0]
+    assert executor.function_payloads_sent > sent
 
 
 def test_workers_inherit_sys_path_and_run_with_a_fixed_hash_seed(pool_context, tmp_path, monkeypatch):

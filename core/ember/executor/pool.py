@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult
 from ember.executor.segments import SegmentSpace, SegmentStore
 from ember.executor.shipping import FunctionShipper
-from ember.executor.worker import OK
+from ember.executor.worker import OK, READY
 from ember.serde.codec import decode
 
 #: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
@@ -49,8 +49,12 @@ class WorkerProcess:
         worker_end.close()
         self.connection = Connection(driver_end.detach())
         self.task_id: int | None = None
+        self.ready = False
         driver_path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
-        self.connection.send_bytes(pickle.dumps((driver_path, space)))
+        try:
+            self.connection.send_bytes(pickle.dumps((driver_path, space)))
+        except OSError:  # it died at once: its first message will tell
+            pass
 
     @property
     def pid(self) -> int:
@@ -111,6 +115,10 @@ class ProcessPoolExecutor(Executor):
     def function_payloads_sent(self) -> int:
         """How many function pickles went to workers: each function once per worker."""
         return self._shipper.payloads_sent
+
+    @property
+    def distinct_functions(self) -> int:
+        return self._shipper.distinct_functions
 
     @property
     def worker_pids(self) -> list[int]:
@@ -174,16 +182,22 @@ class _StageRun:
     def run(self) -> list[TaskResult]:
         while self.remaining:
             self._dispatch()
-            busy = {w.connection: w for w in self.pool._workers if w.task_id is not None}
-            for connection in wait(list(busy)):
-                self._receive(busy[connection])
+            watched = {w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready}
+            for connection in wait(list(watched)):
+                worker = watched[connection]
+                if worker.ready:
+                    self._receive(worker)
+                else:
+                    self._started(worker)
         return self.results  # type: ignore[return-value]
 
     def _dispatch(self) -> None:
+        """Send pending tasks to idle workers that have started (the first job need not wait
+        for the slowest worker to start)."""
         for worker in list(self.pool._workers):
             if not self.pending:
                 return
-            if worker.task_id is not None:
+            if worker.task_id is not None or not worker.ready:
                 continue
             index, attempt = self.pending.popleft()
             task_id = next(_task_ids)
@@ -198,6 +212,21 @@ class _StageRun:
                 continue
             worker.task_id = task_id
             self.running[task_id] = (index, attempt)
+
+    def _started(self, worker: WorkerProcess) -> None:
+        try:
+            message = worker.connection.recv_bytes()
+        except (EOFError, OSError):
+            message = None
+        if message == READY:
+            worker.ready = True
+        elif worker.process.wait() < 0:  # killed while starting (a signal, the OOM killer)
+            self.pool._replace(worker)
+        else:
+            raise RuntimeError(
+                f"A worker process of the local[{self.pool.default_parallelism}] pool failed to "
+                f"start ({worker.describe_exit()}); its error output is above. Workers run "
+                f"`{sys.executable} -m ember.executor.worker` with the driver's sys.path.")
 
     def _receive(self, worker: WorkerProcess) -> None:
         task_id, worker.task_id = worker.task_id, None

@@ -132,6 +132,11 @@ class FunctionShipper:
         #: how many function pickles were sent to workers (what "sent once" is checked with)
         self.payloads_sent = 0
 
+    @property
+    def distinct_functions(self) -> int:
+        """How many distinct function pickles the driver holds."""
+        return len(self._payloads)
+
     def pickle_stage(self, tasks: Sequence) -> tuple[bytes, frozenset[Digest]]:
         """The pickle of a stage's task list and the digests it needs, nested ones included.
 

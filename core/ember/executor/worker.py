@@ -3,7 +3,7 @@
 Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
 ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
 gives the driver's ``sys.path`` (so a job's own modules import) and the pool's segment space;
-then each message is a task, each reply its result or its failure.  An empty message means
+the worker answers ``READY``; then each message is a task, each reply its result or its failure.  An empty message means
 stop.  End of file means the driver died: the worker removes the pool's segments and exits.
 """
 from __future__ import annotations
@@ -25,6 +25,8 @@ from ember.serde.codec import encode
 INLINE_RESULT_LIMIT = 64 * 1024
 
 OK, FAILED = 0, 1
+#: the first message of a worker: it has started and can take tasks
+READY = b"ready"
 
 
 def main() -> None:
@@ -36,10 +38,13 @@ def main() -> None:
     except (EOFError, OSError):
         return
     sys.path[:] = driver_path
+    import ember.rdd.scheduler  # noqa: F401 - what every task unpickles: loaded before "ready"
+
     store = SegmentStore(space)
     functions = FunctionCache()
-    while True:
-        try:
+    try:
+        connection.send_bytes(READY)
+        while True:
             message = connection.recv_bytes()
             if not message:
                 return
@@ -48,9 +53,8 @@ def main() -> None:
             reply = _run(task_id, attempt, stage, index, functions, store)
             _flush_output()
             connection.send_bytes(reply)
-        except (EOFError, OSError):
-            store.remove_all()  # the driver is gone: nobody else will clean up
-            return
+    except (EOFError, OSError):
+        store.remove_all()  # the driver is gone: nobody else will clean up
 
 
 def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: FunctionCache,
