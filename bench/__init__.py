@@ -1,0 +1,1 @@
+"""ember's benchmark suite: ``python -m bench`` (see bench/run.py and docs/benchmarks.md)."""

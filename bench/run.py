@@ -1,0 +1,133 @@
+"""``python -m bench [--pyspark] [--quick] [--full] [--only w1,w2,...]``: run, print, save.
+
+Every workload runs in a fresh process per engine: ember local[2], ember local[1], a plain
+single-process Python loop with the same functions and data, and PySpark local[2] with
+``--pyspark`` (slow: minutes).  The table goes to stdout, everything measured to
+bench/results/bench-<time>.json.  W1 reads a local TCP socket (the ember-socket connector);
+the other streaming workloads feed queueStream.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from bench.corpus import RESULTS_DIR, corpus
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENGINES = [("ember local[2]", "ember", "local[2]"), ("ember local[1]", "ember", "local[1]"),
+           ("plain loop", "plain", "-")]
+PYSPARK = ("pyspark local[2]", "pyspark", "local[2]")
+
+
+def workload_params(quick: bool, full: bool) -> dict[str, dict]:
+    corpus_lines = 100_000 if quick else 1_000_000
+    scale = 10 if quick else 1
+    return {
+        "rdd": {"corpus_lines": corpus_lines, "lines": corpus_lines, "batch_lines": corpus_lines,
+                "empty_jobs": 200},
+        "w1": {"corpus_lines": corpus_lines, "lines": corpus_lines, "batch_lines": 100_000 // scale,
+               "interval": 0.5},
+        "w2": {"corpus_lines": corpus_lines, "lines": 1_000_000 // scale, "batch_lines": 50_000 // scale,
+               "empty_batches": 6, "interval": 0.5},
+        "w3": {"corpus_lines": corpus_lines, "lines": 400_000 // scale, "batch_lines": 10_000 // scale,
+               "window": 30, "interval": 1.0 if full else 0.2},
+        "latency": {"corpus_lines": corpus_lines, "small_batch_lines": 100,
+                    "intervals": [0.1, 0.05, 0.02, 0.01], "seconds": 2.0},
+    }
+
+
+def run_child(workload: str, engine: str, master: str, params: dict) -> dict:
+    command = [sys.executable, "-m", "bench.child", workload, engine, master, json.dumps(params)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def startup(engine: str, master: str, runs: int = 3) -> dict:
+    """Launch to the first line the job prints, and the job's own stop() time (medians)."""
+    firsts, stops = [], []
+    for _ in range(runs):
+        launched = time.perf_counter()
+        job = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "minimal_job.py"), engine, master],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first = job.stdout.readline()
+        firsts.append(time.perf_counter() - launched)
+        rest = job.stdout.read().strip().splitlines()
+        job.wait()
+        if not first or not rest:
+            return {"error": f"the minimal job printed nothing (exit {job.returncode})"}
+        stops.append(json.loads(rest[-1])["stop_s"])
+    return {"first_output_s": statistics.median(firsts), "stop_s": statistics.median(stops)}
+
+
+def streaming_available() -> bool:
+    probe = subprocess.run([sys.executable, "-c", "from ember.streaming import StreamingContext"],
+                           cwd=ROOT, capture_output=True)
+    return probe.returncode == 0
+
+
+def pyspark_available() -> bool:
+    return subprocess.run([sys.executable, "-c", "import pyspark"], capture_output=True).returncode == 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pyspark", action="store_true", help="also run PySpark local[2] (slow)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the data, for a smoke run")
+    parser.add_argument("--full", action="store_true", help="W3 with real 1 s batches (30 s window)")
+    parser.add_argument("--only", default="rdd,w1,w2,w3,latency,startup",
+                        help="comma-separated workloads (rdd, w1, w2, w3, latency, startup)")
+    args = parser.parse_args(argv)
+    engines = list(ENGINES)
+    if args.pyspark:
+        if pyspark_available():
+            engines.append(PYSPARK)
+        else:
+            print("PySpark is not importable: its column is left out")
+    wanted = args.only.split(",")
+    params = workload_params(args.quick, args.full)
+    corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings
+    has_streaming = streaming_available()
+    source_note = "W1 input: socketTextStream on a local TCP socket; W2, W3, latency: queueStream"
+    print(f"ember benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}; {source_note}")
+    results: dict[str, dict] = {}
+    for workload in [w for w in ("rdd", "w1", "w2", "w3", "latency") if w in wanted]:
+        results[workload] = {}
+        for label, engine, master in engines:
+            if engine == "plain" and workload == "latency":
+                continue
+            if workload != "rdd" and engine != "plain" and engine != "pyspark" and not has_streaming:
+                results[workload][label] = {"error": "skipped: ember.streaming does not import yet"}
+                continue
+            print(f"  running {workload} on {label} ...", flush=True)
+            results[workload][label] = run_child(workload, engine, master, params[workload])
+    if "startup" in wanted:
+        results["startup"] = {}
+        for label, engine, master in engines:
+            if engine == "plain":
+                continue
+            if engine == "ember" and not has_streaming:
+                results["startup"][label] = {"error": "skipped: ember.streaming does not import yet"}
+                continue
+            print(f"  running startup on {label} ...", flush=True)
+            results["startup"][label] = startup(engine, master)
+    from bench.report import table
+
+    print()
+    print(table(results, [label for label, _, _ in engines]))
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    path = os.path.join(RESULTS_DIR, f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(path, "w") as out:
+        json.dump({"machine": {"cores": os.cpu_count(), "platform": platform.platform(),
+                               "python": platform.python_version()},
+                   "source": source_note, "params": params, "results": results}, out, indent=1)
+    print(f"\nsaved {path}")
