@@ -1,0 +1,172 @@
+"""The Kinesis source: each batch reads, per shard, a range of sequence numbers.
+
+On the driver, ``next_ranges`` reads each readable shard from where it stopped, up to what
+is there now (or the rate limit), and records the first and last sequence numbers it saw;
+tasks then read exactly those ranges again (``AT_SEQUENCE_NUMBER`` first, until the last), so
+a batch recomputed after a failure or restored from a checkpoint holds the same records.  A
+throttled shard gives what it has and is left alone for a growing pause; nothing is skipped,
+the next batch continues at the same place.  KPL-aggregated records are split in ``read``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator
+
+from ember.plugins import PositionRange, ReplayableSource, SourceContext
+
+from ember_kinesis.aggregation import deaggregate
+from ember_kinesis.client import (KinesisAccess, KinesisError, KinesisUnreachable, call, error_code,
+                                  explained, is_throttling)
+from ember_kinesis.positions import AtTimestamp, iterator_arguments
+from ember_kinesis.shards import ShardCursor, ShardSet
+
+_log = logging.getLogger("ember.kinesis")
+#: GetRecords' own maximum per call
+MAX_RECORDS_PER_CALL = 10_000
+#: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
+CALLS_PER_BATCH = 4
+
+
+class KinesisSource(ReplayableSource):
+    """Reads ``access.stream_name``; records are ``decoder(user record bytes)``."""
+
+    max_rate_setting = "spark.streaming.kinesis.maxRatePerShard"
+
+    def __init__(self, access: KinesisAccess, initial: int | AtTimestamp, decoder: Callable[[bytes], Any]):
+        self.access = access
+        self.initial = initial
+        self.decoder = decoder
+        self._client = None
+        self._shards = ShardSet()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Tasks get the stream's address, never the driver's client or cursors."""
+        return {"access": self.access, "initial": self.initial, "decoder": self.decoder}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.access.open()
+        return self._client
+
+    # -- the driver's side -------------------------------------------------------------------------
+    def start(self, context: SourceContext) -> None:
+        self._list_shards()
+
+    def partitions(self) -> list[str]:
+        return list(self._shards.cursors)
+
+    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
+        ranges = []
+        for cursor in self._shards.readable():
+            position_range = self._read_new(cursor, max_records_per_partition or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH)
+            if position_range is not None:
+                ranges.append(position_range)
+        if any(cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()):
+            self._list_shards()
+        return ranges
+
+    def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
+        last: dict[str, str] = {}
+        for time_ms in sorted(recorded):
+            for position_range in recorded[time_ms]:
+                last[position_range.partition] = position_range.end
+        self._shards.restore(last)
+
+    def _list_shards(self) -> None:
+        shards, token = [], None
+        while True:
+            query = {"NextToken": token} if token else {"StreamName": self.access.stream_name}
+            answer = call(self.access, "listing its shards", lambda: self.client.list_shards(**query))
+            shards += answer["Shards"]
+            token = answer.get("NextToken")
+            if not token:
+                break
+        self._shards.update(shards)
+
+    def _children_listed(self, parent: ShardCursor) -> bool:
+        return any(parent.shard_id in cursor.parents for cursor in self._shards.cursors.values())
+
+    def _read_new(self, cursor: ShardCursor, limit: int) -> PositionRange | None:
+        """Read what ``cursor``'s shard holds now (at most ``limit`` records); move past it."""
+        first = last = None
+        count = 0
+        try:
+            for _ in range(CALLS_PER_BATCH):
+                answer = self.client.get_records(ShardIterator=self._iterator(cursor),
+                                                 Limit=min(limit - count, MAX_RECORDS_PER_CALL))
+                records = answer["Records"]
+                if records:
+                    first = first or records[0]["SequenceNumber"]
+                    last = records[-1]["SequenceNumber"]
+                    count += sum(len(deaggregate(r["Data"])) for r in records)
+                    cursor.after = last
+                cursor.iterator = answer.get("NextShardIterator")
+                if cursor.iterator is None:
+                    cursor.finished = True
+                    break
+                if count >= limit or not records or answer.get("MillisBehindLatest") == 0:
+                    break
+            self._shards.read_well(cursor)
+        except Exception as error:  # noqa: BLE001 - sorted: throttled, expired, transient, fatal
+            self._read_failed(cursor, error)
+        return None if first is None else PositionRange(cursor.shard_id, first, last, count)
+
+    def _iterator(self, cursor: ShardCursor) -> str:
+        if cursor.iterator is None:
+            arguments = iterator_arguments(self.initial, cursor.after, cursor.new)
+            cursor.iterator = call(self.access, f"opening shard {cursor.shard_id}", lambda: self.client.get_shard_iterator(
+                StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments)["ShardIterator"])
+        return cursor.iterator
+
+    def _read_failed(self, cursor: ShardCursor, error: Exception) -> None:
+        """What was read stays read; the shard is retried later or the error is the user's."""
+        cursor.iterator = None  # reopened after ``cursor.after`` next time
+        if is_throttling(error):
+            self._shards.throttled(cursor)
+            _log.info("shard %s of %s is throttled; pausing it %.1f s", cursor.shard_id,
+                      self.access.where(), cursor.backoff_s)
+            return
+        if error_code(error) == "ExpiredIteratorException":
+            return
+        problem = error if isinstance(error, KinesisError) else explained(error, self.access, "reading")
+        if isinstance(problem, KinesisUnreachable):
+            self._shards.throttled(cursor)
+            _log.warning("%s; shard %s is retried in %.1f s", problem, cursor.shard_id, cursor.backoff_s)
+            return
+        if problem is not None:
+            raise problem from error
+        raise error
+
+    # -- the tasks' side ---------------------------------------------------------------------------
+    def read(self, position_range: PositionRange) -> Iterator[Any]:
+        shard, end = position_range.partition, int(position_range.end)
+        doing = f"re-reading shard {shard} from {position_range.start}"
+        iterator = call(self.access, doing, lambda: self.client.get_shard_iterator(
+            StreamName=self.access.stream_name, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber=position_range.start)["ShardIterator"])
+        while iterator is not None:
+            answer = call(self.access, doing, lambda: self.client.get_records(
+                ShardIterator=iterator, Limit=MAX_RECORDS_PER_CALL))
+            for record in answer["Records"]:
+                sequence_number = record["SequenceNumber"]
+                if int(sequence_number) > end:
+                    return
+                yield from (self._decoded(data, shard, sequence_number) for data in deaggregate(record["Data"]))
+                if int(sequence_number) == end:
+                    return
+            if not answer["Records"] and answer.get("MillisBehindLatest") == 0:
+                break
+            iterator = answer.get("NextShardIterator")
+        raise KinesisError(f"shard {shard} of {self.access.where()} no longer holds records up to {end} "
+                           f"(from {position_range.start}); were they trimmed by the retention period?")
+
+    def _decoded(self, data: bytes, shard: str, sequence_number: str) -> Any:
+        try:
+            return self.decoder(data)
+        except Exception as error:
+            raise ValueError(f"the decoder failed on record {sequence_number} of shard {shard} of "
+                             f"{self.access.where()}: {type(error).__name__}: {error}") from error
