@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ember.serde.codec import SerializationError, decode, decode_block, encode, encode_block
+from ember.serde.codec import SerializationError, decode, decode_block, encode, encode_block, encode_value
 
 Point = collections.namedtuple("Point", "x y")
 
@@ -89,3 +89,8 @@ def test_values_cross_worker_processes_unchanged(sc):
     values = [v for v in VALUES]
     back = sc.parallelize(values, 3).map(lambda v: (v, type(v).__name__)).collect()
     assert all(_same(got, sent) and name == type(sent).__name__ for (got, name), sent in zip(back, values))
+
+
+@pytest.mark.parametrize("value", [[("a", 1), ("b", 2)], ["x"], [], ("a", 1), 7, None, {"k": [(1, 2)]}, frozenset()])
+def test_a_task_result_round_trips_whatever_its_shape(value):
+    assert _same(decode_block(encode_value(value, "testing")), value)

@@ -31,7 +31,7 @@ from ember.executor.base import Executor, Task, TaskFailedError, TaskResult
 from ember.executor.segments import SegmentSpace, SegmentStore
 from ember.executor.shipping import FunctionShipper
 from ember.executor.worker import OK, READY
-from ember.serde.codec import decode
+from ember.serde.codec import decode, decode_block
 
 #: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
 MAX_WORKER_LOSSES = 4
@@ -249,14 +249,14 @@ class _StageRun:
             self._fail(index, reply)
 
     def _result(self, reply) -> TaskResult:
-        _, _, payload, block_id = reply
+        _, _, payload, block_id, updates = reply
         if block_id is not None:
             store = self.pool._store
-            value, updates = store.read_block(block_id, decode)
+            value = store.read_block(block_id, decode_block)
             store.remove_blocks([block_id])
         else:
-            value, updates = decode(payload)
-        return TaskResult(value, updates)
+            value = decode_block(payload)
+        return TaskResult(value, decode(updates))
 
     def _worker_lost(self, worker: WorkerProcess, task_id: int | None) -> None:
         how = worker.describe_exit()

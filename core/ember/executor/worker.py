@@ -19,7 +19,7 @@ import cloudpickle
 from ember.executor.base import run_task
 from ember.executor.segments import SegmentStore
 from ember.executor.shipping import FunctionCache
-from ember.serde.codec import encode
+from ember.serde.codec import encode, encode_value
 
 #: results larger than this go back through shared memory instead of the socket
 INLINE_RESULT_LIMIT = 64 * 1024
@@ -63,13 +63,14 @@ def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: Functi
     try:
         task = functions.load_task(stage, index)
         result = run_task(task, task.stage_id, attempt, store)
-        payload = encode([result.value, result.accumulator_updates],
-                         f"returning the result of task {task.partition} in stage {task.stage_id}")
+        operation = f"returning the result of task {task.partition} in stage {task.stage_id}"
+        payload = encode_value(result.value, operation)
+        updates = encode(result.accumulator_updates, operation)
         if len(payload) <= INLINE_RESULT_LIMIT:
-            return pickle.dumps((task_id, OK, payload, None))
+            return pickle.dumps((task_id, OK, payload, None, updates))
         block_id = f"result/{task_id}"
         store.put_encoded(block_id, payload)
-        return pickle.dumps((task_id, OK, None, block_id))
+        return pickle.dumps((task_id, OK, None, block_id, updates))
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
         return pickle.dumps((task_id, FAILED, _pickled_exception(error),
                              f"{type(error).__module__}.{type(error).__qualname__}: {error}",

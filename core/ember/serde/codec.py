@@ -23,8 +23,8 @@ import msgpack
 
 EXT_TUPLE, EXT_SET, EXT_FROZENSET, EXT_BIGINT, EXT_DATETIME, EXT_DATE, EXT_DECIMAL, EXT_PICKLE = range(1, 9)
 
-# Block layouts: the first element of an encoded block says which one follows.
-_ROWS, _COLUMNS = 0, 1
+# Layouts: the first element of an encoded block or value says which one follows.
+_ROWS, _COLUMNS, _SINGLE = 0, 1, 2
 
 
 class SerializationError(TypeError):
@@ -109,7 +109,15 @@ def encode_block(records: list, operation: str) -> bytes:
     return encode([_ROWS, records], operation)
 
 
-def decode_block(data) -> list:
+def encode_value(value, operation: str) -> bytes:
+    """Any value (a task's result); a list is laid out as a block, pairs as columns."""
+    if type(value) is list:
+        return encode_block(value, operation)
+    return encode([_SINGLE, value], operation)
+
+
+def decode_block(data):
+    """What ``encode_block`` or ``encode_value`` encoded."""
     layout, payload = decode(data)
     if layout == _COLUMNS:
         return list(zip(*payload))
