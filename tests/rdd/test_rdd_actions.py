@@ -130,13 +130,15 @@ def test_mean_merges_partitions_like_pyspark(sc):
 
 
 def test_aggregate_gives_each_partition_its_own_zero(sc):
-    assert sc.parallelize([1, 2, 3, 4], 2).aggregate([], lambda acc, x: acc.append(x) or acc, add) == [1, 2, 3, 4]
+    appended = sc.parallelize([1, 2, 3, 4], 2).aggregate([], lambda acc, x: acc.append(x) or acc, add)
+    assert appended == [1, 2, 3, 4]
 
 
 def test_reduce_by_key_locally_and_to_local_iterator(sc):
     assert sc.parallelize([("a", 1), ("b", 2), ("a", 3)], 2).reduceByKeyLocally(add) == {"a": 4, "b": 2}
     assert list(sc.parallelize(range(7), 3).toLocalIterator()) == [0, 1, 2, 3, 4, 5, 6]
-    assert sc.parallelize([("a", 5), ("b", 9), ("c", 1)], 2).top(2, key=lambda kv: kv[1]) == [("b", 9), ("a", 5)]
+    pairs = sc.parallelize([("a", 5), ("b", 9), ("c", 1)], 2)
+    assert pairs.top(2, key=lambda kv: kv[1]) == [("b", 9), ("a", 5)]
 
 
 @pytest.mark.parametrize("action", [

@@ -98,7 +98,8 @@ def test_join_multiplies_values_per_key(sc):
     left = sc.parallelize([(1, "a"), (1, "b"), (2, "c")], 2)
     assert layout(left.join(sc.parallelize([(1, "x"), (1, "y"), (3, "z")], 2), 2)) == (
         2, [[], [(1, ("a", "x")), (1, ("a", "y")), (1, ("b", "x")), (1, ("b", "y"))]])
-    assert layout(sc.parallelize([(1, "a"), (2, "c")], 2).fullOuterJoin(sc.parallelize([(1, "x"), (3, "z")], 2), 1)) == (
+    outer = sc.parallelize([(1, "a"), (2, "c")], 2).fullOuterJoin(sc.parallelize([(1, "x"), (3, "z")], 2), 1)
+    assert layout(outer) == (
         1, [[(1, ("a", "x")), (2, ("c", None)), (3, (None, "z"))]])
 
 

@@ -23,7 +23,8 @@ def test_empty_partitions_still_get_their_part_file(sc, tmp_path):
 
 
 def test_gzip_codec(sc, tmp_path):
-    sc.parallelize(["x", "y", 3], 2).saveAsTextFile(str(tmp_path / "gz"), "org.apache.hadoop.io.compress.GzipCodec")
+    codec = "org.apache.hadoop.io.compress.GzipCodec"
+    sc.parallelize(["x", "y", 3], 2).saveAsTextFile(str(tmp_path / "gz"), codec)
     assert sorted(os.listdir(tmp_path / "gz")) == ["_SUCCESS", "part-00000.gz", "part-00001.gz"]
     assert gzip.open(tmp_path / "gz" / "part-00001.gz").read() == b"y\n3\n"
 

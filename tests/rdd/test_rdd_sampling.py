@@ -7,7 +7,8 @@ from rdd_layout import layout
 def test_sample_without_replacement(sc):
     assert layout(sc.parallelize(range(30), 3).sample(False, 0.3, 7)) == (
         3, [[0, 2, 4, 9], [10, 16, 19], [22, 23, 26]])
-    assert layout(sc.parallelize(range(10), 2).sample(False, 1.0, 5)) == (2, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
+    everything = sc.parallelize(range(10), 2).sample(False, 1.0, 5)
+    assert layout(everything) == (2, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
 
 
 def test_sample_with_replacement(sc):

@@ -62,7 +62,8 @@ def test_coalesce_without_shuffle_merges_neighbouring_partitions(sc):
 
 
 def test_repartition_deals_batches_like_spark(sc):
-    assert layout(sc.parallelize(range(10), 3).repartition(4)) == (4, [[6, 7, 8, 9], [0, 1, 2, 3, 4, 5], [], []])
+    assert layout(sc.parallelize(range(10), 3).repartition(4)) == (
+        4, [[6, 7, 8, 9], [0, 1, 2, 3, 4, 5], [], []])
     assert layout(sc.parallelize(range(10), 3).coalesce(2, True)) == (2, [[6, 7, 8, 9], [0, 1, 2, 3, 4, 5]])
     assert layout(sc.parallelize(range(25), 2).repartition(2)) == (
         2, [[10, 11, 22, 23, 24], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]])
@@ -107,7 +108,8 @@ def test_repartition_to_more_partitions(sc):
         8, [[], [], list(range(15)), [], [], [], [], []])
     partitioned = sc.parallelize([(i, i) for i in range(12)], 3).partitionBy(2)
     assert layout(partitioned.repartition(3)) == (
-        3, [[(0, 0), (2, 2), (4, 4), (6, 6), (8, 8), (10, 10)], [(1, 1), (3, 3), (5, 5), (7, 7), (9, 9), (11, 11)], []])
+        3, [[(0, 0), (2, 2), (4, 4), (6, 6), (8, 8), (10, 10)],
+            [(1, 1), (3, 3), (5, 5), (7, 7), (9, 9), (11, 11)], []])
     assert partitioned.repartition(3).partitioner is None
 
 
@@ -121,7 +123,8 @@ def test_union_chains_keep_a_shared_partitioner(sc):
         return sc.parallelize([pair], 1).partitionBy(2)
     union = single((1, 1)).union(single((2, 2))).union(single((3, 3)))
     assert layout(union) == (2, [[(2, 2)], [(1, 1), (3, 3)]])
-    assert layout(sc.parallelize([1, 2], 2).union(sc.parallelize([2, 3], 2)).distinct()) == (4, [[], [1], [2], [3]])
+    overlapping = sc.parallelize([1, 2], 2).union(sc.parallelize([2, 3], 2))
+    assert layout(overlapping.distinct()) == (4, [[], [1], [2], [3]])
 
 
 def test_coalesce_with_shuffle_to_more_partitions(sc):
@@ -129,4 +132,5 @@ def test_coalesce_with_shuffle_to_more_partitions(sc):
 
 
 def test_map_partitions_may_return_a_list(sc):
-    assert sc.parallelize(range(6), 3).mapPartitions(lambda it: [sum(it)]).reduce(lambda a, b: a * 10 + b) == 159
+    sums = sc.parallelize(range(6), 3).mapPartitions(lambda it: [sum(it)])
+    assert sums.reduce(lambda a, b: a * 10 + b) == 159

@@ -14,14 +14,10 @@ from collections import defaultdict
 from functools import reduce as _reduce
 from typing import Any, Callable, Iterable
 
-from ember.rdd.pairs import merge_per_key
+from ember.rdd.pairs import merge_per_key, private_copy
 from ember.rdd.records import pairs_of
 
 _NOTHING = object()
-
-
-def _itself(value):
-    return value
 
 
 def _count(iterator: Iterable) -> int:
@@ -120,13 +116,15 @@ class ActionsMixin:
 
     def reduceByKeyLocally(self, func: Callable) -> dict:
         """reduceByKey's result as a dict on the driver, merged there instead of shuffled."""
-        reduce_partition = merge_per_key(_itself, func, "reduceByKeyLocally")
+        reduce_partition = merge_per_key(private_copy, func, "reduceByKeyLocally")
 
         def merge(left: dict, right: dict) -> dict:
             for key, value in right.items():
                 left[key] = func(left[key], value) if key in left else value
             return left
-        return self.mapPartitionsWithIndex(lambda split, iterator: [dict(reduce_partition(split, iterator))]).reduce(merge)
+        per_partition = self.mapPartitionsWithIndex(
+            lambda split, iterator: [dict(reduce_partition(split, iterator))])
+        return per_partition.reduce(merge)
 
     def lookup(self, key) -> list:
         """Values of ``key``; reads only the key's partition when the RDD has a partitioner."""

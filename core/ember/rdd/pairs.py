@@ -46,7 +46,7 @@ _MISSING = object()
 _IMMUTABLE = frozenset({int, float, complex, str, bytes, bool, type(None)})
 
 
-def _private_copy(combiner):
+def private_copy(combiner):
     """A copy a merge function may mutate.  Blocks (input slices, shuffle outputs) can be
     shared objects (in-process executor) that a later job reads again."""
     return combiner if type(combiner) in _IMMUTABLE else copy.deepcopy(combiner)
@@ -91,7 +91,7 @@ class PairFunctionsMixin:
 
     def _combine(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
                  numPartitions: int | None, partitionFunc: Callable, operation: str,
-                 finish: Callable | None = None, copy_combiner: Callable = _private_copy) -> "RDD":
+                 finish: Callable | None = None, copy_combiner: Callable = private_copy) -> "RDD":
         """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result.
 
         ``copy_combiner`` copies the first shuffled combiner of a key before mergeCombiners may
@@ -118,7 +118,7 @@ class PairFunctionsMixin:
     def reduceByKey(self, func: Callable, numPartitions: int | None = None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
         # func may mutate its first argument: a value of the input must not be that argument.
-        return self._combine(_private_copy, func, func, numPartitions, partitionFunc, "reduceByKey")
+        return self._combine(private_copy, func, func, numPartitions, partitionFunc, "reduceByKey")
 
     def aggregateByKey(self, zeroValue, seqFunc: Callable, combFunc: Callable,
                        numPartitions: int | None = None,
