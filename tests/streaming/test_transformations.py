@@ -152,7 +152,7 @@ def test_cache_persist_and_the_stream_attributes(sc2):
 
 
 def test_pair_operations_on_non_pairs_say_what_was_wrong(sc):
-    with pytest.raises(TypeError, match="expects an RDD of \\(key, value\\) pairs, but found int 1"):
+    with pytest.raises(TypeError, match="expects an RDD of \\(key, value\\) pairs, but found int"):
         run_stream(sc, [[1, 2]], lambda d: d.reduceByKey(operator.add), 1)
 
 
