@@ -1,59 +1,18 @@
-"""Fixtures of the Flume, Kinesis and MQTT stream tests: one running StreamingContext on
-``local[2]`` (network sources do not vary by executor, and the machine is shared), a collector
-of each batch's records, and the receiver events a listener saw."""
+"""Fixtures of the Flume, Kinesis and MQTT stream tests: a StreamingContext on ``local[2]``
+(network sources do not vary by executor, and the machine is shared), and the receiver errors
+a listener saw."""
 from __future__ import annotations
-
-import threading
-import time
 
 import pytest
 
 from ember import SparkConf, SparkContext
-from ember.streaming import StreamingContext, StreamingListener
+from ember.streaming import StreamingContext
+
+from kinesalite_server import Kinesalite
+from mosquitto_broker import Mosquitto
+from stream_batches import ReceiverEvents
 
 BATCH_SECONDS = 0.1
-
-
-class Collected:
-    """Every record of every batch of a DStream; ``wait_for`` blocks until a condition holds."""
-
-    def __init__(self, dstream):
-        self.batches: list[list] = []
-        self._changed = threading.Condition()
-        dstream.foreachRDD(self._add)
-
-    def _add(self, rdd) -> None:
-        records = rdd.collect()
-        with self._changed:
-            self.batches.append(records)
-            self._changed.notify_all()
-
-    @property
-    def records(self) -> list:
-        with self._changed:
-            return [record for batch in self.batches for record in batch]
-
-    def wait_for(self, condition, timeout: float = 20.0, what: str = "the expected records") -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition(self.records):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    pytest.fail(f"timed out waiting for {what}; got {self.records[:20]!r}")
-                self._changed.wait(left)
-
-
-class ReceiverEvents(StreamingListener):
-    """The receiver errors reported to listeners, in order."""
-
-    def __init__(self):
-        self.errors: list[str] = []
-
-    def onReceiverError(self, receiverError):
-        self.errors.append(receiverError.receiverInfo().lastErrorMessage)
-
-    def saw(self, *fragments: str) -> bool:
-        return any(all(f in message for f in fragments) for message in list(self.errors))
 
 
 @pytest.fixture
@@ -78,6 +37,22 @@ def events(ssc):
     listener = ReceiverEvents()
     ssc.addStreamingListener(listener)
     return listener
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A Mosquitto broker of its own for the test, anonymous clients allowed."""
+    server = Mosquitto(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def kinesis(tmp_path_factory):
+    """One kinesalite for a test module (each test creates streams of its own)."""
+    server = Kinesalite(tmp_path_factory.mktemp("kinesalite")).start()
+    yield server
+    server.stop()
 
 
 def pytest_configure(config):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from services import ServerProcess, free_port, unavailable
+from stream_services import ServerProcess, free_port, unavailable
 
 
 class Mosquitto(ServerProcess):

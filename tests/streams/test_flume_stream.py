@@ -13,9 +13,9 @@ from ember.streaming.flume import FlumeUtils
 from ember_flume import PollingStreamUnsupported
 from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
 
-from conftest import Collected
+from stream_batches import Collected
 from flume_client import flume_client, netty_frame
-from services import accepts, free_port, wait_until
+from stream_services import accepts, free_port, wait_until
 
 
 def listening_stream(ssc, **options):

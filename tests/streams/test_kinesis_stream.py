@@ -9,18 +9,11 @@ from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
 
-from conftest import Collected
-from kinesalite_server import Kinesalite, kpl_aggregate
-from services import free_port
+from stream_batches import Collected
+from kinesalite_server import kpl_aggregate
+from stream_services import free_port
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
-
-
-@pytest.fixture(scope="module")
-def kinesis(tmp_path_factory):
-    server = Kinesalite(tmp_path_factory.mktemp("kinesalite")).start()
-    yield server
-    server.stop()
 
 
 def ranges_of(stream) -> list[list]:

@@ -6,16 +6,9 @@ import pytest
 from ember.streaming.mqtt import MQTTUtils
 from ember_mqtt import MQTTConfigError
 
-from conftest import Collected
+from stream_batches import Collected
 from mosquitto_broker import Mosquitto, Publisher
-from services import wait_until
-
-
-@pytest.fixture
-def broker(tmp_path):
-    server = Mosquitto(tmp_path).start()
-    yield server
-    server.stop()
+from stream_services import wait_until
 
 
 @pytest.fixture
