@@ -14,3 +14,14 @@ def sc2():
         yield context
     finally:
         context.stop()
+
+
+@pytest.fixture
+def local_sc():
+    """The in-process executor, for tests of the scheduler and of API checks whose outcome does
+    not depend on the executor (the semantic tests run on every master through ``sc``)."""
+    context = SparkContext("local[1]", "ember-streaming-tests")
+    try:
+        yield context
+    finally:
+        context.stop()

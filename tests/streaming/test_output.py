@@ -78,13 +78,13 @@ def test_pprint_prints_what_pyspark_prints(sc, capsys, utc):
     assert capsys.readouterr().out == PPRINT_EXPECTED
 
 
-def test_pprint_rejects_a_non_integer_count(sc):
+def test_pprint_rejects_a_non_integer_count(local_sc):
     with pytest.raises(TypeError, match="pprint\\(num\\) expects an int"):
-        manual_streaming_context(sc, 1).queueStream([[1]]).pprint("3")
+        manual_streaming_context(local_sc, 1).queueStream([[1]]).pprint("3")
 
 
-def test_foreach_rdd_and_transform_take_the_time_when_asked(sc, utc):
-    ssc = manual_streaming_context(sc, 1)
+def test_foreach_rdd_and_transform_take_the_time_when_asked(local_sc, utc):
+    ssc = manual_streaming_context(local_sc, 1)
     stream = ssc.queueStream([[1], [2]])
     seen = []
     stream.foreachRDD(lambda rdd: seen.append(("rdd", rdd.collect())))
@@ -99,8 +99,8 @@ def test_foreach_rdd_and_transform_take_the_time_when_asked(sc, utc):
 
 
 @pytest.mark.parametrize("func", [lambda: None, lambda a, b, c: None, "not a function"])
-def test_foreach_rdd_rejects_functions_of_the_wrong_shape(sc, func):
-    stream = manual_streaming_context(sc, 1).queueStream([[1]])
+def test_foreach_rdd_rejects_functions_of_the_wrong_shape(local_sc, func):
+    stream = manual_streaming_context(local_sc, 1).queueStream([[1]])
     with pytest.raises(TypeError, match="foreachRDD\\(\\) expects a function"):
         stream.foreachRDD(func)
 
@@ -124,8 +124,8 @@ def test_save_as_text_files_names_directories_by_batch_time(sc, tmp_path):
     (lambda ssc, d: ssc.textFileStream(d), "ember-files"),
     (lambda ssc, d: ssc.binaryRecordsStream(d, 4), "ember-files"),
 ])
-def test_plugin_sources_give_a_stream_or_name_the_package_to_install(sc, tmp_path, create, distribution):
-    ssc = manual_streaming_context(sc, 1)
+def test_plugin_sources_give_a_stream_or_name_the_package_to_install(local_sc, tmp_path, create, distribution):
+    ssc = manual_streaming_context(local_sc, 1)
     module = "ember_" + distribution.removeprefix("ember-")
     if importlib.util.find_spec(module) is None:
         with pytest.raises(MissingPluginError, match=f"pip install {distribution}"):

@@ -49,8 +49,8 @@ class CountingSource(InputDStream):
         return time_ms // 1000
 
 
-def test_batch_times_are_interval_multiples_after_the_zero_time(sc):
-    ssc = manual_streaming_context(sc, 0.5, start_ms=1234)
+def test_batch_times_are_interval_multiples_after_the_zero_time(local_sc):
+    ssc = manual_streaming_context(local_sc, 0.5, start_ms=1234)
     times = []
     ssc.queueStream([[1], [2], [3]]).foreachRDD(lambda t, rdd: times.append(t.timestamp()))
     ssc.start()
@@ -59,8 +59,8 @@ def test_batch_times_are_interval_multiples_after_the_zero_time(sc):
     assert times == [1.5, 2.0]
 
 
-def test_outputs_run_in_registration_order_batch_after_batch(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_outputs_run_in_registration_order_batch_after_batch(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     seen = []
     stream = ssc.queueStream([[1], [2]])
     stream.foreachRDD(lambda rdd: seen.append(("first", rdd.collect())))
@@ -71,8 +71,8 @@ def test_outputs_run_in_registration_order_batch_after_batch(sc):
     assert seen == [("first", [1]), ("second", [10]), ("first", [2]), ("second", [20])]
 
 
-def test_the_system_clock_does_not_drift(sc):
-    ssc = StreamingContext(sc, 0.05)
+def test_the_system_clock_does_not_drift(local_sc):
+    ssc = StreamingContext(local_sc, 0.05)
     times, enough = [], threading.Event()
 
     def slow(t, rdd):
@@ -90,8 +90,8 @@ def test_the_system_clock_does_not_drift(sc):
     assert times[0] % 50 == 0
 
 
-def test_slow_batches_queue_and_their_scheduling_delay_grows(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_slow_batches_queue_and_their_scheduling_delay_grows(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     recorder = Recorder()
     ssc.addStreamingListener(recorder)
     clock = ssc.clock
@@ -112,8 +112,8 @@ def test_slow_batches_queue_and_their_scheduling_delay_grows(sc):
     assert [i.totalDelay for i in infos] == [1500, 2000, 2500, 3000]
 
 
-def test_listener_sees_every_event_in_order_with_record_counts(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_listener_sees_every_event_in_order_with_record_counts(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     recorder = Recorder()
     ssc.addStreamingListener(recorder)
     source = CountingSource(ssc)
@@ -134,12 +134,12 @@ def test_listener_sees_every_event_in_order_with_record_counts(sc):
     assert source.calls == ["start", "compute 1000", "compute 2000", "stop"]
 
 
-def test_a_failing_listener_does_not_stop_the_stream(sc):
+def test_a_failing_listener_does_not_stop_the_stream(local_sc):
     class Broken(StreamingListener):
         def onBatchCompleted(self, batchCompleted):
             raise RuntimeError("listener bug")
 
-    ssc = manual_streaming_context(sc, 1)
+    ssc = manual_streaming_context(local_sc, 1)
     ssc.addStreamingListener(Broken())
     outputs = collect_outputs(ssc.queueStream([[1], [2]]))
     ssc.start()
@@ -177,8 +177,8 @@ def test_a_failed_batch_raises_its_error_and_later_batches_keep_their_results(sc
     assert failed.failureReason == "ValueError: cannot handle 2"
 
 
-def test_an_error_while_building_a_batch_is_raised_too(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_an_error_while_building_a_batch_is_raised_too(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
 
     def bad_transform(rdd):
         if rdd.collect() == [2]:
@@ -213,8 +213,8 @@ def _blocked_first_batch(sc):
     return ssc, source, release, processed
 
 
-def test_a_graceful_stop_processes_the_queued_batches(sc):
-    ssc, source, release, processed = _blocked_first_batch(sc)
+def test_a_graceful_stop_processes_the_queued_batches(local_sc):
+    ssc, source, release, processed = _blocked_first_batch(local_sc)
     stopper = threading.Thread(target=ssc.stop, kwargs={"stopSparkContext": False, "stopGraceFully": True})
     stopper.start()
     release.set()
@@ -223,8 +223,8 @@ def test_a_graceful_stop_processes_the_queued_batches(sc):
     assert source.calls[-1] == "stop"
 
 
-def test_an_immediate_stop_drops_the_queued_batches(sc):
-    ssc, source, release, processed = _blocked_first_batch(sc)
+def test_an_immediate_stop_drops_the_queued_batches(local_sc):
+    ssc, source, release, processed = _blocked_first_batch(local_sc)
     stopper = threading.Thread(target=ssc.stop, kwargs={"stopSparkContext": False})
     stopper.start()
     deadline = time.monotonic() + 10
@@ -236,22 +236,22 @@ def test_an_immediate_stop_drops_the_queued_batches(sc):
     assert source.calls[-1] == "stop"
 
 
-def test_stop_stops_the_spark_context_unless_told_not_to(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_stop_stops_the_spark_context_unless_told_not_to(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     ssc.queueStream([[1]]).pprint()
     ssc.start()
     ssc.stop(stopSparkContext=False)
-    assert sc.parallelize([1]).count() == 1
+    assert local_sc.parallelize([1]).count() == 1
     assert ssc.awaitTerminationOrTimeout(0) is True
     with pytest.raises(RuntimeError, match="already been stopped"):
         ssc.start()
     ssc.stop()
     with pytest.raises(RuntimeError, match="stopped SparkContext"):
-        sc.parallelize([1]).count()
+        local_sc.parallelize([1]).count()
 
 
-def test_await_termination_times_out_while_running(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_await_termination_times_out_while_running(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     ssc.queueStream([[1]]).pprint()
     ssc.start()
     assert ssc.awaitTerminationOrTimeout(0.01) is False
@@ -259,25 +259,25 @@ def test_await_termination_times_out_while_running(sc):
     ssc.stop(stopSparkContext=False)
 
 
-def test_nothing_can_be_added_after_start_and_only_one_context_runs(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_nothing_can_be_added_after_start_and_only_one_context_runs(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     stream = ssc.queueStream([[1]])
     stream.pprint()
     with pytest.raises(ValueError, match="No output operations"):
-        manual_streaming_context(sc, 1).start()
+        manual_streaming_context(local_sc, 1).start()
     ssc.start()
     with pytest.raises(RuntimeError, match="after starting a context is not supported"):
         stream.map(str)
-    other = manual_streaming_context(sc, 1)
+    other = manual_streaming_context(local_sc, 1)
     other.queueStream([[1]]).pprint()
     with pytest.raises(RuntimeError, match="Only one StreamingContext"):
         other.start()
     ssc.stop(stopSparkContext=False)
 
 
-def test_get_active_and_get_or_create(sc, tmp_path):
+def test_get_active_and_get_or_create(local_sc, tmp_path):
     def setup():
-        created = manual_streaming_context(sc, 1)
+        created = manual_streaming_context(local_sc, 1)
         created.queueStream([[1]]).pprint()
         return created
 
@@ -296,8 +296,8 @@ def test_get_active_and_get_or_create(sc, tmp_path):
         StreamingContext.getActiveOrCreate(None, None)
 
 
-def test_remember_keeps_rdds_for_slice(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_remember_keeps_rdds_for_slice(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     ssc.remember(5)
     stream = ssc.queueStream([[1], [2], [3], [4]])
     stream.pprint()
@@ -309,11 +309,11 @@ def test_remember_keeps_rdds_for_slice(sc):
     ssc.stop(stopSparkContext=False)
 
 
-def test_slice_before_start_is_an_error(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_slice_before_start_is_an_error(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     with pytest.raises(RuntimeError, match="has not been initialized"):
         ssc.queueStream([[1]]).slice(0, 1)
 
 
-def test_the_default_clock_is_the_system_clock(sc):
-    assert isinstance(StreamingContext(sc, 1).clock, SystemClock)
+def test_the_default_clock_is_the_system_clock(local_sc):
+    assert isinstance(StreamingContext(local_sc, 1).clock, SystemClock)

@@ -57,16 +57,16 @@ def test_update_state_by_key_partitions_and_initial_list(sc2):
     lambda d: d.mapWithState(StateSpec.function(lambda key, value, state: key)),
     lambda d: d.map(str).checkpoint(2),
 ])
-def test_stateful_streams_need_a_checkpoint_directory(sc, stateful):
-    ssc = manual_streaming_context(sc, 1)
+def test_stateful_streams_need_a_checkpoint_directory(local_sc, stateful):
+    ssc = manual_streaming_context(local_sc, 1)
     stateful(ssc.queueStream([[("a", 1)]])).pprint()
     with pytest.raises(ValueError, match=r"The checkpoint directory has not been set. Please set it by "
                                          r"StreamingContext.checkpoint\(\)"):
         ssc.start()
 
 
-def test_checkpoint_interval_must_be_a_multiple_of_the_slide(sc):
-    stream = manual_streaming_context(sc, 1).queueStream([[1]])
+def test_checkpoint_interval_must_be_a_multiple_of_the_slide(local_sc):
+    stream = manual_streaming_context(local_sc, 1).queueStream([[1]])
     with pytest.raises(ValueError, match=r"checkpoint interval of .* \(1500 ms\) must be a multiple of its "
                                          r"slide duration \(1000 ms\)"):
         stream.checkpoint(1.5)
@@ -107,13 +107,13 @@ def test_map_with_state_maps_records_with_their_state(sc):
     assert snapshots == [[("a", 1), ("b", 1)], [("a", 7), ("b", 1)], [("a", 7)], [("a", 7)]]
 
 
-def test_map_with_state_starts_from_the_initial_state_in_the_given_partitions(sc):
-    spec = StateSpec.function(running_count).initialState(sc.parallelize([("a", 10), ("z", 0)])).numPartitions(3)
-    mapped, snapshots = run_map_with_state(sc, spec, [[("a", 1)]], 1)
+def test_map_with_state_starts_from_the_initial_state_in_the_given_partitions(local_sc):
+    spec = StateSpec.function(running_count).initialState(local_sc.parallelize([("a", 10), ("z", 0)])).numPartitions(3)
+    mapped, snapshots = run_map_with_state(local_sc, spec, [[("a", 1)]], 1)
     assert mapped == [[("a", 11)]]
     assert snapshots == [[("a", 11), ("z", 0)]]
     spec = StateSpec.function(running_count).initialState([("q", 1)]).numPartitions(3)
-    ssc = manual_streaming_context(sc, 1, checkpoint_dir=_tmp_dir())
+    ssc = manual_streaming_context(local_sc, 1, checkpoint_dir=_tmp_dir())
     partitions = collect_outputs(ssc.queueStream([[("q", 1)]]).mapWithState(spec).stateSnapshots().glom().map(len))
     ssc.start()
     advance_batches(ssc, 1)
@@ -138,19 +138,19 @@ def test_idle_keys_time_out_when_the_state_is_checkpointed(sc):
     assert snapshots[2:] == [[("a", 1), ("b", 3)], [("b", 4)], [("b", 5)]]
 
 
-def test_by_default_timeouts_are_found_every_ten_batches(sc):
+def test_by_default_timeouts_are_found_every_ten_batches(local_sc):
     spec = StateSpec.function(note_timeouts).timeout(2)
-    mapped, _ = run_map_with_state(sc, spec, [[("a", 1)]], 11)
+    mapped, _ = run_map_with_state(local_sc, spec, [[("a", 1)]], 11)
     assert [i for i, batch in enumerate(mapped) if batch] == [0, 9]
     assert mapped[9] == [("a", "timed out", 1)]
 
 
-def test_a_function_of_the_time_emits_only_what_it_returns(sc):
+def test_a_function_of_the_time_emits_only_what_it_returns(local_sc):
     def evens_only(time, key, value, state):
         state.update(value)
         return (time.second, key, value) if value % 2 == 0 else None
 
-    mapped, snapshots = run_map_with_state(sc, StateSpec.function(evens_only), [[("a", 1), ("b", 2)], [("a", 4)]], 2)
+    mapped, snapshots = run_map_with_state(local_sc, StateSpec.function(evens_only), [[("a", 1), ("b", 2)], [("a", 4)]], 2)
     assert mapped == [[(1, "b", 2)], [(2, "a", 4)]]
     assert snapshots == [[("a", 1), ("b", 2)], [("a", 4), ("b", 2)]]
 
@@ -169,7 +169,7 @@ def test_state_rules():
         state.remove()
 
 
-def test_state_spec_validates_its_settings(sc):
+def test_state_spec_validates_its_settings(local_sc):
     with pytest.raises(TypeError, match=r"f\(key, value, state\) or f\(time, key, value, state\)"):
         StateSpec.function(lambda key, value: None)
     with pytest.raises(ValueError, match="numPartitions must be a positive int, got 0"):
@@ -177,4 +177,4 @@ def test_state_spec_validates_its_settings(sc):
     with pytest.raises(ValueError, match="StateSpec timeout must be positive"):
         StateSpec.function(running_count).timeout(0)
     with pytest.raises(TypeError, match="mapWithState expects a StateSpec"):
-        manual_streaming_context(sc, 1).queueStream([[1]]).mapWithState(running_count)
+        manual_streaming_context(local_sc, 1).queueStream([[1]]).mapWithState(running_count)

@@ -156,16 +156,16 @@ def test_pair_operations_on_non_pairs_say_what_was_wrong(sc):
         run_stream(sc, [[1, 2]], lambda d: d.reduceByKey(operator.add), 1)
 
 
-def test_transform_must_return_an_rdd(sc):
+def test_transform_must_return_an_rdd(local_sc):
     with pytest.raises(TypeError, match="must return an RDD"):
-        run_stream(sc, [[1]], lambda d: d.transform(lambda rdd: rdd.collect()), 1)
+        run_stream(local_sc, [[1]], lambda d: d.transform(lambda rdd: rdd.collect()), 1)
 
 
-def test_streams_to_combine_must_share_a_slide(sc):
+def test_streams_to_combine_must_share_a_slide(local_sc):
     def build(d):
         return d.union(d.window(2, 2))
 
     with pytest.raises(ValueError, match="same slide duration"):
-        run_stream(sc, [[1]], build, 1)
+        run_stream(local_sc, [[1]], build, 1)
     with pytest.raises(ValueError, match="at least one DStream"):
-        run_stream(sc, [[1]], lambda d: d.context().union(), 1)
+        run_stream(local_sc, [[1]], lambda d: d.context().union(), 1)

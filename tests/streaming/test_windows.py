@@ -99,22 +99,22 @@ def test_reduce_by_window_with_an_inverse_keeps_the_zero(sc2):
     (lambda d: d.window(1.0005), r"windowDuration must be a whole number of milliseconds, got 1.0005"),
     (lambda d: d.window(-1), r"windowDuration must be positive"),
 ])
-def test_window_durations_must_be_multiples_of_the_parent_slide(sc, build, message):
-    stream = manual_streaming_context(sc, 0.5).queueStream([[1]])
+def test_window_durations_must_be_multiples_of_the_parent_slide(local_sc, build, message):
+    stream = manual_streaming_context(local_sc, 0.5).queueStream([[1]])
     with pytest.raises(ValueError, match=message):
         build(stream)
 
 
-def test_float_durations_are_exact_in_milliseconds(sc):
-    stream = manual_streaming_context(sc, 0.1).queueStream([[1]])
+def test_float_durations_are_exact_in_milliseconds(local_sc):
+    stream = manual_streaming_context(local_sc, 0.1).queueStream([[1]])
     windowed = stream.window(0.3, 0.2)  # 0.3 / 0.1 is 2.9999999999999996 in floats
     assert (windowed.window_ms, windowed.slide_ms) == (300, 200)
     with pytest.raises(TypeError, match="windowDuration must be a number of seconds, got str"):
         stream.window("1")
 
 
-def test_inverse_windows_need_a_checkpoint_directory(sc):
-    ssc = manual_streaming_context(sc, 1)
+def test_inverse_windows_need_a_checkpoint_directory(local_sc):
+    ssc = manual_streaming_context(local_sc, 1)
     ssc.queueStream([[("a", 1)]]).reduceByKeyAndWindow(operator.add, operator.sub, 5, 1).pprint()
     with pytest.raises(ValueError, match="The checkpoint directory has not been set"):
         ssc.start()
