@@ -45,6 +45,7 @@ class StreamingContext:
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
         self._state = INITIALIZED
+        self._stop_finished = False
         self._scheduler: BatchScheduler | None = None
         self._error: BaseException | None = None
         self._terminated = threading.Condition()
@@ -185,6 +186,7 @@ class StreamingContext:
         if stopSparkContext:
             self._sc.stop()
         with self._terminated:
+            self._stop_finished = True
             self._terminated.notify_all()
 
     def _stop_on_signal(self, graceful: bool) -> None:
@@ -208,11 +210,11 @@ class StreamingContext:
         """True when the context stopped, False when ``timeout`` seconds passed first; raises
         the first error of a failed batch, with the user's own traceback."""
         with self._terminated:
-            self._terminated.wait_for(lambda: self._error is not None or self._state == STOPPED,
+            self._terminated.wait_for(lambda: self._error is not None or self._stop_finished,
                                       None if timeout is None else float(timeout))
             if self._error is not None:
                 raise self._error
-            return self._state == STOPPED
+            return self._stop_finished
 
     def __repr__(self) -> str:
         return f"<StreamingContext batch={self._batch_ms} ms state={self._state}>"
