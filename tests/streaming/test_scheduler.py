@@ -317,3 +317,15 @@ def test_slice_before_start_is_an_error(local_sc):
 
 def test_the_default_clock_is_the_system_clock(local_sc):
     assert isinstance(StreamingContext(local_sc, 1).clock, SystemClock)
+
+
+def test_a_graceful_stop_on_the_system_clock_completes_every_submitted_batch(local_sc):
+    ssc = StreamingContext(local_sc, 0.02)
+    recorder = Recorder()
+    ssc.addStreamingListener(recorder)
+    first = threading.Event()
+    ssc.queueStream([[i] for i in range(100)]).foreachRDD(lambda rdd: first.set())
+    ssc.start()
+    assert first.wait(10)
+    ssc.stop(stopSparkContext=False, stopGraceFully=True)
+    assert recorder.events.count("onBatchSubmitted") == recorder.events.count("onBatchCompleted") >= 1
