@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from ember.streaming import StreamingListener
+from ember.streaming import StreamingContext, StreamingListener
 
 from socket_servers import ScriptedServer, free_port
 
@@ -23,15 +23,29 @@ class ReceiverEvents(StreamingListener):
 
 
 @pytest.fixture
+def serve():
+    """``serve(scripts, port=0)``: a ScriptedServer closed when the test ends."""
+    servers = []
+
+    def start(scripts, port=0):
+        servers.append(ScriptedServer(scripts, port))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
 def events(ssc):
     listener = ReceiverEvents()
     ssc.addStreamingListener(listener)
     return listener
 
 
-def test_network_word_count_prints_each_batch_as_spark_does(ssc, collect, capsys):
+def test_network_word_count_prints_each_batch_as_spark_does(ssc, collect, capsys, serve):
     lines = [b"to be or not to be\n", b"that is the question\n"]
-    server = ScriptedServer([lines])
+    server = serve([lines])
     words = ssc.socketTextStream("127.0.0.1", server.port)
     counts = words.flatMap(lambda line: line.split(" ")).map(lambda w: (w, 1)) \
         .reduceByKey(lambda a, b: a + b)
@@ -49,46 +63,42 @@ def test_network_word_count_prints_each_batch_as_spark_does(ssc, collect, capsys
     assert "('to', 2)" in printed or "('to', 1)" in printed
 
 
-def test_server_not_up_at_start_is_retried_until_it_is(ssc, collect, events, wait_until):
+def test_server_not_up_at_start_is_retried_until_it_is(ssc, collect, events, wait_until, serve):
     port = free_port()
     seen = collect(ssc.socketTextStream("127.0.0.1", port))
     ssc.start()
     wait_until(lambda: any("error connecting" in message for message in events.errors),
                what="the receiver to report that it cannot connect")
-    server = ScriptedServer([[b"late\n"]], port=port)
+    server = serve([[b"late\n"]], port=port)
     seen.wait_for(lambda c: c.records == ["late"])
-    server.close()
 
 
-def test_server_closing_mid_stream_reconnects_and_loses_nothing(ssc, collect, events):
-    server = ScriptedServer([[b"a\nb\n"], [b"c\n", b"d\n"], [b"e\n"]])
+def test_server_closing_mid_stream_reconnects_and_loses_nothing(ssc, collect, events, serve):
+    server = serve([[b"a\nb\n"], [b"c\n", b"d\n"], [b"e\n"]])
     seen = collect(ssc.socketTextStream("127.0.0.1", server.port))
     ssc.start()
     seen.wait_for(lambda c: c.records == ["a", "b", "c", "d", "e"])
     assert server.accepted == 3
     assert any("had no more data" in message for message in events.errors)
-    server.close()
 
 
-def test_partial_last_line_and_huge_line(ssc, collect):
+def test_partial_last_line_and_huge_line(ssc, collect, serve):
     huge = b"y" * (8 * 1024 * 1024)
-    server = ScriptedServer([[b"first\n", huge[:1000], huge[1000:], b"\nlast without newline"]])
+    server = serve([[b"first\n", huge[:1000], huge[1000:], b"\nlast without newline"]])
     seen = collect(ssc.socketTextStream("127.0.0.1", server.port))
     ssc.start()
     seen.wait_for(lambda c: len(c.records) == 3, timeout=30)
     first, big, last = seen.records
     assert (first, len(big), set(big), last) == ("first", len(huge), {"y"}, "last without newline")
-    server.close()
 
 
-def test_invalid_utf8_is_reported_with_its_position_and_the_stream_goes_on(ssc, collect, events):
-    server = ScriptedServer([[b"good\n\xffbad\nafter\n"]])
+def test_invalid_utf8_is_reported_with_its_position_and_the_stream_goes_on(ssc, collect, events, serve):
+    server = serve([[b"good\n\xffbad\nafter\n"]])
     seen = collect(ssc.socketTextStream("127.0.0.1", server.port))
     ssc.start()
     seen.wait_for(lambda c: c.records == ["good", "\ufffdbad", "after"])
     assert any("invalid UTF-8 at byte 5" in message and "line 2" in message
                for message in events.errors), events.errors
-    server.close()
 
 
 def test_bad_arguments_are_clear_errors(ssc):
@@ -96,3 +106,17 @@ def test_bad_arguments_are_clear_errors(ssc):
         ssc.socketTextStream("127.0.0.1", "9999")
     with pytest.raises(ValueError, match="hostname"):
         ssc.socketTextStream("", 9999)
+
+
+def test_two_receivers_on_one_task_slot_still_leave_room_to_process(sc, collect, serve):
+    """Spark's local[2] with two receivers processes nothing (each receiver holds a slot);
+    ember's receivers run on threads of their own, so even local[1] processes both."""
+    one, two = serve([[b"from one\n"]]), serve([[b"from two\n"]])
+    ssc = StreamingContext(sc, 0.1)
+    both = ssc.socketTextStream("127.0.0.1", one.port).union(ssc.socketTextStream("127.0.0.1", two.port))
+    seen = collect(both.map(str.upper))
+    ssc.start()
+    try:
+        seen.wait_for(lambda c: sorted(c.records) == ["FROM ONE", "FROM TWO"])
+    finally:
+        ssc.stop(stopSparkContext=False)
