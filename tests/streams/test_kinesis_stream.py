@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import types
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +12,7 @@ from ember_kinesis.client import KinesisAccess, call
 
 from stream_batches import Collected
 from kinesalite_server import kpl_aggregate
-from stream_services import free_port
+from stream_services import free_port, wait_until
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 
@@ -100,6 +101,23 @@ def test_latest_skips_what_was_there_before(ssc, kinesis):
     kinesis.put(name, [("k", b"new")])
     seen.wait_for(lambda records: "new" in records)
     assert seen.records == ["new"]
+
+
+def test_at_timestamp_starts_at_the_first_record_written_then(ssc, kinesis):
+    name = kinesis.create_stream(shards=1)
+    kinesis.put(name, [("k", b"earlier")])
+    iterator = kinesis.client.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
+                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    earlier = kinesis.client.get_records(ShardIterator=iterator)["Records"][0]["ApproximateArrivalTimestamp"]
+    # botocore sends whole seconds: start at the next second, and write the later record after it
+    after_earlier = (earlier + timedelta(seconds=1)).replace(microsecond=0)
+    wait_until(lambda: datetime.now(timezone.utc) > after_earlier + timedelta(milliseconds=5),
+               what="the clock to pass the next whole second")
+    kinesis.put(name, [("k", b"later")])
+    seen = Collected(stream_of(ssc, kinesis, name, position=InitialPositionInStream.atTimestamp(after_earlier)))
+    ssc.start()
+    seen.wait_for(lambda records: "later" in records)
+    assert seen.records == ["later"]
 
 
 def throttle_first_calls(client, count: int) -> list[int]:

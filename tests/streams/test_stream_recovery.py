@@ -60,10 +60,17 @@ def kill_and_recover(job: TotalsJob, sender: Sender) -> list[str]:
     return sender.stop()
 
 
-def all_counted(job: TotalsJob, records: list[str]) -> dict:
-    wait_until(lambda: job.check_alive() or set(records) <= set(job.totals()), JOB_START_S,
-               "every acknowledged record in the totals")
-    return job.totals()
+def counted_across_a_kill(job: TotalsJob, send, ready=lambda: True) -> tuple[list[str], dict]:
+    """Once ``ready()``, records sent with ``send`` around a kill and recovery of ``job``: those
+    acknowledged, and the job's totals once they all appear there."""
+    try:
+        wait_until(lambda: job.check_alive() or ready(), JOB_START_S, "the job to be ready")
+        acknowledged = kill_and_recover(job, Sender(send))
+        wait_until(lambda: job.check_alive() or set(acknowledged) <= set(job.totals()), JOB_START_S,
+                   "every acknowledged record in the totals")
+        return acknowledged, job.totals()
+    finally:
+        job.stop()
 
 
 def test_flume_events_acknowledged_before_a_sigkill_are_all_counted(tmp_path):
@@ -81,11 +88,7 @@ def test_flume_events_acknowledged_before_a_sigkill_are_all_counted(tmp_path):
             clients.clear()
             return False
 
-    try:
-        acknowledged = kill_and_recover(job, Sender(send))
-        totals = all_counted(job, acknowledged)
-    finally:
-        job.stop()
+    acknowledged, totals = counted_across_a_kill(job, send)
     assert all(totals[record] >= 1 for record in acknowledged)
 
 
@@ -93,14 +96,12 @@ def test_mqtt_messages_published_around_a_sigkill_are_all_counted(tmp_path, brok
     job = TotalsJob(tmp_path, "mqtt", broker.url, "readings").start()
     publisher = Publisher(broker)
     try:
-        # the job's persistent session exists once a message published now is counted
-        wait_until(lambda: job.check_alive() or publisher.publish("readings", "probe") or "probe" in job.totals(),
-                   JOB_START_S, "the job to subscribe")
-        acknowledged = kill_and_recover(job, Sender(lambda batch: publisher.publish("readings", *batch) or True))
-        totals = all_counted(job, acknowledged)
+        acknowledged, totals = counted_across_a_kill(
+            job, lambda batch: publisher.publish("readings", *batch) or True,
+            # the job's persistent session exists once a message published now is counted
+            ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals())
     finally:
         publisher.close()
-        job.stop()
     assert all(totals[record] >= 1 for record in acknowledged)
 
 
@@ -112,9 +113,5 @@ def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kin
         kinesis.client.put_records(StreamName=name, Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
         return True
 
-    try:
-        written = kill_and_recover(job, Sender(put))
-        totals = all_counted(job, written)
-    finally:
-        job.stop()
+    written, totals = counted_across_a_kill(job, put)
     assert totals == {record: 1 for record in written}
