@@ -134,3 +134,26 @@ def test_plugin_sources_give_a_stream_or_name_the_package_to_install(local_sc, t
         from ember.streaming import InputDStream
 
         assert isinstance(create(ssc, str(tmp_path)), InputDStream)
+
+
+def test_foreach_rdd_takes_callables_python_cannot_inspect(local_sc, capsys):
+    ssc = manual_streaming_context(local_sc, 1)
+    ssc.queueStream([[1]]).foreachRDD(print)  # a builtin: called with the RDD alone
+    ssc.start()
+    advance_batches(ssc)
+    ssc.stop(stopSparkContext=False)
+    assert capsys.readouterr().out.startswith("ParallelCollectionRDD")
+
+
+def test_the_graph_is_frozen_at_start(local_sc):
+    from ember import StorageLevel
+
+    ssc = manual_streaming_context(local_sc, 1)
+    stream = ssc.queueStream([[1]])
+    stream.pprint()
+    ssc.start()
+    with pytest.raises(RuntimeError, match="Changing the storage level of a DStream after starting"):
+        stream.persist(StorageLevel.MEMORY_ONLY)
+    with pytest.raises(RuntimeError, match="Changing the checkpoint interval of a DStream after starting"):
+        stream.checkpoint(2)
+    ssc.stop(stopSparkContext=False)

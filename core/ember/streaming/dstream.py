@@ -33,7 +33,7 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     must_checkpoint = False
 
     def __init__(self, ssc: "StreamingContext", parents: list["DStream"], slide_ms: int | None = None):
-        ssc._graph.check_can_add(self)
+        ssc._graph.check_not_started()
         self._ssc = ssc
         self._sc = ssc.sparkContext
         self.parents = list(parents)
@@ -143,12 +143,13 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         return self.persist(StorageLevel.MEMORY_ONLY)
 
     def persist(self, storageLevel: StorageLevel) -> "DStream":
-        self._ssc._graph.check_can_add(self)
+        self._ssc._graph.check_not_started("Changing the storage level of a DStream")
         self._storage_level = storageLevel
         return self
 
     def checkpoint(self, interval) -> "DStream":
         """Checkpoint this stream's RDDs every ``interval`` seconds (a multiple of the slide)."""
+        self._ssc._graph.check_not_started("Changing the checkpoint interval of a DStream")
         millis = to_ms(interval, "checkpoint interval")
         if millis % self.slide_ms:
             raise ValueError(
@@ -196,8 +197,8 @@ def with_time(func: Callable, rdd_count: int, what: str) -> Callable:
     """
     if not callable(func):
         raise TypeError(f"{what} expects a function, got {type(func).__name__} {func!r}")
-    arity = _positional_arity(func)
-    if arity == rdd_count:
+    arity = positional_arity(func)
+    if arity == rdd_count or arity is None:
         return lambda time_ms, *rdds: func(*rdds)
     if arity == rdd_count + 1:
         return lambda time_ms, *rdds: func(ms_to_datetime(time_ms), *rdds)
@@ -206,13 +207,16 @@ def with_time(func: Callable, rdd_count: int, what: str) -> Callable:
                     f"but {getattr(func, '__name__', func)!r} takes {arity}")
 
 
-def _positional_arity(func: Callable) -> int:
-    """How many positional arguments ``func`` takes (PySpark looks at ``co_argcount``)."""
+def positional_arity(func: Callable) -> int | None:
+    """How many positional arguments ``func`` takes (PySpark looks at ``co_argcount``);
+    None when it takes any number (``*args``) or Python cannot tell."""
     code = getattr(func, "__code__", None)
     if code is not None and not inspect.ismethod(func):
-        return code.co_argcount
+        return None if code.co_flags & inspect.CO_VARARGS else code.co_argcount
     try:
         parameters = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
-        return -1
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return None
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)

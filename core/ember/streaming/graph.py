@@ -31,11 +31,11 @@ class DStreamGraph:
     def new_stream_id(self) -> int:
         return next(self._ids)
 
-    def check_can_add(self, stream) -> None:
+    def check_not_started(self, change: str = "Adding new inputs, transformations, and output "
+                                                "operations") -> None:
+        """Spark freezes the graph at start: ``change`` says what was attempted."""
         if self._started:
-            raise RuntimeError(
-                f"Adding new inputs, transformations, and output operations after starting a "
-                f"context is not supported ({type(stream).__name__})")
+            raise RuntimeError(f"{change} after starting a context is not supported")
 
     def add_input(self, stream: "InputDStream") -> None:
         self.inputs.append(stream)

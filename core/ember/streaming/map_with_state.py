@@ -15,7 +15,7 @@ from typing import Callable
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
 from ember.storagelevel import StorageLevel
-from ember.streaming.dstream import DStream, TransformedDStream, _positional_arity
+from ember.streaming.dstream import DStream, TransformedDStream, positional_arity
 from ember.streaming.durations import ms_to_datetime, to_ms
 from ember.streaming.zipped import ZippedPartitionsRDD
 
@@ -79,8 +79,8 @@ class StateSpec:
     """
 
     def __init__(self, mapping_function: Callable):
-        arity = _positional_arity(mapping_function)
-        if arity not in (3, 4):
+        arity = positional_arity(mapping_function)
+        if arity not in (3, 4, None):
             raise TypeError("StateSpec.function expects f(key, value, state) or "
                             f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments")
         self.mapping_function = mapping_function
