@@ -74,8 +74,9 @@ class BlockBuffer:
                 self._seal()
                 self._sealed.append(block)
 
-    def take_blocks(self) -> list[list[Any]]:
-        """Every block received since the last call, the current one included, oldest first."""
+    def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
+        """Every block received since the last call, the current one included, oldest first,
+        for the batch at ``time_ms`` (which wrappers such as the write-ahead log record)."""
         with self._lock:
             self._seal()
             blocks, self._sealed = self._sealed, []

@@ -9,7 +9,7 @@ the checkpoint and write-ahead-log code to persist.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ember.plugins.blocks import BlockBuffer, RateLimiter
 from ember.plugins.receiver import Receiver, ReceiverSupervisor
@@ -43,6 +43,12 @@ class ReceiverInputDStream(InputDStream):
         #: batch time -> the blocks that batch holds
         self.allocated: dict[int, list[list[Any]]] = {}
 
+    def wrap_buffer(self, wrap: Callable[[BlockBuffer], Any]) -> Any:
+        """Put ``wrap(buffer)`` (e.g. the write-ahead log) between the receiver and its block
+        buffer, before the stream starts; returns the wrapper now in use."""
+        self._buffer = self._supervisor.buffer = wrap(self._buffer)
+        return self._buffer
+
     def _post(self, event_name: str, info) -> None:
         self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
 
@@ -55,7 +61,7 @@ class ReceiverInputDStream(InputDStream):
     def compute(self, time_ms: int):
         blocks = self.allocated.get(time_ms)
         if blocks is None:
-            blocks = self.allocated[time_ms] = self._buffer.take_blocks()
+            blocks = self.allocated[time_ms] = self._buffer.take_blocks(time_ms)
         return ParallelCollectionRDD(self._sc, blocks)
 
     def num_records(self, time_ms: int) -> int | None:
