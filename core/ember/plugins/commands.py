@@ -18,7 +18,8 @@ _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
     "ember_cli_commands": ("commands", lambda commands: [command.name for command in commands]),
 }
 # hooks that choose by URL scheme: listed by whether a plugin implements them
-_CHOOSING = {"ember_executor": "executor", "ember_checkpoint_store": "checkpoint store"}
+_CHOOSING = {"ember_executor": ("executor", "for its master URL schemes"),
+             "ember_checkpoint_store": ("checkpoint store", "for its URI schemes")}
 
 
 def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any]]:
@@ -33,9 +34,9 @@ def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any
                 manager.report_broken(record, hook_name, error)
                 continue
             provides[id(record)].setdefault(label, []).extend(names)
-    for hook_name, label in _CHOOSING.items():
+    for hook_name, (label, when) in _CHOOSING.items():
         for record in manager.implementers(hook_name):
-            provides[id(record)][label] = ["yes"]
+            provides[id(record)][label] = [when]
     return [{"name": r.name, "distribution": r.distribution, "version": r.version,
              "entry_point": r.target, "loaded": r.loaded, "provides": provides[id(r)],
              "errors": list(r.errors)}
