@@ -10,7 +10,7 @@ import os
 import shutil
 from typing import Any, Iterator
 
-from ember.plugins import Sink
+from ember.plugins import Sink, output_to_sink
 
 
 class JsonLinesSink(Sink):
@@ -46,6 +46,4 @@ class JsonLinesSink(Sink):
 
 def saveAsJsonLines(dstream, directory: str) -> None:
     """What a user calls: write every batch of ``dstream`` under ``directory``."""
-    from ember.plugins.registry import output_to_sink
-
     output_to_sink(dstream, "jsonl", directory=directory)

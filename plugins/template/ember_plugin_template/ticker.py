@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from ember.plugins import Receiver
-from ember.plugins.registry import create_source_stream
+from ember.plugins import Receiver, create_source_stream
 
 
 class TickerReceiver(Receiver):
