@@ -12,6 +12,7 @@ from ember_kafka.errors import (BrokerUnreachableError, OffsetOutOfRangeError, R
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import parse_kafka_params
+from ember_kafka.testing import free_port
 
 
 def reader_for(broker, client, **params):
@@ -69,9 +70,7 @@ def test_missing_topic_is_named(tansu, client):
 
 
 def test_unreachable_broker_fails_fast_with_the_address(client):
-    from conftest import _free_port
-
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(BrokerUnreachableError, match=address):
         settings = parse_kafka_params({"bootstrap.servers": address, "ember.kafka.client": client,

@@ -10,14 +10,7 @@ from ember.streaming.kafka import KafkaUtils, OffsetRange, TopicAndPartition
 from ember.testing import advance_batches, manual_streaming_context
 
 from ember_kafka import BrokerUnreachableError, DecodeError, TopicNotFoundError
-
-
-@pytest.fixture
-def sc():
-    context = SparkContext(conf=SparkConf().setMaster("local[2]").setAppName("kafka-direct")
-                           .set("spark.streaming.kafka.maxRatePerPartition", "0"))
-    yield context
-    context.stop()
+from ember_kafka.testing import free_port
 
 
 def params(broker, client, **extra):
@@ -201,10 +194,8 @@ def test_missing_topic_fails_at_start(tansu, client, sc):
 
 
 def test_unreachable_broker_fails_at_start(client, sc):
-    from conftest import _free_port
-
     ssc = manual_streaming_context(sc, 1)
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     KafkaUtils.createDirectStream(ssc, ["t"], {"bootstrap.servers": address,
                                                "ember.kafka.client": client,
                                                "ember.kafka.connect.timeout.ms": "1000"}).pprint()
@@ -228,7 +219,7 @@ def test_broker_restart_mid_stream_delays_records_but_loses_none(own_tansu, clie
             own_tansu.kill()
         if index == 2:
             own_tansu.start()
-            own_tansu.create_topic(name=topic)
+            own_tansu.create_topic(name=topic, exist_ok=True)  # a reader may have made it
             own_tansu.produce(topic, first + ["after-restart"])
 
     recorder = run_batches(ssc, stream, 3, outage)

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from ember import SparkConf, SparkContext
 from ember.streaming.kafka import KafkaUtils
 from ember.streaming.listener import StreamingListener
 from ember.testing import advance_batches, manual_streaming_context
-
-
-@pytest.fixture
-def sc():
-    context = SparkContext(conf=SparkConf().setMaster("local[2]").setAppName("kafka-receiver")
-                           .set("spark.streaming.receiverRestartDelay", "200ms"))
-    yield context
-    context.stop()
 
 
 def committed_offset(broker, group, topic):

@@ -45,7 +45,9 @@ def log_ends(reader: OffsetReader, positions: Offsets) -> Offsets:
                          floors[partition])
             ends[partition] = floors[partition]
             continue
-        if fetched[partition] < positions[partition]:
+        if fetched[partition] < positions[partition] and reported[partition] < positions[partition]:
+            # both the fetch and the broker's offset listing say the log is shorter (one
+            # alone can be stale: a fetch answered before the log grew back)
             raise OffsetOutOfRangeError(
                 partition.topic, partition.partition, positions[partition], earliest[partition],
                 fetched[partition], "the log ends before the stream's position: the topic was "

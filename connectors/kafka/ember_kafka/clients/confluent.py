@@ -62,6 +62,15 @@ def _checked(message, settings: KafkaSettings) -> bool:
                          f"{message.partition()}: {error.str()}")
 
 
+def _commit(consumer: Consumer, offsets: Offsets, settings: KafkaSettings) -> None:
+    """Commit ``offsets`` for the consumer's group and wait for the broker's answer."""
+    try:
+        consumer.commit(offsets=[TopicPartition(p.topic, p.partition, o) for p, o in offsets.items()],
+                        asynchronous=False)
+    except KafkaException as error:
+        raise _unreachable(settings, error) from error
+
+
 class ConfluentReader(OffsetReader):
     """``OffsetReader`` on one librdkafka ``Consumer`` with manual assignment."""
 
@@ -101,6 +110,12 @@ class ConfluentReader(OffsetReader):
 
     def last_offsets_after(self, starts: Offsets, timeout_s: float) -> Offsets:
         self._assign(starts)
+        try:
+            return self._ends_from(starts, timeout_s)
+        finally:
+            self._consumer.unassign()  # see poll_range
+
+    def _ends_from(self, starts: Offsets, timeout_s: float) -> Offsets:
         ends: Offsets = {}
         at_end: set[TopicAndPartition] = set()
         deadline = time.monotonic() + timeout_s
@@ -119,7 +134,6 @@ class ConfluentReader(OffsetReader):
                 TopicPartition(partition.topic, partition.partition), cached=True)
             if 0 <= high < starts[partition]:
                 ends[partition] = high
-        self._consumer.unassign()
         return ends
 
     def poll_range(self, offset_range: OffsetRange) -> Iterator[list[FetchedRecord]]:
@@ -154,11 +168,7 @@ class ConfluentReader(OffsetReader):
                 for tp in found}
 
     def commit_offsets(self, offsets: Offsets) -> None:
-        try:
-            self._consumer.commit(offsets=[TopicPartition(p.topic, p.partition, o)
-                                           for p, o in offsets.items()], asynchronous=False)
-        except KafkaException as error:
-            raise _unreachable(self.settings, error) from error
+        _commit(self._consumer, offsets, self.settings)
 
     def close(self) -> None:
         self._consumer.close()
@@ -178,11 +188,7 @@ class ConfluentGroupConsumer(GroupConsumer):
         return [_fetched(m) for m in messages if _checked(m, self.settings)]
 
     def commit(self, offsets: Offsets) -> None:
-        try:
-            self._consumer.commit(offsets=[TopicPartition(p.topic, p.partition, o)
-                                           for p, o in offsets.items()], asynchronous=False)
-        except KafkaException as error:
-            raise _unreachable(self.settings, error) from error
+        _commit(self._consumer, offsets, self.settings)
 
     def close(self) -> None:
         self._consumer.close()
@@ -195,11 +201,11 @@ class ConfluentProducer(RecordProducer):
         self.settings = settings
         self._producer = Producer({**_base_config(settings), "acks": "all", "linger.ms": 5,
                                    "enable.idempotence": False})
-        self._failure: str | None = None
+        self._failure: KafkaError | None = None
 
     def _delivered(self, error, message) -> None:
         if error is not None and self._failure is None:
-            self._failure = f"{message.topic()}: {error.str()}"
+            self._failure = error
 
     def send(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         while True:
@@ -215,8 +221,13 @@ class ConfluentProducer(RecordProducer):
         if remaining:
             raise BrokerUnreachableError(self.settings.bootstrap_servers,
                                          f"{remaining} records not acknowledged after {timeout_s} s")
-        if failure is not None:
-            raise KafkaConnectorError(f"Kafka did not acknowledge a record: {failure}")
+        if failure is None:
+            return
+        if failure.code() in (KafkaError._MSG_TIMED_OUT, KafkaError._TRANSPORT,
+                              KafkaError._ALL_BROKERS_DOWN):
+            raise BrokerUnreachableError(self.settings.bootstrap_servers,
+                                         f"a record was not delivered: {failure.str()}")
+        raise KafkaConnectorError(f"Kafka did not acknowledge a record: {failure.str()}")
 
     def close(self) -> None:
         self.flush(30.0)

@@ -45,6 +45,13 @@ def _connection(settings: KafkaSettings) -> dict[str, Any]:
             "request_timeout_ms": max(settings.connect_timeout_ms, 5000)}
 
 
+def _consumer_config(settings: KafkaSettings, reset: str) -> dict[str, Any]:
+    """A consumer that commits only when told; ``reset`` "none" makes a lost offset an error."""
+    return {**_READ_TUNING, **_connection(settings), "group_id": settings.group_id,
+            "enable_auto_commit": False, "auto_offset_reset": reset,
+            **_options(settings, KafkaConsumer.DEFAULT_CONFIG)}
+
+
 @contextmanager
 def _broker_errors(settings: KafkaSettings) -> Iterator[None]:
     """kafka-python's connection failures as ``BrokerUnreachableError``."""
@@ -66,16 +73,19 @@ def _by_partition(offsets: Mapping[TopicPartition, int]) -> Offsets:
     return {TopicAndPartition(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
 
 
+def _commit(consumer: KafkaConsumer, offsets: Offsets, settings: KafkaSettings) -> None:
+    """Commit ``offsets`` for the consumer's group, synchronously."""
+    with _broker_errors(settings):
+        consumer.commit({_tp(p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
+
+
 class KafkaPythonReader(OffsetReader):
     """``OffsetReader`` on one ``KafkaConsumer`` with manual assignment."""
 
     def __init__(self, settings: KafkaSettings):
         super().__init__(settings)
-        config = {**_READ_TUNING, **_connection(settings), "group_id": settings.group_id,
-                  "enable_auto_commit": False, "auto_offset_reset": "none",
-                  **_options(settings, KafkaConsumer.DEFAULT_CONFIG)}
         with _broker_errors(settings):
-            self._consumer = KafkaConsumer(**config)
+            self._consumer = KafkaConsumer(**_consumer_config(settings, "none"))
 
     def partitions(self, topics: Iterable[str]) -> list[TopicAndPartition]:
         wanted = list(dict.fromkeys(topics))
@@ -99,18 +109,24 @@ class KafkaPythonReader(OffsetReader):
         self._seek(starts)
         ends: Offsets = {}
         deadline = time.monotonic() + timeout_s
-        with _broker_errors(self.settings):
-            while len(ends) < len(starts) and time.monotonic() < deadline:
-                for tp, records in self._consumer.poll(timeout_ms=100).items():
-                    partition = TopicAndPartition(tp.topic, tp.partition)
-                    ends[partition] = max(ends.get(partition, 0), records[-1].offset + 1)
-                for partition in starts.keys() - ends.keys():
-                    highwater = self._consumer.highwater(_tp(partition))
-                    if highwater is not None and highwater <= starts[partition]:
-                        ends[partition] = highwater  # the fetch found the log's end
+        try:
+            with _broker_errors(self.settings):
+                while len(ends) < len(starts) and time.monotonic() < deadline:
+                    for tp, records in self._consumer.poll(timeout_ms=100).items():
+                        partition = TopicAndPartition(tp.topic, tp.partition)
+                        ends[partition] = max(ends.get(partition, 0), records[-1].offset + 1)
+                    for partition in starts.keys() - ends.keys():
+                        highwater = self._consumer.highwater(_tp(partition))
+                        if highwater is not None and highwater <= starts[partition]:
+                            ends[partition] = highwater  # the fetch found the log's end
+        finally:
+            self._consumer.unsubscribe()  # an idle reader fetches nothing
         return ends
 
     def _seek(self, starts: Offsets) -> None:
+        """Assign exactly ``starts``' partitions, afresh: a kept assignment would keep the
+        high watermark of an older fetch, which must not be mistaken for the log's end."""
+        self._consumer.unsubscribe()
         self._consumer.assign([_tp(p) for p in starts])
         for partition, offset in starts.items():
             self._consumer.seek(_tp(partition), offset)
@@ -118,11 +134,14 @@ class KafkaPythonReader(OffsetReader):
     def poll_range(self, offset_range: OffsetRange) -> Iterator[list[FetchedRecord]]:
         tp = _tp(offset_range.topicAndPartition())
         self._seek({offset_range.topicAndPartition(): offset_range.fromOffset})
-        while True:
-            with _broker_errors(self.settings):
-                batch = self._consumer.poll(timeout_ms=200)
-            # kafka-python's ConsumerRecord has FetchedRecord's attribute names: no copy
-            yield batch.get(tp, [])
+        try:
+            while True:
+                with _broker_errors(self.settings):
+                    batch = self._consumer.poll(timeout_ms=200)
+                # kafka-python's ConsumerRecord has FetchedRecord's attribute names: no copy
+                yield batch.get(tp, [])
+        finally:
+            self._consumer.unsubscribe()  # an idle reader fetches nothing
 
     def position(self, partition: TopicAndPartition) -> int:
         return self._consumer.position(_tp(partition))
@@ -132,8 +151,7 @@ class KafkaPythonReader(OffsetReader):
             return {p: self._consumer.committed(_tp(p)) for p in partitions}
 
     def commit_offsets(self, offsets: Offsets) -> None:
-        with _broker_errors(self.settings):
-            self._consumer.commit({_tp(p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
+        _commit(self._consumer, offsets, self.settings)
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -144,11 +162,9 @@ class KafkaPythonGroupConsumer(GroupConsumer):
 
     def __init__(self, settings: KafkaSettings, topics: list[str]):
         self.settings = settings
-        config = {**_READ_TUNING, **_connection(settings), "group_id": settings.group_id,
-                  "enable_auto_commit": False, "auto_offset_reset": settings.auto_offset_reset,
-                  **_options(settings, KafkaConsumer.DEFAULT_CONFIG)}
         with _broker_errors(settings):
-            self._consumer = KafkaConsumer(*topics, **config)
+            self._consumer = KafkaConsumer(*topics, **_consumer_config(settings,
+                                                                       settings.auto_offset_reset))
 
     def poll(self, timeout_s: float, max_records: int) -> list[FetchedRecord]:
         with _broker_errors(self.settings):
@@ -156,8 +172,7 @@ class KafkaPythonGroupConsumer(GroupConsumer):
         return [record for records in batches.values() for record in records]
 
     def commit(self, offsets: Offsets) -> None:
-        with _broker_errors(self.settings):
-            self._consumer.commit({_tp(p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
+        _commit(self._consumer, offsets, self.settings)
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
