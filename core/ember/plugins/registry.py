@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from ember.plugins.errors import MissingPluginError, PluginError
 from ember.plugins.hookspecs import FileSystem, SinkKind, SourceKind
 from ember.plugins.manager import PluginRecord, plugin_manager
+from ember.plugins.sink import write_batches_to
 
 #: which ember distribution ships each kind, so a missing one is named in the error
 KNOWN_DISTRIBUTIONS = {
@@ -81,8 +82,7 @@ def connector_apis() -> dict[str, tuple[PluginRecord, Any]]:
 
 
 def _missing(category: str, name: str, available: list[str], asked_by: str | None) -> MissingPluginError:
-    what = {"source": "source kind", "sink": "sink kind", "connector": "the connector",
-            "filesystem": "the URL scheme"}[category]
+    what = {"source": "source kind", "sink": "sink kind", "connector": "the connector"}[category]
     return MissingPluginError(f"{what} {name!r}", KNOWN_DISTRIBUTIONS[category].get(name),
                               available, asked_by)
 
@@ -94,7 +94,7 @@ def create_source_stream(ssc, kind: str, **options: Any):
         raise _missing("source", kind, list(kinds), _ASKED_BY.get(kind))
     record, source_kind = kinds[kind]
     source = source_kind.create(ssc, **options)
-    from ember.plugins.streams import as_input_stream
+    from ember.plugins.streams import as_input_stream  # needs ember.streaming, which imports us
 
     return as_input_stream(ssc, source, f"{kind} source of {record.distribution}")
 
@@ -105,7 +105,6 @@ def output_to_sink(dstream, kind: str, **options: Any) -> None:
     if kind not in kinds:
         raise _missing("sink", kind, list(kinds), _ASKED_BY.get(f"sink:{kind}"))
     sink = kinds[kind][1].create(**options)
-    from ember.plugins.sink import write_batches_to
 
     write_batches_to(dstream, sink)
 
