@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
+from ember.streaming.materialize import materialize_and_cut
 from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
                                       StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
                                       StreamingListenerBus, StreamingListenerOutputOperationCompleted,
@@ -159,7 +160,7 @@ class BatchScheduler:
     def _materialize_state(self, batch: Batch) -> BaseException | None:
         for rdd in batch.stateful_rdds:
             try:
-                rdd.count()
+                materialize_and_cut(rdd)
             except Exception as error:  # noqa: BLE001 - the user's update function failed
                 _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batchTime} ms)")
                 self.report_error(error)

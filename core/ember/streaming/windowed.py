@@ -69,6 +69,7 @@ class ReducedWindowedDStream(DStream):
         self.num_partitions = num_partitions
         self.filter_func = filter_func
         self._storage_level = StorageLevel.MEMORY_ONLY
+        parent.persist(StorageLevel.MEMORY_ONLY)  # its batches are read again when they leave
 
     def parent_remember_ms(self) -> int:
         return self.remember_ms + self.window_ms
