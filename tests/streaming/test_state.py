@@ -178,3 +178,18 @@ def test_state_spec_validates_its_settings(local_sc):
         StateSpec.function(running_count).timeout(0)
     with pytest.raises(TypeError, match="mapWithState expects a StateSpec"):
         manual_streaming_context(local_sc, 1).queueStream([[1]]).mapWithState(running_count)
+
+
+def test_state_lineage_stays_short_over_long_runs(local_sc):
+    """Each batch's state is cut from its ancestors once cached; otherwise, after a few
+    hundred batches, tasks carrying the lineage could no longer be pickled."""
+    ssc = manual_streaming_context(local_sc, 1, checkpoint_dir=_tmp_dir())
+    counts = ssc.queueStream([[(i % 3, 1) for i in range(10)]] * 300).updateStateByKey(
+        lambda values, state: (state or 0) + sum(values))
+    outputs = collect_outputs(counts)
+    ssc.start()
+    advance_batches(ssc, 300)
+    latest = counts._generated[ssc.clock.time_ms()]
+    ssc.stop(stopSparkContext=False)
+    assert sorted(outputs[-1]) == [(0, 1200), (1, 900), (2, 900)]
+    assert latest.dependencies() == []
