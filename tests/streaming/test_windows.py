@@ -118,3 +118,15 @@ def test_inverse_windows_need_a_checkpoint_directory(local_sc):
     ssc.queueStream([[("a", 1)]]).reduceByKeyAndWindow(operator.add, operator.sub, 5, 1).pprint()
     with pytest.raises(ValueError, match="The checkpoint directory has not been set"):
         ssc.start()
+
+
+def test_windows_sliding_by_several_batches(sc2):
+    inputs = [[("a", 1)], [("a", 2), ("b", 1)], [("a", 4)], [], [("b", 8)], [("a", 16)], [("a", 32)], []]
+    inverse = lambda a, b: a - b + 1000  # noqa: E731
+    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 5.0, 1.0), inputs, 8) == [
+        [("a", 3), ("b", 1)], [("a", 7), ("b", 1)], [("a", 23), ("b", 9)], [("a", 55), ("b", 9)]]
+    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, None, 3.0, 1.0), inputs, 8) == [
+        [("a", 3), ("b", 1)], [("a", 7), ("b", 1)], [("a", 23), ("b", 9)], [("a", 52), ("b", 8)]]
+    assert run(sc2, lambda d: d.window(2.0, 1.0).countByValue(), inputs, 8) == [
+        [(("a", 1), 1), (("a", 2), 1), (("b", 1), 1)], [(("a", 1), 1), (("a", 2), 1), (("a", 4), 1), (("b", 1), 1)],
+        [(("a", 16), 1), (("a", 4), 1), (("b", 8), 1)], [(("a", 16), 1), (("a", 32), 1), (("b", 8), 1)]]
