@@ -329,3 +329,24 @@ def test_a_graceful_stop_on_the_system_clock_completes_every_submitted_batch(loc
     assert first.wait(10)
     ssc.stop(stopSparkContext=False, stopGraceFully=True)
     assert recorder.events.count("onBatchSubmitted") == recorder.events.count("onBatchCompleted") >= 1
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((None,), ValueError, "needs a batchDuration"),
+    ((0,), ValueError, "batchDuration must be positive, got 0 s"),
+    (("1",), TypeError, "batchDuration must be a number of seconds, got str '1'"),
+    ((0.0005,), ValueError, "batchDuration must be a whole number of milliseconds, got 0.0005 s"),
+])
+def test_a_bad_batch_duration_says_what_was_wrong(local_sc, args, error, message):
+    with pytest.raises(error, match=message):
+        StreamingContext(local_sc, *args)
+
+
+def test_bad_constructor_and_queue_arguments(local_sc):
+    with pytest.raises(TypeError, match="StreamingContext expects a SparkContext, got str"):
+        StreamingContext("local", 1)
+    ssc = StreamingContext(local_sc, 1)
+    with pytest.raises(TypeError, match="queueStream expects RDDs or lists, but item 1 is int 5"):
+        ssc.queueStream([[1], 5])
+    with pytest.raises(TypeError, match="checkpoint\\(\\) expects a directory path, got 3"):
+        ssc.checkpoint(3)

@@ -154,6 +154,8 @@ class BatchScheduler:
             op.endTime = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
         info.processingEndTime = self.clock.time_ms()
+        _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
+                  info.totalDelay / 1000, info.batchTime, info.schedulingDelay / 1000, info.processingDelay / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
         self.graph.clear_old(info.batchTime)
 
