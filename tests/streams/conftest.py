@@ -8,8 +8,6 @@ import pytest
 from ember import SparkConf, SparkContext
 from ember.streaming import StreamingContext
 
-from kinesalite_server import Kinesalite
-from mosquitto_broker import Mosquitto
 from stream_batches import ReceiverEvents
 
 BATCH_SECONDS = 0.1
@@ -42,6 +40,8 @@ def events(ssc):
 @pytest.fixture
 def broker(tmp_path):
     """A Mosquitto broker of its own for the test, anonymous clients allowed."""
+    from mosquitto_broker import Mosquitto  # paho: only where ember-mqtt's tests run
+
     server = Mosquitto(tmp_path).start()
     yield server
     server.stop()
@@ -50,6 +50,8 @@ def broker(tmp_path):
 @pytest.fixture(scope="module")
 def kinesis(tmp_path_factory):
     """One kinesalite for a test module (each test creates streams of its own)."""
+    from kinesalite_server import Kinesalite  # boto3: only where ember-kinesis's tests run
+
     server = Kinesalite(tmp_path_factory.mktemp("kinesalite")).start()
     yield server
     server.stop()

@@ -11,10 +11,33 @@ import paho.mqtt.client as mqtt
 from stream_services import ServerProcess, free_port, unavailable
 
 
-class Mosquitto(ServerProcess):
-    """``mosquitto -c CONF`` on a free port; with ``users``, anonymous clients are refused."""
+def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl)."""
+    ca_key, ca, key, request, certificate = (directory / n for n in
+                                             ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    commands = [
+        ["openssl", "req", "-x509", *new_key, "-days", "2", "-subj", "/CN=ember test CA", "-keyout", ca_key,
+         "-out", ca],
+        ["openssl", "req", *new_key, "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", request],
+        ["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+         "-extfile", "/dev/stdin", "-out", certificate],
+    ]
+    try:
+        for command in commands:
+            subprocess.run([str(part) for part in command], check=True, capture_output=True,
+                           input=b"subjectAltName=IP:127.0.0.1\n")
+    except (OSError, subprocess.CalledProcessError) as error:
+        unavailable("mosquitto with TLS", f"openssl could not make test certificates: {error}")
+    return ca, certificate, key
 
-    def __init__(self, workdir: Path, users: dict[str, str] | None = None):
+
+class Mosquitto(ServerProcess):
+    """``mosquitto -c CONF`` on a free port; with ``users``, anonymous clients are refused;
+    with ``tls``, a second listener (``tls_url``) serves TLS with a certificate signed by
+    ``ca_file``."""
+
+    def __init__(self, workdir: Path, users: dict[str, str] | None = None, tls: bool = False):
         port = free_port()
         # as root, mosquitto switches to this user: the one that owns the test's files
         lines = [f"listener {port} 127.0.0.1", "persistence false", f"user {getpass.getuser()}"]
@@ -30,6 +53,12 @@ class Mosquitto(ServerProcess):
             lines += ["allow_anonymous false", f"password_file {password_file}"]
         else:
             lines.append("allow_anonymous true")
+        if tls:
+            self.ca_file, certificate, key = make_certificates(workdir)
+            tls_port = free_port()
+            self.tls_url = f"ssl://127.0.0.1:{tls_port}"
+            lines += [f"listener {tls_port} 127.0.0.1", f"cafile {self.ca_file}", f"certfile {certificate}",
+                      f"keyfile {key}"]
         config = workdir / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n")
         super().__init__("mosquitto", ["mosquitto", "-c", str(config)], port, workdir)

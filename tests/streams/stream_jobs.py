@@ -1,5 +1,6 @@
 """Running ``jobs/recoverable_totals.py`` in its own interpreter, killing it with SIGKILL,
-and reading the totals its newest batch wrote."""
+recovering it, and reading the totals its newest batch wrote: the recovery tests of every
+connector (Flume and MQTT: what was acknowledged is counted; Kinesis: exactly once)."""
 from __future__ import annotations
 
 import ast
@@ -7,9 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+
+from stream_services import unavailable, wait_until
 
 JOB = Path(__file__).parent / "jobs" / "recoverable_totals.py"
 
@@ -63,3 +67,65 @@ class TotalsJob:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.kill()
+
+
+JOB_START_S = 60  # a job's interpreter, pool and first batches, on a machine shared with others
+
+
+class Sender(threading.Thread):
+    """Sends numbered records ``r0``, ``r1``, ... in small batches until stopped; ``send(batch)``
+    returns whether the counterpart acknowledged the batch, else it is sent again."""
+
+    def __init__(self, send):
+        super().__init__(daemon=True)
+        self.send = send
+        self.acknowledged: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        number = 0
+        while not self.stopping.is_set():
+            batch = [f"r{number + i}" for i in range(5)]
+            if self.send(batch):
+                self.acknowledged += batch
+                number += len(batch)
+            else:
+                self.stopping.wait(0.05)  # the same batch again, after a pause
+            self.stopping.wait(0.01)
+
+    def stop(self) -> list[str]:
+        self.stopping.set()
+        self.join(30)
+        return list(self.acknowledged)
+
+
+def kill_and_recover(job: TotalsJob, sender: Sender) -> list[str]:
+    """Let records flow into a checkpointed job, SIGKILL it, start it again from its checkpoint,
+    let records flow again, then stop sending; returns what the counterpart acknowledged."""
+    sender.start()
+    wait_until(lambda: job.check_alive() or job.checkpointed() or job.batches_written() >= 6,
+               JOB_START_S, "the job to run batches")
+    if not job.checkpointed():
+        sender.stop()
+        unavailable("checkpointed recovery", "the job ran 6 batches without writing a checkpoint "
+                    "(the StreamingContext does not use ember.checkpoint's session yet)")
+    wait_until(lambda: job.check_alive() or len(sender.acknowledged) >= 40, JOB_START_S, "records to flow")
+    job.kill()
+    acknowledged_before_kill = len(sender.acknowledged)
+    job.start()
+    wait_until(lambda: job.check_alive() or len(sender.acknowledged) >= acknowledged_before_kill + 40,
+               JOB_START_S, "records to flow into the recovered job")
+    return sender.stop()
+
+
+def counted_across_a_kill(job: TotalsJob, send, ready=lambda: True) -> tuple[list[str], dict]:
+    """Once ``ready()``, records sent with ``send`` around a kill and recovery of ``job``: those
+    acknowledged, and the job's totals once they all appear there."""
+    try:
+        wait_until(lambda: job.check_alive() or ready(), JOB_START_S, "the job to be ready")
+        acknowledged = kill_and_recover(job, Sender(send))
+        wait_until(lambda: job.check_alive() or set(acknowledged) <= set(job.totals()), JOB_START_S,
+                   "every acknowledged record in the totals")
+        return acknowledged, job.totals()
+    finally:
+        job.stop()

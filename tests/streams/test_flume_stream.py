@@ -1,4 +1,5 @@
-"""FlumeUtils.createStream against Apache Avro's own Requestor over Netty framing, on 127.0.0.1."""
+"""FlumeUtils.createStream against Apache Avro's own Requestor over Netty framing, on 127.0.0.1;
+and a job killed with SIGKILL, recovered from its checkpoint, counting every acknowledged event."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import socket
 import struct
 import zlib
 
+import avro.errors
 import avro.protocol
 import pytest
 
@@ -13,8 +15,9 @@ from ember.streaming.flume import FlumeUtils
 from ember_flume import PollingStreamUnsupported
 from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
 
-from stream_batches import Collected
 from flume_client import flume_client, netty_frame
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 from stream_services import accepts, free_port, wait_until
 
 
@@ -142,3 +145,22 @@ def test_polling_stream_explains_that_it_needs_sparks_flume_sink(ssc):
 def test_bad_address_is_a_clear_error(ssc, hostname, port):
     with pytest.raises(ValueError, match="FlumeUtils.createStream"):
         FlumeUtils.createStream(ssc, hostname, port)
+
+
+def test_flume_events_acknowledged_before_a_sigkill_are_all_counted(tmp_path):
+    port = free_port()
+    job = TotalsJob(tmp_path, "flume", "127.0.0.1", str(port)).start()
+    clients = []
+
+    def send(batch: list[str]) -> bool:
+        """As a Flume Avro sink: a batch not acknowledged OK is sent again, on a new connection."""
+        try:
+            if not clients:
+                clients.append(flume_client(port, stateful=True))
+            return clients[0].append_batch([({}, record.encode()) for record in batch]) == "OK"
+        except (OSError, avro.errors.AvroException):
+            clients.clear()
+            return False
+
+    acknowledged, totals = counted_across_a_kill(job, send)
+    assert all(totals[record] >= 1 for record in acknowledged)

@@ -1,4 +1,5 @@
-"""KinesisUtils.createStream against a real kinesalite on 127.0.0.1."""
+"""KinesisUtils.createStream against a real kinesalite on 127.0.0.1, including a job killed with
+SIGKILL and recovered from its checkpoint (every record counted exactly once)."""
 from __future__ import annotations
 
 import types
@@ -10,8 +11,9 @@ from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
 
-from stream_batches import Collected
 from kinesalite_server import kpl_aggregate
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 from stream_services import free_port, wait_until
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
@@ -203,3 +205,14 @@ def test_argument_mistakes_are_clear_errors(ssc, arguments, message):
     with pytest.raises(ValueError, match=message):
         KinesisUtils.createStream(ssc, **{**base, **arguments})
 
+
+def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kinesis):
+    name = kinesis.create_stream(shards=2)
+    job = TotalsJob(tmp_path, "kinesis", kinesis.endpoint, name).start()
+
+    def put(batch: list[str]) -> bool:
+        kinesis.client.put_records(StreamName=name, Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
+        return True
+
+    written, totals = counted_across_a_kill(job, put)
+    assert totals == {record: 1 for record in written}

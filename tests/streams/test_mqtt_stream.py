@@ -1,4 +1,5 @@
-"""MQTTUtils streams against a real Mosquitto broker on 127.0.0.1."""
+"""MQTTUtils streams against a real Mosquitto broker on 127.0.0.1, including a job killed with
+SIGKILL and recovered from its checkpoint."""
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,9 @@ import pytest
 from ember.streaming.mqtt import MQTTUtils
 from ember_mqtt import MQTTConfigError
 
-from stream_batches import Collected
 from mosquitto_broker import Mosquitto, Publisher
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 from stream_services import wait_until
 
 
@@ -98,16 +100,33 @@ def test_bad_credentials_are_reported_and_good_ones_work(ssc, events, tmp_path):
         broker.stop()
 
 
-@pytest.mark.spark_conf(spark__streaming__receiver__maxRate="4")
+def test_tls_with_the_brokers_ca_and_without_it(ssc, events, tmp_path):
+    broker = Mosquitto(tmp_path, tls=True).start()
+    try:
+        secure = Collected(MQTTUtils.createStream(ssc, broker.tls_url, "t", tls={"ca_certs": str(broker.ca_file)}))
+        MQTTUtils.createStream(ssc, broker.tls_url, "t")  # the system's CAs do not know the test CA
+        ssc.start()
+        publisher = Publisher(broker)
+        try:
+            subscribed(secure, publisher, "t", "over tls")
+        finally:
+            publisher.close()
+        wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.tls_url),
+                   what="the receiver without the CA to report that it cannot connect")
+    finally:
+        broker.stop()
+
+
+@pytest.mark.spark_conf(spark__streaming__receiver__maxRate="2")
 def test_qos1_messages_are_acknowledged_only_once_stored(ssc, broker, publisher):
-    """A receiver stopped while messages wait to be stored (throttled to 4/s) must not have
+    """A receiver stopped while messages wait to be stored (throttled to 2/s) must not have
     acknowledged them: the broker delivers them again to the same session, none is lost."""
     session = dict(clientId="ember-ack-test", cleanSession=False, qos=1)
     seen = Collected(MQTTUtils.createStream(ssc, broker.url, "acks", **session))
     try:
         ssc.start()
         subscribed(seen, publisher, "acks", "m-0")
-        sent = [f"m-{i}" for i in range(1, 13)]
+        sent = [f"m-{i}" for i in range(1, 21)]
         publisher.publish("acks", *sent)
         seen.wait_for(lambda records: "m-1" in records)
     finally:
@@ -141,3 +160,16 @@ def test_undecodable_payload_is_replaced_and_reported(ssc, events, broker, publi
 def test_configuration_mistakes_are_clear_errors(ssc, call, message):
     with pytest.raises(MQTTConfigError, match=message.replace("+", r"\+")):
         call(ssc)
+
+
+def test_mqtt_messages_published_around_a_sigkill_are_all_counted(tmp_path, broker):
+    job = TotalsJob(tmp_path, "mqtt", broker.url, "readings").start()
+    publisher = Publisher(broker)
+    try:
+        acknowledged, totals = counted_across_a_kill(
+            job, lambda batch: publisher.publish("readings", *batch) or True,
+            # the job's persistent session exists once a message published now is counted
+            ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals())
+    finally:
+        publisher.close()
+    assert all(totals[record] >= 1 for record in acknowledged)
