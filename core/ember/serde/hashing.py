@@ -33,6 +33,14 @@ def _rotl(x: int, b: int) -> int:
     return ((x << b) | (x >> (64 - b))) & _MASK64
 
 
+def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
+    v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)  # noqa: E702
+    v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2  # noqa: E702
+    v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0  # noqa: E702
+    v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)  # noqa: E702
+    return v0, v1, v2, v3
+
+
 def siphash13_zero_key(data: bytes) -> int:
     """CPython's SipHash-1-3 of ``data`` with a zero key, as a signed Py_hash_t."""
     if not data:
@@ -40,26 +48,14 @@ def siphash13_zero_key(data: bytes) -> int:
     v0, v1, v2, v3 = 0x736F6D6570736575, 0x646F72616E646F6D, 0x6C7967656E657261, 0x7465646279746573
     length = len(data)
     tail_start = length - (length % 8)
-    for (m,) in struct.iter_unpack("<Q", data[:tail_start]):
-        v3 ^= m
-        v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)
-        v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2
-        v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0
-        v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)
+    words = [m for (m,) in struct.iter_unpack("<Q", data[:tail_start])]
+    words.append((length & 0xFF) << 56 | int.from_bytes(data[tail_start:], "little"))
+    for m in words:  # one compression round per 8-byte word, the length-tagged tail last
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3 ^ m)
         v0 ^= m
-    last = (length & 0xFF) << 56 | int.from_bytes(data[tail_start:], "little")
-    v3 ^= last
-    v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)
-    v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2
-    v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0
-    v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)
-    v0 ^= last
     v2 ^= 0xFF
-    for _ in range(3):
-        v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)
-        v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2
-        v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0
-        v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)
+    for _ in range(3):  # finalization rounds
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
     result = v0 ^ v1 ^ v2 ^ v3
     if result >= 1 << 63:
         result -= 1 << 64
