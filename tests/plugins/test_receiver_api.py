@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ember.plugins import Receiver, SourceKind
+from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
 from ember.plugins.blocks import BlockBuffer, RateLimiter
 from ember.plugins.registry import create_source_stream
 from ember.plugins.testing import BatchCollector
@@ -84,7 +84,7 @@ def test_records_blocks_restarts_and_events_reach_the_stream(sc, receiver_plugin
 
 
 class VirtualTime:
-    """A clock the test advances by hand; ``sleep`` advances it."""
+    """A clock the test advances by hand; ``wait`` advances it (and is never interrupted)."""
 
     def __init__(self):
         self.now = 100.0
@@ -93,14 +93,15 @@ class VirtualTime:
     def clock(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> bool:
         self.slept.append(round(seconds, 6))
         self.now += seconds
+        return False
 
 
 def test_the_rate_limiter_spaces_permits_evenly_and_saves_none_while_idle():
     time = VirtualTime()
-    limiter = RateLimiter(10, clock=time.clock, sleep=time.sleep)
+    limiter = RateLimiter(10, clock=time.clock, wait=time.wait)
     for _ in range(3):
         limiter.acquire()
     assert time.slept == [0.1, 0.1]
@@ -110,6 +111,27 @@ def test_the_rate_limiter_spaces_permits_evenly_and_saves_none_while_idle():
     limiter.acquire(1)
     assert time.slept == [0.5]
     assert RateLimiter(0).unlimited
+
+
+def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
+    buffer = BlockBuffer(200, RateLimiter(0.5))
+    buffer.add("first")                       # the next permit is due in 2 s
+    refused = []
+
+    def throttled():
+        try:
+            buffer.add("second")
+        except ReceiverStoppedError as error:
+            refused.append(error)
+
+    waiting = threading.Thread(target=throttled)
+    waiting.start()
+    buffer.close()
+    waiting.join(1)                           # woken by close, not after the 2 s
+    assert not waiting.is_alive() and len(refused) == 1
+    with pytest.raises(ReceiverStoppedError, match="not stored"):
+        buffer.add_block(["late"])
+    assert buffer.take_blocks() == [["first"]]
 
 
 def test_blocks_are_cut_by_the_block_interval_and_taken_per_batch():

@@ -10,7 +10,7 @@ import socket
 import threading
 
 from ember import StorageLevel
-from ember.plugins import Receiver
+from ember.plugins import Receiver, ReceiverStoppedError
 
 from ember_socket.lines import Backoff, InvalidText, LineDecoder
 
@@ -48,7 +48,7 @@ class SocketTextReceiver(Receiver):
             connection.close()
 
     def _receive(self) -> None:
-        """One connection's life: connect, store lines until the server closes, restart."""
+        """One connection's life: connect, read lines, and restart when it ends."""
         address = f"{self.hostname}:{self.port}"
         try:
             connection = socket.create_connection((self.hostname, self.port), CONNECT_TIMEOUT_S)
@@ -61,6 +61,13 @@ class SocketTextReceiver(Receiver):
                 connection.close()
                 return
             self._socket = connection
+        try:
+            self._read_lines(connection, address)
+        except ReceiverStoppedError:
+            return  # the stream stopped while lines were still arriving
+
+    def _read_lines(self, connection: socket.socket, address: str) -> None:
+        """Store every line until the server closes, then ask for a restart (reconnect)."""
         decoder = LineDecoder(self._report_invalid)
         try:
             while not self.isStopped():

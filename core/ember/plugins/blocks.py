@@ -14,15 +14,16 @@ from typing import Any, Callable, Iterable
 class RateLimiter:
     """At most ``per_second`` permits a second (0 or less: unlimited), evenly spaced.
 
-    ``acquire`` sleeps the calling thread until its permits are due; permits not used while
-    idle are not saved up, so a burst after a pause is throttled too.
+    ``acquire`` makes the calling thread wait until its permits are due; permits not used
+    while idle are not saved up, so a burst after a pause is throttled too.  ``wait(seconds)``
+    returns True when the wait was cut short (the buffer was closed).
     """
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 wait: Callable[[float], bool] | None = None):
         self.per_second = per_second
         self._clock = clock
-        self._sleep = sleep
+        self._wait = wait
         self._next_free = 0.0
         self._lock = threading.Lock()
 
@@ -30,15 +31,28 @@ class RateLimiter:
     def unlimited(self) -> bool:
         return self.per_second <= 0
 
-    def acquire(self, permits: int = 1) -> None:
+    def acquire(self, permits: int = 1, wait: Callable[[float], bool] | None = None) -> bool:
+        """Wait for ``permits``; False when ``wait`` (or the limiter's own) was interrupted."""
         if self.unlimited or permits <= 0:
-            return
+            return True
         with self._lock:
             now = self._clock()
             start = max(self._next_free, now)
             self._next_free = start + permits / self.per_second
         if start > now:
-            self._sleep(start - now)
+            waiter = wait or self._wait or _sleep
+            return not waiter(start - now)
+        return True
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
+
+
+class ReceiverStoppedError(RuntimeError):
+    """``store`` was called after the receiver stopped for good: the records were not stored
+    (do not acknowledge them to the source; Spark raises here too)."""
 
 
 class BlockBuffer:
@@ -53,10 +67,20 @@ class BlockBuffer:
         self._current_started = 0.0
         self._sealed: list[list[Any]] = []
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        """Refuse every later store, and wake stores waiting for the rate limit."""
+        self._closed.set()
+
+    def _admit(self, permits: int) -> None:
+        if self._closed.is_set() or not self._limiter.acquire(permits, self._closed.wait) \
+                or self._closed.is_set():
+            raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
 
     def add(self, record: Any) -> None:
         """Store one record in the current block (after waiting for the rate limit)."""
-        self._limiter.acquire(1)
+        self._admit(1)
         with self._lock:
             now = self._clock()
             if self._current and now - self._current_started >= self._interval:
@@ -68,7 +92,7 @@ class BlockBuffer:
     def add_block(self, records: Iterable[Any]) -> None:
         """Store ``records`` as a block of their own (after waiting for the rate limit)."""
         block = list(records)
-        self._limiter.acquire(len(block))
+        self._admit(len(block))
         if block:
             with self._lock:
                 self._seal()

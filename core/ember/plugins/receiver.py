@@ -38,7 +38,11 @@ class Receiver(ABC):
 
     # -- what authors call ----------------------------------------------------------------------
     def store(self, record: Any) -> None:
-        """Store one received record (blocks while the receiver is over its max rate)."""
+        """Store one received record (waits while the receiver is over its max rate).
+
+        Raises ``ReceiverStoppedError`` once the stream has stopped: the record was not
+        stored, so a source with acknowledgements must not acknowledge it.
+        """
         self._attached().buffer.add(record)
 
     def storeBlock(self, records: Iterable[Any]) -> None:

@@ -35,8 +35,9 @@ class ReceiverInputDStream(InputDStream):
         self.receiver = receiver
         self.description = description
         conf = ssc.sparkContext.getConf()
-        self._buffer = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
+        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
                                    RateLimiter(conf_rate(conf, RECEIVER_MAX_RATE)))
+        self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
         self._supervisor = ReceiverSupervisor(
             receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
             self._post)
@@ -56,6 +57,7 @@ class ReceiverInputDStream(InputDStream):
         self._supervisor.start()
 
     def stop(self) -> None:
+        self._blocks.close()
         self._supervisor.stop()
 
     def compute(self, time_ms: int):

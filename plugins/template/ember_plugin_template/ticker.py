@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from ember.plugins import Receiver, create_source_stream
+from ember.plugins import Receiver, ReceiverStoppedError, create_source_stream
 
 
 class TickerReceiver(Receiver):
@@ -32,7 +32,10 @@ class TickerReceiver(Receiver):
         for number in range(self.count):
             if self.isStopped() or self._stopped.wait(self.interval_ms / 1000):
                 return
-            self.store(f"tick {number}")
+            try:
+                self.store(f"tick {number}")
+            except ReceiverStoppedError:
+                return  # the stream stopped between the check and the store
 
 
 class TickerUtils:
