@@ -13,7 +13,7 @@ import threading
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from ember.plugins import Receiver, duration_ms
+from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
 from ember.storagelevel import StorageLevel
 
 from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
@@ -116,7 +116,10 @@ class MQTTReceiver(Receiver):
         if self.isStopped():
             return  # not acknowledged: the broker delivers it again to this session's next client
         payload = self._decoded(message)
-        self.store((message.topic, payload) if self.paired else payload)
+        try:
+            self.store((message.topic, payload) if self.paired else payload)
+        except ReceiverStoppedError:
+            return  # the stream stopped: not stored, so not acknowledged
         if message.qos > 0:
             client.ack(message.mid, message.qos)
 
