@@ -10,7 +10,7 @@ import sys
 import time
 
 from bench import plain, rdd_jobs, streaming
-from bench.corpus import batches, corpus
+from bench.corpus import batches, corpus, corpus_path
 from bench.memory import tree_peak_mib
 
 
@@ -21,9 +21,9 @@ def _input(params: dict) -> list[list[str]]:
 
 
 def run_plain(workload: str, params: dict) -> dict:
-    data = _input(params)
     if workload == "w1":
-        return plain.w1_total(data)
+        return plain.w1_total(corpus_path(params["corpus_lines"]))
+    data = _input(params)
     if workload == "rdd":
         return plain.w1(data)
     if workload == "w2":
@@ -44,9 +44,9 @@ def run_engine(workload: str, engine: str, master: str, params: dict) -> dict:
         result = streaming.latency(api, master, small, params["intervals"], params["seconds"])
         stop = result.pop("sc").stop
     else:
-        data = _input(params)
+        data = _input(params) if workload != "w1" else None
         if workload == "w1":
-            result = streaming.w1(api, master, [line for batch in data for line in batch], params["interval"])
+            result = streaming.w1(api, master, params["corpus_lines"], params["interval"])
         elif workload == "w2":
             result = streaming.w2(api, master, data, params["empty_batches"], params["interval"])
         else:

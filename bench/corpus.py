@@ -22,9 +22,14 @@ def _word(rank: int) -> str:
     return word
 
 
+def corpus_path(lines: int = 1_000_000, seed: int = 42) -> str:
+    """The file ``corpus`` caches its lines in (one line each, no final newline)."""
+    return os.path.join(RESULTS_DIR, f"corpus-{lines}-{seed}.txt")
+
+
 def corpus(lines: int = 1_000_000, seed: int = 42) -> list[str]:
     """``lines`` lines of Zipf-distributed words; the same list for the same arguments."""
-    path = os.path.join(RESULTS_DIR, f"corpus-{lines}-{seed}.txt")
+    path = corpus_path(lines, seed)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as cached:
             return cached.read().split("\n")

@@ -97,8 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings
     has_streaming = streaming_available()
     source_note = "W1 input: socketTextStream on a local TCP socket; W2, W3, latency: queueStream"
+    load_before = os.getloadavg()[0]
     print(f"ember benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}; {source_note}")
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
+          f"{load_before:.1f}; {source_note}")
     results: dict[str, dict] = {}
     for workload in [w for w in ("rdd", "w1", "w2", "w3", "latency") if w in wanted]:
         results[workload] = {}
@@ -122,12 +124,15 @@ def main(argv: list[str] | None = None) -> None:
             results["startup"][label] = startup(engine, master)
     from bench.report import table
 
-    print()
+    load_after = os.getloadavg()[0]
+    print(f"\nload average (1 min) before: {load_before:.1f}, after: {load_after:.1f} "
+          "(other work on the machine slows every column, the multi-process ones most)")
     print(table(results, [label for label, _, _ in engines]))
     os.makedirs(RESULTS_DIR, exist_ok=True)
     path = os.path.join(RESULTS_DIR, f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
     with open(path, "w") as out:
         json.dump({"machine": {"cores": os.cpu_count(), "platform": platform.platform(),
-                               "python": platform.python_version()},
+                               "python": platform.python_version(),
+                               "load_average": [load_before, load_after]},
                    "source": source_note, "params": params, "results": results}, out, indent=1)
     print(f"\nsaved {path}")

@@ -3,12 +3,13 @@
 Each function takes ``api`` (the SparkContext, StreamingContext and StreamingListener of one
 engine) and a master URL, builds the job PySpark's way and reports what the listener saw.
 W1 reads a local TCP socket (``socketTextStream``, the ember-socket connector on ember) served
-by a thread of the benchmark process; the others feed ``queueStream``.
+by ``bench.serve``; the others feed ``queueStream``.
 """
 from __future__ import annotations
 
 import statistics
-import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -79,38 +80,23 @@ def _context(api, master: str, name: str, interval: float):
     return sc, ssc, listener
 
 
-def _serve_once(text: bytes) -> tuple[int, threading.Event]:
-    """A local TCP server sending ``text`` to its first client, then holding the connection
-    open (a closed socket would make the receiver reconnect) until the event is set."""
-    server = socket.create_server(("127.0.0.1", 0))
-    done = threading.Event()
-
-    def serve():
-        with server:
-            client, _ = server.accept()
-            with client:
-                client.sendall(text)
-                done.wait()
-
-    threading.Thread(target=serve, daemon=True).start()
-    return server.getsockname()[1], done
-
-
-def w1(api, master: str, lines: list[str], interval: float) -> dict:
+def w1(api, master: str, corpus_lines: int, interval: float) -> dict:
     """Word count over a socket: lines/s from start() until every line was processed."""
-    port, served = _serve_once(("\n".join(lines) + "\n").encode())
+    server = subprocess.Popen([sys.executable, "-m", "bench.serve", str(corpus_lines)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    port = int(server.stdout.readline())
     sc, ssc, listener = _context(api, master, "bench-w1", interval)
     totals: list[int] = []
     counts = ssc.socketTextStream("127.0.0.1", port).flatMap(split_line).map(to_pair).reduceByKey(add)
     counts.foreachRDD(lambda rdd: totals.append(rdd.values().sum() if not rdd.isEmpty() else 0))
     start = time.perf_counter()
     ssc.start()
-    listener.wait_for_records(len(lines))
+    listener.wait_for_records(corpus_lines)
     elapsed = time.perf_counter() - start
-    served.set()
-    busy = [(s, p) for s, p in listener.batches if p]
-    processing = sum(p for _, p in busy) / 1000
-    return {"lines_per_s": len(lines) / elapsed, "processing_lines_per_s": len(lines) / processing,
+    server.stdin.close()
+    server.wait()
+    processing = sum(p for _, p in listener.batches if p) / 1000
+    return {"lines_per_s": corpus_lines / elapsed, "processing_lines_per_s": corpus_lines / processing,
             "batches": len(listener.batches), "outputs": [sum(totals)], "ssc": ssc}
 
 
