@@ -21,6 +21,19 @@ from stream_jobs import TotalsJob, counted_across_a_kill
 from stream_services import accepts, free_port, wait_until
 
 
+@pytest.fixture
+def connect():
+    """``connect(port, deflate=False, stateful=False)``: a Flume client, closed after the test."""
+    opened = []
+
+    def open_client(port: int, **options):
+        opened.append(flume_client(port, **options))
+        return opened[-1]
+    yield open_client
+    for client in opened:
+        client.transceiver.close()
+
+
 def listening_stream(ssc, **options):
     port = free_port()
     stream = FlumeUtils.createStream(ssc, "127.0.0.1", port, **options)
@@ -30,14 +43,14 @@ def listening_stream(ssc, **options):
     return port, seen
 
 
-def test_word_count_of_batches_sent_by_an_avro_requestor(ssc):
+def test_word_count_of_batches_sent_by_an_avro_requestor(ssc, connect):
     port = free_port()
     events = FlumeUtils.createStream(ssc, "127.0.0.1", port)
     counts = events.flatMap(lambda e: e[1].split()).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
     seen = Collected(counts)
     ssc.start()
     wait_until(lambda: accepts(port), what="the Flume receiver to listen")
-    client = flume_client(port)
+    client = connect(port)
     assert client.append_batch([({"host": "a"}, b"to be or"), ({}, "not to bé".encode())]) == "OK"
     assert client.append({"host": "b"}, b"to be") == "OK"
     seen.wait_for(lambda records: sum(n for _, n in records) == 8)
@@ -47,9 +60,9 @@ def test_word_count_of_batches_sent_by_an_avro_requestor(ssc):
     assert totals == {"to": 3, "be": 2, "or": 1, "not": 1, "bé": 1}
 
 
-def test_events_are_headers_and_decoded_body_on_a_stateful_connection(ssc):
+def test_events_are_headers_and_decoded_body_on_a_stateful_connection(ssc, connect):
     port, seen = listening_stream(ssc, bodyDecoder=lambda body: body[::-1])
-    client = flume_client(port, stateful=True)
+    client = connect(port, stateful=True)
     sent = [({"n": str(i), "k": "v"}, f"event {i}".encode()) for i in range(5)]
     assert client.append_batch(sent[:3]) == "OK"
     assert client.connected, "the first call's handshake should have completed"
@@ -59,9 +72,9 @@ def test_events_are_headers_and_decoded_body_on_a_stateful_connection(ssc):
     assert seen.records == [(headers, body[::-1]) for headers, body in sent]
 
 
-def test_deflate_compressed_connection(ssc):
+def test_deflate_compressed_connection(ssc, connect):
     port, seen = listening_stream(ssc, enableDecompression=True)
-    client = flume_client(port, deflate=True, stateful=True)
+    client = connect(port, deflate=True, stateful=True)
     bodies = [("word " * 3000 + str(i)).encode() for i in range(20)]  # frames of many 8 KiB buffers
     assert client.append_batch([({}, b) for b in bodies[:10]]) == "OK"
     assert client.append_batch([({}, b) for b in bodies[10:]]) == "OK"
@@ -69,14 +82,14 @@ def test_deflate_compressed_connection(ssc):
     assert [body for _, body in seen.records] == [b.decode() for b in bodies]
 
 
-def test_a_client_with_another_version_of_the_protocol_negotiates_the_handshake(ssc):
+def test_a_client_with_another_version_of_the_protocol_negotiates_the_handshake(ssc, connect):
     """A client whose protocol differs (here by one more message) guesses the server's hash
     wrong: the handshake answers NONE, the Requestor resends with its protocol, and calls go
     through on the messages both sides know."""
     newer = json.loads(str(AVRO_SOURCE_PROTOCOL))
     newer["messages"]["ping"] = {"request": [], "response": "Status"}
     port, seen = listening_stream(ssc)
-    client = flume_client(port)
+    client = connect(port)
     client._local_protocol = avro.protocol.parse(json.dumps(newer))
     assert client.local_protocol.md5 != AVRO_SOURCE_PROTOCOL.md5
     assert client.append({"from": "newer"}, b"hello") == "OK"
@@ -103,9 +116,10 @@ def closed_by_server(sock: socket.socket) -> bool:
     (netty_frame(3, bytes(range(256)) * 4), "is not valid Avro RPC for AvroSourceProtocol"),
     (zlib.compress(netty_frame(4, b"data")), "set enableDecompression=True"),
 ], ids=["truncated", "too-many-buffers", "oversized", "garbage", "compressed-unexpectedly"])
-def test_bad_frames_close_that_connection_only_and_lose_nothing_acknowledged(ssc, events, bad_bytes, reported):
+def test_bad_frames_close_that_connection_only_and_lose_nothing_acknowledged(ssc, connect, events, bad_bytes,
+                                                                          reported):
     port, seen = listening_stream(ssc, maxFrameBytes=1 << 20)
-    good = flume_client(port, stateful=True)
+    good = connect(port, stateful=True)
     assert good.append({}, b"before") == "OK"
     bad = raw_connection(port)
     bad.sendall(bad_bytes)
@@ -162,5 +176,9 @@ def test_flume_events_acknowledged_before_a_sigkill_are_all_counted(tmp_path):
             clients.clear()
             return False
 
-    acknowledged, totals = counted_across_a_kill(job, send)
+    try:
+        acknowledged, totals = counted_across_a_kill(job, send)
+    finally:
+        for client in clients:
+            client.transceiver.close()
     assert all(totals[record] >= 1 for record in acknowledged)

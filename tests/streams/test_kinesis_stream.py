@@ -10,6 +10,7 @@ import pytest
 from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
+from ember_kinesis.source import KinesisSource
 
 from kinesalite_server import kpl_aggregate
 from stream_batches import Collected
@@ -60,7 +61,8 @@ def test_resharding_mid_stream_reads_parents_to_their_end_before_children(ssc, k
     for key in keys:  # per key, the parent's record comes first
         mine = [r for r in seen.records if r.startswith(f"{key}:")]
         assert mine == [f"{key}:before", f"{key}:after"]
-    shards_read = [{r.partition for r in ranges} for ranges in batch_ranges if ranges]
+    shards_read = [{r.partition for r in ranges if r.count()} for ranges in batch_ranges]
+    shards_read = [shards for shards in shards_read if shards]
     assert shards_read[0] == {"shardId-000000000000"}
     assert set().union(*shards_read[1:]) == {"shardId-000000000001", "shardId-000000000002"}
 
@@ -91,6 +93,29 @@ def test_recorded_ranges_replay_exactly_the_same_records(ssc, kinesis):
     assert sum(r.count() for r in ranges) == 20
     replayed = [record for r in ranges for record in stream.source.read(r)]
     assert sorted(replayed) == sorted(seen.records)
+
+
+def test_a_restored_source_continues_every_shard_after_the_newest_batch(ssc, kinesis):
+    """The newest batch alone carries every shard's position (idle shards as empty ranges)."""
+    name = kinesis.create_stream(shards=3)
+    kinesis.put(name, [(f"k{i}", b"old%d" % i) for i in range(30)])
+    stream = stream_of(ssc, kinesis, name)
+    seen = Collected(stream)
+    batch_ranges = ranges_of(stream)
+    ssc.start()
+    seen.wait_for(lambda records: len(records) == 30)
+    batches_then = len(batch_ranges)
+    seen.wait_for(lambda records: len(batch_ranges) > batches_then, what="a batch with nothing new")
+    ssc.stop(stopSparkContext=False)
+    newest = batch_ranges[-1]
+    assert len(newest) == 3 and all(r.count() == 0 for r in newest)
+    kinesis.put(name, [(f"k{i}", b"new%d" % i) for i in range(9)])
+    restored = KinesisSource(KinesisAccess(name, kinesis.endpoint, "us-east-1", "test-key", "test-secret"),
+                             TRIM_HORIZON, bytes.decode)
+    restored.start(None)
+    restored.restore({1: newest})
+    records = [record for r in restored.next_ranges(2, None) for record in restored.read(r)]
+    assert sorted(records) == sorted(f"new{i}" for i in range(9))
 
 
 def test_latest_skips_what_was_there_before(ssc, kinesis):

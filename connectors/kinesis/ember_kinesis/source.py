@@ -60,11 +60,14 @@ class KinesisSource(ReplayableSource):
         return list(self._shards.cursors)
 
     def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
-        ranges = []
-        for cursor in self._shards.readable():
-            position_range = self._read_new(cursor, max_records_per_partition or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH)
-            if position_range is not None:
-                ranges.append(position_range)
+        """The new records of each readable shard; every other shard that has a position gets an
+        empty range at it, so that the newest batch alone tells a recovery where all shards are."""
+        limit = max_records_per_partition or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
+        ranges = [r for r in (self._read_new(cursor, limit) for cursor in self._shards.readable()) if r]
+        read_now = {r.partition for r in ranges}
+        ranges += [PositionRange(cursor.shard_id, cursor.after, cursor.after, 0)
+                   for cursor in self._shards.cursors.values()
+                   if cursor.after is not None and cursor.shard_id not in read_now]
         if any(cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()):
             self._list_shards()
         return ranges
@@ -143,6 +146,8 @@ class KinesisSource(ReplayableSource):
 
     # -- the tasks' side ---------------------------------------------------------------------------
     def read(self, position_range: PositionRange) -> Iterator[Any]:
+        if position_range.records == 0:
+            return  # a shard's position, carried by a batch that read nothing from it
         shard, end = position_range.partition, int(position_range.end)
         doing = f"re-reading shard {shard} from {position_range.start}"
         iterator = call(self.access, doing, lambda: self.client.get_shard_iterator(
