@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ember.checkpoint.errors import NoCheckpointError
 from ember.checkpoint.fingerprint import check_matches, fingerprint
+from ember.streaming.materialize import materialize_and_cut
 
 if TYPE_CHECKING:
     from ember.streaming.context import StreamingContext
@@ -81,7 +82,8 @@ class Resume:
 
     def replay_state(self, until_ms: int) -> None:
         """Compute and keep every stateful stream's state for the batches after its restored
-        state, up to ``until_ms``, oldest first (so no computation recurses deeply)."""
+        state, up to ``until_ms``, oldest first and each cut from its lineage, as the
+        scheduler does after a batch (so neither computing nor shipping it recurses deeply)."""
         oldest = min((self.state_times.get(index, self.zero_ms) for index, _ in self.stateful),
                      default=until_ms)
         for time_ms in range(oldest + self.batch_ms, until_ms + 1, self.batch_ms):
@@ -90,7 +92,7 @@ class Resume:
                     continue
                 rdd = stream.get_or_compute(time_ms)
                 if rdd is not None:
-                    rdd.count()
+                    materialize_and_cut(rdd)
 
     def start(self, now_ms: int) -> int:
         """Replay state up to the batch before the first one to run; return that first batch."""

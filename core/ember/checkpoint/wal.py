@@ -126,8 +126,9 @@ class WriteAheadLog:
 class LoggedBlockBuffer:
     """A receiver's block buffer that logs every store before it returns.
 
-    Wraps the stream's ``BlockBuffer``; one lock orders logging and buffering, so the records
-    a batch takes are exactly those of the segment sealed for it.
+    Wraps the stream's ``BlockBuffer``; one lock orders buffering and logging, so the records
+    a batch takes are exactly those of the segment sealed for it.  A store returns only once
+    its records are in both; one the buffer refuses is not logged.
     """
 
     def __init__(self, buffer, log: WriteAheadLog):
@@ -137,16 +138,16 @@ class LoggedBlockBuffer:
 
     def add(self, record: Any) -> None:
         with self._lock:
+            self._buffer.add(record)  # first: it may refuse the record (a stopped receiver)
             self._log.append([record])
-            self._buffer.add(record)
 
     def add_block(self, records: Iterable[Any]) -> None:
         block = list(records)
         if not block:
             return
         with self._lock:
-            self._log.append(block)
             self._buffer.add_block(block)
+            self._log.append(block)
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
         with self._lock:
