@@ -96,8 +96,9 @@ def bench_kinesis(records: int, master: str, workdir: str) -> dict:
         client.create_stream(StreamName="bench", ShardCount=2)
         data = lines(records)
         for start in range(0, records, 500):
-            client.put_records(StreamName="bench", Records=[
-                {"Data": line.encode(), "PartitionKey": str(start + i)} for i, line in enumerate(data[start:start + 500])])
+            chunk = enumerate(data[start:start + 500], start)
+            client.put_records(StreamName="bench", Records=[{"Data": line.encode(), "PartitionKey": str(number)}
+                                                            for number, line in chunk])
 
         start = time.perf_counter()
         counts: Counter = Counter()

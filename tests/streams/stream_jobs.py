@@ -46,7 +46,8 @@ class TotalsJob:
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def checkpointed(self) -> bool:
-        return self.checkpoint_dir.is_dir() and any(p.name.startswith("checkpoint-") for p in self.checkpoint_dir.iterdir())
+        return self.checkpoint_dir.is_dir() and any(
+            path.name.startswith("checkpoint-") for path in self.checkpoint_dir.iterdir())
 
     def batches_written(self) -> int:
         return sum(1 for p in self.output_dir.iterdir() if (p / "_SUCCESS").exists())

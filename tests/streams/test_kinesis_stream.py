@@ -236,7 +236,8 @@ def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kin
     job = TotalsJob(tmp_path, "kinesis", kinesis.endpoint, name).start()
 
     def put(batch: list[str]) -> bool:
-        kinesis.client.put_records(StreamName=name, Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
+        kinesis.client.put_records(StreamName=name,
+                                   Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
         return True
 
     written, totals = counted_across_a_kill(job, put)

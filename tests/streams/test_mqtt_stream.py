@@ -155,6 +155,8 @@ def test_undecodable_payload_is_replaced_and_reported(ssc, events, broker, publi
     (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", cleanSession=False),
      "needs a fixed clientId"),
     (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", user="x"), "unknown MQTT option"),
+    (lambda ssc: MQTTUtils.createStream(ssc, "ssl://localhost", "a", tls={"ca_certs": "/no/ca.pem"}),
+     "tls ca_certs='/no/ca.pem' is not a readable file"),
     (lambda ssc: MQTTUtils.createPairedStream(ssc, "tcp://localhost:1883", "a"), "must be a non-empty list"),
 ])
 def test_configuration_mistakes_are_clear_errors(ssc, call, message):

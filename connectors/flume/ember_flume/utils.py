@@ -35,7 +35,8 @@ class FlumeUtils:
         ``compression-type = deflate``; ``bodyDecoder`` turns each body's bytes into the value.
         ``maxFrameBytes`` (ember's) bounds one call, so a broken client cannot exhaust memory."""
         if not isinstance(hostname, str) or not hostname:
-            raise ValueError(f"FlumeUtils.createStream: hostname must be the address to listen on, got {hostname!r}")
+            raise ValueError("FlumeUtils.createStream: hostname must be the address to listen on, "
+                             f"got {hostname!r}")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise ValueError(f"FlumeUtils.createStream: port must be an integer in 1..65535, got {port!r}")
         events = create_source_stream(ssc, SOURCE_KIND, hostname=hostname, port=port,

@@ -121,8 +121,9 @@ class KinesisSource(ReplayableSource):
     def _iterator(self, cursor: ShardCursor) -> str:
         if cursor.iterator is None:
             arguments = iterator_arguments(self.initial, cursor.after, cursor.new)
-            cursor.iterator = call(self.access, f"opening shard {cursor.shard_id}", lambda: self.client.get_shard_iterator(
-                StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments)["ShardIterator"])
+            opened = call(self.access, f"opening shard {cursor.shard_id}", lambda: self.client.get_shard_iterator(
+                StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments))
+            cursor.iterator = opened["ShardIterator"]
         return cursor.iterator
 
     def _read_failed(self, cursor: ShardCursor, error: Exception) -> None:

@@ -6,6 +6,7 @@ The option names are Bahir's ``MQTTUtils`` ones (clientId, cleanSession, qos, ..
 """
 from __future__ import annotations
 
+import os
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,5 +103,9 @@ class MQTTOptions:
         if self.tls is not None and not isinstance(self.tls, (ssl.SSLContext, dict)):
             raise MQTTConfigError("tls must be an ssl.SSLContext or a dict of Client.tls_set "
                                   f"arguments, got {type(self.tls).__name__}")
+        for key in ("ca_certs", "certfile", "keyfile"):
+            path = self.tls.get(key) if isinstance(self.tls, dict) else None
+            if path is not None and not os.path.isfile(path):
+                raise MQTTConfigError(f"tls {key}={path!r} is not a readable file")
         if self.connectionTimeout <= 0 or self.keepAliveInterval <= 0:
             raise MQTTConfigError("connectionTimeout and keepAliveInterval must be positive")
