@@ -144,7 +144,12 @@ class CoalescedRDD(RDD):
 
 
 class CartesianRDD(RDD):
-    """Every pair of records: partition ``i * m + j`` pairs ``first``'s ``i`` with ``second``'s ``j``."""
+    """Every pair of records: partition ``i * m + j`` pairs ``first``'s ``i`` with ``second``'s ``j``.
+
+    Inside a partition the pairs come in nested-loop order.  PySpark pairs its serializer's
+    batches instead, so its order differs when both partitions hold several batches (e.g.
+    outputs of Python functions); the partitions' contents are the same.
+    """
 
     def __init__(self, first: RDD, second: RDD):
         self.first, self.second = first, second
