@@ -104,3 +104,48 @@ def test_range_that_the_log_does_not_hold_fails_the_read(tansu, client):
             list(reader.read_range(OffsetRange(topic, 0, 0, 5)))
     finally:
         reader.close()
+
+
+def test_create_rdd_reads_exactly_the_given_ranges(tansu, client, sc):
+    from ember.streaming.kafka import KafkaUtils
+
+    topic = tansu.create_topic(partitions=2)
+    tansu.produce(topic, [f"a{i}" for i in range(6)], partition=0, batched=True)
+    tansu.produce(topic, [f"b{i}" for i in range(4)], partition=1)
+    rdd = KafkaUtils.createRDD(sc, {"metadata.broker.list": tansu.bootstrap,
+                                    "ember.kafka.client": client},
+                               [OffsetRange(topic, 0, 1, 4), OffsetRange(topic, 1, 2, 4)],
+                               messageHandler=lambda m: (m.partition, m.offset, m.message))
+    assert rdd.getNumPartitions() == 2
+    assert rdd.collect() == [(0, 1, "a1"), (0, 2, "a2"), (0, 3, "a3"), (1, 2, "b2"), (1, 3, "b3")]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({}, "must name the brokers"),
+    ({"bootstrap.servers": "h:1", "auto.offset.reset": "oldest"}, r"\['auto.offset.reset'\] is 'oldest'"),
+    ({"bootstrap.servers": "h:1", "ember.kafka.client": "java"}, r"\['ember.kafka.client'\] is 'java'"),
+    ({"bootstrap.servers": "h:1", "ember.kafka.commit.offsets": "true"}, "no 'group.id'"),
+    ({"bootstrap.servers": "h:1", "ember.kafka.read.timeout.ms": "soon"}, "positive number of ms"),
+])
+def test_bad_kafka_params_say_what_is_wrong(params, message):
+    from ember_kafka import KafkaConfigError
+
+    with pytest.raises(KafkaConfigError, match=message):
+        parse_kafka_params(params)
+
+
+def test_kafka_python_rejects_a_setting_it_does_not_have(tansu):
+    from ember_kafka import KafkaConfigError
+
+    with pytest.raises(KafkaConfigError, match="'no.such.setting' is not a kafka-python setting"):
+        reader_for(tansu, "kafka-python", **{"no.such.setting": "1"})
+
+
+def test_pyspark_types():
+    r = OffsetRange("t", 1, 5, 9)
+    assert (r.topic, r.partition, r.fromOffset, r.untilOffset, r.count()) == ("t", 1, 5, 9, 4)
+    assert str(r) == "OffsetRange(topic: t, partition: 1, range: [5 -> 9])"
+    assert r.topicAndPartition() == TopicAndPartition("t", 1)
+    assert {TopicAndPartition("t", 1): 3}[TopicAndPartition("t", 1)] == 3
+    with pytest.raises(ValueError, match="ends before it starts"):
+        OffsetRange("t", 0, 9, 5)

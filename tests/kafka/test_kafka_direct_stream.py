@@ -219,8 +219,9 @@ def test_broker_restart_mid_stream_delays_records_but_loses_none(own_tansu, clie
             own_tansu.kill()
         if index == 2:
             own_tansu.start()
-            own_tansu.create_topic(name=topic, exist_ok=True)  # a reader may have made it
+            own_tansu.create_topic(name=topic)
             own_tansu.produce(topic, first + ["after-restart"])
+            assert len(own_tansu.read_all(topic)) == 6, "the restarted broker lost records"
 
     recorder = run_batches(ssc, stream, 3, outage)
     assert [v for batch in recorder.batches for _, v in batch] == first + ["after-restart"]

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
 
 from ember_kafka.clients import open_reader, return_task_reader, task_reader
-from ember_kafka.clients.base import Offsets
+from ember_kafka.clients.base import Offsets, OffsetReader
 from ember_kafka.errors import BrokerUnreachableError
 from ember_kafka.messages import RecordDecoder
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
@@ -46,7 +46,7 @@ class _Cursor:
         self.settings = settings
         self.topics = topics
         self.lock = threading.Lock()
-        self.reader = open_reader(settings)
+        self.reader: OffsetReader | None = open_reader(settings)
         try:
             partitions = self.reader.partitions(topics)
             missing = [p for p in partitions if p not in from_offsets]
@@ -62,11 +62,14 @@ class _Cursor:
         """The (start, end) offsets of the batch at ``time_ms``; advances the positions."""
         with self.lock:
             try:
+                if self.reader is None:
+                    self.reader = open_reader(self.settings)
                 self._add_new_partitions()
                 ends = log_ends(self.reader, self.positions)
             except BrokerUnreachableError as error:
                 _log.warning("Kafka batch at %d is empty, its records wait for the next batch: "
                              "%s", time_ms, error)
+                self._drop_reader()
                 ends = dict(self.positions)
             starts = dict(self.positions)
             ends = bounded_ends(starts, ends, max_records)
@@ -74,6 +77,13 @@ class _Cursor:
             if self.settings.commit_offsets:
                 self.batch_ends[time_ms] = ends
             return starts, ends
+
+    def _drop_reader(self) -> None:
+        """Close a reader that lost its brokers; the next batch opens a new one, so no
+        request queued while they were away is sent to the brokers when they return."""
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
     def _add_new_partitions(self) -> None:
         """Partitions added to the topics since the last batch start at their beginning."""
@@ -89,12 +99,12 @@ class _Cursor:
             ends = self.batch_ends.pop(time_ms, None)
             for older in [t for t in self.batch_ends if t < time_ms]:
                 del self.batch_ends[older]
-            if ends:
+            if ends and self.reader is not None:
                 self.reader.commit_offsets(ends)
 
     def close(self) -> None:
         with self.lock:
-            self.reader.close()
+            self._drop_reader()
 
 
 class DirectKafkaSource(ReplayableSource):

@@ -50,8 +50,9 @@ def log_ends(reader: OffsetReader, positions: Offsets) -> Offsets:
             # alone can be stale: a fetch answered before the log grew back)
             raise OffsetOutOfRangeError(
                 partition.topic, partition.partition, positions[partition], earliest[partition],
-                fetched[partition], "the log ends before the stream's position: the topic was "
-                "recreated or the broker lost records")
+                fetched[partition], f"the log ends before the stream's position (the broker "
+                f"lists its end at {reported[partition]}, a fetch found {fetched[partition]}): "
+                "the topic was recreated or the broker lost records")
         ends[partition] = max(floors[partition], fetched[partition])
     return ends
 

@@ -43,9 +43,10 @@ def open_producer(settings: KafkaSettings) -> RecordProducer:
 
 
 def task_reader(settings: KafkaSettings) -> OffsetReader:
-    """A reader kept for the life of a worker process, so a task does not reconnect
-    (and refetch metadata) every batch.  Tasks of one process run one at a time per reader:
-    the lock makes concurrent tasks (threads) take turns creating, not sharing, one."""
+    """A reader for a task, reused from an earlier task of this worker process when one is
+    free, so that tasks do not reconnect (and refetch metadata) every batch.  A reader serves
+    one task at a time: a task takes it out of the cache and ``return_task_reader`` puts it
+    back."""
     with _cache_lock:
         reader = _cached_readers.pop(settings, None)
     return reader if reader is not None else open_reader(settings)

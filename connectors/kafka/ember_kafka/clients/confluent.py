@@ -31,7 +31,7 @@ _log = logging.getLogger("ember.kafka.librdkafka")
 def _base_config(settings: KafkaSettings) -> dict[str, Any]:
     return {"bootstrap.servers": settings.bootstrap_servers, "logger": _log,
             "socket.connection.setup.timeout.ms": settings.connect_timeout_ms,
-            **dict(settings.client_options)}
+            "allow.auto.create.topics": False, **dict(settings.client_options)}
 
 
 def _consumer_config(settings: KafkaSettings, group_id: str, reset: str, eof: bool) -> dict[str, Any]:

@@ -40,9 +40,12 @@ def _options(settings: KafkaSettings, defaults: Mapping[str, Any]) -> dict[str, 
 
 
 def _connection(settings: KafkaSettings) -> dict[str, Any]:
+    """How to reach the brokers; metadata requests never create a topic (ember reads and
+    writes only topics that exist: a missing one is an error, not a new empty log)."""
     return {"bootstrap_servers": settings.bootstrap_servers.split(","),
             "bootstrap_timeout_ms": settings.connect_timeout_ms,
-            "request_timeout_ms": max(settings.connect_timeout_ms, 5000)}
+            "request_timeout_ms": max(settings.connect_timeout_ms, 5000),
+            "allow_auto_create_topics": False}
 
 
 def _consumer_config(settings: KafkaSettings, reset: str) -> dict[str, Any]:
