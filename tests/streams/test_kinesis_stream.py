@@ -15,7 +15,7 @@ from ember_kinesis.source import KinesisSource
 from kinesalite_server import kpl_aggregate
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from stream_services import free_port, wait_until
+from stream_services import ServerProcess, free_port, wait_until
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 
@@ -187,6 +187,30 @@ def test_task_reads_retry_through_throttling(kinesis):
     answer = call(access, "reading", lambda: client.get_records(ShardIterator=iterator), sleep=pauses.append)
     assert [r["Data"] for r in answer["Records"]] == [b"x"]
     assert pauses == [0.1, 0.2, 0.4] and len(throttled) == 3
+
+
+@pytest.fixture
+def sts_endpoint(tmp_path, monkeypatch):
+    """A moto server answering STS, set as boto3's STS endpoint before any worker starts."""
+    port = free_port()
+    server = ServerProcess("moto_server", ["moto_server", "-p", str(port)], port, tmp_path).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
+    yield
+    server.stop()
+
+
+def test_reads_with_the_credentials_of_an_assumed_role(sts_endpoint, ssc, kinesis):
+    name = kinesis.create_stream(shards=1)
+    kinesis.put(name, [("k", b"through a role")])
+    stream = KinesisUtils.createStream(ssc, "app", name, kinesis.endpoint, "us-east-1", TRIM_HORIZON, 2,
+                                       awsAccessKeyId="base-key", awsSecretKey="base-secret",
+                                       stsAssumeRoleArn="arn:aws:iam::123456789012:role/reader",
+                                       stsSessionName="ember-test", stsExternalId="outside")
+    seen = Collected(stream)
+    ssc.start()
+    seen.wait_for(lambda records: records == ["through a role"])
+    signing = stream.source.client._request_signer._credentials.get_frozen_credentials()
+    assert signing.access_key != "base-key" and signing.token, "requests must be signed with the role's keys"
 
 
 def test_missing_stream_is_a_clear_error(ssc, kinesis):

@@ -3,10 +3,12 @@
 Credentials come from ``awsAccessKeyId``/``awsSecretKey`` when given, else from boto3's usual
 chain (environment, shared files, instance roles), optionally exchanged for a role's through
 STS.  They are kept out of every ``repr``, message and log line.  ``KinesisAccess`` is plain
-data so a replayable source can travel to worker processes; each process opens its own client.
+data so a replayable source can travel to worker processes; each process opens its own client
+once (``shared_client``).
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
@@ -78,6 +80,23 @@ class KinesisAccess:
                                      aws_secret_access_key=granted["SecretAccessKey"],
                                      aws_session_token=granted["SessionToken"],
                                      region_name=self.region_name)
+
+
+#: clients of temporary (STS) credentials are reopened well before the credentials expire
+STS_CLIENT_MAX_AGE_S = 10 * 60
+_clients: dict[KinesisAccess, tuple[float, object]] = {}
+_clients_lock = threading.Lock()
+
+
+def shared_client(access: KinesisAccess):
+    """This process's client for ``access``: every task of every batch reuses it (opening one
+    costs far more than a read; boto3 clients are thread-safe)."""
+    with _clients_lock:
+        opened_at, client = _clients.get(access, (0.0, None))
+        if client is None or (access.sts_role_arn and time.monotonic() - opened_at > STS_CLIENT_MAX_AGE_S):
+            client = access.open()
+            _clients[access] = (time.monotonic(), client)
+        return client
 
 
 def error_code(error: BaseException) -> str | None:

@@ -16,7 +16,7 @@ from ember.plugins import PositionRange, ReplayableSource, SourceContext
 
 from ember_kinesis.aggregation import deaggregate
 from ember_kinesis.client import (KinesisAccess, KinesisError, KinesisUnreachable, call, error_code,
-                                  explained, is_throttling)
+                                  explained, is_throttling, shared_client)
 from ember_kinesis.positions import AtTimestamp, iterator_arguments
 from ember_kinesis.shards import ShardCursor, ShardSet
 
@@ -36,11 +36,10 @@ class KinesisSource(ReplayableSource):
         self.access = access
         self.initial = initial
         self.decoder = decoder
-        self._client = None
         self._shards = ShardSet()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Tasks get the stream's address, never the driver's client or cursors."""
+        """Tasks get the stream's address, never the driver's cursors."""
         return {"access": self.access, "initial": self.initial, "decoder": self.decoder}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -48,9 +47,7 @@ class KinesisSource(ReplayableSource):
 
     @property
     def client(self):
-        if self._client is None:
-            self._client = self.access.open()
-        return self._client
+        return shared_client(self.access)
 
     # -- the driver's side -------------------------------------------------------------------------
     def start(self, context: SourceContext) -> None:
