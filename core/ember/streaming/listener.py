@@ -163,6 +163,8 @@ class StreamingListenerBus:
     def __init__(self):
         self._listeners: list[StreamingListener] = []
         self._lock = threading.Lock()
+        # the timer and the runner both post: listeners get one event at a time, as in Spark
+        self._delivering = threading.RLock()
 
     def add(self, listener: StreamingListener) -> None:
         with self._lock:
@@ -172,11 +174,12 @@ class StreamingListenerBus:
         """Call ``listener.<event_name>(info)`` on each listener, in registration order."""
         with self._lock:
             listeners = list(self._listeners)
-        for listener in listeners:
-            callback = getattr(listener, event_name, None)
-            if callback is None:
-                continue
-            try:
-                callback(info)
-            except Exception:  # noqa: BLE001 - one broken listener must not stop the stream
-                _log.exception("StreamingListener %r failed in %s", listener, event_name)
+        with self._delivering:
+            for listener in listeners:
+                callback = getattr(listener, event_name, None)
+                if callback is None:
+                    continue
+                try:
+                    callback(info)
+                except Exception:  # noqa: BLE001 - one broken listener must not stop the stream
+                    _log.exception("StreamingListener %r failed in %s", listener, event_name)
