@@ -118,6 +118,19 @@ def test_a_restored_source_continues_every_shard_after_the_newest_batch(ssc, kin
     assert sorted(records) == sorted(f"new{i}" for i in range(9))
 
 
+@pytest.mark.spark_conf(spark__streaming__kinesis__maxRatePerShard="50")
+def test_max_rate_per_shard_bounds_each_batch(ssc, kinesis):
+    name = kinesis.create_stream(shards=1)
+    kinesis.put(name, [("k", b"%d" % i) for i in range(20)])
+    stream = stream_of(ssc, kinesis, name)
+    seen = Collected(stream)
+    batch_ranges = ranges_of(stream)
+    ssc.start()
+    seen.wait_for(lambda records: len(records) == 20)
+    assert seen.records == [str(i) for i in range(20)]
+    assert max(r.count() for ranges in batch_ranges for r in ranges) == 5  # 50/s over 0.1 s batches
+
+
 def test_latest_skips_what_was_there_before(ssc, kinesis):
     name = kinesis.create_stream(shards=1)
     kinesis.put(name, [("k", b"old")])
