@@ -8,6 +8,7 @@ from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 from ember.checkpoint.store import LocalCheckpointStore
 from ember.conf import SparkConf
 from ember.plugins import MissingPluginError
+from ember.plugins.manager import plugin_manager
 
 
 def _exercise(store):
@@ -71,5 +72,6 @@ def test_unknown_scheme_lists_the_installed_stores(tmp_path):
         open_store("hdfs://namenode:8020/checkpoints", SparkConf(loadDefaults=False))
     message = str(caught.value)
     assert "'hdfs://'" in message and "hdfs://namenode:8020/checkpoints" in message
-    assert "file:// (built in)" in message and "ember-s3 (plugin)" in message
-    assert "ember_checkpoint_store" in message
+    assert "file:// (built in)" in message and "ember_checkpoint_store" in message
+    for record in plugin_manager().implementers("ember_checkpoint_store"):
+        assert f"{record.distribution} (plugin)" in message

@@ -48,6 +48,13 @@ class FileStreamSource(ReplayableSource):
         batches = max(1, math.ceil(min_remember_ms / context.batch_ms))
         self.remember_ms = context.batch_ms * batches
 
+    def __getstate__(self) -> dict:
+        # Tasks only read files: the selection bookkeeping stays on the driver, where the batch
+        # timer changes it while the tasks of earlier batches are being pickled.
+        state = dict(self.__dict__)
+        state["_selected"], state["_preexisting"] = {}, set()
+        return state
+
     def partitions(self) -> list[str]:
         return [self.directory]
 
@@ -77,3 +84,7 @@ class FileStreamSource(ReplayableSource):
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         for time_ms, ranges in recorded.items():
             self._selected[time_ms] = {r.partition for r in ranges}
+        # Recovering: files that arrived while the job was down are new, not pre-existing;
+        # files not newer than the first recorded batch were read by it or by batches before it.
+        self._preexisting = set()
+        self.start_ms = min(recorded) if recorded else self.start_ms

@@ -44,6 +44,9 @@ class StreamingContext:
         self.listener_bus = StreamingListenerBus()
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
+        #: the checkpoint getOrCreate found for this context, restored at start()
+        self._recovered_checkpoint = None
+        self._checkpointing = None
         self._state = INITIALIZED
         self._stop_finished = False
         self._scheduler: BatchScheduler | None = None
@@ -54,11 +57,12 @@ class StreamingContext:
     # -- the active context ----------------------------------------------------------------
     @classmethod
     def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
-        """Recreate the context from ``checkpointPath``, or call ``setupFunc`` when there is no
-        checkpoint there yet (then the path becomes the context's checkpoint directory)."""
-        ssc = _call_setup(setupFunc)
-        ssc.checkpoint(checkpointPath)
-        return ssc
+        """Call ``setupFunc`` to build the context; when ``checkpointPath`` holds a checkpoint,
+        restore it into the rebuilt graph (``ember.checkpoint.recovery``).  The path becomes the
+        context's checkpoint directory."""
+        from ember.checkpoint.recovery import get_or_create
+
+        return get_or_create(checkpointPath, setupFunc)
 
     @classmethod
     def getActive(cls) -> "StreamingContext | None":
@@ -92,6 +96,9 @@ class StreamingContext:
         if not isinstance(directory, (str, os.PathLike)) or not str(directory):
             raise TypeError(f"checkpoint() expects a directory path, got {directory!r}")
         directory = os.fspath(directory)
+        from ember.checkpoint.store import open_store
+
+        open_store(directory, self._sc.getConf())  # an unknown scheme fails here, listing the stores
         if "://" not in directory or directory.startswith("file://"):
             os.makedirs(directory.removeprefix("file://"), exist_ok=True)
         self._checkpoint_dir = directory
@@ -158,10 +165,14 @@ class StreamingContext:
                 raise RuntimeError("Only one StreamingContext may be started in this process "
                                    f"(stop {active!r} first)")
             self._graph.validate(self._checkpoint_dir)
+            from ember.checkpoint.session import CheckpointSession
+
+            checkpointing = self._checkpointing = CheckpointSession.open(self)
             for stream in self._graph.inputs:
                 stream.start()
-            self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error)
-            self._scheduler.start()
+            self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
+                                             checkpointing.after_batch if checkpointing else None)
+            self._scheduler.start(checkpointing.resume if checkpointing else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
         self._signals = shutdown.SignalHandlers.install(self)
@@ -180,6 +191,8 @@ class StreamingContext:
                     stream.stop()
                 except Exception:  # noqa: BLE001 - stopping the others matters more
                     _log.exception("Stopping %s failed", stream.describe())
+            if self._checkpointing is not None:
+                self._checkpointing.close()
         if self._signals is not None:
             self._signals.restore()
             self._signals = None

@@ -44,8 +44,13 @@ class Batch:
 
 class BatchScheduler:
     def __init__(self, graph: "DStreamGraph", clock: Clock, bus: StreamingListenerBus,
-                 report_error: Callable[[BaseException], None]):
+                 report_error: Callable[[BaseException], None],
+                 after_batch: Callable[[int], None] | None = None):
+        """``after_batch(time_ms)`` runs after each batch, before it counts as completed
+        (the checkpoint is written there)."""
         self.graph = graph
+        self.after_batch = after_batch
+        self._first_ms: int | None = None
         self.clock = clock
         self.bus = bus
         self.report_error = report_error
@@ -60,11 +65,15 @@ class BatchScheduler:
         self._runner = threading.Thread(target=self._run_batches, name="ember-batch-runner", daemon=True)
 
     # -- life cycle ----------------------------------------------------------------------------
-    def start(self) -> int:
-        """Start at the last interval boundary (Spark's zero time); returns it."""
+    def start(self, resume=None) -> int:
+        """Start at the last interval boundary (Spark's zero time), or, for a recovered job,
+        where ``resume`` (``ember.checkpoint.recovery.Resume``) says; returns the zero time."""
         batch_ms = self.graph.batch_ms
-        self.zero_ms = self.clock.time_ms() // batch_ms * batch_ms
+        self.zero_ms = self.clock.time_ms() // batch_ms * batch_ms if resume is None else resume.zero_ms
         self.graph.start(self.zero_ms)
+        self._first_ms = self.zero_ms + batch_ms if resume is None else resume.start(self.clock.time_ms())
+        if resume is not None:
+            self.last_completed_ms = self._first_ms - batch_ms
         self._timer.start()
         self._runner.start()
         return self.zero_ms
@@ -97,7 +106,7 @@ class BatchScheduler:
     # -- the timer -------------------------------------------------------------------------
     def _generate_batches(self) -> None:
         batch_ms = self.graph.batch_ms
-        time_ms = self.zero_ms + batch_ms
+        time_ms = self._first_ms
         while True:
             stop_after = self._stop_after_ms
             if stop_after is not None and time_ms > stop_after:
@@ -135,6 +144,7 @@ class BatchScheduler:
                 return
             if not batch.generation_failed:
                 self._run(batch)
+                self._after_batch(batch.info.batchTime)
             with self._progress:
                 self.last_completed_ms = batch.info.batchTime
                 self._progress.notify_all()
@@ -158,6 +168,15 @@ class BatchScheduler:
                   info.totalDelay / 1000, info.batchTime, info.schedulingDelay / 1000, info.processingDelay / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
         self.graph.clear_old(info.batchTime)
+
+    def _after_batch(self, time_ms: int) -> None:
+        if self.after_batch is None:
+            return
+        try:
+            self.after_batch(time_ms)
+        except Exception as error:  # noqa: BLE001 - reported to awaitTermination, like a failed job
+            _add_note(error, f"(ember: while checkpointing after the batch at time {time_ms} ms)")
+            self.report_error(error)
 
     def _materialize_state(self, batch: Batch) -> BaseException | None:
         for rdd in batch.stateful_rdds:
