@@ -110,7 +110,9 @@ def kill_and_recover(job: TotalsJob, sender: Sender) -> list[str]:
         sender.stop()
         unavailable("checkpointed recovery", "the job ran 6 batches without writing a checkpoint "
                     "(the StreamingContext does not use ember.checkpoint's session yet)")
-    wait_until(lambda: job.check_alive() or len(sender.acknowledged) >= 40, JOB_START_S, "records to flow")
+    # killed once a batch holding records has completed, so the recovery restores counted state
+    wait_until(lambda: job.check_alive() or (len(sender.acknowledged) >= 40 and job.totals()), JOB_START_S,
+               "records to flow and be counted")
     job.kill()
     acknowledged_before_kill = len(sender.acknowledged)
     job.start()
