@@ -36,7 +36,7 @@ def test_inspect_shows_times_streams_state_sizes_and_positions(tmp_path):
     assert "last completed batch: 2000" in out
     assert "#1 updateStateByKey (slide 1000 ms; parents [0])" in out
     assert "3 records in 2 partitions" in out
-    assert "positions of batch 2000: [['/in/f1', 0, 10, None]]" in out
+    assert "positions recorded for 1 batches (2000 to 2000), 1 ranges; batch 2000: [['/in/f1', 0, 10, None]]" in out
     report = json.loads(_ember("inspect", "--json", str(tmp_path)).stdout)
     assert report["newest_readable"]["streams"][1]["state"]["records"] == 3
 

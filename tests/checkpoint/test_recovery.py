@@ -261,3 +261,28 @@ def test_a_job_checkpointed_in_s3_recovers(s3_bucket):
     _run(path, setup(0, [["a"], ["b"]], first), 2)
     _run(path, setup(2000, [["a"]], second), 1)
     assert second == [[("a", 2), ("b", 1)]]
+
+
+def test_map_with_state_is_restored(tmp_path):
+    from ember.streaming import StateSpec
+
+    path = str(tmp_path / "ckpt")
+    snapshots = []
+
+    def count(key, value, state):
+        total = (state.getOption() or 0) + value
+        state.update(total)
+        return (key, total)
+
+    def setup(start_ms, batches):
+        def build():
+            ssc = _context(start_ms)
+            pairs = ssc.queueStream([ssc.sparkContext.parallelize(b, 2) for b in batches])
+            counted = pairs.map(lambda w: ((w, len(w)), 1)).mapWithState(StateSpec.function(count)).checkpoint(1)
+            counted.stateSnapshots().foreachRDD(lambda rdd: snapshots.append(sorted(rdd.collect())))
+            return ssc
+        return build
+
+    _run(path, setup(0, [["ab", "c"], ["ab"]]), 2)
+    _run(path, setup(2000, [["c", "d"]]), 1)
+    assert snapshots[-1] == [(("ab", 2), 2), (("c", 1), 2), (("d", 1), 1)]

@@ -93,14 +93,19 @@ def format_report(report: dict[str, Any]) -> str:
               "  streams (parents first):"]
     for stream in newest["streams"]:
         window = f", window {stream['window_ms']} ms" if stream.get("window_ms") else ""
-        lines.append(f"    #{stream['index']} {stream['kind']} (slide {stream['slide_ms']} ms{window}; "
+        source = f" from {stream['source']}" if stream.get("source") else ""
+        lines.append(f"    #{stream['index']} {stream['kind']}{source} (slide {stream['slide_ms']} ms{window}; "
                      f"parents {stream.get('parents') or 'none'})")
         if "state" in stream:
             state = stream["state"]
             lines.append(f"      state at {state['time']}: {state['records']} records in "
                          f"{state['partitions']} partitions ({state['file']})")
-        for time_ms, ranges in stream.get("positions", {}).items():
-            lines.append(f"      positions of batch {time_ms}: {ranges}")
+        positions = stream.get("positions")
+        if positions:
+            times = list(positions)
+            ranges = sum(map(len, positions.values()))
+            lines.append(f"      positions recorded for {len(times)} batches ({times[0]} to {times[-1]}), "
+                         f"{ranges} ranges; batch {times[-1]}: {positions[times[-1]]}")
         if "write_ahead_log" in stream:
             lines.append(f"      write-ahead log: {stream['write_ahead_log']}")
     return "\n".join(lines)
