@@ -146,11 +146,13 @@ def bench_mqtt(records: int, master: str, workdir: str) -> dict:
 
     try:
         counts: Counter = Counter()
+        received_messages = [0]
         done = threading.Event()
 
         def received(client, userdata, message) -> None:
             count_words(counts, message.payload.decode())
-            if sum(counts.values()) >= expected:
+            received_messages[0] += 1
+            if received_messages[0] == records:
                 done.set()
 
         subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
