@@ -38,6 +38,16 @@ def _word_totals(ssc: StreamingContext, batches: list[list[str]], outputs: list,
     totals.foreachRDD(lambda rdd: outputs.append(sorted(rdd.collect())))
 
 
+def _totals_job(start_ms: int, batches: list[list[str]], outputs: list, conf: dict | None = None,
+                batch_seconds: float = 1, **options):
+    """A setup function for getOrCreate: word totals of ``batches``, on a clock at ``start_ms``."""
+    def setup():
+        ssc = _context(start_ms, conf, batch_seconds)
+        _word_totals(ssc, batches, outputs, **options)
+        return ssc
+    return setup
+
+
 def _run(path: str, setup, batches_to_run: int) -> StreamingContext:
     ssc = StreamingContext.getOrCreate(path, setup)
     ssc.start()
@@ -52,19 +62,11 @@ def test_state_is_restored_and_the_job_goes_on(tmp_path):
     path = str(tmp_path / "ckpt")
     first, second = [], []
 
-    def first_setup():
-        ssc = _context(0)
-        _word_totals(ssc, [["a", "b"], ["a"], ["c"]], first)
-        return ssc
-
+    first_setup = _totals_job(0, [["a", "b"], ["a"], ["c"]], first)
     _run(path, first_setup, 3)
     assert first[-1] == [("a", 2), ("b", 1), ("c", 1)]
 
-    def second_setup():
-        ssc = _context(3000)
-        _word_totals(ssc, [["a"], ["d"]], second)
-        return ssc
-
+    second_setup = _totals_job(3000, [["a"], ["d"]], second)
     _run(path, second_setup, 2)
     assert second == [[("a", 3), ("b", 1), ("c", 1)], [("a", 3), ("b", 1), ("c", 1), ("d", 1)]]
 
@@ -96,18 +98,10 @@ def test_a_changed_graph_is_refused_saying_what_differs(tmp_path):
     path = str(tmp_path / "ckpt")
     outputs = []
 
-    def original():
-        ssc = _context(0)
-        _word_totals(ssc, [["a"]], outputs)
-        return ssc
-
+    original = _totals_job(0, [["a"]], outputs)
     _run(path, original, 2)
 
-    def with_a_window():
-        ssc = _context(2000)
-        _word_totals(ssc, [["a"]], outputs, window=True)
-        return ssc
-
+    with_a_window = _totals_job(2000, [["a"]], outputs, window=True)
     with pytest.raises(GraphMismatchError) as caught:
         StreamingContext.getOrCreate(path, with_a_window)
     message = str(caught.value)
@@ -122,14 +116,9 @@ def test_a_changed_batch_interval_is_refused(tmp_path):
     path = str(tmp_path / "ckpt")
     outputs = []
 
-    def setup(batch_seconds):
-        ssc = _context(0, batch_seconds=batch_seconds)
-        _word_totals(ssc, [["a"]], outputs)
-        return ssc
-
-    _run(path, lambda: setup(1), 1)
+    _run(path, _totals_job(0, [["a"]], outputs, batch_seconds=1), 1)
     with pytest.raises(GraphMismatchError, match="the batch interval was 1000 ms, the setup function now uses 2000 ms"):
-        StreamingContext.getOrCreate(path, lambda: setup(2))
+        StreamingContext.getOrCreate(path, _totals_job(0, [["a"]], outputs, batch_seconds=2))
 
 
 def _rewrite_latest(path: str, change) -> str:
@@ -145,11 +134,7 @@ def test_a_checkpoint_from_a_newer_ember_is_refused(tmp_path):
     path = str(tmp_path / "ckpt")
     outputs = []
 
-    def setup():
-        ssc = _context(0)
-        _word_totals(ssc, [["a"]], outputs)
-        return ssc
-
+    setup = _totals_job(0, [["a"]], outputs)
     _run(path, setup, 2)
     name = _rewrite_latest(path, lambda data: data[:8] + struct.pack(">H", 99) + data[10:])
     with pytest.raises(CheckpointVersionError, match=f"{name}: written in checkpoint format version 99"):
@@ -160,19 +145,13 @@ def test_a_corrupt_latest_checkpoint_falls_back_to_the_one_before(tmp_path, capl
     path = str(tmp_path / "ckpt")
     first, second = [], []
 
-    def first_setup():
-        ssc = _context(0)
-        _word_totals(ssc, [["a"], ["a"], ["b"]], first)
-        return ssc
-
+    first_setup = _totals_job(0, [["a"], ["a"], ["b"]], first)
     _run(path, first_setup, 3)
     name = _rewrite_latest(path, lambda data: data[:-10] + bytes(10))
     assert name == "checkpoint-3000"
 
-    def second_setup():
-        ssc = _context(3000)
-        _word_totals(ssc, [["b"], ["c"]], second)  # the batch at 3000 runs again: its input is now ["b"]
-        return ssc
+    # the batch at 3000 runs again: its input is now ["b"]
+    second_setup = _totals_job(3000, [["b"], ["c"]], second)
 
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         _run(path, second_setup, 1)
@@ -217,17 +196,12 @@ def test_catch_up_after_downtime_can_be_bounded(tmp_path, caplog):
     path = str(tmp_path / "ckpt")
     first, second = [], []
 
-    def first_setup():
-        ssc = _context(0)
-        _word_totals(ssc, [["a"], ["a"]], first)
-        return ssc
-
+    first_setup = _totals_job(0, [["a"], ["a"]], first)
     _run(path, first_setup, 2)
 
-    def second_setup():  # down from 2000 to 7000 ms: five batches missed
-        ssc = _context(7000, {"ember.streaming.recovery.maxCatchUpBatches": "2"})
-        _word_totals(ssc, [["b"], ["b"], ["b"], ["c"], ["d"]], second)
-        return ssc
+    # down from 2000 to 7000 ms: five batches missed
+    second_setup = _totals_job(7000, [["b"], ["b"], ["b"], ["c"], ["d"]], second,
+                               {"ember.streaming.recovery.maxCatchUpBatches": "2"})
 
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         _run(path, second_setup, 1)
@@ -251,15 +225,8 @@ def test_a_job_checkpointed_in_s3_recovers(s3_bucket):
     path = f"s3://{s3_bucket}/jobs/word-totals"
     first, second = [], []
 
-    def setup(start_ms, batches, outputs):
-        def build():
-            ssc = _context(start_ms)
-            _word_totals(ssc, batches, outputs)
-            return ssc
-        return build
-
-    _run(path, setup(0, [["a"], ["b"]], first), 2)
-    _run(path, setup(2000, [["a"]], second), 1)
+    _run(path, _totals_job(0, [["a"], ["b"]], first), 2)
+    _run(path, _totals_job(2000, [["a"]], second), 1)
     assert second == [[("a", 2), ("b", 1)]]
 
 
