@@ -2,8 +2,8 @@
 
 It listens on ``hostname:port`` and serves each connection on a thread of its own: frames in,
 ``AvroSourceProtocol`` calls answered, frames out.  A call's events are stored as one block and
-only then answered OK, so an event the agent saw acknowledged is in ember (and, once the
-write-ahead log lands, on disk); anything else is answered FAILED or not at all, and the agent
+only then answered OK, so an event the agent saw acknowledged is in ember (and, with the
+write-ahead log on, logged); anything else is answered FAILED or not at all, and the agent
 sends it again.  A connection that sends bytes which are not Avro RPC (truncated, oversized or
 garbage frames) is reported and closed; the server and the other connections go on.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from ember.plugins import Receiver
+from ember.plugins import Receiver, ReceiverStoppedError
 from ember.storagelevel import StorageLevel
 
 from ember_flume.framing import (DEFAULT_MAX_FRAME_BYTES, Deflater, FrameError, FrameReader, Inflater,
@@ -111,6 +111,8 @@ class FlumeReceiver(Receiver):
             return False
         try:
             self.storeBlock(events)
+        except ReceiverStoppedError:
+            return False  # stopped while storing: nothing stored, the agent sends them again
         except Exception as error:  # noqa: BLE001 - the agent retries a FAILED call
             self.reportError(f"could not store {len(events)} Flume events; answered FAILED", error)
             return False

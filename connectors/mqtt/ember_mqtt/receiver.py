@@ -5,11 +5,12 @@ paho's network thread reconnects by itself, waiting 0.1 s and doubling up to
 after every connect.  Messages are acknowledged by hand (paho's ``manual_ack``) and only after
 ``store`` has returned, so a QoS 1 or 2 message the receiver dies holding is delivered again by
 the broker (to the same session: ``cleanSession=False`` and a fixed ``clientId``) instead of
-being lost; when the write-ahead log lands, ``store`` returning means the record is on disk.
+being lost; with the write-ahead log on, ``store`` returning means the record is logged.
 """
 from __future__ import annotations
 
 import threading
+
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
