@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import getpass
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -61,7 +62,8 @@ class Mosquitto(ServerProcess):
                       f"keyfile {key}"]
         config = workdir / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n")
-        super().__init__("mosquitto", ["mosquitto", "-c", str(config)], port, workdir)
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"  # sbin: not on every user's PATH
+        super().__init__("mosquitto", [binary, "-c", str(config)], port, workdir)
         self.url = f"tcp://127.0.0.1:{port}"
 
     def redelivered_to(self, client_id: str, until, timeout_s: float = 10.0) -> list[str]:
