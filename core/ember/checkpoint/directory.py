@@ -64,6 +64,8 @@ class CheckpointDirectory:
         self.store = store
         self.codec = codec
         self.keep = keep
+        #: checkpoint time -> the state files it names, for the checkpoints seen so far
+        self._state_files: dict[int, set[str]] = {}
 
     # -- writing ----------------------------------------------------------------------------
     def write_state(self, stream: int, time_ms: int, partitions: list[list], where: str) -> str:
@@ -78,6 +80,7 @@ class CheckpointDirectory:
         """Write the checkpoint of ``document["time"]``, then drop what is no longer needed."""
         name = checkpoint_name(document["time"])
         self.store.write(name, frame(self.codec.encode(document, self.store.where(name))))
+        self._state_files[document["time"]] = state_files(document)
         self.prune()
         return name
 
@@ -88,10 +91,13 @@ class CheckpointDirectory:
             self.store.delete(checkpoint_name(old))
         needed: set[str] = set()
         for time_ms in times[-self.keep:]:
-            try:
-                needed.update(state_files(self._read_document(time_ms)))
-            except CheckpointError:
-                continue
+            if time_ms not in self._state_files:
+                try:
+                    self._state_files[time_ms] = state_files(self._read_document(time_ms))
+                except CheckpointError:
+                    continue
+            needed.update(self._state_files[time_ms])
+        self._state_files = {t: files for t, files in self._state_files.items() if t in times[-self.keep:]}
         for name in self.store.list(STATE_PREFIX):
             if name not in needed:
                 self.store.delete(name)
