@@ -59,6 +59,16 @@ def test_paired_stream_gives_topic_and_payload_for_each_filter(ssc, broker, publ
         ("alerts/disk/full", "90%"), ("alerts", "bare"), ("metrics/cpu", "42")]
 
 
+@pytest.mark.parametrize("version", [3, 5])
+def test_other_protocol_versions(ssc, broker, publisher, version):
+    pairs = MQTTUtils.createPairedStream(ssc, broker.url, ["v/+"], mqttVersion=version, clientId=f"ember-v{version}")
+    seen = Collected(pairs)
+    ssc.start()
+    subscribed(seen, publisher, "v/probe")
+    publisher.publish("v/data", "over MQTT %d" % version)
+    seen.wait_for(lambda records: ("v/data", f"over MQTT {version}") in records)
+
+
 def test_broker_down_at_start_is_retried_and_restart_mid_stream_loses_nothing_stored(
         ssc, events, tmp_path):
     broker = Mosquitto(tmp_path)
@@ -118,10 +128,11 @@ def test_tls_with_the_brokers_ca_and_without_it(ssc, events, tmp_path):
 
 
 @pytest.mark.spark_conf(spark__streaming__receiver__maxRate="2")
-def test_qos1_messages_are_acknowledged_only_once_stored(ssc, broker, publisher):
+@pytest.mark.parametrize("version", [4, 5])
+def test_qos1_messages_are_acknowledged_only_once_stored(ssc, broker, publisher, version):
     """A receiver stopped while messages wait to be stored (throttled to 2/s) must not have
     acknowledged them: the broker delivers them again to the same session, none is lost."""
-    session = dict(clientId="ember-ack-test", cleanSession=False, qos=1)
+    session = dict(clientId="ember-ack-test", cleanSession=False, qos=1, mqttVersion=version)
     seen = Collected(MQTTUtils.createStream(ssc, broker.url, "acks", **session))
     try:
         ssc.start()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
@@ -21,6 +23,7 @@ from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
 
 RESTART_DELAY_SETTING = "spark.streaming.receiverRestartDelay"
 FIRST_RECONNECT_DELAY_S = 0.1
+SESSION_NEVER_EXPIRES = 0xFFFFFFFF
 #: CONNACK reasons that retrying with the same settings cannot fix
 _AUTH_FAILURES = ("bad user name or password", "not authorized")
 
@@ -56,7 +59,8 @@ class MQTTReceiver(Receiver):
         client = self._new_client()
         with self._lock:
             self._client = client
-        client.connect_async(self.broker.host, self.broker.port, self.options.keepAliveInterval)
+        client.connect_async(self.broker.host, self.broker.port, self.options.keepAliveInterval,
+                             **self._session_arguments())
         client.loop_start()
 
     def onStop(self) -> None:
@@ -65,6 +69,16 @@ class MQTTReceiver(Receiver):
         if client is not None:
             client.disconnect()
             client.loop_stop()
+
+    def _session_arguments(self) -> dict:
+        """MQTT 5 says ``cleanSession`` as clean start plus a session that outlives the connection."""
+        if self.options.mqttVersion != 5:
+            return {}
+        if self.options.cleanSession:
+            return {"clean_start": True}
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_NEVER_EXPIRES
+        return {"clean_start": False, "properties": properties}
 
     # -- the client and its callbacks (all run on paho's network thread) -------------------------
     def _new_client(self) -> mqtt.Client:
