@@ -107,3 +107,9 @@ class Publisher:
         self.client.disconnect()
         self.client.loop_stop()
 
+    def __enter__(self) -> "Publisher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+

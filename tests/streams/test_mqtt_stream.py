@@ -15,9 +15,8 @@ from stream_services import wait_until
 
 @pytest.fixture
 def publisher(broker):
-    client = Publisher(broker)
-    yield client
-    client.close()
+    with Publisher(broker) as client:
+        yield client
 
 
 def subscribed(collected: Collected, publisher: Publisher, topic: str, probe: str = "probe"):
@@ -26,6 +25,12 @@ def subscribed(collected: Collected, publisher: Publisher, topic: str, probe: st
         publisher.publish(topic, probe)
         return any(probe in str(record) for record in collected.records)
     wait_until(seen, what=f"the stream to receive {topic!r}")
+
+
+def probe_through(broker, collected: Collected, topic: str, probe: str, **credentials: str) -> None:
+    """``subscribed``, with a publisher of its own."""
+    with Publisher(broker, **credentials) as publisher:
+        subscribed(collected, publisher, topic, probe)
 
 
 def test_word_count_over_a_wildcard_topic(ssc, broker, publisher):
@@ -77,17 +82,13 @@ def test_broker_down_at_start_is_retried_and_restart_mid_stream_loses_nothing_st
     wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.url.split("//")[1]),
                what="the receiver to report that the broker is unreachable")
     broker.start()
-    publisher = Publisher(broker)
-    subscribed(seen, publisher, "t", "first")
-    publisher.close()
+    probe_through(broker, seen, "t", "first")
     broker.stop()
     wait_until(lambda: events.saw("lost the connection"), what="the receiver to notice the broker died")
     broker.start()
-    publisher = Publisher(broker)
     try:
-        subscribed(seen, publisher, "t", "second")
+        probe_through(broker, seen, "t", "second")
     finally:
-        publisher.close()
         broker.stop()
     assert "first" in seen.records and seen.records.index("first") < seen.records.index("second")
 
@@ -101,11 +102,7 @@ def test_bad_credentials_are_reported_and_good_ones_work(ssc, events, tmp_path):
         wait_until(lambda: events.saw("refused the connection", "check the username and password"),
                    what="the refused login to be reported")
         assert not any("s3cret" in message or "wrong" in message for message in events.errors)
-        publisher = Publisher(broker, username="reader", password="s3cret")
-        try:
-            subscribed(good, publisher, "t", "authorised")
-        finally:
-            publisher.close()
+        probe_through(broker, good, "t", "authorised", username="reader", password="s3cret")
     finally:
         broker.stop()
 
@@ -116,11 +113,7 @@ def test_tls_with_the_brokers_ca_and_without_it(ssc, events, tmp_path):
         secure = Collected(MQTTUtils.createStream(ssc, broker.tls_url, "t", tls={"ca_certs": str(broker.ca_file)}))
         MQTTUtils.createStream(ssc, broker.tls_url, "t")  # the system's CAs do not know the test CA
         ssc.start()
-        publisher = Publisher(broker)
-        try:
-            subscribed(secure, publisher, "t", "over tls")
-        finally:
-            publisher.close()
+        probe_through(broker, secure, "t", "over tls")
         wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.tls_url),
                    what="the receiver without the CA to report that it cannot connect")
     finally:
@@ -175,14 +168,10 @@ def test_configuration_mistakes_are_clear_errors(ssc, call, message):
         call(ssc)
 
 
-def test_mqtt_messages_published_around_a_sigkill_are_all_counted(tmp_path, broker):
+def test_mqtt_messages_published_around_a_sigkill_are_all_counted(tmp_path, broker, publisher):
     job = TotalsJob(tmp_path, "mqtt", broker.url, "readings").start()
-    publisher = Publisher(broker)
-    try:
-        acknowledged, totals = counted_across_a_kill(
-            job, lambda batch: publisher.publish("readings", *batch) or True,
-            # the job's persistent session exists once a message published now is counted
-            ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals())
-    finally:
-        publisher.close()
+    acknowledged, totals = counted_across_a_kill(
+        job, lambda batch: publisher.publish("readings", *batch) or True,
+        # the job's persistent session exists once a message published now is counted
+        ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals())
     assert all(totals[record] >= 1 for record in acknowledged)
