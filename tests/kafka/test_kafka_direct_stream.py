@@ -9,8 +9,11 @@ from ember import SparkConf, SparkContext
 from ember.streaming.kafka import KafkaUtils, OffsetRange, TopicAndPartition
 from ember.testing import advance_batches, manual_streaming_context
 
-from ember_kafka import BrokerUnreachableError, DecodeError, TopicNotFoundError
+from ember_kafka import (BrokerUnreachableError, DecodeError, OffsetOutOfRangeError,
+                         TopicNotFoundError)
 from ember_kafka.testing import free_port
+
+from conftest import first_batch_fails
 
 
 def params(broker, client, **extra):
@@ -168,12 +171,7 @@ def test_undecodable_value_fails_the_batch_and_names_the_record(tansu, client, s
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client))
     stream.foreachRDD(lambda rdd: rdd.count())
-    ssc.start()
-    try:
-        with pytest.raises(DecodeError, match=rf"value of the record at {topic}-0 offset 1"):
-            advance_batches(ssc, 1)
-    finally:
-        ssc.stop(stopSparkContext=False)
+    first_batch_fails(ssc, DecodeError, rf"value of the record at {topic}-0 offset 1")
 
 
 def test_raw_bytes_decoder_reads_anything(tansu, client, sc):
@@ -204,25 +202,39 @@ def test_unreachable_broker_fails_at_start(client, sc):
     ssc.stop(stopSparkContext=False)
 
 
-def test_broker_restart_mid_stream_delays_records_but_loses_none(own_tansu, client, sc):
-    """Tansu keeps its log in memory, so the restarted broker is given back the same log
-    (as a durable broker would have it) before new records arrive."""
+def test_broker_outage_mid_stream_delays_records_but_loses_none(own_tansu, client, sc):
+    """The broker stops answering (SIGSTOP) for a batch and comes back with its log."""
     topic = own_tansu.create_topic()
-    first = [f"first{i}" for i in range(5)]
-    own_tansu.produce(topic, first)
+    own_tansu.produce(topic, ["before"])
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
         ssc, [topic], params(own_tansu, client, **{"ember.kafka.connect.timeout.ms": "1000"}))
 
     def outage(index):
         if index == 1:
-            own_tansu.kill()
+            own_tansu.pause()
         if index == 2:
-            own_tansu.start()
-            own_tansu.create_topic(name=topic)
-            own_tansu.produce(topic, first + ["after-restart"])
-            assert len(own_tansu.read_all(topic)) == 6, "the restarted broker lost records"
+            own_tansu.resume()
+            own_tansu.produce(topic, ["after"])
 
     recorder = run_batches(ssc, stream, 3, outage)
-    assert [v for batch in recorder.batches for _, v in batch] == first + ["after-restart"]
-    assert recorder.batches[1] == []
+    assert recorder.batches == [[(None, "before")], [], [(None, "after")]]
+
+
+def test_broker_that_lost_its_log_is_a_clear_error(own_tansu, client, sc):
+    """Tansu keeps its log in memory: after a SIGKILL and a restart the stream's topic is
+    gone or empty, which must fail the stream rather than go on from a log it never read."""
+    topic = own_tansu.create_topic()
+    own_tansu.produce(topic, ["a", "b"])
+    ssc = manual_streaming_context(sc, 1)
+    stream = KafkaUtils.createDirectStream(ssc, [topic], params(own_tansu, client))
+    stream.foreachRDD(lambda rdd: rdd.count())
+    ssc.start()
+    try:
+        advance_batches(ssc, 1)
+        own_tansu.kill()
+        own_tansu.start()
+        with pytest.raises((TopicNotFoundError, OffsetOutOfRangeError), match=topic):
+            advance_batches(ssc, 1)
+    finally:
+        ssc.stop(stopSparkContext=False)

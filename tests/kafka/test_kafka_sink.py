@@ -2,13 +2,13 @@
 once the batch completed, keys and values as given; errors name what went wrong."""
 from __future__ import annotations
 
-import pytest
-
 from ember.testing import advance_batches, manual_streaming_context
 
 from ember_kafka import BrokerUnreachableError, KafkaConnectorError
 from ember_kafka.testing import free_port
 from ember_sink_kafka import saveToKafka
+
+from conftest import first_batch_fails
 
 
 def queue_stream(ssc, batches):
@@ -40,12 +40,7 @@ def test_a_value_that_cannot_be_encoded_fails_the_batch(tansu, client, sc):
     ssc = manual_streaming_context(sc, 1)
     saveToKafka(queue_stream(ssc, [[{"not": "text"}]]), topic,
                 {"bootstrap.servers": tansu.bootstrap, "ember.kafka.client": client})
-    ssc.start()
-    try:
-        with pytest.raises(KafkaConnectorError, match=rf"topic '{topic}'.*cannot write dict"):
-            advance_batches(ssc, 1)
-    finally:
-        ssc.stop(stopSparkContext=False)
+    first_batch_fails(ssc, KafkaConnectorError, rf"topic '{topic}'.*cannot write dict")
 
 
 def test_unreachable_broker_fails_the_batch(client, sc):
@@ -55,9 +50,4 @@ def test_unreachable_broker_fails_the_batch(client, sc):
                 {"bootstrap.servers": address, "ember.kafka.client": client,
                  "ember.kafka.connect.timeout.ms": "1000", "message.timeout.ms"
                  if client == "confluent" else "request.timeout.ms": "2000"})
-    ssc.start()
-    try:
-        with pytest.raises(BrokerUnreachableError, match=address):
-            advance_batches(ssc, 1)
-    finally:
-        ssc.stop(stopSparkContext=False)
+    first_batch_fails(ssc, BrokerUnreachableError, address)

@@ -165,5 +165,7 @@ def read_offsets(settings: KafkaSettings, offsets: OffsetRange) -> Iterator:
     reader = task_reader(settings)
     try:
         yield from reader.read_range(offsets)
-    finally:
-        return_task_reader(reader)
+    except BaseException:
+        reader.close()  # a reader that failed is not trusted with the next task
+        raise
+    return_task_reader(reader)

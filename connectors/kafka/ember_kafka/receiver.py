@@ -15,7 +15,7 @@ import queue
 import threading
 from typing import Any, Iterable, Iterator
 
-from ember.plugins import Receiver
+from ember.plugins import Receiver, ReceiverStoppedError
 from ember.storagelevel import StorageLevel
 
 from ember_kafka.clients import open_group_consumer
@@ -73,6 +73,8 @@ class KafkaReceiver(Receiver):
                     self.storeBlock(rows)
                     if self.commit_when_stored:
                         consumer.commit(offsets_after(rows))
+        except ReceiverStoppedError:
+            return  # the stream stopped: the block was not stored, so nothing is committed
         except BrokerUnreachableError as error:
             self.restart("lost the Kafka brokers", error)
         except Exception as error:  # noqa: BLE001 - reported; the supervisor restarts us

@@ -85,6 +85,14 @@ class TansuBroker:
             raise BrokerExited(f"the Tansu broker on {self.bootstrap} exited with status "
                                f"{self.process.returncode} {when}: {last_words}")
 
+    def pause(self) -> None:
+        """SIGSTOP the broker: it keeps its log but answers nothing, like a hung or
+        restarting broker, until ``resume``."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL the broker (its in-memory log goes with it) and drop cached producers."""
         for producer in self._producers.values():

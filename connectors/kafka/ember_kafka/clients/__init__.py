@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+from dataclasses import replace
 
 from ember_kafka.clients.base import GroupConsumer, OffsetReader, RecordProducer
 from ember_kafka.settings import KafkaSettings
@@ -47,9 +48,12 @@ def task_reader(settings: KafkaSettings) -> OffsetReader:
     free, so that tasks do not reconnect (and refetch metadata) every batch.  A reader serves
     one task at a time: a task takes it out of the cache and ``return_task_reader`` puts it
     back."""
+    # a task waits for a broker (one restarting, say) as long as it would wait for records
+    patient = replace(settings, connect_timeout_ms=max(settings.connect_timeout_ms,
+                                                       settings.read_timeout_ms))
     with _cache_lock:
-        reader = _cached_readers.pop(settings, None)
-    return reader if reader is not None else open_reader(settings)
+        reader = _cached_readers.pop(patient, None)
+    return reader if reader is not None else open_reader(patient)
 
 
 def return_task_reader(reader: OffsetReader) -> None:
