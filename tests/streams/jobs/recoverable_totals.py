@@ -34,7 +34,7 @@ def add_to_total(new_values, total):
 
 def setup():
     conf = SparkConf().set("spark.streaming.receiver.writeAheadLog.enable", "true")
-    ssc = StreamingContext(SparkContext("local[1]", f"{kind}-recovery", conf=conf), 0.5)
+    ssc = StreamingContext(SparkContext("local[2]", f"{kind}-recovery", conf=conf), 0.5)
     ssc.checkpoint(checkpoint_dir)
     totals = records_of(ssc).map(lambda record: (record, 1)).updateStateByKey(add_to_total)
     totals.saveAsTextFiles(f"{output_dir}/totals")
