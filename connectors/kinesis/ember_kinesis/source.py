@@ -17,7 +17,7 @@ from ember.plugins import PositionRange, ReplayableSource, SourceContext
 from ember_kinesis.aggregation import deaggregate
 from ember_kinesis.client import (KinesisAccess, KinesisError, KinesisUnreachable, call, error_code,
                                   explained, is_throttling, shared_client)
-from ember_kinesis.positions import AtTimestamp, iterator_arguments
+from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterator_arguments
 from ember_kinesis.shards import ShardCursor, ShardSet
 
 _log = logging.getLogger("ember.kinesis")
@@ -51,7 +51,12 @@ class KinesisSource(ReplayableSource):
 
     # -- the driver's side -------------------------------------------------------------------------
     def start(self, context: SourceContext) -> None:
+        """List the shards; with LATEST, fix "latest" now: records written after ``ssc.start()``
+        are read even when they come before the first batch."""
         self._list_shards()
+        if self.initial == InitialPositionInStream.LATEST:
+            for cursor in self._shards.readable():
+                self._iterator(cursor)
 
     def partitions(self) -> list[str]:
         return list(self._shards.cursors)
