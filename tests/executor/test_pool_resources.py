@@ -163,3 +163,36 @@ def test_each_task_gets_its_own_copy_of_what_its_functions_captured(sc):
 
     assert sc.parallelize(range(6), 3).map(number).collect() == [1, 2, 1, 2, 1, 2]
     assert seen == []
+
+
+def test_stop_during_a_job_ends_the_job_and_leaves_nothing_behind(pool_context, tmp_path):
+    import threading
+
+    sc = pool_context()
+    prefix = sc._executor._space.prefix
+    started = tmp_path / "started"
+
+    def slow(x):
+        started.touch()
+        threading.Event().wait(60)  # until the stop kills this worker
+        return x
+
+    errors: list = []
+
+    def job():
+        try:
+            sc.parallelize(range(2), 2).map(slow).collect()
+        except RuntimeError as error:
+            errors.append(error)
+
+    runner = threading.Thread(target=job)
+    runner.start()
+    wait_until(started.exists, what="the task to start")
+    sc.stop()
+    runner.join(30)
+    assert not runner.is_alive()
+    assert "stopped while this job was running" in str(errors[0])
+    assert pool_files(prefix) == []
+    with pytest.raises(RuntimeError, match="executor was shut down"):
+        sc._executor.put_block("input/late/0", [1])
+    assert pool_files(prefix) == []

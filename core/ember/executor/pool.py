@@ -91,7 +91,8 @@ class ProcessPoolExecutor(Executor):
         self._store = SegmentStore(self._space)
         self._shipper = FunctionShipper()
         self._env = worker_environment(conf)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one stage at a time
+        self._closing = threading.Lock()
         self._workers = [WorkerProcess(self._space, self._env) for _ in range(workers)]
         self._closed = False
         #: workers lost and replaced so far (for tests and the benchmark's report)
@@ -133,6 +134,8 @@ class ProcessPoolExecutor(Executor):
 
     def _replace(self, worker: WorkerProcess) -> WorkerProcess:
         """Start a worker in a dead one's place and clear what the dead one left."""
+        if self._closed:  # shutdown() killed it: the running job ends here
+            raise RuntimeError("the SparkContext was stopped while this job was running")
         worker.close()
         worker.process.kill()
         worker.process.wait()
@@ -144,26 +147,18 @@ class ProcessPoolExecutor(Executor):
         return replacement
 
     def shutdown(self) -> None:
-        with self._lock:
+        """Stop at once: workers are killed (a running job fails), then every block goes."""
+        with self._closing:
             if self._closed:
                 return
             self._closed = True
-            atexit.unregister(self.shutdown)
+        atexit.unregister(self.shutdown)
+        for worker in list(self._workers):
+            worker.process.kill()
+        with self._lock:  # a running stage sees its workers gone and lets go
             for worker in self._workers:
-                if worker.task_id is not None:
-                    worker.process.kill()  # a stop does not wait for running tasks
-                else:
-                    try:
-                        worker.connection.send_bytes(b"")
-                    except OSError:
-                        pass
+                worker.process.wait()
                 worker.close()
-            for worker in self._workers:
-                try:
-                    worker.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    worker.process.kill()
-                    worker.process.wait()
             self._store.remove_all()
 
 

@@ -115,6 +115,7 @@ class SegmentStore(BlockStore):
     def __init__(self, space: SegmentSpace):
         self.space = space
         self._temp_names = itertools.count()
+        self._removed = False
         self._usage = _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
 
     # -- BlockStore -----------------------------------------------------------------------
@@ -126,6 +127,9 @@ class SegmentStore(BlockStore):
 
     def put_encoded(self, block_id: str, data: bytes) -> None:
         """Store already-encoded bytes (a task result too large to send inline)."""
+        if self._removed:
+            raise RuntimeError(f"cannot store block {block_id!r}: the executor was shut down "
+                               "(SparkContext stopped)")
         name = _block_name(self.space.prefix, block_id)
         tiers = [self.space.shm_dir, self.space.file_dir] if self._usage else [self.space.file_dir]
         for index, directory in enumerate(tiers):
@@ -172,6 +176,7 @@ class SegmentStore(BlockStore):
 
     def remove_all(self) -> None:
         """Drop every block and file of the pool (at stop, or when its driver died)."""
+        self._removed = True
         if self._usage is not None:
             self._usage.close()
             self._usage = None
