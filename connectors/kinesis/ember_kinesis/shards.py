@@ -24,7 +24,7 @@ class ShardCursor:
     iterator: str | None = field(default=None, repr=False)
     #: closed, and read to its end
     finished: bool = False
-    #: while throttled: the monotonic time before which the shard is left alone
+    #: while paused: the monotonic time before which the shard is left alone
     resume_at: float = 0.0
     backoff_s: float = 0.0
 
@@ -45,15 +45,17 @@ class ShardSet:
                 self.cursors[shard_id] = ShardCursor(shard_id, parents, new=self._listed_once)
         self._listed_once = True
 
-    def readable(self, now: float | None = None) -> list[ShardCursor]:
-        """Shards to read now: not finished, not throttled, every known parent finished."""
-        now = time.monotonic() if now is None else now
+    def readable(self) -> list[ShardCursor]:
+        """Shards to read now: not finished, not paused, every known parent finished."""
+        now = time.monotonic()
         return [cursor for cursor in self.cursors.values()
                 if not cursor.finished and cursor.resume_at <= now
                 and all(self.cursors[p].finished for p in cursor.parents if p in self.cursors)]
 
-    def throttled(self, cursor: ShardCursor) -> None:
-        """Leave ``cursor`` alone for a while: 0.2 s, doubling up to 5 s while throttling lasts."""
+    @staticmethod
+    def pause(cursor: ShardCursor) -> None:
+        """Leave ``cursor`` alone for a while (throttled, or Kinesis out of reach): 0.2 s, doubling
+        up to 5 s while it lasts."""
         cursor.backoff_s = min(max(cursor.backoff_s * 2, 0.2), 5.0)
         cursor.resume_at = time.monotonic() + cursor.backoff_s
 

@@ -132,7 +132,7 @@ class KinesisSource(ReplayableSource):
         """What was read stays read; the shard is retried later or the error is the user's."""
         cursor.iterator = None  # reopened after ``cursor.after`` next time
         if is_throttling(error):
-            self._shards.throttled(cursor)
+            self._shards.pause(cursor)
             _log.info("shard %s of %s is throttled; pausing it %.1f s", cursor.shard_id,
                       self.access.where(), cursor.backoff_s)
             return
@@ -140,7 +140,7 @@ class KinesisSource(ReplayableSource):
             return
         problem = error if isinstance(error, KinesisError) else explained(error, self.access, "reading")
         if isinstance(problem, KinesisUnreachable):
-            self._shards.throttled(cursor)
+            self._shards.pause(cursor)
             _log.warning("%s; shard %s is retried in %.1f s", problem, cursor.shard_id, cursor.backoff_s)
             return
         if problem is not None:
