@@ -56,6 +56,9 @@ class ReceiverInputDStream(InputDStream):
     def start(self) -> None:
         self._supervisor.start()
 
+    def stop_receiving(self) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._blocks.close()
         self._supervisor.stop()

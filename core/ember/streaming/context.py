@@ -185,6 +185,9 @@ class StreamingContext:
             if StreamingContext._activeContext is self:
                 StreamingContext._activeContext = None
         if state == ACTIVE:
+            if stopGraceFully:
+                for stream in self._graph.inputs:
+                    stream.stop_receiving()
             self._scheduler.stop(graceful=stopGraceFully)
             for stream in self._graph.inputs:
                 try:

@@ -38,6 +38,11 @@ class InputDStream(DStream):
     def start(self) -> None:
         """Called on the driver by ``ssc.start()``, before the first batch."""
 
+    def stop_receiving(self) -> None:
+        """Called by a graceful ``ssc.stop()`` before its last batches are cut: a push source
+        stops accepting data here, so everything it accepted is in those batches (Spark stops
+        receivers first for the same reason).  Sources that pull per batch need nothing."""
+
     def stop(self) -> None:
         """Called by ``ssc.stop()``; on a graceful stop, after the last batch is processed."""
 
