@@ -20,7 +20,7 @@ KNOWN_DISTRIBUTIONS = {
     "source": {"socket": "ember-socket", "text-files": "ember-files",
                "binary-files": "ember-files", "kafka": "ember-kafka", "flume": "ember-flume",
                "kinesis": "ember-kinesis", "mqtt": "ember-mqtt"},
-    "sink": {"text-files": "ember-sink-files"},
+    "sink": {"text-files": "ember-sink-files", "kafka": "ember-sink-kafka"},
     "connector": {"kafka": "ember-kafka", "flume": "ember-flume", "kinesis": "ember-kinesis",
                   "mqtt": "ember-mqtt"},
     "filesystem": {"file": "ember-files", "s3": "ember-files"},
