@@ -1,7 +1,10 @@
 """The in-process reference executor behind ``local`` and ``local[1]``.
 
-Tasks run one after another on the calling thread and blocks are plain lists in a dict, so
-it is the simplest correct executor: the one the others are compared with.  Each task still
+Tasks run one after another on the calling thread, so it is the simplest correct executor:
+the one the others are compared with.  Blocks are kept encoded, as the process pool keeps
+them, so every read gives a task records of its own: a user function that changes a record in
+place (or an aggregation merging into its first value) cannot alter an input slice, a shuffle
+output or a cached partition that later jobs read again.  Each task still
 goes through the same pickling as in the process pool (functions by digest, unpickled afresh
 per task), so closures behave alike on every master: a task gets its own copy of what its
 functions captured, and a closure that cannot be pickled fails here too.
@@ -14,25 +17,28 @@ from typing import Iterable, Sequence
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, run_task
 from ember.executor.shipping import FunctionCache, FunctionShipper
+from ember.serde.codec import decode_block, encode_block
 
 
 class InProcessExecutor(Executor):
     def __init__(self, parallelism: int = 1, max_task_attempts: int = 1):
         self.default_parallelism = parallelism
         self.max_task_attempts = max_task_attempts
-        self._blocks: dict[str, list] = {}
+        self._blocks: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._shipping = threading.Lock()
         self._shipper = FunctionShipper()
         self._functions = FunctionCache()
 
     def put_block(self, block_id: str, records: list) -> None:
+        data = encode_block(records, f"storing block {block_id!r}")
         with self._lock:
-            self._blocks[block_id] = records
+            self._blocks[block_id] = data
 
     def get_block(self, block_id: str) -> list:
         with self._lock:
-            return self._blocks[block_id]
+            data = self._blocks[block_id]
+        return decode_block(data)
 
     def has_block(self, block_id: str) -> bool:
         with self._lock:

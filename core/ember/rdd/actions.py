@@ -14,7 +14,7 @@ from collections import defaultdict
 from functools import reduce as _reduce
 from typing import Any, Callable, Iterable
 
-from ember.rdd.pairs import merge_per_key, private_copy
+from ember.rdd.pairs import first_value, merge_per_key
 from ember.rdd.records import pairs_of
 
 _NOTHING = object()
@@ -116,7 +116,7 @@ class ActionsMixin:
 
     def reduceByKeyLocally(self, func: Callable) -> dict:
         """reduceByKey's result as a dict on the driver, merged there instead of shuffled."""
-        reduce_partition = merge_per_key(private_copy, func, "reduceByKeyLocally")
+        reduce_partition = merge_per_key(first_value, func, "reduceByKeyLocally")
 
         def merge(left: dict, right: dict) -> dict:
             for key, value in right.items():

@@ -45,7 +45,7 @@ def _group_by_input(rdds: list["RDD"], numPartitions: int | None, operation: str
               for i, rdd in enumerate(rdds)]
     union = reduce(lambda left, right: left.union(right), tagged)
     return union._combine(first_value, add_value, merge_buffers, numPartitions, portable_hash,
-                          operation, copy_combiner=_copy_buffers)
+                          operation)
 
 
 def _joined(left: "RDD", right: "RDD", numPartitions: int | None, operation: str,
@@ -95,9 +95,6 @@ class JoinsMixin:
         grouped = _group_by_input([self.map(_with_none), other.map(_with_none)], None, "intersection")
         return grouped.filter(lambda key_buffers: all(key_buffers[1])).keys()
 
-
-def _copy_buffers(buffers: list) -> list:
-    return [list(values) for values in buffers]
 
 
 def _as_results(buffers: list) -> tuple:

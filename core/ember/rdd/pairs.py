@@ -43,13 +43,10 @@ def merge_per_key(create: Callable, merge: Callable, operation: str) -> Callable
 _MISSING = object()
 
 
-_IMMUTABLE = frozenset({int, float, complex, str, bytes, bool, type(None)})
-
-
-def private_copy(combiner):
-    """A copy a merge function may mutate.  Blocks (input slices, shuffle outputs) can be
-    shared objects (in-process executor) that a later job reads again."""
-    return combiner if type(combiner) in _IMMUTABLE else copy.deepcopy(combiner)
+def first_value(value):
+    """A key's first value becomes its combiner as it is: every block read gives a task records
+    of its own (the executors decode blocks), so merging into it is as safe as in PySpark."""
+    return value
 
 
 def _single_list(value) -> list:
@@ -91,17 +88,12 @@ class PairFunctionsMixin:
 
     def _combine(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
                  numPartitions: int | None, partitionFunc: Callable, operation: str,
-                 finish: Callable | None = None, copy_combiner: Callable = private_copy) -> "RDD":
-        """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result.
-
-        ``copy_combiner`` copies the first shuffled combiner of a key before mergeCombiners may
-        mutate it: the default deep copy is right for any combiner, callers that know theirs
-        pass a cheaper one.
-        """
+                 finish: Callable | None = None) -> "RDD":
+        """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
         numPartitions = self._reduce_partitions(numPartitions, operation)
         locally = self.mapPartitionsWithIndex(
             merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
-        merge = merge_per_key(copy_combiner, mergeCombiners, operation)
+        merge = merge_per_key(first_value, mergeCombiners, operation)
         if finish is not None:
             def merge_and_finish(split, iterator, _merge=merge):
                 return ((key, finish(combined)) for key, combined in _merge(split, iterator))
@@ -117,8 +109,7 @@ class PairFunctionsMixin:
 
     def reduceByKey(self, func: Callable, numPartitions: int | None = None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        # func may mutate its first argument: a value of the input must not be that argument.
-        return self._combine(private_copy, func, func, numPartitions, partitionFunc, "reduceByKey")
+        return self._combine(first_value, func, func, numPartitions, partitionFunc, "reduceByKey")
 
     def aggregateByKey(self, zeroValue, seqFunc: Callable, combFunc: Callable,
                        numPartitions: int | None = None,
@@ -135,7 +126,7 @@ class PairFunctionsMixin:
     def groupByKey(self, numPartitions: int | None = None,
                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
         return self._combine(_single_list, _append, _extend, numPartitions, partitionFunc,
-                             "groupByKey", finish=ResultIterable, copy_combiner=list)
+                             "groupByKey", finish=ResultIterable)
 
     def groupBy(self, f: Callable, numPartitions: int | None = None,
                 partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
