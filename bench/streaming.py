@@ -31,17 +31,6 @@ def load_api(engine: str) -> SimpleNamespace:
                            StreamingListener=StreamingListener, engine=engine)
 
 
-def _read(info, name: str):
-    """A BatchInfo field: a property on ember, a py4j method (maybe a scala Option) on PySpark."""
-    value = getattr(info, name)
-    value = value() if callable(value) else value
-    if hasattr(value, "isDefined"):
-        value = value.get() if value.isDefined() else None
-    if hasattr(value, "milliseconds"):
-        value = value.milliseconds()
-    return value
-
-
 def _listener(api):
     class BatchTimes(api.StreamingListener):
         """Collects (scheduling delay ms, processing delay ms) of every completed batch."""
@@ -54,8 +43,8 @@ def _listener(api):
         def onBatchCompleted(self, batchCompleted):
             info = batchCompleted.batchInfo()
             with self.changed:
-                self.batches.append((_read(info, "schedulingDelay"), _read(info, "processingDelay")))
-                self.records += _read(info, "numRecords") or 0
+                self.batches.append((info.schedulingDelay(), info.processingDelay()))
+                self.records += info.numRecords()
                 self.changed.notify_all()
 
         def wait_for_records(self, count: int, timeout: float = 600) -> None:

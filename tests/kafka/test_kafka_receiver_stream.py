@@ -63,7 +63,7 @@ class ReceiverErrors(StreamingListener):
         self.messages = []
 
     def onReceiverError(self, receiverError):
-        self.messages.append(receiverError.receiverInfo().lastErrorMessage)
+        self.messages.append(receiverError.receiverInfo().lastErrorMessage())
 
 
 def test_the_guides_zookeeper_call_runs_and_reports_the_unreachable_brokers(sc):

@@ -46,13 +46,13 @@ class Events(StreamingListener):
         self.stopped = threading.Event()
 
     def onReceiverStarted(self, event):
-        self.seen.append(("started", event.receiverInfo().name))
+        self.seen.append(("started", event.receiverInfo().name()))
 
     def onReceiverError(self, event):
-        self.seen.append(("error", event.receiverInfo().lastErrorMessage))
+        self.seen.append(("error", event.receiverInfo().lastErrorMessage()))
 
     def onReceiverStopped(self, event):
-        self.seen.append(("stopped", event.receiverInfo().name))
+        self.seen.append(("stopped", event.receiverInfo().name()))
         self.stopped.set()
 
 

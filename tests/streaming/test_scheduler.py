@@ -106,10 +106,10 @@ def test_slow_batches_queue_and_their_scheduling_delay_grows(local_sc):
     assert ssc._scheduler.wait_for_batch(4000, 10)
     ssc.stop(stopSparkContext=False)
     infos = recorder.completed[:4]
-    assert [i.batchTime for i in infos] == [1000, 2000, 3000, 4000]
-    assert [i.schedulingDelay for i in infos] == [0, 500, 1000, 1500]
-    assert [i.processingDelay for i in infos] == [1500, 1500, 1500, 1500]
-    assert [i.totalDelay for i in infos] == [1500, 2000, 2500, 3000]
+    assert [i.batchTime().milliseconds() for i in infos] == [1000, 2000, 3000, 4000]
+    assert [i.schedulingDelay() for i in infos] == [0, 500, 1000, 1500]
+    assert [i.processingDelay() for i in infos] == [1500, 1500, 1500, 1500]
+    assert [i.totalDelay() for i in infos] == [1500, 2000, 2500, 3000]
 
 
 def test_listener_sees_every_event_in_order_with_record_counts(local_sc):
@@ -127,9 +127,11 @@ def test_listener_sees_every_event_in_order_with_record_counts(local_sc):
                  "onOutputOperationStarted", "onOutputOperationCompleted", "onBatchCompleted"]
     assert recorder.events == ["onStreamingStarted"] + one_batch * 2
     first, second = recorder.completed
-    assert (first.numRecords, second.numRecords) == (1, 2)
-    assert (second.batchTime, second.submissionTime, second.processingStartTime) == (2000, 2000, 2000)
-    assert [(o.id, o.name, o.failureReason) for o in first.outputOperationInfos.values()] == [
+    assert (first.numRecords(), second.numRecords()) == (1, 2)
+    assert {i: s.numRecords() for i, s in second.streamIdToInputInfo().items()} == {source.id: 2}
+    assert (second.batchTime().milliseconds(), second.submissionTime(), second.processingStartTime()) == (
+        2000, 2000, 2000)
+    assert [(o.id(), o.name(), o.failureReason()) for o in first.outputOperationInfos().values()] == [
         (0, "foreachRDD", None), (1, "foreachRDD", None)]
     assert source.calls == ["start", "compute 1000", "compute 2000", "stop"]
 
@@ -173,8 +175,8 @@ def test_a_failed_batch_raises_its_error_and_later_batches_keep_their_results(sc
     assert outputs == [[1], [3]]
     # the user's frame is in the traceback (or, from a worker process, in the worker's traceback)
     assert "in _explode_on_two" in "".join(traceback.format_exception(raised.value))
-    failed = recorder.completed[1].outputOperationInfos[0]
-    assert failed.failureReason == "ValueError: cannot handle 2"
+    failed = recorder.completed[1].outputOperationInfos()[0]
+    assert failed.failureReason() == "ValueError: cannot handle 2"
 
 
 def test_an_error_while_building_a_batch_is_raised_too(local_sc):

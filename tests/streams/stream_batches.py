@@ -45,7 +45,7 @@ class ReceiverEvents(StreamingListener):
         self.errors: list[str] = []
 
     def onReceiverError(self, receiverError):
-        self.errors.append(receiverError.receiverInfo().lastErrorMessage)
+        self.errors.append(receiverError.receiverInfo().lastErrorMessage())
 
     def saw(self, *fragments: str) -> bool:
         return any(all(f in message for f in fragments) for message in list(self.errors))

@@ -27,11 +27,12 @@ class CommitAfterBatch(StreamingListener):
         info = batchCompleted.batchInfo()
         if self._stopped_by is not None:
             return
-        failures = [o.failureReason for o in info.outputOperationInfos.values() if o.failureReason]
+        batch_ms = info.batchTime().milliseconds()
+        failures = [o.failureReason() for o in info.outputOperationInfos().values() if o.failureReason()]
         if failures:
-            self._stopped_by = info.batchTime
+            self._stopped_by = batch_ms
             _log.error("%s: batch %d failed, so its offsets and every later batch's stay "
                        "uncommitted; a restart re-reads from the last completed batch",
-                       self._stream, info.batchTime)
+                       self._stream, batch_ms)
             return
-        self._commit(info.batchTime)
+        self._commit(batch_ms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Iterable
 
@@ -104,13 +105,13 @@ class ReceiverSupervisor:
         self._wake = threading.Condition()
         self._restart: tuple[str, BaseException | None, int] | None = None
         self._thread: threading.Thread | None = None
-        self._info = ReceiverInfo(stream_id, receiver.name(), active=False)
+        self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False)
         receiver._supervisor = self
 
     def start(self) -> None:
         """Run the receiver on a thread of its own; returns at once."""
         self._thread = threading.Thread(target=self._supervise, daemon=True,
-                                        name=f"ember-receiver-{self.stream_id}-{self._info.name}")
+                                        name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}")
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -136,10 +137,11 @@ class ReceiverSupervisor:
             self._wake.notify_all()
 
     def report_error(self, message: str, error: BaseException | None) -> None:
-        _log.warning("receiver %s (stream %d): %s%s", self._info.name, self.stream_id, message,
+        _log.warning("receiver %s (stream %d): %s%s", self._info.receiver_name, self.stream_id, message,
                      f": {error!r}" if error is not None else "")
-        self._info.lastErrorMessage = message
-        self._info.lastError = repr(error) if error is not None else ""
+        self._info.last_error_message = message
+        self._info.last_error = repr(error) if error is not None else ""
+        self._info.last_error_time_ms = int(time.time() * 1000)
         self._post("onReceiverError", self._snapshot())
 
     def _snapshot(self) -> ReceiverInfo:
@@ -162,7 +164,7 @@ class ReceiverSupervisor:
                 message, error, delay_ms = restart
                 self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error)
                 self._stopping.wait(delay_ms / 1000.0)
-        self._info.active = False
+        self._info.is_active = False
         self._post("onReceiverStopped", self._snapshot())
 
     def _start_receiver(self) -> bool:
@@ -171,8 +173,8 @@ class ReceiverSupervisor:
         Listeners hear of the start first (Spark registers a receiver before ``onStart``), so
         errors the receiver's threads report never precede it.
         """
-        if not self._info.active:
-            self._info.active = True
+        if not self._info.is_active:
+            self._info.is_active = True
             self._post("onReceiverStarted", self._snapshot())
         try:
             self.receiver.onStart()

@@ -109,5 +109,7 @@ class DStreamGraph:
             for output in self.outputs:
                 output.clear_old(time_ms)
 
-    def num_records(self, time_ms: int) -> int:
-        return sum(stream.num_records(time_ms) or 0 for stream in self.inputs)
+    def records_by_stream(self, time_ms: int) -> dict[int, int]:
+        """Input stream id -> records in the batch at ``time_ms``, for the streams that count."""
+        counts = {stream.id: stream.num_records(time_ms) for stream in self.inputs}
+        return {stream_id: count for stream_id, count in counts.items() if count is not None}

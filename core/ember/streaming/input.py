@@ -9,8 +9,9 @@
   on the driver's scheduler thread when the batch is generated, once per batch, in order.
 * ``start()`` runs in ``ssc.start()`` before the first batch; ``stop()`` runs in ``ssc.stop()``,
   after the last batch a graceful stop processes.
-* ``num_records(time_ms) -> int | None`` is the record count reported in
-  ``BatchInfo.numRecords`` (``None``: the source does not count).
+* ``num_records(time_ms) -> int | None`` is the record count reported in the listener's
+  ``batchInfo().numRecords()`` and ``streamIdToInputInfo()`` (``None``: the source does not
+  count, and the stream is left out of ``streamIdToInputInfo()``).
 
 ``self._ssc`` is the StreamingContext and ``self._ssc.sparkContext`` the SparkContext.
 """
@@ -47,7 +48,7 @@ class InputDStream(DStream):
         """Called by ``ssc.stop()``; on a graceful stop, after the last batch is processed."""
 
     def num_records(self, time_ms: int) -> int | None:
-        """Records in the batch at ``time_ms``, for ``BatchInfo.numRecords``; None if unknown."""
+        """Records in the batch at ``time_ms``, for ``batchInfo().numRecords()``; None if unknown."""
         return None
 
 

@@ -23,7 +23,7 @@ from ember.streaming.materialize import materialize_and_cut
 from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
                                       StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
                                       StreamingListenerBus, StreamingListenerOutputOperationCompleted,
-                                      StreamingListenerOutputOperationStarted)
+                                      StreamingListenerOutputOperationStarted, StreamInputInfo)
 
 if TYPE_CHECKING:
     from ember.streaming.graph import DStreamGraph
@@ -123,15 +123,16 @@ class BatchScheduler:
         try:
             jobs = self.graph.generate_jobs(time_ms)
             stateful = self.graph.stateful_rdds(time_ms)
-            records = self.graph.num_records(time_ms)
+            records = self.graph.records_by_stream(time_ms)
         except Exception as error:  # noqa: BLE001 - a user function failed while building the batch
             _add_note(error, f"(ember: while generating the batch at time {time_ms} ms)")
             self.report_error(error)
             self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        info = BatchInfo(batchTime=time_ms, submissionTime=self.clock.time_ms(), numRecords=records)
+        info = BatchInfo(time_ms, self.clock.time_ms(), num_records=sum(records.values()),
+                         input_infos={i: StreamInputInfo(i, n) for i, n in records.items()})
         for job in jobs:
-            info.outputOperationInfos[job.output_op_id] = OutputOperationInfo(
+            info.output_operations[job.output_op_id] = OutputOperationInfo(
                 time_ms, job.output_op_id, job.name, job.describe())
         self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
         self._queue.put(Batch(info, jobs, stateful))
@@ -144,30 +145,31 @@ class BatchScheduler:
                 return
             if not batch.generation_failed:
                 self._run(batch)
-                self._after_batch(batch.info.batchTime)
+                self._after_batch(batch.info.batch_time_ms)
             with self._progress:
-                self.last_completed_ms = batch.info.batchTime
+                self.last_completed_ms = batch.info.batch_time_ms
                 self._progress.notify_all()
 
     def _run(self, batch: Batch) -> None:
         info = batch.info
-        info.processingStartTime = self.clock.time_ms()
+        info.processing_start_ms = self.clock.time_ms()
         self.bus.post("onBatchStarted", StreamingListenerBatchStarted(info))
         state_error = self._materialize_state(batch)
         for job in batch.jobs:
-            op = info.outputOperationInfos[job.output_op_id]
-            op.startTime = self.clock.time_ms()
+            op = info.output_operations[job.output_op_id]
+            op.start_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationStarted", StreamingListenerOutputOperationStarted(op))
             error = state_error or self._run_job(job)
             if error is not None:
-                op.failureReason = f"{type(error).__name__}: {error}"
-            op.endTime = self.clock.time_ms()
+                op.failure = f"{type(error).__name__}: {error}"
+            op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
-        info.processingEndTime = self.clock.time_ms()
+        info.processing_end_ms = self.clock.time_ms()
         _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
-                  info.totalDelay / 1000, info.batchTime, info.schedulingDelay / 1000, info.processingDelay / 1000)
+                  info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
+                  info.processingDelay() / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
-        self.graph.clear_old(info.batchTime)
+        self.graph.clear_old(info.batch_time_ms)
 
     def _after_batch(self, time_ms: int) -> None:
         if self.after_batch is None:
@@ -183,7 +185,7 @@ class BatchScheduler:
             try:
                 materialize_and_cut(rdd)
             except Exception as error:  # noqa: BLE001 - the user's update function failed
-                _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batchTime} ms)")
+                _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batch_time_ms} ms)")
                 self.report_error(error)
                 return error
         return None

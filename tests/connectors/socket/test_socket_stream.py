@@ -19,7 +19,7 @@ class ReceiverEvents(StreamingListener):
         self.started.set()
 
     def onReceiverError(self, receiverError):
-        self.errors.append(receiverError.receiverInfo().lastErrorMessage)
+        self.errors.append(receiverError.receiverInfo().lastErrorMessage())
 
 
 @pytest.fixture
