@@ -2,13 +2,8 @@
 moto S3 server for the s3:// store."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
-
 import pytest
+from services import ServerProcess, free_port
 
 from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 
@@ -37,42 +32,16 @@ def checkpoints(tmp_path) -> CheckpointDirectory:
     return CheckpointDirectory(open_store(str(tmp_path / "checkpoints")), ValueCodec(), keep=3)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _service_unavailable(message: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
-def moto_endpoint():
+def moto_endpoint(tmp_path_factory):
     """``http://127.0.0.1:PORT`` of a moto S3 server started for this test session."""
-    binary = shutil.which("moto_server")
-    if binary is None:
-        _service_unavailable('moto_server is not installed: pip install "moto[server]"')
-    port = _free_port()
-    server = subprocess.Popen([binary, "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                _service_unavailable(f"moto_server did not start on port {port}")
-            time.sleep(0.05)
+    port = free_port()
+    server = ServerProcess("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port,
+                           tmp_path_factory.mktemp("moto")).start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 @pytest.fixture

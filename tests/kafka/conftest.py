@@ -5,9 +5,8 @@ the tests skip with the reason, except under ``CI=true``, where that is a failur
 """
 from __future__ import annotations
 
-import os
-
 import pytest
+from services import unavailable
 
 from ember_kafka.testing import BrokerExited, TansuBroker, broker_binary
 
@@ -24,10 +23,7 @@ def _broker_binary() -> str:
 
 
 def _unavailable(reason: str):
-    message = f"KAFKA TESTS NOT RUN: {reason}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    unavailable("a Tansu Kafka broker", reason)
 
 
 def start_broker() -> TansuBroker:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 
-from stream_services import ServerProcess, free_port, unavailable, wait_until
+from services import ServerProcess, free_port, unavailable, wait_until
 
 HERE = Path(__file__).parent
 KINESALITE = HERE / "node_modules" / ".bin" / "kinesalite"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from stream_services import ServerProcess, free_port, unavailable
+from services import ServerProcess, free_port, unavailable
 
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stream_services import unavailable, wait_until
+from services import unavailable, wait_until
 
 JOB = Path(__file__).parent / "jobs" / "recoverable_totals.py"
 

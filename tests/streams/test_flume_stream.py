@@ -18,7 +18,7 @@ from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
 from flume_client import flume_client, netty_frame
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from stream_services import accepts, free_port, wait_until
+from services import accepts, free_port, wait_until
 
 
 @pytest.fixture

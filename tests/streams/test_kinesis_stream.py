@@ -15,7 +15,7 @@ from ember_kinesis.source import KinesisSource
 from kinesalite_server import kpl_aggregate
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from stream_services import ServerProcess, free_port, wait_until
+from services import ServerProcess, free_port, wait_until
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 

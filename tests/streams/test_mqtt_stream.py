@@ -10,7 +10,7 @@ from ember_mqtt import MQTTConfigError
 from mosquitto_broker import Mosquitto, Publisher
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from stream_services import wait_until
+from services import wait_until
 
 
 @pytest.fixture

@@ -2,49 +2,23 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 import uuid
 
 import boto3
 import pytest
+from services import ServerProcess, free_port
 
 from ember.plugins import open_filesystem
 
 BUCKET = "ember-input"
 
 
-def _free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"S3 tests need a moto server and {reason}")
-    pytest.skip(f"S3 tests need a moto server and {reason}")
-
-
 @pytest.fixture(scope="module")
-def s3_endpoint():
+def s3_endpoint(tmp_path_factory):
     """A moto server on a free loopback port; boto3 in this process and its workers uses it."""
-    port = _free_port()
-    try:
-        server = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except FileNotFoundError:
-        _unavailable("moto_server is not installed (pip install 'moto[server]')")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                _unavailable(f"moto_server did not start on port {port}")
-            time.sleep(0.05)
+    port = free_port()
+    server = ServerProcess("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port,
+                           tmp_path_factory.mktemp("moto")).start()
     endpoint = f"http://127.0.0.1:{port}"
     settings = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -60,8 +34,7 @@ def s3_endpoint():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 def test_listing_keeps_to_the_prefix_directory_and_reads_exact_bytes(s3_endpoint):

@@ -30,9 +30,3 @@ class ScriptedServer:
 
     def close(self) -> None:
         self.listener.close()
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]

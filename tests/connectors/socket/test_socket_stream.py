@@ -7,7 +7,8 @@ import pytest
 
 from ember.streaming import StreamingContext, StreamingListener
 
-from socket_servers import ScriptedServer, free_port
+from services import free_port
+from socket_servers import ScriptedServer
 
 
 class ReceiverEvents(StreamingListener):
