@@ -19,6 +19,7 @@ from ember.plugins.settings import (BLOCK_INTERVAL, RECEIVER_MAX_RATE, RECEIVER_
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.streaming import listener
 from ember.streaming.input import InputDStream
+from ember.streaming.rate_control import RateController, initial_rate
 
 _EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
            "onReceiverError": listener.StreamingListenerReceiverError,
@@ -35,8 +36,14 @@ class ReceiverInputDStream(InputDStream):
         self.receiver = receiver
         self.description = description
         conf = ssc.sparkContext.getConf()
-        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
-                                   RateLimiter(conf_rate(conf, RECEIVER_MAX_RATE)))
+        self._max_rate = conf_rate(conf, RECEIVER_MAX_RATE)
+        #: backpressure (None when off): each new estimate becomes the limiter's rate
+        self.rate_controller = RateController.for_stream(conf, self.id, self.slide_ms, self._set_rate)
+        start_rate = self._max_rate
+        if self.rate_controller is not None and initial_rate(conf) > 0:
+            start_rate = _bounded(initial_rate(conf), self._max_rate)
+        self._limiter = RateLimiter(start_rate)
+        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"), self._limiter)
         self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
         self._supervisor = ReceiverSupervisor(
             receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
@@ -49,6 +56,11 @@ class ReceiverInputDStream(InputDStream):
         buffer, before the stream starts; returns the wrapper now in use."""
         self._buffer = self._supervisor.buffer = wrap(self._buffer)
         return self._buffer
+
+    def _set_rate(self, rate: float) -> None:
+        """Backpressure's new estimate, bounded by ``spark.streaming.receiver.maxRate``."""
+        if rate > 0:
+            self._limiter.per_second = _bounded(rate, self._max_rate)
 
     def _post(self, event_name: str, info) -> None:
         self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
@@ -91,7 +103,11 @@ class DirectInputDStream(InputDStream):
         self.recorded: dict[int, list[PositionRange]] = {}
         conf = ssc.sparkContext.getConf()
         rate = conf_rate(conf, source.max_rate_setting) if source.max_rate_setting else 0
+        self._max_rate_per_partition = rate
         self._max_records = int(rate * self.slide_ms / 1000) if rate > 0 else None
+        #: backpressure (None when off): its latest estimate bounds each batch
+        self.rate_controller = RateController.for_stream(conf, self.id, self.slide_ms)
+        self._initial_rate = initial_rate(conf) if self.rate_controller is not None else 0.0
 
     def start(self) -> None:
         self.source.start(SourceContext(self.id, self.slide_ms, self._sc.getConf()))
@@ -104,8 +120,20 @@ class DirectInputDStream(InputDStream):
     def compute(self, time_ms: int) -> SourceRDD:
         ranges = self.recorded.get(time_ms)
         if ranges is None:
-            ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._max_records))
+            ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._batch_max_records()))
         return SourceRDD(self._sc, self.source, ranges)
+
+    def _batch_max_records(self) -> int | None:
+        """Records per partition this batch may read: the max rate per partition, or under
+        backpressure the estimated rate (the initial rate before the first estimate) split
+        evenly across the source's partitions, capped by that max rate; at least 1."""
+        if self.rate_controller is None:
+            return self._max_records
+        rate = self.rate_controller.latest_rate or self._initial_rate
+        if rate <= 0:
+            return self._max_records
+        per_partition = _bounded(rate / max(1, len(self.source.partitions())), self._max_rate_per_partition)
+        return max(1, int(per_partition * self.slide_ms / 1000))
 
     def num_records(self, time_ms: int) -> int | None:
         counts = [r.count() for r in self.recorded.get(time_ms, ())]
@@ -123,6 +151,11 @@ class DirectInputDStream(InputDStream):
     def restore_recorded(self, data: dict[int, list[list]]) -> None:
         """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
         self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
+
+
+def _bounded(rate: float, max_rate: float) -> float:
+    """``rate`` capped by ``max_rate`` (0 or less: no cap)."""
+    return min(rate, max_rate) if max_rate > 0 else rate
 
 
 def as_input_stream(ssc, source: Any, description: str) -> InputDStream:

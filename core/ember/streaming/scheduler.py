@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
 from ember.streaming.materialize import materialize_and_cut
+from ember.streaming.rate_control import update_rate_controllers
 from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
                                       StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
                                       StreamingListenerBus, StreamingListenerOutputOperationCompleted,
@@ -40,6 +41,9 @@ class Batch:
     stateful_rdds: list
     #: set when building the batch failed: it then has no jobs and is not reported to listeners
     generation_failed: bool = False
+    #: input stream id -> records, and when the batch was submitted (for backpressure)
+    records_by_stream: dict | None = None
+    submitted_ms: int = 0
 
 
 class BatchScheduler:
@@ -129,13 +133,14 @@ class BatchScheduler:
             self.report_error(error)
             self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        info = BatchInfo(time_ms, self.clock.time_ms(), num_records=sum(records.values()),
+        submitted_ms = self.clock.time_ms()
+        info = BatchInfo(time_ms, submitted_ms, num_records=sum(records.values()),
                          input_infos={i: StreamInputInfo(i, n) for i, n in records.items()})
         for job in jobs:
             info.output_operations[job.output_op_id] = OutputOperationInfo(
                 time_ms, job.output_op_id, job.name, job.describe())
         self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
-        self._queue.put(Batch(info, jobs, stateful))
+        self._queue.put(Batch(info, jobs, stateful, records_by_stream=records, submitted_ms=submitted_ms))
 
     # -- the runner ------------------------------------------------------------------------
     def _run_batches(self) -> None:
@@ -152,7 +157,7 @@ class BatchScheduler:
 
     def _run(self, batch: Batch) -> None:
         info = batch.info
-        info.processing_start_ms = self.clock.time_ms()
+        start_ms = info.processing_start_ms = self.clock.time_ms()
         self.bus.post("onBatchStarted", StreamingListenerBatchStarted(info))
         state_error = self._materialize_state(batch)
         for job in batch.jobs:
@@ -164,12 +169,22 @@ class BatchScheduler:
                 op.failure = f"{type(error).__name__}: {error}"
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
-        info.processing_end_ms = self.clock.time_ms()
+        end_ms = info.processing_end_ms = self.clock.time_ms()
         _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
                   info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
                   info.processingDelay() / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
+        self._update_rates(batch, start_ms, end_ms)
         self.graph.clear_old(info.batch_time_ms)
+
+    def _update_rates(self, batch: Batch, start_ms: int, end_ms: int) -> None:
+        """Backpressure: the input streams with a rate controller learn this batch's delays."""
+        try:
+            update_rate_controllers(self.graph.inputs, batch.records_by_stream or {}, end_ms,
+                                    end_ms - start_ms, start_ms - batch.submitted_ms)
+        except Exception:  # noqa: BLE001 - a rate update never fails the job
+            _log.exception("ember: updating the backpressure rate after the batch at %d ms failed",
+                           batch.info.batch_time_ms)
 
     def _after_batch(self, time_ms: int) -> None:
         if self.after_batch is None:
