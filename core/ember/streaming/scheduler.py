@@ -41,9 +41,6 @@ class Batch:
     stateful_rdds: list
     #: set when building the batch failed: it then has no jobs and is not reported to listeners
     generation_failed: bool = False
-    #: input stream id -> records, and when the batch was submitted (for backpressure)
-    records_by_stream: dict | None = None
-    submitted_ms: int = 0
 
 
 class BatchScheduler:
@@ -133,14 +130,13 @@ class BatchScheduler:
             self.report_error(error)
             self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        submitted_ms = self.clock.time_ms()
-        info = BatchInfo(time_ms, submitted_ms, num_records=sum(records.values()),
+        info = BatchInfo(time_ms, self.clock.time_ms(), num_records=sum(records.values()),
                          input_infos={i: StreamInputInfo(i, n) for i, n in records.items()})
         for job in jobs:
             info.output_operations[job.output_op_id] = OutputOperationInfo(
                 time_ms, job.output_op_id, job.name, job.describe())
         self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
-        self._queue.put(Batch(info, jobs, stateful, records_by_stream=records, submitted_ms=submitted_ms))
+        self._queue.put(Batch(info, jobs, stateful))
 
     # -- the runner ------------------------------------------------------------------------
     def _run_batches(self) -> None:
@@ -157,7 +153,7 @@ class BatchScheduler:
 
     def _run(self, batch: Batch) -> None:
         info = batch.info
-        start_ms = info.processing_start_ms = self.clock.time_ms()
+        info.processing_start_ms = self.clock.time_ms()
         self.bus.post("onBatchStarted", StreamingListenerBatchStarted(info))
         state_error = self._materialize_state(batch)
         for job in batch.jobs:
@@ -169,22 +165,24 @@ class BatchScheduler:
                 op.failure = f"{type(error).__name__}: {error}"
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
-        end_ms = info.processing_end_ms = self.clock.time_ms()
+        info.processing_end_ms = self.clock.time_ms()
         _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
                   info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
                   info.processingDelay() / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
-        self._update_rates(batch, start_ms, end_ms)
+        self._update_rates(info)
         self.graph.clear_old(info.batch_time_ms)
 
-    def _update_rates(self, batch: Batch, start_ms: int, end_ms: int) -> None:
+    def _update_rates(self, info: BatchInfo) -> None:
         """Backpressure: the input streams with a rate controller learn this batch's delays."""
+        records = {stream_id: input_info.num_records for stream_id, input_info in info.input_infos.items()}
+        start_ms, end_ms = info.processing_start_ms, info.processing_end_ms
         try:
-            update_rate_controllers(self.graph.inputs, batch.records_by_stream or {}, end_ms,
-                                    end_ms - start_ms, start_ms - batch.submitted_ms)
+            update_rate_controllers(self.graph.inputs, records, end_ms, end_ms - start_ms,
+                                    start_ms - info.submission_time_ms)
         except Exception:  # noqa: BLE001 - a rate update never fails the job
             _log.exception("ember: updating the backpressure rate after the batch at %d ms failed",
-                           batch.info.batch_time_ms)
+                           info.batch_time_ms)
 
     def _after_batch(self, time_ms: int) -> None:
         if self.after_batch is None:
