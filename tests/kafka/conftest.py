@@ -82,15 +82,3 @@ def sc():
                            .set("spark.streaming.receiverRestartDelay", "200ms"))
     yield context
     context.stop()
-
-
-def first_batch_fails(ssc, error: type[BaseException], match: str) -> None:
-    """Start ``ssc``, run one batch, and check that it failed with ``error`` matching ``match``."""
-    from ember.testing import advance_batches
-
-    ssc.start()
-    try:
-        with pytest.raises(error, match=match):
-            advance_batches(ssc, 1)
-    finally:
-        ssc.stop(stopSparkContext=False)

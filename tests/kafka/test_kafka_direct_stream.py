@@ -13,7 +13,7 @@ from ember_kafka import (BrokerUnreachableError, DecodeError, OffsetOutOfRangeEr
                          TopicNotFoundError)
 from ember_kafka.testing import free_port
 
-from conftest import first_batch_fails
+from kafka_checks import first_batch_fails
 
 
 def params(broker, client, **extra):

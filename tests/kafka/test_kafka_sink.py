@@ -8,7 +8,7 @@ from ember_kafka import BrokerUnreachableError, KafkaConnectorError
 from ember_kafka.testing import free_port
 from ember_sink_kafka import saveToKafka
 
-from conftest import first_batch_fails
+from kafka_checks import first_batch_fails
 
 
 def queue_stream(ssc, batches):
