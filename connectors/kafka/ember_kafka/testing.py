@@ -62,7 +62,6 @@ class TansuBroker:
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self._producers: dict[bool, object] = {}
 
     def start(self) -> "TansuBroker":
         url = f"tcp://127.0.0.1:{self.port}"
@@ -94,10 +93,7 @@ class TansuBroker:
         self.process.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
-        """SIGKILL the broker (its in-memory log goes with it) and drop cached producers."""
-        for producer in self._producers.values():
-            producer.close(timeout=0)
-        self._producers.clear()
+        """SIGKILL the broker (its in-memory log goes with it)."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
@@ -134,25 +130,24 @@ class TansuBroker:
                 keys=None) -> None:
         """Send ``values`` (str or bytes) and wait for every ack.  ``batched`` lingers so that
         many records share one record batch (Tansu then under-reports the high watermark);
-        otherwise each record is its own request."""
-        producer = self._producer(batched)
-        keys = keys if keys is not None else [None] * len(values)
-        futures = [producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
-                   for k, v in zip(keys, values)]
-        if batched:
-            producer.flush()
-        for future in futures:
-            future.get(timeout=10)
-
-    def _producer(self, batched: bool):
+        otherwise each record is its own request.  The producer lives for this call only: an
+        idle kafka-python 3.0 producer's network thread was seen spinning a core."""
         from kafka import KafkaProducer
 
-        if batched not in self._producers:
-            self._producers[batched] = KafkaProducer(
-                bootstrap_servers=self.bootstrap, acks="all", request_timeout_ms=5000,
-                linger_ms=100 if batched else 0, batch_size=1 << 20,
-                max_in_flight_requests_per_connection=1)
-        return self._producers[batched]
+        producer = KafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", request_timeout_ms=5000,
+            linger_ms=100 if batched else 0, batch_size=1 << 20,
+            max_in_flight_requests_per_connection=1)
+        try:
+            keys = keys if keys is not None else [None] * len(values)
+            futures = [producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
+                       for k, v in zip(keys, values)]
+            if batched:
+                producer.flush()
+            for future in futures:
+                future.get(timeout=10)
+        finally:
+            producer.close(timeout=5)
 
     def read_all(self, topic: str) -> list[tuple[int, int, bytes | None, bytes | None]]:
         """Every record of ``topic`` as (partition, offset, key, value), read until fetches
