@@ -2,17 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from ember import SparkContext
-
-# Every RDD and DStream test runs once per master, and all must give the same results.
-MASTERS = ["local[1]", "local[2]", "local[4]"]
+from masters import MASTERS, spark_context
 
 
 @pytest.fixture(params=MASTERS)
 def sc(request):
-    context = SparkContext(request.param, "ember-tests")
-    try:
+    with spark_context(request.param, "ember-tests") as context:
         yield context
-    finally:
-        context.stop()

@@ -1,0 +1,22 @@
+"""The masters every RDD and DStream test runs on, and a SparkContext per master.
+
+Every test module must give the same results on each; conftest files take both from here
+(they cannot import one another: they share a name).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from ember import SparkContext
+
+MASTERS = ["local[1]", "local[2]", "local[4]"]
+
+
+@contextmanager
+def spark_context(master: str, app_name: str) -> Iterator[SparkContext]:
+    context = SparkContext(master, app_name)
+    try:
+        yield context
+    finally:
+        context.stop()
