@@ -145,7 +145,11 @@ class FunctionShipper:
         self._keys = {}  # structural keys of this stage's functions, by id
         buffer = io.BytesIO()
         pickler = _DigestPickler(buffer, self, {})
-        pickler.dump(list(tasks))
+        try:
+            pickler.dump(list(tasks))
+        except Exception as error:  # PySpark's wording: the closure holds what cannot travel
+            raise pickle.PicklingError(
+                f"Could not serialize object: {type(error).__name__}: {error}") from error
         return buffer.getvalue(), self._closure(pickler.digests)
 
     def digest_of(self, function: types.FunctionType, memo: dict) -> Digest | None:

@@ -168,7 +168,8 @@ class StatisticsMixin:
                 if value is None or _is_nan(value) or value > high or value < low:
                     continue
                 counts[int((value - low) / step) if even else bisect.bisect_right(bounds, value) - 1] += 1
-            counts[-2] += counts.pop()  # the last bucket includes its upper bound
+            last = counts.pop()  # the last bucket includes its upper bound
+            counts[-1] += last
             return [counts]
 
         return bounds, self.mapPartitions(count_partition).reduce(

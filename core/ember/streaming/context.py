@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from ember.context import SparkContext
+from ember.errors import PySparkRuntimeError
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
 from ember.streaming import shutdown
@@ -86,6 +87,10 @@ class StreamingContext:
     def sparkContext(self) -> SparkContext:
         return self._sc
 
+    def __reduce__(self):
+        # A task's closure holding the context: PySpark fails on its SparkContext the same way.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
     # -- configuration ---------------------------------------------------------------------
     def remember(self, duration) -> None:
         """Keep every stream's RDDs at least ``duration`` seconds (for ``slice`` and queries)."""
@@ -101,6 +106,7 @@ class StreamingContext:
         open_store(directory, self._sc.getConf())  # an unknown scheme fails here, listing the stores
         if "://" not in directory or directory.startswith("file://"):
             os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
@@ -164,7 +170,7 @@ class StreamingContext:
             if active is not None:
                 raise RuntimeError("Only one StreamingContext may be started in this process "
                                    f"(stop {active!r} first)")
-            self._graph.validate(self._checkpoint_dir)
+            self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
             from ember.checkpoint.session import CheckpointSession
 
             checkpointing = self._checkpointing = CheckpointSession.open(self)
