@@ -77,6 +77,9 @@ def run_command(argv: list[str]) -> int:
     if options.name:
         settings["spark.app.name"] = options.name
     set_submit_defaults(settings)
+    from ember.streaming import console_status
+
+    console_status.request(sys.stdout)
     job_path = os.path.abspath(options.job)
     sys.argv = [job_path, *job_args[1:]]
     sys.path.insert(0, os.path.dirname(job_path))

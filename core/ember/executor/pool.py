@@ -23,11 +23,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult
+from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
 from ember.executor.segments import SegmentSpace, SegmentStore
 from ember.executor.shipping import FunctionShipper
 from ember.executor.worker import OK, READY
@@ -50,6 +51,10 @@ class WorkerProcess:
         self.connection = Connection(driver_end.detach())
         self.task_id: int | None = None
         self.ready = False
+        #: for monitoring: tasks answered, their time from dispatch to reply, the current start
+        self.tasks_done = 0
+        self.task_seconds = 0.0
+        self.task_started = 0.0
         driver_path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
         try:
             self.connection.send_bytes(pickle.dumps((driver_path, space)))
@@ -59,6 +64,10 @@ class WorkerProcess:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def task_finished(self) -> None:
+        self.tasks_done += 1
+        self.task_seconds += time.perf_counter() - self.task_started
 
     def describe_exit(self) -> str:
         code = self.process.wait()
@@ -124,6 +133,17 @@ class ProcessPoolExecutor(Executor):
     @property
     def worker_pids(self) -> list[int]:
         return [worker.pid for worker in self._workers]
+
+    def worker_status(self) -> list[WorkerStatus]:
+        """Per worker slot; a replaced worker's slot starts again from zero."""
+        return [WorkerStatus(f"worker-{index}", worker.pid, worker.tasks_done, worker.task_seconds,
+                             worker.task_id is not None) for index, worker in enumerate(list(self._workers))]
+
+    def shm_bytes(self) -> int | None:
+        return self._store.shm_bytes()
+
+    def block_bytes(self, block_id: str) -> int | None:
+        return self._store.block_bytes(block_id)
 
     # -- running a stage ---------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
@@ -206,6 +226,7 @@ class _StageRun:
                 self.pool._replace(worker)
                 continue
             worker.task_id = task_id
+            worker.task_started = time.perf_counter()
             self.running[task_id] = (index, attempt)
 
     def _started(self, worker: WorkerProcess) -> None:
@@ -235,6 +256,7 @@ class _StageRun:
                 self.pool._store.remove_blocks([reply[3]])
             return
         index, attempt = self.running.pop(task_id)
+        worker.task_finished()
         if reply[1] == OK:
             self.results[index] = self._result(reply)
             self.remaining -= 1

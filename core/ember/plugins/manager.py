@@ -113,8 +113,8 @@ class PluginManager:
         self.load()
         return list(self._records)
 
-    def implementations(self, hook_name: str) -> Iterator[tuple[PluginRecord, Any]]:
-        """Call ``hook_name`` on each plugin that implements it, yielding (plugin, result).
+    def implementations(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[PluginRecord, Any]]:
+        """Call ``hook_name(**kwargs)`` on each plugin that implements it, yielding (plugin, result).
 
         A plugin whose hook raises is recorded as broken for that hook and skipped, so one
         bad plugin never hides the others' answers.
@@ -123,7 +123,7 @@ class PluginManager:
         hook = getattr(self._pluggy.hook, hook_name)
         # pluggy keeps implementations in call order reversed: last registered first.
         for impl in reversed(hook.get_hookimpls()):
-            answer = self._call(impl, hook_name, {})
+            answer = self._call(impl, hook_name, kwargs)
             if answer is not None:
                 yield answer
 

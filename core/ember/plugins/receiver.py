@@ -106,6 +106,8 @@ class ReceiverSupervisor:
         self._restart: tuple[str, BaseException | None, int] | None = None
         self._thread: threading.Thread | None = None
         self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False)
+        #: restarts so far (for monitoring: ``ember.streaming.source_status``)
+        self.restarts = 0
         receiver._supervisor = self
 
     def start(self) -> None:
@@ -162,6 +164,7 @@ class ReceiverSupervisor:
             restart, self._restart = self._restart, None
             if restart is not None and not self._stopping.is_set():
                 message, error, delay_ms = restart
+                self.restarts += 1
                 self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error)
                 self._stopping.wait(delay_ms / 1000.0)
         self._info.is_active = False

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from ember.context import SparkContext
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
-from ember.streaming import shutdown
+from ember.streaming import monitors, shutdown
 from ember.streaming.clock import Clock, SystemClock
 from ember.streaming.dstream import DStream, TransformedDStream
 from ember.streaming.durations import to_ms
@@ -53,6 +53,8 @@ class StreamingContext:
         self._error: BaseException | None = None
         self._terminated = threading.Condition()
         self._signals: shutdown.SignalHandlers | None = None
+        #: what the monitors (plugins' ``ember_streaming_started``) need called at stop
+        self._monitor_stops: list[Callable[[], None]] = []
 
     # -- the active context ----------------------------------------------------------------
     @classmethod
@@ -168,6 +170,7 @@ class StreamingContext:
             from ember.checkpoint.session import CheckpointSession
 
             checkpointing = self._checkpointing = CheckpointSession.open(self)
+            self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
                 stream.start()
             self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
@@ -196,6 +199,7 @@ class StreamingContext:
                     _log.exception("Stopping %s failed", stream.describe())
             if self._checkpointing is not None:
                 self._checkpointing.close()
+            monitors.stop(self._monitor_stops)
         if self._signals is not None:
             self._signals.restore()
             self._signals = None
