@@ -139,6 +139,7 @@ def build_app(api: StreamingApi, metrics: JobMetrics) -> Starlette:
     routes = [
         Route("/", index),
         Route("/streaming/", index),
+        Route("/streaming/batch/", index),
         Route("/api/v1/applications", lambda r: json(api.applications())),
         Route(prefix + "/statistics", lambda r: json(api.statistics())),
         Route(prefix + "/batches", lambda r: json(api.batches(r.query_params.get("status")))),

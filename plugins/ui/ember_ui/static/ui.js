@@ -70,8 +70,13 @@ function batchRow(batch, withTotal) {
   const row = document.createElement("tr");
   row.className = "batch" + (batch.numFailedOutputOps ? " failed" : "");
   row.dataset.batchId = batch.batchId;
-  const link = cell(row, clock(batch.batchId), "batch-time");
-  link.title = "show the output operations";
+  const time = cell(row, "", "batch-time");
+  const link = document.createElement("a");
+  link.href = `/streaming/batch/?id=${batch.batchId}`;
+  link.textContent = clock(batch.batchId);
+  link.addEventListener("click", (event) => event.stopPropagation());
+  time.appendChild(link);
+  time.title = "click the row to show its output operations here, the time to open the batch's page";
   cell(row, batch.inputSize);
   cell(row, ms(batch.schedulingDelay));
   cell(row, ms(batch.processingTime));
@@ -215,5 +220,35 @@ async function refresh() {
   }
 }
 
-refresh();
-setInterval(refresh, REFRESH_MS);
+// The batch page (/streaming/batch/?id=<batchId>, Spark's address): one batch and its output
+// operations, with each failure's traceback open.
+async function showBatchPage(batchId) {
+  document.getElementById("overview").hidden = true;
+  const page = document.getElementById("batch-page");
+  page.hidden = false;
+  const refreshState = document.getElementById("refresh-state");
+  try {
+    const batch = await getJson(`/batches/${batchId}`);
+    document.getElementById("batch-title").textContent = `Details of batch at ${clock(batch.batchId)}`;
+    document.getElementById("batch-summary").textContent =
+      `Batch duration ${formatValue(batch.batchDuration, "ms")}, input size ${batch.inputSize} records, ` +
+      `scheduling delay ${ms(batch.schedulingDelay)}, processing time ${ms(batch.processingTime)}, ` +
+      `total delay ${ms(batch.totalDelay)}, status ${batch.status.toLowerCase()}.`;
+    const operations = await operationsRow(batch.batchId, 1);
+    const holder = document.getElementById("batch-operations");
+    holder.textContent = "";
+    holder.appendChild(operations.querySelector("table"));
+    for (const details of holder.querySelectorAll("details")) details.open = true;
+    refreshState.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (error) {
+    refreshState.textContent = `not found: ${error.message}`;
+  }
+}
+
+const batchParameter = new URLSearchParams(location.search).get("id");
+if (location.pathname.startsWith("/streaming/batch") && batchParameter) {
+  showBatchPage(Number(batchParameter));
+} else {
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+}

@@ -47,6 +47,12 @@ def test_the_page_plots_the_batches_and_metrics_match_the_listener(start_job, li
     workers = re.search(r'<table class="grid" id="workers">(.*?)</table>', dom, re.S).group(1)
     assert workers.count("<tr>") >= 3  # header and the two workers of local[2]
 
+    failed_batch = next(b["batch"] for b in job.figures_lines() if b["failed"])
+    batch_page = browser("--virtual-time-budget=3000", "--dump-dom", f"{url}/streaming/batch/?id={failed_batch}")
+    trace = re.search(r"<details open=\"\"><summary>(.*?)</summary><pre>(.*?)</pre>", batch_page, re.S)
+    assert trace.group(1) == "ValueError: the job's check found 'boom' in this batch"
+    assert "in check_no_boom" in trace.group(2)  # the user's own frame
+
     screenshot = artifacts_dir / "ember-ui-streaming.png"
     browser("--virtual-time-budget=4000", f"--screenshot={screenshot}", url + "/")
     assert screenshot.stat().st_size > 10_000
