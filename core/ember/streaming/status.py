@@ -59,6 +59,11 @@ class SourceStatus:
     restarts: int | None = None
 
 
+def batch_interval_ms(ssc: "StreamingContext") -> int:
+    """The context's batch interval in milliseconds (its ``batchDuration``)."""
+    return ssc._batch_ms
+
+
 def executor_status(sc: "SparkContext") -> ExecutorStatus:
     executor = sc._executor
     return ExecutorStatus(sc.master, executor.worker_status(), executor.shm_bytes())
