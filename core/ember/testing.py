@@ -18,17 +18,15 @@ Time only moves when ``advance_batches`` moves it, so results do not depend on t
 """
 from __future__ import annotations
 
-import contextlib
 import tempfile
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from ember.context import SparkContext
+from ember.streaming import monitors
 from ember.streaming.clock import ManualClock
 from ember.streaming.context import StreamingContext
 from ember.streaming.dstream import DStream
 
-#: Spark's setting for the web UI, which ``run_stream`` turns off
-UI_ENABLED = "spark.ui.enabled"
 #: how long ``advance_batches`` waits for one batch before it reports a hang
 BATCH_TIMEOUT_SECONDS = 30.0
 
@@ -86,28 +84,13 @@ def run_stream(sc: SparkContext, input_batches: Sequence[Sequence], func: Callab
     if not isinstance(result, DStream):
         raise TypeError(f"run_stream: the function must return a DStream, got {type(result).__name__}")
     outputs = collect_outputs(result)
-    with _ui_off_unless_set(sc):
+    with monitors.unmonitored():  # no web UI or other monitor plugin, as in Spark's test suites
         ssc.start()
     try:
         advance_batches(ssc, len(input_batches) if num_batches is None else num_batches)
     finally:
         ssc.stop(stopSparkContext=False)
     return outputs
-
-
-@contextlib.contextmanager
-def _ui_off_unless_set(sc: SparkContext) -> Iterator[None]:
-    """Start without a web UI (ember-ui), as Spark's test suites do, unless the test set
-    ``spark.ui.enabled`` itself; the SparkContext's settings are left as they were."""
-    settings = sc._conf
-    if settings.contains(UI_ENABLED):
-        yield
-        return
-    settings.set(UI_ENABLED, "false")
-    try:
-        yield
-    finally:
-        settings._settings.pop(UI_ENABLED, None)
 
 
 def _queue_of(ssc: StreamingContext, batches: Sequence[Sequence], num_slices: int | None) -> DStream:

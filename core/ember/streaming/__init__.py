@@ -10,4 +10,5 @@ from ember.streaming.status import (ExecutorStatus, SourceStatus, StateStatus, b
 
 __all__ = ["BatchInfo", "DStream", "ExecutorStatus", "InputDStream", "ManualClock", "OutputOperationInfo",
            "ReceiverInfo", "SourceStatus", "State", "StateSpec", "StateStatus", "StreamingContext",
-           "StreamingListener", "SystemClock", "batch_interval_ms", "executor_status", "source_status", "state_status"]
+           "StreamingListener", "SystemClock", "batch_interval_ms", "executor_status", "source_status",
+           "state_status"]

@@ -89,7 +89,10 @@ def _source(stream) -> SourceStatus:
 
 
 class _StateSizes:
-    """Counts the keys of a state RDD once: its blocks are immutable once materialized."""
+    """Counts the keys of a state RDD once: its blocks are immutable once materialized.  Only
+    the newest ``KEPT`` RDDs' sizes are remembered (older states are never asked for again)."""
+
+    KEPT = 64
 
     def __init__(self):
         self._by_rdd: dict[int, tuple[int, int | None]] = {}
@@ -112,7 +115,9 @@ class _StateSizes:
         except KeyError:  # the batch was forgotten while we read it
             return None
         with self._lock:
-            self._by_rdd = {rdd.id(): (keys, size)} | {k: v for k, v in self._by_rdd.items() if k > rdd.id() - 64}
+            self._by_rdd[rdd.id()] = (keys, size)
+            for old in sorted(self._by_rdd)[:-self.KEPT]:
+                del self._by_rdd[old]
         return keys, size
 
 
