@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ember.streaming.listener import StreamingListener
-from ember.streaming.status import state_status
+from ember.streaming.status import state_bytes
 
 if TYPE_CHECKING:
     from ember.streaming.context import StreamingContext
@@ -66,12 +66,11 @@ class ConsoleStatusLine(StreamingListener):
         self._write(ERASE_LINE + self.render(batchCompleted.batchInfo()), drawn=True)
 
     def render(self, info) -> str:
-        state_bytes = sum(s.bytes or 0 for s in state_status(self._ssc))
         clock = time.strftime("%H:%M:%S", time.localtime(info.batchTime().milliseconds() / 1000))
         return (f"[Batch {clock}] input {info.numRecords() / self._batch_seconds:,.0f} records/s"
                 f" | processing {info.processingDelay() / 1000:.3f} s"
                 f" | scheduling delay {info.schedulingDelay() / 1000:.3f} s"
-                f" | state {_human_bytes(state_bytes)}")
+                f" | state {_human_bytes(state_bytes(self._ssc))}")
 
     def finish(self) -> None:
         """Leave the last line on screen and move below it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ember.executor.base import WorkerStatus
 from ember.streaming.materialize import CachedRDD
@@ -124,16 +124,34 @@ class _StateSizes:
 _state_sizes = _StateSizes()
 
 
-def state_status(ssc: "StreamingContext") -> list[StateStatus]:
-    """Each stateful stream's newest state that is fully computed (cached and cut)."""
-    found = []
+def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tuple[int, CachedRDD]]]]:
+    """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
     for stream in list(ssc._graph.streams()):
-        if not stream.must_checkpoint:
-            continue
-        materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
-        for time_ms, rdd in sorted(materialized, key=lambda item: item[0], reverse=True):
+        if stream.must_checkpoint:
+            materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
+            yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
+
+
+def state_status(ssc: "StreamingContext") -> list[StateStatus]:
+    """Each stateful stream's newest state: its keys (read once per state) and stored bytes."""
+    found = []
+    for stream, states in _newest_states(ssc):
+        for time_ms, rdd in states:
             measured = _state_sizes.measure(stream, rdd)
             if measured is not None:
                 found.append(StateStatus(stream.id, stream.describe(), time_ms, *measured))
                 break
     return found
+
+
+def state_bytes(ssc: "StreamingContext") -> int:
+    """The stored bytes of every stateful stream's newest state, without reading the state
+    (cheap enough for every batch: the console status line)."""
+    total = 0
+    for _, states in _newest_states(ssc):
+        if states:
+            rdd = states[0][1]
+            executor = rdd.ctx._executor
+            total += sum(executor.block_bytes(rdd._cache_block_id(split)) or 0
+                         for split in range(rdd.getNumPartitions()))
+    return total
