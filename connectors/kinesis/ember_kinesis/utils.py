@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ember.plugins.registry import create_source_stream
-from ember.storagelevel import StorageLevel
+from ember.plugins import create_source_stream
+from ember import StorageLevel
 
 from ember_kinesis.client import KinesisAccess
 from ember_kinesis.positions import checked_position

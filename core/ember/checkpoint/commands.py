@@ -16,6 +16,7 @@ from ember.checkpoint.framing import FORMAT_VERSION, read_header
 from ember.checkpoint.store import open_store
 from ember.checkpoint.values import PicklePolicy, ValueCodec
 from ember.conf import SparkConf
+from ember.streaming.durations import ms_to_datetime
 
 
 def _open(options: argparse.Namespace) -> CheckpointDirectory:
@@ -30,8 +31,6 @@ def _open(options: argparse.Namespace) -> CheckpointDirectory:
 def _format_ms(time_ms: int | None) -> str:
     if time_ms is None:
         return "none"
-    from ember.streaming.durations import ms_to_datetime
-
     return f"{time_ms} ({ms_to_datetime(time_ms)})"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Callable
 
+from ember.resultiterable import ResultIterable
+
 if TYPE_CHECKING:
     from ember.streaming.dstream import DStream
 
@@ -55,8 +57,6 @@ class WindowOpsMixin:
         return counted.filter(lambda kv: kv[1] > 0)
 
     def groupByKeyAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> "DStream":
-        from ember.rdd.resultiterable import ResultIterable
-
         lists = self.mapValues(lambda value: [value])
         grouped = lists.reduceByKeyAndWindow(_extend, _drop_front, windowDuration, slideDuration, numPartitions)
         return grouped.mapValues(ResultIterable)
