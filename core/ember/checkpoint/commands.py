@@ -156,7 +156,7 @@ def checkpoint_command(argv: list[str]) -> int:
         action = actions.add_parser(name, help=summary, description=summary)
         action.add_argument("location", metavar="DIR", help="the checkpoint directory or URI")
         action.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                            help="a setting, e.g. ember.checkpoint.pickleKey to check signatures")
+                            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures")
         if name == "inspect":
             action.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)

@@ -25,7 +25,7 @@ from ember.checkpoint.values import PicklePolicy, ValueCodec
 
 _log = logging.getLogger("ember.checkpoint")
 
-KEEP_SETTING = "ember.checkpoint.keep"
+KEEP_SETTING = "spark.ember.checkpoint.keep"
 DEFAULT_KEEP = 5
 CHECKPOINT_PREFIX = "checkpoint-"
 STATE_PREFIX = "state/"

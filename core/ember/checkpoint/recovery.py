@@ -6,7 +6,7 @@ checkpoint's data (``CheckpointSession``).  ``Resume`` then brings state from th
 was checkpointed at up to the last completed batch, by recomputing those batches' state from
 their recorded input (their outputs already ran), and tells the scheduler where to go on:
 the batches generated but not completed and those of the time the job was down all run, as in
-Spark, unless ``ember.streaming.recovery.maxCatchUpBatches`` bounds how many of the latter
+Spark, unless ``spark.ember.streaming.recovery.maxCatchUpBatches`` bounds how many of the latter
 run their output operations (older ones then only update state).
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ember.streaming.materialize import materialize_and_cut
 
 _log = logging.getLogger("ember.checkpoint")
 
-MAX_CATCH_UP_SETTING = "ember.streaming.recovery.maxCatchUpBatches"
+MAX_CATCH_UP_SETTING = "spark.ember.streaming.recovery.maxCatchUpBatches"
 
 
 def get_or_create(checkpoint_path: str, setup: Callable[[], StreamingContext]) -> StreamingContext:
