@@ -1,39 +1,17 @@
-"""The filesystem interface the file sources read through, and its local implementation.
+"""The local filesystem the file sources read through.
 
 A filesystem lists the files directly inside the directories a (glob) pattern matches, and
-reads a file's first bytes.  Other schemes (``s3`` here, ``hdfs`` from a third party) come
-through the core's ``ember_filesystems`` hook and implement the same two methods.
+reads a file's first bytes (the core's ``FileSystemAccess`` interface).  Other schemes (``s3``
+here, ``hdfs`` from a third party) come through the core's ``ember_filesystems`` hook and
+implement the same two methods.
 """
 from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-
-@dataclass(frozen=True)
-class FileStatus:
-    """A file as listed: its URL or path (as the user wrote the directory), size, mtime."""
-
-    path: str
-    size: int
-    modified_ms: int
-
-    @property
-    def name(self) -> str:
-        return self.path.rstrip("/").rsplit("/", 1)[-1]
-
-
-class FileSystemAccess(Protocol):
-    """What the file sources need from a filesystem."""
-
-    def list_files(self) -> list[FileStatus]:
-        """Files directly inside every directory the pattern it was opened on matches."""
-
-    def read_bytes(self, path: str, length: int) -> bytes:
-        """The first ``length`` bytes of ``path`` (a path ``list_files`` returned)."""
+from ember.plugins import FileStatus
 
 
 def is_hidden(name: str) -> bool:

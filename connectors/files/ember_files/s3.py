@@ -11,7 +11,7 @@ import functools
 import glob
 from urllib.parse import urlsplit
 
-from ember_files.filesystem import FileStatus
+from ember.plugins import FileStatus
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """The executor interface: how the tasks of one stage run, and where their blocks live.
 
-The driver (``ember.executor.dag``) cuts a job into stages and hands each stage's tasks to an
+The driver (``ember.rdd.scheduler``) cuts a job into stages and hands each stage's tasks to an
 ``Executor``.  An executor only has to run picklable ``Task`` objects and keep named blocks
 (lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
 in-process executor, the shared-memory process pool and a Dask plugin all implement this.

@@ -42,7 +42,7 @@ _task_ids = itertools.count()
 class WorkerProcess:
     """One worker: its process, the driver's end of its socket, and the task it runs."""
 
-    def __init__(self, space: SegmentSpace, env: dict[str, str]):
+    def __init__(self, space: SegmentSpace, env: dict[str, str], preload: Sequence[str]):
         driver_end, worker_end = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
@@ -57,7 +57,7 @@ class WorkerProcess:
         self.task_started = 0.0
         driver_path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
         try:
-            self.connection.send_bytes(pickle.dumps((driver_path, space)))
+            self.connection.send_bytes(pickle.dumps((driver_path, space, list(preload))))
         except OSError:  # it died at once: its first message will tell
             pass
 
@@ -91,18 +91,23 @@ def worker_environment(conf) -> dict[str, str]:
 
 
 class ProcessPoolExecutor(Executor):
-    """``local[N]`` with N >= 2: tasks run in N worker processes, blocks in shared memory."""
+    """``local[N]`` with N >= 2: tasks run in N worker processes, blocks in shared memory.
 
-    def __init__(self, workers: int, max_task_attempts: int = 1, conf=None):
+    ``preload`` names the modules every worker imports before it reports ready (what tasks
+    unpickle, e.g. the RDD scheduler's task classes), so the first task does not pay for them.
+    """
+
+    def __init__(self, workers: int, max_task_attempts: int = 1, conf=None, preload: Sequence[str] = ()):
         self.default_parallelism = workers
         self.max_task_attempts = max_task_attempts
         self._space = SegmentSpace.create(conf)
         self._store = SegmentStore(self._space)
         self._shipper = FunctionShipper()
         self._env = worker_environment(conf)
+        self._preload = tuple(preload)
         self._lock = threading.Lock()  # one stage at a time
         self._closing = threading.Lock()
-        self._workers = [WorkerProcess(self._space, self._env) for _ in range(workers)]
+        self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
         self._closed = False
         #: workers lost and replaced so far (for tests and the benchmark's report)
         self.workers_replaced = 0
@@ -161,7 +166,7 @@ class ProcessPoolExecutor(Executor):
         worker.process.wait()
         self._store.remove_partial_writes(worker.pid)
         self._shipper.drop_worker(worker)
-        replacement = WorkerProcess(self._space, self._env)
+        replacement = WorkerProcess(self._space, self._env, self._preload)
         self._workers[self._workers.index(worker)] = replacement
         self.workers_replaced += 1
         return replacement

@@ -68,8 +68,9 @@ class CliCommand:
 class FileSystem:
     """Access to files under a URL scheme (``file``, ``s3``, ...) for file sources and sinks.
 
-    ``open(url)`` returns an object with the ``ember_files`` filesystem interface; the
-    scheme's owner documents it.  Declared in the core so a third party can add ``hdfs``.
+    ``open(url)`` returns an object with the ``FileSystemAccess`` methods (``list_files``,
+    ``read_bytes``; ``ember.plugins.filesystems``), so a third party adds ``hdfs`` with the
+    core alone.
     """
 
     scheme: str

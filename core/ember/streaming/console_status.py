@@ -55,7 +55,7 @@ class ConsoleStatusLine(StreamingListener):
     def __init__(self, ssc: "StreamingContext", stream: TextIO = sys.stdout):
         self._ssc = ssc
         self._stream = stream
-        self._batch_seconds = ssc._batch_ms / 1000
+        self._batch_seconds = ssc.batch_ms / 1000
         self._lock = threading.Lock()
         self._drawn = False
 

@@ -13,6 +13,7 @@ import contextvars
 import logging
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from ember.pluginhost.manager import plugin_manager
 from ember.streaming import console_status
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ def unmonitored() -> Iterator[None]:
 
 def start(ssc: "StreamingContext") -> list[Callable[[], None]]:
     """Attach the console line (when wanted) and every plugin's monitor; their stop functions."""
-    from ember.plugins.manager import plugin_manager
-
     if not _monitored.get():
         return []
     console_line = console_status.attach(ssc)

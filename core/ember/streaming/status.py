@@ -61,16 +61,16 @@ class SourceStatus:
 
 def batch_interval_ms(ssc: "StreamingContext") -> int:
     """The context's batch interval in milliseconds (its ``batchDuration``)."""
-    return ssc._batch_ms
+    return ssc.batch_ms
 
 
 def executor_status(sc: "SparkContext") -> ExecutorStatus:
-    executor = sc._executor
+    executor = sc.executor
     return ExecutorStatus(sc.master, executor.worker_status(), executor.shm_bytes())
 
 
 def source_status(ssc: "StreamingContext") -> list[SourceStatus]:
-    return [_source(stream) for stream in list(ssc._graph.inputs)]
+    return [_source(stream) for stream in list(ssc.graph.inputs)]
 
 
 def _source(stream) -> SourceStatus:
@@ -102,7 +102,7 @@ class _StateSizes:
         with self._lock:
             if rdd.id() in self._by_rdd:
                 return self._by_rdd[rdd.id()]
-        executor = rdd.ctx._executor
+        executor = rdd.ctx.executor
         keys, size = 0, 0
         try:
             for split in range(rdd.getNumPartitions()):
@@ -126,7 +126,7 @@ _state_sizes = _StateSizes()
 
 def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tuple[int, CachedRDD]]]]:
     """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
-    for stream in list(ssc._graph.streams()):
+    for stream in list(ssc.graph.streams()):
         if stream.must_checkpoint:
             materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
             yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
@@ -151,7 +151,7 @@ def state_bytes(ssc: "StreamingContext") -> int:
     for _, states in _newest_states(ssc):
         if states:
             rdd = states[0][1]
-            executor = rdd.ctx._executor
+            executor = rdd.ctx.executor
             total += sum(executor.block_bytes(rdd._cache_block_id(split)) or 0
                          for split in range(rdd.getNumPartitions()))
     return total
