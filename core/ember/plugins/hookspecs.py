@@ -18,7 +18,6 @@ import pluggy
 
 if TYPE_CHECKING:
     from ember.conf import SparkConf
-    from ember.streaming import StreamingContext
 
 PROJECT = "ember"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -127,7 +126,7 @@ def ember_checkpoint_store(uri: str, conf: "SparkConf") -> Any:
 # -- 5. running: called when a StreamingContext starts ---------------------------------------------
 
 @hookspec
-def ember_streaming_started(ssc: "StreamingContext") -> Callable[[], None] | None:
+def ember_streaming_started(ssc: Any) -> Callable[[], None] | None:
     """``ssc`` is starting: its graph is valid, its receivers and first batch not started yet,
     so listeners added now (``ssc.addStreamingListener``) see every event.  Return a function
     ember calls with no argument when the context stops (to release what the plugin started),
