@@ -12,6 +12,7 @@ import threading
 import weakref
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from ember._version import __version__
 from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
 from ember.broadcast import Broadcast
 from ember.conf import SparkConf
@@ -60,7 +61,8 @@ class SparkContext:
             self.appName: str = self._conf.get("spark.app.name")
             self.sparkHome = sparkHome
             self.environment = dict(environment or {})
-            self._executor = create_executor(self.master, self._conf)
+            # workers import the scheduler's task classes before their first task
+            self._executor = create_executor(self.master, self._conf, preload=[DAGScheduler.__module__])
             self._accumulators: weakref.WeakValueDictionary[int, Accumulator] = weakref.WeakValueDictionary()
             self._scheduler = DAGScheduler(self._executor, self._accumulators)
             self._ids = {"rdd": itertools.count(), "shuffle": itertools.count(),
@@ -97,6 +99,18 @@ class SparkContext:
         return SparkConf(loadDefaults=False).setAll(self._conf.getAll())
 
     @property
+    def executor(self):
+        """(ember only) The ``ember.executor.Executor`` that runs this context's tasks and keeps
+        its blocks (shuffle outputs, cached partitions, broadcasts)."""
+        return self._executor
+
+    @property
+    def scheduler(self):
+        """(ember only) The ``DAGScheduler`` that cuts jobs into stages and runs them, without
+        the bookkeeping of ``runJob`` (RDD checkpointing writes through it)."""
+        return self._scheduler
+
+    @property
     def defaultParallelism(self) -> int:
         configured = self._conf.get("spark.default.parallelism")
         return int(configured) if configured else self._executor.default_parallelism
@@ -107,8 +121,6 @@ class SparkContext:
 
     @property
     def version(self) -> str:
-        from ember import __version__
-
         return __version__
 
     @property

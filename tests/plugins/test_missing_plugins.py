@@ -8,8 +8,8 @@ import importlib.metadata
 import pytest
 
 from ember.plugins import MissingPluginError
-from ember.plugins.manager import PluginManager, using_plugins
-from ember.plugins.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
+from ember.pluginhost.manager import PluginManager, using_plugins
+from ember.pluginhost.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
 
 INSTALLED = {d.metadata["Name"] for d in importlib.metadata.distributions()}
 

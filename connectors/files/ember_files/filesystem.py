@@ -1,50 +1,18 @@
-"""The filesystem interface the file sources read through, and its local implementation.
+"""The local filesystem the file sources read through.
 
 A filesystem lists the files directly inside the directories a (glob) pattern matches, and
 reads a file's first bytes; for ``SparkContext.textFile`` and ``wholeTextFiles`` it also lists
-input files by Hadoop's rules and reads byte ranges.  Other schemes (``s3`` here, ``hdfs``
-from a third party) come through the core's ``ember_filesystems`` hook and implement the same
-methods.
+input files by Hadoop's rules and reads byte ranges (the core's ``FileSystemAccess`` interface).
+Other schemes (``s3`` here, ``hdfs`` from a third party) come through the core's
+``ember_filesystems`` hook and implement the same methods.
 """
 from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-
-@dataclass(frozen=True)
-class FileStatus:
-    """A file as listed: its URL or path (as the user wrote the directory), size, mtime."""
-
-    path: str
-    size: int
-    modified_ms: int
-
-    @property
-    def name(self) -> str:
-        return self.path.rstrip("/").rsplit("/", 1)[-1]
-
-
-class FileSystemAccess(Protocol):
-    """What the file sources need from a filesystem."""
-
-    def list_files(self) -> list[FileStatus]:
-        """Files directly inside every directory the pattern it was opened on matches."""
-
-    def read_bytes(self, path: str, length: int) -> bytes:
-        """The first ``length`` bytes of ``path`` (a path ``list_files`` returned)."""
-
-    def list_inputs(self, skip_directories: bool = False) -> list[FileStatus]:
-        """Hadoop's input files for the pattern: each file it matches, and the visible files
-        directly inside each directory it matches (in listing order); ``FileNotFoundError``
-        when it matches nothing.  A directory inside a directory is skipped when asked
-        (``wholeTextFiles``), else an ``IsADirectoryError`` (``textFile``)."""
-
-    def read_range(self, path: str, start: int, length: int) -> bytes:
-        """Up to ``length`` bytes of ``path`` (a path ``list_inputs`` returned) from ``start``."""
+from ember.plugins import FileStatus
 
 
 def is_hidden(name: str) -> bool:

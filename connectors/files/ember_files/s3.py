@@ -11,7 +11,8 @@ import functools
 import glob
 from urllib.parse import urlsplit
 
-from ember_files.filesystem import FileStatus, is_hidden, nested_directory_error, no_input_error
+from ember.plugins import FileStatus
+from ember_files.filesystem import is_hidden, nested_directory_error, no_input_error
 
 
 @functools.lru_cache(maxsize=1)

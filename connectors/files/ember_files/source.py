@@ -18,9 +18,8 @@ import math
 import time
 from typing import Any
 
-from ember.plugins import PositionRange, ReplayableSource, SourceContext, duration_ms
-
-from ember_files.filesystem import FileSystemAccess, is_hidden
+from ember.plugins import FileSystemAccess, PositionRange, ReplayableSource, SourceContext, duration_ms
+from ember_files.filesystem import is_hidden
 
 REMEMBER_SETTING = "spark.streaming.fileStream.minRememberDuration"
 DEFAULT_REMEMBER_MS = 60_000

@@ -61,7 +61,7 @@ class ReliableCheckpoint:
         directory = rdd.ctx.getCheckpointDir().removeprefix(_LOCAL_SCHEME)
         target = os.path.join(directory, f"rdd-{rdd.id()}")
         os.makedirs(target, exist_ok=True)
-        rdd.ctx._scheduler.run_job(rdd, _partition_writer(target), range(rdd.getNumPartitions()))
+        rdd.ctx.scheduler.run_job(rdd, _partition_writer(target), range(rdd.getNumPartitions()))
         self.path = _LOCAL_SCHEME + target
 
     def read(self, rdd: "RDD", split: int, context: TaskContext):
@@ -77,9 +77,9 @@ class LocalCheckpoint:
 
     def materialize(self, rdd: "RDD") -> None:
         missing = [split for split in range(rdd.getNumPartitions())
-                   if not rdd.ctx._executor.has_block(rdd._cache_block_id(split))]
+                   if not rdd.ctx.executor.has_block(rdd._cache_block_id(split))]
         if missing:  # the job computed only some partitions (take, lookup)
-            rdd.ctx._scheduler.run_job(rdd, _drain, missing)
+            rdd.ctx.scheduler.run_job(rdd, _drain, missing)
         self.done = True
 
     def read(self, rdd: "RDD", split: int, context: TaskContext):

@@ -24,7 +24,7 @@ class ParallelCollectionRDD(RDD):
 
     def __init__(self, ctx, slices: Sequence[list]):
         super().__init__(ctx, len(slices))
-        executor = ctx._executor
+        executor = ctx.executor
         for index, records in enumerate(slices):
             executor.put_block(self._slice_block_id(index), list(records))
         weakref.finalize(self, _drop_blocks, executor, f"input/{self._id}/")
@@ -78,7 +78,7 @@ class ShuffledRDD(RDD):
         self.partition_func = partition_func
         self.shuffle_id = prev.ctx._new_shuffle_id()
         self.map_outputs: list[frozenset[int]] | None = None
-        weakref.finalize(self, _drop_blocks, prev.ctx._executor, f"shuffle/{self.shuffle_id}/")
+        weakref.finalize(self, _drop_blocks, prev.ctx.executor, f"shuffle/{self.shuffle_id}/")
 
     def dependencies(self):
         return [self.prev]

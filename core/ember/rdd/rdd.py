@@ -69,7 +69,7 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
 
     def is_fully_cached(self) -> bool:
         """Whether every partition is in the cache, so its lineage need not run again."""
-        blocks = self.ctx._executor
+        blocks = self.ctx.executor
         return self._storage_level is not None and all(
             blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions))
 
@@ -96,13 +96,13 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
 
     def persist(self, storageLevel: StorageLevel = StorageLevel.MEMORY_ONLY) -> "RDD":
         if self._storage_level is None:
-            weakref.finalize(self, _drop_blocks, self.ctx._executor, f"rdd/{self._id}/")
+            weakref.finalize(self, _drop_blocks, self.ctx.executor, f"rdd/{self._id}/")
         self._storage_level = storageLevel
         return self
 
     def unpersist(self, blocking: bool = False) -> "RDD":
         self._storage_level = None
-        _drop_blocks(self.ctx._executor, f"rdd/{self._id}/")
+        _drop_blocks(self.ctx.executor, f"rdd/{self._id}/")
         return self
 
     @property

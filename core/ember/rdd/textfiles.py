@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ember.pluginhost.registry import open_filesystem
 from ember.rdd.rdd import RDD
 
 _BLOCK_SIZE = 32 * 1024 * 1024  # Hadoop's fs.local.block.size (and S3A's block size)
@@ -53,8 +54,6 @@ class FileSplit:
 
 def list_input_files(paths: str, asked_by: str, skip_directories: bool = False) -> list[InputFile]:
     """Every input file ``paths`` names (comma-separated), as Hadoop lists them."""
-    from ember.plugins.registry import open_filesystem
-
     if not isinstance(paths, str) or not paths:
         raise TypeError(f"{asked_by} expects a path (str), got {paths!r}")
     found, problems = [], []
