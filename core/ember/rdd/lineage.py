@@ -86,6 +86,11 @@ class ShuffledRDD(RDD):
     def shuffle_block_id(self, map_split: int, reduce_split: int) -> str:
         return f"shuffle/{self.shuffle_id}/{map_split}/{reduce_split}"
 
+    def lost_map_splits(self, block_ids) -> set[int]:
+        """The map partitions that wrote any of ``block_ids`` (blocks an executor lost)."""
+        prefix = f"shuffle/{self.shuffle_id}/"
+        return {int(block_id[len(prefix):].split("/")[0]) for block_id in block_ids if block_id.startswith(prefix)}
+
     def compute(self, split, context):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
