@@ -27,8 +27,10 @@ LAYERS = [
     ("top", ["ember", "ember.cli", "ember.testing", "ember.statcounter", "ember.__main__"]),
 ]
 
-#: what a plugin distribution may import from ember: the author API and the PySpark-mirroring API
-AUTHOR_API = {"ember", "ember.plugins", "ember.streaming", "ember.streaming.listener", "ember.testing"}
+#: what a plugin distribution may import from ember: the author API, the executor interface
+#: (``ember.executor``'s namespace, for executor plugins) and the PySpark-mirroring API
+AUTHOR_API = {"ember", "ember.plugins", "ember.executor", "ember.streaming", "ember.streaming.listener",
+              "ember.testing"}
 PLUGIN_FOLDERS = ["connectors", "sinks", "plugins"]
 
 #: the engine: what importing the author API must not load

@@ -141,7 +141,7 @@ class DAGScheduler:
         finally:
             for index, output in done.items():
                 outputs[missing[index]] = output
-            shuffle.map_outputs = outputs if done or shuffle.map_outputs is not None else None
+            shuffle.map_outputs = outputs
 
     def _run_stage(self, tasks: list, done: dict[int, Any]) -> None:
         """Run the tasks not in ``done`` yet and put their values there, by task index."""

@@ -25,6 +25,7 @@ from distributed import as_completed
 from ember.executor import (BlocksLostError, Executor, FunctionShipper, Task, TaskFailedError, TaskResult,
                             WorkerStatus, decode_block, encode_block)
 
+from ember_dask.environment import EnvironmentPlugin
 from ember_dask.locations import BlockTable
 from ember_dask.masters import Connection
 from ember_dask.worker_blocks import (BlocksPlugin, StaleWorkerError, TaskOutcome, copy_blocks, drop_executor,
@@ -36,12 +37,14 @@ MAX_WORKER_LOSSES = 4
 
 
 class DaskExecutor(Executor):
-    def __init__(self, connection: Connection, max_task_attempts: int = 1):
+    def __init__(self, connection: Connection, max_task_attempts: int = 1, environment: dict | None = None):
         self._connection = connection
         self._client = connection.client
         self._id = uuid.uuid4().hex
         self.max_task_attempts = max_task_attempts
         self._client.register_plugin(BlocksPlugin(), name=BlocksPlugin.name)
+        if environment:
+            self._client.register_plugin(EnvironmentPlugin(environment), name=EnvironmentPlugin.name)
         self._blocks = BlockTable()
         self._shipper = FunctionShipper()
         self._lock = threading.Lock()  # one stage at a time

@@ -63,7 +63,7 @@ _local_clusters: dict[int, tuple[object, object]] = {}
 _local_lock = threading.Lock()
 
 
-def connect(master: DaskMaster, conf) -> Connection:
+def connect(master: DaskMaster) -> Connection:
     from distributed import Client
 
     if master.address is not None:
@@ -74,20 +74,16 @@ def connect(master: DaskMaster, conf) -> Connection:
         return Connection(client, True, master.url)
     with _local_lock:
         if master.local_workers not in _local_clusters:
-            _local_clusters[master.local_workers] = _start_local_cluster(master.local_workers, conf)
+            _local_clusters[master.local_workers] = _start_local_cluster(master.local_workers)
         _, client = _local_clusters[master.local_workers]
     return Connection(client, False, master.url)
 
 
-def _start_local_cluster(workers: int, conf) -> tuple[object, object]:
+def _start_local_cluster(workers: int) -> tuple[object, object]:
     from distributed import Client, LocalCluster
 
-    env = {}
-    if conf is not None:
-        env = {key[len("spark.executorEnv."):]: value for key, value in conf.getAll()
-               if key.startswith("spark.executorEnv.")}
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1", env=env)
+                           dashboard_address=None, host="127.0.0.1")
     client = Client(cluster, set_as_default=False)
     atexit.register(_close_local_cluster, workers)
     return cluster, client

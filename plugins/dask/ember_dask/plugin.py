@@ -11,6 +11,8 @@ def ember_executor(master, conf):
     parsed = parse_dask_master(master)
     if parsed is None:
         return None
+    from ember_dask.environment import job_environment
     from ember_dask.executor import DaskExecutor
 
-    return DaskExecutor(connect(parsed, conf), parsed.max_task_attempts(conf))
+    return DaskExecutor(connect(parsed), parsed.max_task_attempts(conf),
+                        job_environment(conf, include_driver=parsed.address is None))
