@@ -15,6 +15,13 @@ import zlib
 from typing import Iterable
 
 
+def _slot(block_id: str) -> int:
+    """Where a driver's block goes: a partition's slice (an id ending in its number) to the
+    worker that runs that partition's tasks (``partition % workers``), others by a hash."""
+    last = block_id.rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() else zlib.crc32(block_id.encode())
+
+
 class BlockTable:
     def __init__(self):
         self._holders: dict[str, list[str]] = {}
@@ -47,7 +54,7 @@ class BlockTable:
         plan: dict[str, dict[str, bytes]] = {}
         with self._lock:
             for block_id in self._unplaced:
-                address = workers[zlib.crc32(block_id.encode()) % len(workers)]
+                address = workers[_slot(block_id) % len(workers)]
                 plan.setdefault(address, {})[block_id] = self._driver_copies[block_id]
         return plan
 

@@ -83,7 +83,7 @@ def _start_local_cluster(workers: int) -> tuple[object, object]:
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1")
+                           dashboard_address=":0", host="127.0.0.1")
     client = Client(cluster, set_as_default=False)
     atexit.register(_close_local_cluster, workers)
     return cluster, client
