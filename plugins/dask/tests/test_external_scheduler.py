@@ -32,7 +32,8 @@ def test_a_worker_that_joins_takes_tasks_from_the_next_stage(dask_cluster, tmp_p
         assert sorted(numbers.reduceByKey(lambda a, b: a + b).collect())[0] == (0, 270)
         assert len(sc.executor.blocks_by_worker()) == 2
         wait_for(lambda: len(sc.executor.client.scheduler_info()["workers"]) == 3, "the third worker", third)
-        assert sorted(numbers.partitionBy(6).cache().reduceByKey(lambda a, b: a + b).collect())[5] == (5, 320)
+        partitioned = numbers.partitionBy(6).cache()  # kept: its cached blocks stay while it lives
+        assert sorted(partitioned.reduceByKey(lambda a, b: a + b).collect())[5] == (5, 320)
         assert len(sc.executor.blocks_by_worker()) == 3
     finally:
         sc.stop()
