@@ -215,12 +215,15 @@ class _StageRun:
                 self._submit(index, 0, self.executor._worker_for(task.partition))
             for future in self.completed:
                 index, attempt = self.pending.pop(future)
-                self._settle(future, index, attempt)
+                try:
+                    self._settle(future, index, attempt)
+                finally:
+                    future.release()  # else Dask would run it again if its worker died
         except BaseException:
             self.executor._client.cancel(list(self.pending))
             raise
-        if self.lost_blocks:
-            raise BlocksLostError(self.lost_blocks, self.results)
+        if self.lost_blocks:  # all those known lost: the DAG scheduler rebuilds them in one go
+            raise BlocksLostError(self.lost_blocks | self.executor._blocks.lost(), self.results)
         return [self.results[index] for index in range(len(self.tasks))]
 
     def _submit(self, index: int, attempt: int, address: str) -> None:

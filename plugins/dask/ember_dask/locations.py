@@ -115,6 +115,11 @@ class BlockTable:
         with self._lock:
             return self._driver_copies.get(block_id)
 
+    def lost(self) -> set[str]:
+        """The blocks lost with their workers (and not written again since)."""
+        with self._lock:
+            return {block_id for block_id, holders in self._holders.items() if not holders}
+
     def holders(self, block_id: str) -> list[str]:
         with self._lock:
             return list(self._holders.get(block_id, ()))

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from distributed import WorkerPlugin, get_worker
+from distributed.core import send_recv
 from distributed.utils import sync
 from ember.executor import (BlockStore, BlocksLostError, FunctionCache, TaskResult, decode_block,
                             encode_block, run_task)
@@ -24,7 +25,9 @@ from ember.executor import (BlockStore, BlocksLostError, FunctionCache, TaskResu
 #: the worker extension and handler names
 EXTENSION = "ember"
 HANDLER = "ember_blocks"
-#: how long one worker waits for a peer's blocks before counting them lost
+#: how long one worker tries to reach a peer (Dask's default retries for 30 s: a dead peer's
+#: blocks are counted lost sooner), and waits for its blocks
+CONNECT_TIMEOUT_SECONDS = 3
 FETCH_TIMEOUT_SECONDS = 60
 
 
@@ -110,13 +113,27 @@ def holder_of(worker) -> BlockHolder:
     return worker.extensions[EXTENSION]
 
 
-def fetch_blocks(worker, address: str, executor_id: str, block_ids: list[str]) -> dict[str, bytes]:
+async def ask_peer(worker, address: str, executor_id: str, block_ids: list[str]) -> dict[str, bytes]:
     """Blocks from the peer at ``address`` (whatever of them it holds); ``{}`` when it is gone."""
-    async def call():
-        return await worker.rpc(address).ember_blocks(executor_id=executor_id, block_ids=block_ids)
     try:
-        return sync(worker.loop, call, callback_timeout=FETCH_TIMEOUT_SECONDS)
+        comm = await worker.rpc.connect(address, timeout=CONNECT_TIMEOUT_SECONDS)
     except (OSError, TimeoutError):
+        return {}
+    try:
+        found = await send_recv(comm, op=HANDLER, executor_id=executor_id, block_ids=block_ids)
+    except (OSError, TimeoutError):
+        comm.abort()
+        return {}
+    worker.rpc.reuse(address, comm)
+    return found
+
+
+def fetch_blocks(worker, address: str, executor_id: str, block_ids: list[str]) -> dict[str, bytes]:
+    """``ask_peer`` from a task's thread, on the worker's event loop."""
+    try:
+        return sync(worker.loop, ask_peer, worker, address, executor_id, block_ids,
+                    callback_timeout=FETCH_TIMEOUT_SECONDS)
+    except TimeoutError:
         return {}
 
 
@@ -214,10 +231,7 @@ async def copy_blocks(executor_id: str, plan: dict[str, dict[str, list[str]]], d
     holder = holder_of(dask_worker)
     copied = []
     for address, block_ids in plan.get(dask_worker.address, {}).items():
-        try:
-            found = await dask_worker.rpc(address).ember_blocks(executor_id=executor_id, block_ids=block_ids)
-        except OSError:
-            continue
+        found = await ask_peer(dask_worker, address, executor_id, block_ids)
         for block_id, data in found.items():
             holder.put(executor_id, block_id, data)
             copied.append(block_id)
