@@ -8,7 +8,7 @@ import pytest
 
 from ember import SparkContext
 from ember_dask.masters import parse_dask_master
-from conftest import wait_for
+from dask_helpers import wait_for
 
 
 @pytest.fixture

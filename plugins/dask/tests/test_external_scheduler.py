@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import job_environment, run_job, stop, wait_for
+from dask_helpers import job_environment, run_job, stop, wait_for
 
 
 def test_a_job_runs_on_a_scheduler_started_as_its_own_process(dask_cluster, tmp_path):

@@ -5,7 +5,7 @@ import json
 import os
 import signal
 
-from conftest import run_job, stop, wait_for
+from dask_helpers import run_job, stop, wait_for
 
 
 def move_in(watched, staging, name: str, text: str) -> None:
