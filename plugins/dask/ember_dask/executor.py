@@ -207,6 +207,7 @@ class _StageRun:
         self.results: dict[int, TaskResult] = {}
         self.lost_blocks: set[str] = set()
         self.losses = [0] * len(self.tasks)
+        self.failures: dict[int, TaskFailedError] = {}
         self.completed = as_completed(loop=executor._client.loop)
 
     def run(self) -> list[TaskResult]:
@@ -219,12 +220,20 @@ class _StageRun:
                     self._settle(future, index, attempt)
                 finally:
                     future.release()  # else Dask would run it again if its worker died
+                if self.failures and self._settled_below(min(self.failures)):
+                    raise self.failures[min(self.failures)]
         except BaseException:
             self.executor._client.cancel(list(self.pending))
             raise
         if self.lost_blocks:  # all those known lost: the DAG scheduler rebuilds them in one go
             raise BlocksLostError(self.lost_blocks | self.executor._blocks.lost(), self.results)
         return [self.results[index] for index in range(len(self.tasks))]
+
+    def _settled_below(self, index: int) -> bool:
+        """Whether every task before ``index`` has ended: the stage then fails with the first
+        failed task's error, whichever failed first in time (as the tests of every master expect)."""
+        pending = {position for position, _ in self.pending.values()}
+        return not any(position in pending for position in range(index))
 
     def _submit(self, index: int, attempt: int, address: str) -> None:
         functions = self.functions.get(address)
@@ -263,7 +272,7 @@ class _StageRun:
             self._submit(index, attempt + 1, self.executor._worker_for(self.tasks[index].partition))
         else:
             task = self.tasks[index]
-            raise TaskFailedError(
+            self.failures[index] = TaskFailedError(
                 f"Task {task.partition} in stage {task.stage_id} failed {self.executor.max_task_attempts} "
                 f"time(s); most recent failure: {type(error).__name__}: {error}",
                 cause=error, remote_traceback="".join(traceback.format_tb(future.traceback())))
