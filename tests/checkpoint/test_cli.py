@@ -54,6 +54,12 @@ def test_verify_passes_then_reports_damage_and_the_fallback(tmp_path):
     assert "Newest readable checkpoint: batch 1000" in inspect.stdout
 
 
+def test_inspect_of_a_missing_directory_says_get_or_create_starts_fresh(tmp_path):
+    result = _ember("inspect", str(tmp_path / "nothing"))
+    assert "getOrCreate would start the job fresh" in result.stdout
+    assert "would fail" not in result.stdout
+
+
 def test_verify_of_an_empty_location_fails(tmp_path):
     result = _ember("verify", str(tmp_path / "nothing"))
     assert result.returncode == 1 and "no checkpoint found" in result.stderr

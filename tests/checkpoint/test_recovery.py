@@ -81,7 +81,8 @@ def test_default_checkpoint_interval_is_a_multiple_of_the_slide_of_at_least_10_s
         return ssc
 
     _run(path, setup, 5)
-    assert sorted(os.listdir(os.path.join(path, "state"))) == ["1-12000"]
+    # 12000: the interval (4 slides of 3 s); 15000: the final checkpoint at stop
+    assert sorted(os.listdir(os.path.join(path, "state"))) == ["1-12000", "1-15000"]
 
 
 def test_a_checkpoint_interval_not_a_multiple_of_the_slide_is_an_error(tmp_path):

@@ -17,6 +17,12 @@ from ember.checkpoint.store import open_store
 from ember.checkpoint.values import PicklePolicy, ValueCodec
 from ember.conf import SparkConf
 from ember.streaming.durations import ms_to_datetime
+from ember.streaming.map_with_state import InternalMapWithStateDStream
+from ember.streaming.update_state_by_key import StateDStream
+from ember.streaming.window_streams import ReducedWindowedDStream
+
+#: the kinds of stream that keep state between batches (checkpointed as state files)
+STATEFUL_KINDS = {stream.kind for stream in (StateDStream, InternalMapWithStateDStream, ReducedWindowedDStream)}
 
 
 def _open(options: argparse.Namespace) -> CheckpointDirectory:
@@ -62,6 +68,11 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
             partitions = states.get(index, [])
             stream["state"] = {"time": recorded["state"]["time"], "file": recorded["state"]["file"],
                                "records": sum(map(len, partitions)), "partitions": len(partitions)}
+        if node.get("kind") in STATEFUL_KINDS:
+            state_ms = stream.get("state", {}).get("time")
+            stream["state_time"] = state_ms
+            if state_ms is None or state_ms < document.get("last_completed_ms", 0):
+                stream["state_behind_batches"] = _batches_between(state_ms, document)
         if recorded.get("positions"):
             stream["positions"] = {str(t): ranges for t, ranges in sorted(recorded["positions"].items())}
         if recorded.get("wal"):
@@ -73,6 +84,11 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
             "pending": document.get("pending", []), "streams": streams}
 
 
+def _batches_between(state_ms: int | None, document: dict[str, Any]) -> int:
+    since = document.get("zero_ms", 0) if state_ms is None else state_ms
+    return (document.get("last_completed_ms", since) - since) // (document.get("batch_ms") or 1)
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"Checkpoint location: {report['location']}",
              f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
@@ -81,6 +97,10 @@ def format_report(report: dict[str, Any]) -> str:
         status = entry.get("status") or f"UNREADABLE: {entry['problem']}"
         lines.append(f"  {entry['file']}  format {entry.get('format', '?')}  {status}")
     newest = report.get("newest_readable")
+    if not report["checkpoints"]:
+        lines.append("No checkpoint here: StreamingContext.getOrCreate would start the job fresh "
+                     "(calling its setup function) and checkpoint into this location.")
+        return "\n".join(lines)
     if newest is None:
         lines.append("No readable checkpoint: a job recovering here would fail.")
         return "\n".join(lines)
@@ -99,6 +119,12 @@ def format_report(report: dict[str, Any]) -> str:
             state = stream["state"]
             lines.append(f"      state at {state['time']}: {state['records']} records in "
                          f"{state['partitions']} partitions ({state['file']})")
+        elif "state_time" in stream:
+            lines.append("      state: none checkpointed")
+        if stream.get("state_behind_batches"):
+            lines.append(f"      WARNING: the state is {stream['state_behind_batches']} batches older than the "
+                         f"last completed batch; recovery re-runs them from their input, which receivers "
+                         f"without the write-ahead log cannot give back (their records would be lost)")
         positions = stream.get("positions")
         if positions:
             times = list(positions)

@@ -224,6 +224,7 @@ class StreamingContext:
                 except Exception:  # noqa: BLE001 - stopping the others matters more
                     _log.exception("Stopping %s failed", stream.describe())
             if self._checkpointing is not None:
+                self._final_checkpoint()
                 self._checkpointing.close()
             monitors.stop(self._monitor_stops)
         if self._signals is not None:
@@ -234,6 +235,14 @@ class StreamingContext:
         with self._terminated:
             self._stop_finished = True
             self._terminated.notify_all()
+
+    def _final_checkpoint(self) -> None:
+        """Save every stateful stream's latest state, so a restart neither loses nor redoes it."""
+        try:
+            self._checkpointing.final_checkpoint()
+        except Exception as error:  # noqa: BLE001 - the stop goes on; awaitTermination says why
+            error.add_note("(ember: while writing the final checkpoint at stop)")
+            self._report_error(error)
 
     def _stop_on_signal(self, graceful: bool) -> None:
         """SIGTERM / Ctrl-C: a graceful stop, or (second signal) an immediate one."""
