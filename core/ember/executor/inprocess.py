@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-import traceback
 from typing import Iterable, Sequence
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus, run_task
 from ember.executor.shipping import FunctionCache, FunctionShipper
+from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import decode_block, encode_block
 
 
@@ -91,7 +91,7 @@ class InProcessExecutor(Executor):
                         f"{self.max_task_attempts} time(s); most recent failure: "
                         f"{type(error).__name__}: {error}",
                         cause=error,
-                        remote_traceback=traceback.format_exc(),
+                        remote_traceback=format_for_user(error),
                     ) from error
         raise AssertionError("unreachable: max_task_attempts must be >= 1")
 

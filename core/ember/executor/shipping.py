@@ -23,11 +23,11 @@ import io
 import pickle
 import types
 import weakref
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
 from typing import Any, Hashable, Sequence
 
 import cloudpickle
-from cloudpickle.cloudpickle import _extract_code_globals, _should_pickle_by_reference
+from cloudpickle.cloudpickle import _code_reduce, _extract_code_globals, _should_pickle_by_reference
 
 Digest = bytes
 _VALUE_ATOMS = (type(None), bool, int, str, bytes)
@@ -95,8 +95,21 @@ def _function_key(function: types.FunctionType, memo: dict):
     return (function.__code__, function.__qualname__, function.__module__, function.__doc__, key)
 
 
+def _code_with_filename(code_args: tuple, filename: str) -> types.CodeType:
+    return types.CodeType(*code_args).replace(co_filename=filename)
+
+
+def _reduce_code(code: types.CodeType):
+    """cloudpickle's code pickle with the real file name put back: cloudpickle ships
+    ``<dynamic-code>``, and tracebacks of user functions would lose their file and source."""
+    _, code_args = _code_reduce(code)
+    return _code_with_filename, (code_args, code.co_filename)
+
+
 class _DigestPickler(cloudpickle.CloudPickler):
     """Pickles ``root`` with every other function replaced by its digest."""
+
+    dispatch_table = ChainMap({types.CodeType: _reduce_code}, cloudpickle.CloudPickler.dispatch_table)
 
     def __init__(self, file, shipper: "FunctionShipper", memo: dict):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)

@@ -13,7 +13,6 @@ import importlib
 import pickle
 import signal
 import sys
-import traceback
 from multiprocessing.connection import Connection
 
 import cloudpickle
@@ -21,6 +20,7 @@ import cloudpickle
 from ember.executor.base import run_task
 from ember.executor.segments import SegmentStore
 from ember.executor.shipping import FunctionCache
+from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import encode, encode_value
 
 #: results larger than this go back through shared memory instead of the socket
@@ -77,7 +77,7 @@ def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: Functi
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
         return pickle.dumps((task_id, FAILED, _pickled_exception(error),
                              f"{type(error).__module__}.{type(error).__qualname__}: {error}",
-                             traceback.format_exc()))
+                             format_for_user(error)))
 
 
 def _pickled_exception(error: BaseException) -> bytes | None:

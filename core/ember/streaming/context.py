@@ -11,7 +11,9 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 
+from ember.conf import ConfigurationError
 from ember.context import SparkContext
+from ember.executor import tracebacks
 from ember.pluginhost import registry
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -129,7 +131,11 @@ class StreamingContext:
         directory = os.fspath(directory)
         checkpointing().validate_directory(directory, self._sc.getConf())  # an unknown scheme fails here
         if "://" not in directory or directory.startswith("file://"):
-            os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            try:
+                os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            except OSError as error:
+                raise ConfigurationError(f"Cannot use {directory!r} as the checkpoint directory: "
+                                         f"{error.strerror or error} ({error.filename or directory})") from error
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
@@ -268,7 +274,7 @@ class StreamingContext:
             self._terminated.wait_for(lambda: self._error is not None or self._stop_finished,
                                       None if timeout is None else float(timeout))
             if self._error is not None:
-                raise self._error
+                raise tracebacks.trim(self._error, self._sc.getConf())
             return self._stop_finished
 
     def __repr__(self) -> str:
