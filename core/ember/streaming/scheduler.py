@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("ember.streaming")
 
+#: a batch that starts this many batch intervals after its time means the job is falling behind
+BEHIND_BATCHES = 3
+
 
 @dataclass
 class Batch:
@@ -62,6 +65,8 @@ class BatchScheduler:
         self._cancel = threading.Event()
         self._drop_pending = False
         self._stop_after_ms: int | None = None
+        #: whether the latest batch started more than BEHIND_BATCHES intervals late
+        self._behind = False
         self._progress = threading.Condition()
         self._timer = threading.Thread(target=self._generate_batches, name="ember-batch-timer", daemon=True)
         self._runner = threading.Thread(target=self._run_batches, name="ember-batch-runner", daemon=True)
@@ -171,8 +176,24 @@ class BatchScheduler:
                   info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
                   info.processingDelay() / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
+        self._note_falling_behind(info)
         self._update_rates(info)
         self.graph.clear_old(info.batch_time_ms)
+
+    def _note_falling_behind(self, info: BatchInfo) -> None:
+        """Warn when batches start waiting more than ``BEHIND_BATCHES`` intervals, and when the
+        job has caught up again: one line per change, not one per batch."""
+        batch_ms = self.graph.batch_ms
+        behind = info.schedulingDelay() > BEHIND_BATCHES * batch_ms
+        if behind and not self._behind:
+            _log.warning("The job is falling behind: the batch at %d ms started %.3f s late (over %d batch "
+                         "intervals of %.3f s); its processing took %.3f s. Batches queue up while processing "
+                         "takes longer than the interval", info.batch_time_ms, info.schedulingDelay() / 1000,
+                         BEHIND_BATCHES, batch_ms / 1000, info.processingDelay() / 1000)
+        elif self._behind and not behind:
+            _log.warning("The job has caught up: the batch at %d ms started %.3f s after its time",
+                         info.batch_time_ms, info.schedulingDelay() / 1000)
+        self._behind = behind
 
     def _update_rates(self, info: BatchInfo) -> None:
         """Backpressure: the input streams with a rate controller learn this batch's delays."""

@@ -1,0 +1,1 @@
+"""Tests of the ember-files distribution, run with the core and this plugin installed."""
