@@ -42,7 +42,7 @@ class _StderrUnlessConfigured(logging.StreamHandler):
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not logging.getLogger().handlers:
+        if not logging.getLogger().handlers and record.levelno >= logging.getLogger("ember").getEffectiveLevel():
             self.stream = sys.stderr
             super().emit(record)
 
