@@ -3,6 +3,7 @@ the error for a scheme nothing provides."""
 from __future__ import annotations
 
 import pytest
+from documents import document
 
 from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 from ember.checkpoint.store import LocalCheckpointStore
@@ -52,7 +53,7 @@ def test_checkpoints_in_s3_fall_back_like_local_ones(s3_bucket):
     directory = CheckpointDirectory(open_store(f"s3://{s3_bucket}/ckpt"), ValueCodec(), keep=2)
     for time_ms in (1000, 2000, 3000):
         name = directory.write_state(0, time_ms, [[("k", time_ms)]], "state")
-        directory.write_checkpoint({"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}})
+        directory.write_checkpoint(document(time_ms, {0: {"state": {"file": name, "time": time_ms}}}))
     assert directory.checkpoint_times() == [2000, 3000]
     directory.store.write("checkpoint-3000", directory.store.read("checkpoint-3000")[:-4])
     loaded = directory.load_latest()

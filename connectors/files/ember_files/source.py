@@ -14,9 +14,11 @@ not by comparing times alone.
 """
 from __future__ import annotations
 
+import fnmatch
 import math
 import time
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ember.plugins import FileSystemAccess, PositionRange, ReplayableSource, SourceContext, duration_ms
 from ember_files.filesystem import is_hidden
@@ -56,6 +58,24 @@ class FileStreamSource(ReplayableSource):
 
     def partitions(self) -> list[str]:
         return [self.directory]
+
+    def validate_positions(self, ranges: list[PositionRange]) -> None:
+        """A recorded file must be one this source could have listed: directly inside its
+        directory (or a directory its glob matches), not hidden, read from byte 0."""
+        wanted = self.directory
+        if wanted.startswith("file://"):
+            wanted = unquote(urlsplit(wanted).path)
+        wanted = wanted.rstrip("/").split("/")
+        for position_range in ranges:
+            path = position_range.partition
+            parent, _, name = path.rpartition("/")
+            parts = parent.split("/")
+            if not name or is_hidden(name) or ".." in path.split("/") or len(parts) != len(wanted) \
+                    or not all(map(fnmatch.fnmatchcase, parts, wanted)):
+                raise ValueError(f"{path!r} is not a file of {self.directory}; it is never read")
+            if position_range.start != 0 or not isinstance(position_range.end, int) or position_range.end < 0:
+                raise ValueError(f"{path}: bytes [{position_range.start!r}, {position_range.end!r}) are not "
+                                 "a whole file's range")
 
     def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
         threshold = max(self.start_ms, time_ms - self.remember_ms)

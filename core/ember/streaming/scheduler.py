@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
 from ember.streaming.materialize import materialize_and_cut
+from ember.streaming.overload import GrowingDelayWarning
 from ember.streaming.rate_control import update_rate_controllers
 from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
                                       StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
@@ -63,6 +64,7 @@ class BatchScheduler:
         self._drop_pending = False
         self._stop_after_ms: int | None = None
         self._progress = threading.Condition()
+        self.delay_warning = GrowingDelayWarning(graph.batch_ms)
         self._timer = threading.Thread(target=self._generate_batches, name="ember-batch-timer", daemon=True)
         self._runner = threading.Thread(target=self._run_batches, name="ember-batch-runner", daemon=True)
 
@@ -95,9 +97,23 @@ class BatchScheduler:
             self.clock.wake()
         if self._timer is not threading.current_thread():
             self._timer.join()
+        batches, records = self._queued()
+        if batches:
+            _log.warning("Stopping %s: %d batches (%d records) received before the stop %s", "gracefully"
+                         if graceful else "at once", batches, records, "are processed first" if graceful
+                         else "are dropped")
         self._queue.put(None)
         if self._runner is not threading.current_thread():
             self._runner.join()
+            if graceful and batches:
+                _log.warning("Graceful stop: processed the %d batches (%d records) that were waiting", batches, records)
+
+    def _queued(self) -> tuple[int, int]:
+        """Batches generated and not yet run, and their records: the backlog a stop drains or
+        drops (bounded: receivers hold back past their byte limit)."""
+        with self._queue.mutex:
+            waiting = [batch for batch in self._queue.queue if batch is not None and not batch.generation_failed]
+        return len(waiting), sum(batch.info.num_records or 0 for batch in waiting)
 
     def wait_for_batch(self, time_ms: int, timeout: float | None = None) -> bool:
         """Block until the batch at ``time_ms`` has completed (or the runner stopped)."""
@@ -171,6 +187,7 @@ class BatchScheduler:
                   info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
                   info.processingDelay() / 1000)
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
+        self.delay_warning.observe(info)
         self._update_rates(info)
         self.graph.clear_old(info.batch_time_ms)
 
