@@ -72,6 +72,16 @@ def test_an_older_checkpoint_of_the_run_edited_to_look_newer_is_refused(checkpoi
     assert "sequence number 1 does not follow the 2 of checkpoint-2000" in caplog.text
 
 
+def test_after_falling_back_the_run_goes_on_past_the_skipped_checkpoint(checkpoints):
+    _two_checkpoints(checkpoints)
+    os.remove(os.path.join(checkpoints.store.directory, "state/0-2000"))
+    recovered = checkpoints.load_latest()
+    assert recovered.time_ms == 1000
+    checkpoints.begin_run(recovered)
+    checkpoints.write_checkpoint(document(3000))
+    assert checkpoints.load_latest().time_ms == 3000
+
+
 def _edited(body, change):
     change(body)
     return body

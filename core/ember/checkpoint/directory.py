@@ -124,12 +124,26 @@ class CheckpointDirectory:
         """Write for the run of ``recovered`` (going on with its sequence), or for a new run,
         which the ``run`` file then names: older runs' checkpoints are no longer accepted."""
         if recovered is not None and recovered.run is not None:
-            self.run_id, self.sequence = recovered.run, recovered.document["sequence"]
+            # after the newest sequence of the run in the directory: a newer checkpoint of the
+            # run that recovery skipped (its state file damaged, say) may still be there
+            self.run_id, self.sequence = recovered.run, max([recovered.document["sequence"],
+                                                             *self._sequences_of(recovered.run)])
         else:
             self.run_id, self.sequence = uuid.uuid4().hex, 0
         if self.current_run() != self.run_id:
             self.store.write(RUN_FILE, self._frame(self.codec.encode(
                 {"run": self.run_id, "started_ms": int(time.time() * 1000)}, self.store.where(RUN_FILE))))
+
+    def _sequences_of(self, run: str) -> list[int]:
+        sequences = []
+        for time_ms in self.checkpoint_times():
+            try:
+                document = self._read_document(time_ms)
+            except CheckpointError:
+                continue
+            if document.get("run") == run:
+                sequences.append(document["sequence"])
+        return sequences
 
     def current_run(self) -> str | None:
         """The run the ``run`` file names; None without one (a new directory, or format 1)."""
