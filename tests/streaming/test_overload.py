@@ -90,3 +90,30 @@ def test_an_overloaded_socket_job_keeps_the_receivers_buffer_under_its_limit(cap
     assert "is held back" in caplog.text and "spark.ember.streaming.receiver.maxBufferedBytes" in caplog.text
     assert server.sent > 2 * LIMIT  # the source kept sending while the job was slow
     assert rss_after - rss_before < 150 << 20
+
+
+def test_a_graceful_stop_drains_for_at_most_its_timeout_and_says_what_it_dropped(caplog):
+    conf = SparkConf().set("spark.streaming.gracefulStopTimeout", "1s")
+    sc = SparkContext("local[1]", "graceful-stop", conf=conf)
+    ssc = StreamingContext(sc, 0.1)
+    submitted, ran = [], []
+
+    class _Submitted(StreamingListener):
+        def onBatchSubmitted(self, batchSubmitted):
+            submitted.append(batchSubmitted)
+
+    ssc.addStreamingListener(_Submitted())
+    stream = ssc.queueStream([], default=sc.parallelize(["record"]))
+
+    def slow_job(rdd):  # 0.5 s a batch, every 0.1 s a new batch: the queue grows
+        ran.append(rdd.count())
+        time.sleep(0.5)
+
+    stream.foreachRDD(slow_job)
+    ssc.start()
+    wait_until(lambda: len(submitted) - len(ran) >= 8, 30, "eight batches waiting")
+    with caplog.at_level(logging.WARNING, logger="ember.streaming"):
+        ssc.stop(stopSparkContext=True, stopGraceFully=True)
+    assert "Graceful stop timed out after 1000 ms (spark.streaming.gracefulStopTimeout)" in caplog.text
+    assert "are dropped" in caplog.text
+    assert len(ran) < len(submitted)

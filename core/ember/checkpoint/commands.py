@@ -34,11 +34,11 @@ def _open(options: argparse.Namespace) -> CheckpointDirectory:
 def _check(directory: CheckpointDirectory, time_ms: int, run: str | None) -> tuple[LoadedCheckpoint, list[str]]:
     """Read back one checkpoint with its state files as recovery would; returns it and what
     could not be checked without the key (errors are raised)."""
-    unchecked_before = list(directory.unchecked or [])
+    notes_before = len(directory.unchecked or [])
     pickles_before = directory.codec.unverified_pickles
     loaded = directory.load(time_ms)
     directory.check_history(loaded.document, run)
-    unchecked = [note for note in (directory.unchecked or []) if note not in unchecked_before]
+    unchecked = (directory.unchecked or [])[notes_before:]
     pickles = directory.codec.unverified_pickles - pickles_before
     if pickles:
         unchecked.append(f"{checkpoint_name(time_ms)}: the signatures of {pickles} pickled values were not "

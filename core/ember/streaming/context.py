@@ -23,7 +23,7 @@ from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
 from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
 from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
-from ember.streaming.scheduler import BatchScheduler
+from ember.streaming.scheduler import BatchScheduler, graceful_stop_timeout_ms
 from ember.streaming.source_streams import as_input_stream
 
 _log = logging.getLogger("ember.streaming")
@@ -200,7 +200,8 @@ class StreamingContext:
             for stream in self._graph.inputs:
                 stream.start()
             self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             session.after_batch if session else None)
+                                             session.after_batch if session else None,
+                                             graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms))
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
