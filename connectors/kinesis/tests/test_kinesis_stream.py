@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from ember.plugins.testing import free_port, installed_script, wait_until
 from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
@@ -15,7 +16,7 @@ from ember_kinesis.source import KinesisSource
 from kinesalite_server import kpl_aggregate
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from services import ServerProcess, free_port, wait_until
+from services import SuiteServer
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 
@@ -205,7 +206,8 @@ def test_task_reads_retry_through_throttling(kinesis):
 def sts_endpoint(tmp_path, monkeypatch):
     """A moto server answering STS, set as boto3's STS endpoint before any worker starts."""
     port = free_port()
-    server = ServerProcess("moto_server", ["moto_server", "-p", str(port)], port, tmp_path).start()
+    server = SuiteServer("moto_server", [installed_script("moto_server"), "-H", "127.0.0.1", "-p", str(port)], port,
+                         tmp_path).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
     yield
     server.stop()

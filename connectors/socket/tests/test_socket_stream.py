@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
+from ember.plugins.testing import free_port
 from ember.streaming import StreamingContext, StreamingListener
 
-from services import free_port
 from socket_servers import ScriptedServer
 
 

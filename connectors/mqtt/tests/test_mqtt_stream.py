@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ember.plugins.testing import wait_until
 from ember.streaming.mqtt import MQTTUtils
 from ember_mqtt import MQTTConfigError
 
 from mosquitto_broker import Mosquitto, Publisher
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from services import wait_until
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from services import unavailable
 
-from services import unavailable, wait_until
+from ember.plugins.testing import wait_until
 
 JOB = Path(__file__).parent / "jobs" / "recoverable_totals.py"
 

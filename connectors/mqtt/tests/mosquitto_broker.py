@@ -8,8 +8,9 @@ import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from services import SuiteServer, unavailable
 
-from services import ServerProcess, free_port, unavailable
+from ember.plugins.testing import free_port
 
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
@@ -33,7 +34,7 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     return ca, certificate, key
 
 
-class Mosquitto(ServerProcess):
+class Mosquitto(SuiteServer):
     """``mosquitto -c CONF`` on a free port; with ``users``, anonymous clients are refused;
     with ``tls``, a second listener (``tls_url``) serves TLS with a certificate signed by
     ``ca_file``."""

@@ -7,15 +7,16 @@ import itertools
 from pathlib import Path
 
 import boto3
+from services import SuiteServer, unavailable
 
-from services import ServerProcess, free_port, unavailable, wait_until
+from ember.plugins.testing import free_port, wait_until
 
 HERE = Path(__file__).parent
 KINESALITE = HERE / "node_modules" / ".bin" / "kinesalite"
 _names = itertools.count()
 
 
-class Kinesalite(ServerProcess):
+class Kinesalite(SuiteServer):
     def __init__(self, workdir: Path):
         if not KINESALITE.exists():
             unavailable("kinesalite", f"{KINESALITE} is missing: run `npm install` in {HERE}")

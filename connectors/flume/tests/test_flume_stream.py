@@ -11,6 +11,7 @@ import avro.errors
 import avro.protocol
 import pytest
 
+from ember.plugins.testing import accepts, free_port, wait_until
 from ember.streaming.flume import FlumeUtils
 from ember_flume import PollingStreamUnsupported
 from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
@@ -18,7 +19,6 @@ from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
 from flume_client import flume_client, netty_frame
 from stream_batches import Collected
 from stream_jobs import TotalsJob, counted_across_a_kill
-from services import accepts, free_port, wait_until
 
 
 @pytest.fixture

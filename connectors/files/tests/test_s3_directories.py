@@ -6,9 +6,10 @@ import uuid
 
 import boto3
 import pytest
-from services import ServerProcess, free_port
+from services import started
 
 from ember.plugins import open_filesystem
+from ember_s3.testing import MotoServer
 
 BUCKET = "ember-input"
 
@@ -16,12 +17,8 @@ BUCKET = "ember-input"
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
     """A moto server on a free loopback port; boto3 in this process and its workers uses it."""
-    port = free_port()
-    server = ServerProcess("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port,
-                           tmp_path_factory.mktemp("moto")).start()
-    endpoint = f"http://127.0.0.1:{port}"
-    settings = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    server = started(MotoServer(tmp_path_factory.mktemp("moto")))
+    settings = server.environment()
     saved = {key: os.environ.get(key) for key in settings}
     os.environ.update(settings)
     client = boto3.client("s3")
@@ -34,7 +31,7 @@ def s3_endpoint(tmp_path_factory):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        server.stop()
+        server.kill()
 
 
 def test_listing_keeps_to_the_prefix_directory_and_reads_exact_bytes(s3_endpoint):
