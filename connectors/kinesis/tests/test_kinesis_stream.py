@@ -278,5 +278,5 @@ def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kin
                                    Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
         return True
 
-    written, totals = counted_across_a_kill(job, put)
-    assert totals == {record: 1 for record in written}
+    counted = counted_across_a_kill(job, put)
+    assert counted.totals == {record: 1 for record in counted.acknowledged}

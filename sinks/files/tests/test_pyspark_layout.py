@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-import pytest
+from services import required_module, unavailable
 
 JOB = """
 import os, sys, time
@@ -45,9 +45,9 @@ def first_batches(parent) -> list[dict[str, bytes]]:
 
 
 def test_the_layout_matches_pyspark(tmp_path):
-    pytest.importorskip("pyspark")
+    required_module("pyspark", "pip install pyspark==4.3.0 (./scripts/test.sh installs it)")
     if shutil.which("java") is None:
-        pytest.skip("PySpark needs java on PATH")
+        unavailable("PySpark", "java is not on PATH (PySpark 4.3 needs Java 17)")
     (tmp_path / "spark").mkdir()
     (tmp_path / "ember").mkdir()
     run_job("from pyspark import SparkContext\nfrom pyspark.streaming import StreamingContext",
