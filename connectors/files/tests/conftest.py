@@ -1,5 +1,5 @@
-"""Fixtures for the ember-files tests: a SparkContext per master, a StreamingContext on the
-real clock (a directory is watched in real time), and the ``ember.files`` log records."""
+"""Fixtures for the ember-files tests: a SparkContext per master, and the ``ember.files`` log
+records."""
 from __future__ import annotations
 
 import logging
@@ -7,10 +7,6 @@ import logging
 import pytest
 
 from ember import SparkContext
-from ember.plugins.testing import BatchCollector
-from ember.streaming import StreamingContext
-
-BATCH_SECONDS = 0.1
 
 
 @pytest.fixture(params=["local[1]", "local[2]"])
@@ -20,20 +16,6 @@ def sc(request):
         yield context
     finally:
         context.stop()
-
-
-@pytest.fixture
-def ssc(sc):
-    context = StreamingContext(sc, BATCH_SECONDS)
-    try:
-        yield context
-    finally:
-        context.stop(stopSparkContext=False)
-
-
-@pytest.fixture
-def collect():
-    return BatchCollector
 
 
 @pytest.fixture
