@@ -83,12 +83,6 @@ def startup(engine: str, master: str, runs: int = 3) -> dict:
     return {"first_output_s": statistics.median(firsts), "stop_s": statistics.median(stops)}
 
 
-def streaming_available() -> bool:
-    probe = subprocess.run([sys.executable, "-c", "from ember.streaming import StreamingContext"],
-                           cwd=ROOT, capture_output=True)
-    return probe.returncode == 0
-
-
 def pyspark_available() -> bool:
     return subprocess.run([sys.executable, "-c", "import pyspark"], capture_output=True).returncode == 0
 
@@ -110,7 +104,6 @@ def main(argv: list[str] | None = None) -> None:
     wanted = args.only.split(",")
     params = workload_params(args.quick, args.full)
     corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings
-    has_streaming = streaming_available()
     source_note = "W1 input: socketTextStream on a local TCP socket; W2, W3, latency: queueStream"
     load_before = os.getloadavg()[0]
     print(f"ember benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -121,9 +114,6 @@ def main(argv: list[str] | None = None) -> None:
         results[workload] = {}
         for label, engine, master in engines:
             if engine == "plain" and workload == "latency":
-                continue
-            if workload != "rdd" and engine != "plain" and engine != "pyspark" and not has_streaming:
-                results[workload][label] = {"error": "skipped: ember.streaming does not import yet"}
                 continue
             print(f"  running {workload} on {label} ...", flush=True)
             results[workload][label] = run_child(workload, engine, master, params[workload])
@@ -137,9 +127,6 @@ def main(argv: list[str] | None = None) -> None:
         results["startup"] = {}
         for label, engine, master in engines:
             if engine == "plain":
-                continue
-            if engine == "ember" and not has_streaming:
-                results["startup"][label] = {"error": "skipped: ember.streaming does not import yet"}
                 continue
             print(f"  running startup on {label} ...", flush=True)
             results["startup"][label] = startup(engine, master)

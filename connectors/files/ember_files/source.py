@@ -33,9 +33,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ember.plugins import PositionRange, ReplayableSource, SourceContext, duration_ms
-
-from ember_files.filesystem import FileStatus, FileSystemAccess, is_hidden
+from ember.plugins import FileStatus, FileSystemAccess, PositionRange, ReplayableSource, SourceContext, duration_ms
+from ember_files.filesystem import is_hidden
 
 REMEMBER_SETTING = "spark.streaming.fileStream.minRememberDuration"
 DEFAULT_REMEMBER_MS = 60_000

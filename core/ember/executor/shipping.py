@@ -232,14 +232,18 @@ class FunctionShipper:
             return data
 
         template = _template(tasks)
-        if template is None:
-            own: list = [dump(task) for task in tasks]
-            common = (shared.values, None)
-        else:
-            own = [task.partition for task in tasks]
-            common = (shared.values, dump(template))
-        return PickledStage(cloudpickle.dumps(common, protocol=pickle.HIGHEST_PROTOCOL), own,
-                            self._closure(pickler.digests))
+        try:
+            if template is None:
+                own: list = [dump(task) for task in tasks]
+                common = (shared.values, None)
+            else:
+                own = [task.partition for task in tasks]
+                common = (shared.values, dump(template))
+            pickled_common = cloudpickle.dumps(common, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # PySpark's wording: the closure holds what cannot travel
+            raise pickle.PicklingError(
+                f"Could not serialize object: {type(error).__name__}: {error}") from error
+        return PickledStage(pickled_common, own, self._closure(pickler.digests))
 
     def digest_of(self, function: types.FunctionType, memo: dict) -> Digest | None:
         """The digest of ``function``'s pickle; None to pickle it inline (an importable

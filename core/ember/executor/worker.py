@@ -2,13 +2,15 @@
 
 Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
 ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
-gives the driver's ``sys.path`` (so a job's own modules import) and the pool's segment space;
-the worker answers ``READY``; then each message is a task (with what its stage's tasks have in
-common when that is new to this worker), each reply its result or its failure.  An empty
-message means stop.  End of file means the driver died: the worker removes the pool's segments and exits.
+gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
+the modules to import before the first task; the worker answers ``READY``; then each message is
+a task (with what its stage's tasks have in common when that is new to this worker), each reply
+its result or its failure.  An empty message means stop.  End of file means the driver died:
+the worker removes the pool's segments and exits.
 """
 from __future__ import annotations
 
+import importlib
 import pickle
 import signal
 import sys
@@ -35,11 +37,12 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = Connection(int(sys.argv[1]))
     try:
-        driver_path, space = pickle.loads(connection.recv_bytes())
+        driver_path, space, preload = pickle.loads(connection.recv_bytes())
     except (EOFError, OSError):
         return
     sys.path[:] = driver_path
-    import ember.rdd.scheduler  # noqa: F401 - what every task unpickles: loaded before "ready"
+    for module in preload:  # what the tasks will unpickle, named by whoever made the pool
+        importlib.import_module(module)
 
     store = SegmentStore(space)
     functions = FunctionCache()

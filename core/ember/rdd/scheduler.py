@@ -80,7 +80,7 @@ def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
     seen: set[int] = set()
 
     def visit(node: RDD) -> None:
-        if node._id in seen or node.is_fully_cached():
+        if node._id in seen or node.is_fully_cached() or node.isCheckpointed():
             return
         seen.add(node._id)
         if isinstance(node, ShuffledRDD) and node.map_outputs is not None:
