@@ -9,7 +9,8 @@ import os
 import pytest
 from pool_helpers import wait_until
 
-from ember.plugins import PositionRange, ReplayableSource, SourceRDD
+from ember.plugins import PositionRange, ReplayableSource
+from ember.streaming.source_streams import SourceRDD
 
 PARTITIONS = 300
 #: how many Markers were unpickled in this process

@@ -10,7 +10,7 @@ import sys
 import textwrap
 import uuid
 
-from ember.plugins.sink import write_batch
+from ember.streaming.sink_output import write_batch
 
 from ember_sink_files.text import TextFilesSink
 
