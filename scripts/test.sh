@@ -9,12 +9,13 @@ PYTHON=${PYTHON:-python3}
 # System services the connector tests run for real (started by the tests' own fixtures on
 # free loopback ports): Mosquitto from Debian, kinesalite from npm.  Tansu (Kafka) and moto
 # (S3) come from PyPI below.
-# openssl makes the throw-away CA of the MQTT-over-TLS test.
+# openssl makes the throw-away CA of the MQTT-over-TLS test; chromium is the real browser
+# the ember-ui test opens its page in (headless).
 if ! { command -v mosquitto || [ -x /usr/sbin/mosquitto ]; } >/dev/null 2>&1 \
-        || ! command -v openssl >/dev/null 2>&1; then
+        || ! command -v openssl >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto openssl >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto openssl chromium >/dev/null
 fi
 (cd connectors/kinesis/tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 

@@ -11,8 +11,11 @@ import os
 import runpy
 import sys
 
-from ember import __version__
+from ember._version import __version__
+from ember.checkpoint.commands import checkpoint_command
 from ember.conf import set_submit_defaults
+from ember.plugins import PluginError
+from ember.pluginhost.commands import plugin_subcommands, plugins_command
 
 _RUN_OPTIONS_WITH_VALUE = {"--master", "--conf", "--name"}
 
@@ -77,6 +80,9 @@ def run_command(argv: list[str]) -> int:
     if options.name:
         settings["spark.app.name"] = options.name
     set_submit_defaults(settings)
+    from ember.streaming import console_status
+
+    console_status.request(sys.stdout)
     job_path = os.path.abspath(options.job)
     sys.argv = [job_path, *job_args[1:]]
     sys.path.insert(0, os.path.dirname(job_path))
@@ -104,17 +110,10 @@ def _run(argv: list[str]) -> int:
 COMMANDS: dict[str, tuple[str, object]] = {
     "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [args]", _run),
     "plugins": ("list installed plugins, what they provide and load errors: plugins [--json]",
-                lambda argv: _plugins_commands().plugins_command(argv)),
+                plugins_command),
     "checkpoint": ("inspect or verify a job's checkpoints: checkpoint inspect|verify DIR",
-                   lambda argv: __import__("ember.checkpoint.commands", fromlist=["_"]).checkpoint_command(argv)),
+                   checkpoint_command),
 }
-
-
-def _plugins_commands():
-    """The plugin system's command module, imported only when a command needs plugins."""
-    from ember.plugins import commands
-
-    return commands
 
 
 def build_parser(commands: dict) -> argparse.ArgumentParser:
@@ -134,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = dict(COMMANDS)
     if argv and argv[0] in commands:
         return commands[argv[0]][1](argv[1:])
-    commands.update({name: command for name, command in _plugins_commands().plugin_subcommands().items()
-                     if name not in COMMANDS})
+    try:
+        commands.update(plugin_subcommands(COMMANDS))
+    except PluginError as error:
+        print(f"python -m ember: {error}", file=sys.stderr)
+        return 2
     if argv and argv[0] in commands:
         return commands[argv[0]][1](argv[1:])
     parser = build_parser(commands)

@@ -1,7 +1,27 @@
 """SparkConf: the key/value settings of an application, with PySpark's API."""
 from __future__ import annotations
 
+import warnings
 from typing import Iterable
+
+#: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
+#: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
+OWN_PREFIX = "spark.ember."
+FORMER_PREFIX = "ember."
+_warned_former_names: set[str] = set()
+
+
+def current_setting_name(key: str) -> str:
+    """``key``, or the ``spark.ember.*`` name of a setting given by its former ``ember.*`` name
+    (warning once per name)."""
+    if not key.startswith(FORMER_PREFIX):
+        return key
+    current = "spark." + key
+    if key not in _warned_former_names:
+        _warned_former_names.add(key)
+        warnings.warn(f"the setting {key} is now named {current}; the old name still works for now",
+                      FutureWarning, stacklevel=3)
+    return current
 
 # Settings given on the command line (``python -m ember run --master ... --conf k=v``).  As with
 # spark-submit, they fill in what the job's own SparkConf leaves unset.
@@ -11,7 +31,7 @@ _submit_defaults: dict[str, str] = {}
 def set_submit_defaults(settings: dict[str, str]) -> None:
     """Install the command line's settings; every ``SparkConf(loadDefaults=True)`` sees them."""
     _submit_defaults.clear()
-    _submit_defaults.update(settings)
+    _submit_defaults.update({current_setting_name(key): value for key, value in settings.items()})
 
 
 class SparkConf:
@@ -21,11 +41,11 @@ class SparkConf:
         self._settings: dict[str, str] = dict(_submit_defaults) if loadDefaults else {}
 
     def set(self, key: str, value) -> "SparkConf":
-        self._settings[key] = str(value)
+        self._settings[current_setting_name(key)] = str(value)
         return self
 
     def setIfMissing(self, key: str, value) -> "SparkConf":
-        self._settings.setdefault(key, str(value))
+        self._settings.setdefault(current_setting_name(key), str(value))
         return self
 
     def setMaster(self, value: str) -> "SparkConf":
@@ -51,13 +71,13 @@ class SparkConf:
         return self
 
     def get(self, key: str, defaultValue: str | None = None) -> str | None:
-        return self._settings.get(key, defaultValue)
+        return self._settings.get(current_setting_name(key), defaultValue)
 
     def getAll(self) -> list[tuple[str, str]]:
         return list(self._settings.items())
 
     def contains(self, key: str) -> bool:
-        return key in self._settings
+        return current_setting_name(key) in self._settings
 
     def toDebugString(self) -> str:
         return "\n".join(f"{k}={v}" for k, v in self._settings.items())

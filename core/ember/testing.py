@@ -21,7 +21,9 @@ from __future__ import annotations
 import tempfile
 from typing import Callable, Sequence
 
+import ember.checkpoint  # noqa: F401 - checkpointing for the contexts made here (ember is the root)
 from ember.context import SparkContext
+from ember.streaming import monitors
 from ember.streaming.clock import ManualClock
 from ember.streaming.context import StreamingContext
 from ember.streaming.dstream import DStream
@@ -53,16 +55,17 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
     if not isinstance(clock, ManualClock):
         raise TypeError("advance_batches needs a StreamingContext on a ManualClock "
                         "(use ember.testing.manual_streaming_context)")
-    if ssc._scheduler is None:
+    scheduler = ssc.scheduler
+    if scheduler is None:
         raise RuntimeError("advance_batches: start the StreamingContext first")
+    batch_ms = ssc.batch_ms
     for _ in range(count):
-        clock.advance(ssc._batch_ms)
-        batch_ms = ssc._batch_ms
-        latest = ssc._scheduler.zero_ms + (clock.time_ms() - ssc._scheduler.zero_ms) // batch_ms * batch_ms
-        if not ssc._scheduler.wait_for_batch(latest, BATCH_TIMEOUT_SECONDS):
+        clock.advance(batch_ms)
+        latest = scheduler.zero_ms + (clock.time_ms() - scheduler.zero_ms) // batch_ms * batch_ms
+        if not scheduler.wait_for_batch(latest, BATCH_TIMEOUT_SECONDS):
             raise TimeoutError(f"the batch at {latest} ms did not finish within {BATCH_TIMEOUT_SECONDS} s")
-        if raise_errors and ssc._error is not None:
-            raise ssc._error
+        if raise_errors and ssc.error is not None:
+            raise ssc.error
 
 
 def run_stream(sc: SparkContext, input_batches: Sequence[Sequence], func: Callable[..., DStream],
@@ -83,7 +86,8 @@ def run_stream(sc: SparkContext, input_batches: Sequence[Sequence], func: Callab
     if not isinstance(result, DStream):
         raise TypeError(f"run_stream: the function must return a DStream, got {type(result).__name__}")
     outputs = collect_outputs(result)
-    ssc.start()
+    with monitors.unmonitored():  # no web UI or other monitor plugin, as in Spark's test suites
+        ssc.start()
     try:
         advance_batches(ssc, len(input_batches) if num_batches is None else num_batches)
     finally:

@@ -149,18 +149,18 @@ def test_user_objects_are_refused_without_the_opt_in(checkpoints):
     with pytest.raises(CheckpointValueError) as caught:
         checkpoints.write_state(3, 1000, [[("a", Point(1, 2))]], "state of updateStateByKey stream #3")
     message = str(caught.value)
-    assert "stream #3" in message and "Point" in message and "ember.checkpoint.allowPickle=true" in message
+    assert "stream #3" in message and "Point" in message and "spark.ember.checkpoint.allowPickle=true" in message
     assert checkpoints.store.list() == []
 
 
 def _pickling_codec(key: str) -> ValueCodec:
-    conf = SparkConf(loadDefaults=False).set("ember.checkpoint.allowPickle", "true")
-    return ValueCodec(PicklePolicy.from_conf(conf.set("ember.checkpoint.pickleKey", key)))
+    conf = SparkConf(loadDefaults=False).set("spark.ember.checkpoint.allowPickle", "true")
+    return ValueCodec(PicklePolicy.from_conf(conf.set("spark.ember.checkpoint.pickleKey", key)))
 
 
 def test_opting_in_without_a_key_is_an_error():
-    conf = SparkConf(loadDefaults=False).set("ember.checkpoint.allowPickle", "true")
-    with pytest.raises(CheckpointValueError, match="ember.checkpoint.pickleKey"):
+    conf = SparkConf(loadDefaults=False).set("spark.ember.checkpoint.allowPickle", "true")
+    with pytest.raises(CheckpointValueError, match="spark.ember.checkpoint.pickleKey"):
         PicklePolicy.from_conf(conf)
 
 
@@ -208,5 +208,5 @@ def test_pickles_without_a_configured_key_are_refused(checkpoints):
     checkpoints.codec = _pickling_codec("secret-1")
     _checkpoint(checkpoints, 1000, [[("a", Point(1, 2))]])
     checkpoints.codec = ValueCodec()
-    with pytest.raises(CheckpointSignatureError, match="no ember.checkpoint.pickleKey is configured"):
+    with pytest.raises(CheckpointSignatureError, match="no spark.ember.checkpoint.pickleKey is configured"):
         checkpoints.load_latest()

@@ -175,10 +175,10 @@ def test_state_of_user_types_needs_the_opt_in(tmp_path):
 def test_signed_pickled_state_recovers_and_a_wrong_key_is_refused(tmp_path):
     path = str(tmp_path / "ckpt")
     seen = []
-    settings = {"ember.checkpoint.allowPickle": "true", "ember.checkpoint.pickleKey": "k1"}
+    settings = {"spark.ember.checkpoint.allowPickle": "true", "spark.ember.checkpoint.pickleKey": "k1"}
 
     def setup(start_ms, key):
-        ssc = _context(start_ms, dict(settings, **{"ember.checkpoint.pickleKey": key}))
+        ssc = _context(start_ms, dict(settings, **{"spark.ember.checkpoint.pickleKey": key}))
         _word_totals(ssc, [["a"], ["a"]], [],
                      update=lambda new, tally: Tally(len(new) + (tally.count if tally else 0)))
         ssc._graph.outputs[-1].parents[0].foreachRDD(
@@ -201,7 +201,7 @@ def test_catch_up_after_downtime_can_be_bounded(tmp_path, caplog):
 
     # down from 2000 to 7000 ms: five batches missed
     second_setup = _totals_job(7000, [["b"], ["b"], ["b"], ["c"], ["d"]], second,
-                               {"ember.streaming.recovery.maxCatchUpBatches": "2"})
+                               {"spark.ember.streaming.recovery.maxCatchUpBatches": "2"})
 
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         _run(path, second_setup, 1)

@@ -6,7 +6,7 @@ import threading
 
 from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import LoggedBlockBuffer, WriteAheadLog
-from ember.plugins.blocks import BlockBuffer, RateLimiter
+from ember.streaming.blocks import BlockBuffer, RateLimiter
 
 
 def _log(tmp_path) -> WriteAheadLog:

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from ember.plugins.manager import PluginManager, using_plugins
+from ember.pluginhost.manager import PluginManager, using_plugins
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from ember import SparkContext
 from ember.testing import run_stream
 with SparkContext("local[1]", "core-only") as sc:
     assert run_stream(sc, [[1, 2]], lambda d: d.map(lambda x: x + 1)) == [[2, 3]]
-import ember.plugins.manager as manager
+import ember.pluginhost.manager as manager
 print(sorted(m for m in sys.modules if m.startswith("ember_")), manager._shared is None
       or not manager._shared.loaded)
 """

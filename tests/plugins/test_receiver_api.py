@@ -8,8 +8,8 @@ import time
 import pytest
 
 from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
-from ember.plugins.blocks import BlockBuffer, RateLimiter
-from ember.plugins.registry import create_source_stream
+from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.plugins import create_source_stream
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext, StreamingListener
 

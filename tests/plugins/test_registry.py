@@ -9,15 +9,15 @@ import pytest
 from ember import SparkContext
 from ember.executor.inprocess import InProcessExecutor
 from ember.plugins import MissingPluginError, PluginError, SinkKind, SourceKind
-from ember.plugins import registry
-from ember.plugins.manager import plugin_checkpoint_store
+from ember.pluginhost import registry
+from ember.pluginhost.manager import plugin_checkpoint_store
 
 
 def test_missing_kinds_name_the_distribution_to_install(plugins):
     plugins()
-    cases = [(lambda: registry.create_source_stream(None, "socket", hostname="h", port=1), "ember-socket"),
-             (lambda: registry.create_source_stream(None, "text-files", directory="d"), "ember-files"),
-             (lambda: registry.output_to_sink(None, "text-files", prefix="p"), "ember-sink-files"),
+    cases = [(lambda: registry.source_kind("socket"), "ember-socket"),
+             (lambda: registry.source_kind("text-files"), "ember-files"),
+             (lambda: registry.sink_kind("text-files"), "ember-sink-files"),
              (lambda: registry.connector_api("kafka"), "ember-kafka"),
              (lambda: registry.open_filesystem("/tmp/x"), "ember-files")]
     for call, distribution in cases:
@@ -28,7 +28,7 @@ def test_missing_kinds_name_the_distribution_to_install(plugins):
 def test_an_unknown_kind_says_how_to_find_one(plugins):
     plugins()
     with pytest.raises(MissingPluginError, match="python -m ember plugins"):
-        registry.create_source_stream(None, "carrier-pigeon")
+        registry.source_kind("carrier-pigeon")
 
 
 def test_a_broken_hook_is_reported_and_the_other_plugins_still_answer(plugins, make_plugin):

@@ -1,5 +1,5 @@
 """Shared inputs and the layout helper of the RDD tests."""
-from ember.rdd.resultiterable import ResultIterable
+from ember.resultiterable import ResultIterable
 
 PAIRS = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("d", 5), ("b", 6), ("e", 7)]
 OTHER = [("a", "x"), ("c", "y"), ("f", "z"), ("a", "w")]

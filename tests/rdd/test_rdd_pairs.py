@@ -3,7 +3,7 @@ from operator import add
 
 import pytest
 
-from ember.rdd.resultiterable import ResultIterable
+from ember.resultiterable import ResultIterable
 from rdd_layout import PAIRS, WORDS, layout
 
 

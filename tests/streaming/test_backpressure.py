@@ -10,7 +10,7 @@ import pytest
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource
-from ember.plugins.streams import as_input_stream
+from ember.streaming.source_streams import as_input_stream
 from ember.streaming.rate_control import PIDRateEstimator, RateController
 from ember.testing import advance_batches, manual_streaming_context
 

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from ember.plugins import Receiver, SourceKind, hookimpl
-from ember.plugins.manager import PluginManager, using_plugins
-from ember.plugins.registry import create_source_stream
+from ember.pluginhost.manager import PluginManager, using_plugins
+from ember.plugins import create_source_stream
 from ember.streaming.listener import StreamingListener
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 

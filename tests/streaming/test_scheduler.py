@@ -176,7 +176,9 @@ def test_a_failed_batch_raises_its_error_and_later_batches_keep_their_results(sc
     # the user's frame is in the traceback (or, from a worker process, in the worker's traceback)
     assert "in _explode_on_two" in "".join(traceback.format_exception(raised.value))
     failed = recorder.completed[1].outputOperationInfos()[0]
-    assert failed.failureReason() == "ValueError: cannot handle 2"
+    # Spark's failure reason: the error, then its stack trace (here the user's own frames)
+    assert failed.failureReason().splitlines()[0] == "ValueError: cannot handle 2"
+    assert "in _explode_on_two" in failed.failureReason()
 
 
 def test_an_error_while_building_a_batch_is_raised_too(local_sc):

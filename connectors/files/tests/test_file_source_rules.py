@@ -16,9 +16,10 @@ from ember_files.source import FileStreamSource
 BATCH_MS = 1000
 
 
-def make_source(directory, record_format=None, remember="60s") -> FileStreamSource:
+def make_source(directory, record_format=None, remember="60s", settle="0s") -> FileStreamSource:
     source = FileStreamSource(str(directory), LocalFileSystem(str(directory)), record_format or TextLines())
-    conf = SparkConf().set("spark.streaming.fileStream.minRememberDuration", remember)
+    conf = SparkConf().set("spark.streaming.fileStream.minRememberDuration", remember) \
+        .set("spark.ember.fileStream.settleTime", settle)
     source.start(SourceContext(stream_id=0, batch_ms=BATCH_MS, conf=conf))
     return source
 
@@ -43,7 +44,7 @@ def test_new_files_are_read_once_and_hidden_and_preexisting_files_never(tmp_path
     put(tmp_path / "_COPYING_", b"x\n", t0 + 10)
     first = source.next_ranges(t0 + BATCH_MS, None)
     assert names(first) == ["a.txt"]
-    assert first[0].to_data() == [str(tmp_path / "a.txt"), 0, 4, None]
+    assert first[0].to_data() == [str(tmp_path / "a.txt"), 0, 4, 2]  # bytes [0, 4), 2 records
     assert source.read(first[0]) == ["1", "2"]
     assert source.next_ranges(t0 + 2 * BATCH_MS, None) == []
 
@@ -77,7 +78,7 @@ def test_glob_patterns_and_file_urls_select_the_matching_directories(tmp_path):
         (tmp_path / directory).mkdir()
     source = FileStreamSource(f"file://{tmp_path}/logs-*", LocalFileSystem(f"file://{tmp_path}/logs-*"),
                               TextLines())
-    source.start(SourceContext(0, BATCH_MS, SparkConf()))
+    source.start(SourceContext(0, BATCH_MS, SparkConf().set("spark.ember.fileStream.settleTime", "0s")))
     t = source.start_ms + BATCH_MS
     for directory in ("logs-1", "logs-2", "other"):
         put(tmp_path / directory / f"{directory}.txt", b"x\n", t - 10)

@@ -56,3 +56,20 @@ def test_text_file_stream_over_an_s3_prefix(s3_endpoint, ssc, collect):
     seen.wait_for(lambda c: sorted(c.records) == ["alpha", "beta"])
     s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/part-2.txt", Body=b"gamma\n")
     seen.wait_for(lambda c: sorted(c.records) == ["alpha", "beta", "gamma"])
+
+
+def test_text_file_and_whole_text_files_read_s3_objects(s3_endpoint, sc):
+    prefix = f"text-{uuid.uuid4().hex}"
+    for key, body in [("b.txt", b"b1\nb2\nb3\n"), ("a.txt", b"a1\r\na2"), ("_SUCCESS", b""),
+                      ("nested/c.txt", b"c\n")]:
+        s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/{key}", Body=body)
+    base = f"s3://{BUCKET}/{prefix}"
+    lines = sc.textFile(f"{base}/b.txt", 2)
+    assert lines.glom().collect() == [["b1", "b2"], ["b3"], []]  # PySpark's splits of a local copy
+    assert sc.textFile(f"{base}/*.txt").collect() == ["a1", "a2", "b1", "b2", "b3"]
+    assert sorted(sc.wholeTextFiles(base).collect()) == [(f"{base}/a.txt", "a1\r\na2"),
+                                                         (f"{base}/b.txt", "b1\nb2\nb3\n")]
+    with pytest.raises(IsADirectoryError, match=f"^Path: {base}/nested is a directory"):
+        sc.textFile(base)
+    with pytest.raises(FileNotFoundError, match=f"^Input path does not exist: {base}/none$"):
+        sc.textFile(f"{base}/none")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import socket
 import threading
 
+from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-from ember.storagelevel import StorageLevel
 
 from ember_flume.framing import (DEFAULT_MAX_FRAME_BYTES, Deflater, FrameError, FrameReader, Inflater,
                                  encode_frame)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ember.plugins.registry import create_source_stream
-from ember.storagelevel import StorageLevel
+from ember import StorageLevel
+from ember.plugins import create_source_stream
 
 from ember_flume.framing import DEFAULT_MAX_FRAME_BYTES
 

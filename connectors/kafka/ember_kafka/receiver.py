@@ -15,8 +15,8 @@ import queue
 import threading
 from typing import Any, Iterable, Iterator
 
+from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-from ember.storagelevel import StorageLevel
 
 from ember_kafka.clients import open_group_consumer
 from ember_kafka.clients.base import Offsets

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Mapping
 
-from ember.plugins.sink import batch_time_ms
-from ember.plugins.registry import create_source_stream
-from ember.storagelevel import StorageLevel
+from ember import StorageLevel
+from ember.plugins import batch_time_ms
+from ember.plugins import create_source_stream
 
 from ember_kafka.commits import CommitAfterBatch
 from ember_kafka.direct import offset_range, read_offsets

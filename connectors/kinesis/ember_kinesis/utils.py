@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ember.plugins.registry import create_source_stream
-from ember.storagelevel import StorageLevel
+from ember import StorageLevel
+from ember.plugins import create_source_stream
 
 from ember_kinesis.client import KinesisAccess
 from ember_kinesis.positions import checked_position
@@ -32,11 +32,12 @@ class KinesisUtils:
     @staticmethod
     def createStream(ssc, kinesisAppName: str, streamName: str, endpointUrl: str, regionName: str,
                      initialPositionInStream, checkpointInterval,
+                     metricsLevel: int = MetricsLevel.DETAILED,
                      storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
                      awsAccessKeyId: str | None = None, awsSecretKey: str | None = None,
                      decoder: Callable[[bytes], Any] = utf8_decoder,
                      stsAssumeRoleArn: str | None = None, stsSessionName: str | None = None,
-                     stsExternalId: str | None = None, metricsLevel: int = MetricsLevel.DETAILED):
+                     stsExternalId: str | None = None):
         """A stream of ``decoder(data)`` for every record of ``streamName``, each shard read from
         ``initialPositionInStream`` on and, after a restart, from ember's checkpoint.
 

@@ -16,8 +16,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
-from ember.storagelevel import StorageLevel
 
 from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.plugins.registry import create_source_stream
-from ember.storagelevel import StorageLevel
+from ember import StorageLevel
+from ember.plugins import create_source_stream
 
 from ember_mqtt.options import Broker, MQTTConfigError, MQTTOptions, check_topic_filter
 

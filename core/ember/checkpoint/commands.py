@@ -16,6 +16,7 @@ from ember.checkpoint.framing import FORMAT_VERSION, read_header
 from ember.checkpoint.store import open_store
 from ember.checkpoint.values import PicklePolicy, ValueCodec
 from ember.conf import SparkConf
+from ember.streaming.durations import ms_to_datetime
 
 
 def _open(options: argparse.Namespace) -> CheckpointDirectory:
@@ -30,8 +31,6 @@ def _open(options: argparse.Namespace) -> CheckpointDirectory:
 def _format_ms(time_ms: int | None) -> str:
     if time_ms is None:
         return "none"
-    from ember.streaming.durations import ms_to_datetime
-
     return f"{time_ms} ({ms_to_datetime(time_ms)})"
 
 
@@ -157,7 +156,7 @@ def checkpoint_command(argv: list[str]) -> int:
         action = actions.add_parser(name, help=summary, description=summary)
         action.add_argument("location", metavar="DIR", help="the checkpoint directory or URI")
         action.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                            help="a setting, e.g. ember.checkpoint.pickleKey to check signatures")
+                            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures")
         if name == "inspect":
             action.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)

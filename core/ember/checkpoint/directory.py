@@ -20,12 +20,12 @@ from typing import Any
 
 from ember.checkpoint.errors import CheckpointCorruptError, CheckpointError, NoCheckpointError
 from ember.checkpoint.framing import frame, unframe
-from ember.checkpoint.store import CheckpointStore
-from ember.checkpoint.values import ValueCodec
+from ember.checkpoint.store import CheckpointStore, open_store
+from ember.checkpoint.values import PicklePolicy, ValueCodec
 
 _log = logging.getLogger("ember.checkpoint")
 
-KEEP_SETTING = "ember.checkpoint.keep"
+KEEP_SETTING = "spark.ember.checkpoint.keep"
 DEFAULT_KEEP = 5
 CHECKPOINT_PREFIX = "checkpoint-"
 STATE_PREFIX = "state/"
@@ -66,6 +66,12 @@ class CheckpointDirectory:
         self.keep = keep
         #: checkpoint time -> the state files it names, for the checkpoints seen so far
         self._state_files: dict[int, set[str]] = {}
+
+    @classmethod
+    def open(cls, location: str, conf) -> "CheckpointDirectory":
+        """The checkpoint directory at ``location`` with the job's pickle policy and retention."""
+        return cls(open_store(location, conf), ValueCodec(PicklePolicy.from_conf(conf)),
+                   int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))))
 
     # -- writing ----------------------------------------------------------------------------
     def write_state(self, stream: int, time_ms: int, partitions: list[list], where: str) -> str:

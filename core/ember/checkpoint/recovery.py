@@ -6,47 +6,43 @@ checkpoint's data (``CheckpointSession``).  ``Resume`` then brings state from th
 was checkpointed at up to the last completed batch, by recomputing those batches' state from
 their recorded input (their outputs already ran), and tells the scheduler where to go on:
 the batches generated but not completed and those of the time the job was down all run, as in
-Spark, unless ``ember.streaming.recovery.maxCatchUpBatches`` bounds how many of the latter
+Spark, unless ``spark.ember.streaming.recovery.maxCatchUpBatches`` bounds how many of the latter
 run their output operations (older ones then only update state).
 """
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
+from ember.checkpoint.directory import CheckpointDirectory
 from ember.checkpoint.errors import NoCheckpointError
 from ember.checkpoint.fingerprint import check_matches, fingerprint
+from ember.streaming.context import StreamingContext, call_setup
 from ember.streaming.materialize import materialize_and_cut
-
-if TYPE_CHECKING:
-    from ember.streaming.context import StreamingContext
 
 _log = logging.getLogger("ember.checkpoint")
 
-MAX_CATCH_UP_SETTING = "ember.streaming.recovery.maxCatchUpBatches"
+MAX_CATCH_UP_SETTING = "spark.ember.streaming.recovery.maxCatchUpBatches"
 
 
-def get_or_create(checkpoint_path: str, setup: Callable[[], "StreamingContext"]) -> "StreamingContext":
+def get_or_create(checkpoint_path: str, setup: Callable[[], StreamingContext]) -> StreamingContext:
     """The context ``setup`` builds, with the checkpoint at ``checkpoint_path`` restored into it
     when there is one (see the module docstring)."""
-    from ember.checkpoint.session import open_directory
-    from ember.streaming.context import _call_setup
-
-    ssc = _call_setup(setup)
+    ssc = call_setup(setup)
     try:
         ssc.checkpoint(checkpoint_path)
-        directory = open_directory(checkpoint_path, ssc.sparkContext.getConf())
+        directory = CheckpointDirectory.open(checkpoint_path, ssc.sparkContext.getConf())
         try:
             loaded = directory.load_latest()
         except NoCheckpointError:
             return ssc
         document = loaded.document
-        check_matches(document["graph"], document["batch_ms"], fingerprint(ssc._graph),
-                      ssc._graph.batch_ms, checkpoint_path)
+        check_matches(document["graph"], document["batch_ms"], fingerprint(ssc.graph),
+                      ssc.batch_ms, checkpoint_path)
     except BaseException:
         ssc.sparkContext.stop()
         raise
-    ssc._recovered_checkpoint = loaded
+    ssc.recovered_checkpoint = loaded
     return ssc
 
 

@@ -11,36 +11,25 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ember import __version__
-from ember.checkpoint.directory import DEFAULT_KEEP, KEEP_SETTING, CheckpointDirectory, LoadedCheckpoint
+from ember._version import __version__
+from ember.checkpoint import wal
+from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
 from ember.checkpoint.fingerprint import fingerprint, ordered_streams
 from ember.checkpoint.framing import FORMAT_VERSION
 from ember.checkpoint.recovery import Resume
-from ember.checkpoint.store import LocalCheckpointStore, open_store
-from ember.checkpoint.values import PicklePolicy, ValueCodec
-from ember.checkpoint import wal
-from ember.plugins.streams import DirectInputDStream, ReceiverInputDStream
-from ember.rdd.lineage import ParallelCollectionRDD
-
-if TYPE_CHECKING:
-    from ember.streaming.context import StreamingContext
+from ember.checkpoint.store import LocalCheckpointStore
+from ember.streaming.context import StreamingContext
 
 _log = logging.getLogger("ember.checkpoint")
 
 
-def open_directory(location: str, conf) -> CheckpointDirectory:
-    """The checkpoint directory at ``location`` with the job's pickle policy and retention."""
-    return CheckpointDirectory(open_store(location, conf), ValueCodec(PicklePolicy.from_conf(conf)),
-                               int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))))
-
-
 class CheckpointSession:
-    def __init__(self, ssc: "StreamingContext", directory: CheckpointDirectory):
+    def __init__(self, ssc: StreamingContext, directory: CheckpointDirectory):
         self.ssc = ssc
         self.directory = directory
-        self.graph = ssc._graph
+        self.graph = ssc.graph
         self.streams = ordered_streams(self.graph)
         self.fingerprint = fingerprint(self.graph)
         #: stream index -> {"file", "time", "records"} of its latest state file
@@ -50,14 +39,14 @@ class CheckpointSession:
         self.resume: Resume | None = None
 
     @classmethod
-    def open(cls, ssc: "StreamingContext") -> "CheckpointSession | None":
-        if ssc._checkpoint_dir is None:
+    def open(cls, ssc: StreamingContext) -> "CheckpointSession | None":
+        if ssc.checkpoint_directory is None:
             return None
         conf = ssc.sparkContext.getConf()
-        session = cls(ssc, open_directory(ssc._checkpoint_dir, conf))
+        session = cls(ssc, CheckpointDirectory.open(ssc.checkpoint_directory, conf))
         if isinstance(session.directory.store, LocalCheckpointStore):
             session.directory.store.remove_temporaries()
-        recovered = ssc._recovered_checkpoint
+        recovered = ssc.recovered_checkpoint
         if recovered is not None:
             session._restore(recovered)
         if wal.enabled(conf):
@@ -69,16 +58,13 @@ class CheckpointSession:
         """Put the checkpoint's positions and state into the rebuilt streams (before start)."""
         document = loaded.document
         for index, recorded in document.get("streams", {}).items():
-            stream = self.streams[int(index)]
-            if recorded.get("positions") and isinstance(stream, DirectInputDStream):
-                stream.restore_recorded(recorded["positions"])
+            self.streams[int(index)].restore_checkpoint_data(recorded)
             if recorded.get("state"):
                 self.latest_state[int(index)] = recorded["state"]
         state_times = {}
         for index, partitions in loaded.states.items():
             state_time = self.latest_state[index]["time"]
-            # the state RDD of that batch, as the stream itself would have kept it
-            self.streams[index]._generated[state_time] = ParallelCollectionRDD(self.ssc.sparkContext, partitions)
+            self.streams[index].restore_state(state_time, partitions)
             state_times[index] = state_time
         stateful = [(index, s) for index, s in enumerate(self.streams) if s.must_checkpoint]
         self.resume = Resume(document["zero_ms"], document["last_completed_ms"], self.graph.batch_ms,
@@ -90,15 +76,12 @@ class CheckpointSession:
     def _attach_logs(self, recovered: bool) -> None:
         """Log every receiver's stores; give logged records back to their batches or the next one."""
         for index, stream in enumerate(self.streams):
-            if not isinstance(stream, ReceiverInputDStream):
+            if not stream.has_receiver:
                 continue
             log = wal.WriteAheadLog(wal.log_directory(self.directory.store, index), self.directory.codec)
             self.logs[index] = log
-            buffer = stream.wrap_buffer(lambda inner: wal.LoggedBlockBuffer(inner, log))
             batches, unowned, reused = log.recover(keep_batches=recovered)
-            for time_ms, records in batches.items():
-                stream.allocated[time_ms] = [records] if records else []
-            buffer.add_block(unowned)
+            stream.attach_write_ahead_log(lambda inner: wal.LoggedBlockBuffer(inner, log), batches, unowned)
             log.delete(reused)
 
     # -- writing ----------------------------------------------------------------------------
@@ -113,7 +96,7 @@ class CheckpointSession:
             log.trim(time_ms - self.streams[index].remember_ms)
 
     def _write_state(self, index: int, stream, time_ms: int) -> None:
-        rdd = stream._generated.get(time_ms)
+        rdd = stream.state_at(time_ms)
         if rdd is None:
             return
         partitions = rdd.glom().collect()
@@ -124,16 +107,12 @@ class CheckpointSession:
         streams: dict[int, dict[str, Any]] = {index: {"state": state} for index, state in self.latest_state.items()}
         pending: set[int] = set()
         for index, stream in enumerate(self.streams):
-            if isinstance(stream, DirectInputDStream):
-                recorded = list(stream.recorded.items())  # one step: the timer thread adds to it
-                streams.setdefault(index, {})["positions"] = {
-                    t: [r.to_data() for r in ranges] for t, ranges in recorded}
-                pending.update(t for t, _ in recorded if t > time_ms)
-            elif isinstance(stream, ReceiverInputDStream):
-                allocated = [t for t in list(stream.allocated) if t > time_ms]
-                pending.update(allocated)
-                if index in self.logs:
-                    streams.setdefault(index, {})["wal"] = {"pending_batches": sorted(allocated)}
+            data, allocated = stream.checkpoint_data(time_ms)
+            if data:
+                streams.setdefault(index, {}).update(data)
+            pending.update(allocated)
+            if index in self.logs:
+                streams.setdefault(index, {})["wal"] = {"pending_batches": sorted(allocated)}
         return {"format": FORMAT_VERSION, "ember_version": __version__, "time": time_ms,
                 "written_ms": int(time.time() * 1000), "batch_ms": self.graph.batch_ms,
                 "zero_ms": self.graph.zero_ms, "last_completed_ms": time_ms, "pending": sorted(pending),

@@ -9,39 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from abc import ABC, abstractmethod
 from urllib.parse import unquote, urlsplit
 
-from ember.plugins.errors import MissingPluginError
+from ember.plugins import CheckpointStore, MissingPluginError
+from ember.pluginhost import plugin_checkpoint_store, plugin_manager
 
 #: the distribution that provides each scheme ember knows of, for the missing-store error
 KNOWN_STORE_DISTRIBUTIONS = {"s3": "ember-s3"}
-
-
-class CheckpointStore(ABC):
-    """A flat namespace of files under one location (``uri``)."""
-
-    uri: str
-
-    @abstractmethod
-    def write(self, name: str, data: bytes) -> None:
-        """Store ``data`` as ``name`` atomically, replacing any file of that name."""
-
-    @abstractmethod
-    def read(self, name: str) -> bytes:
-        """The contents of ``name``; ``FileNotFoundError`` when there is none."""
-
-    @abstractmethod
-    def list(self, prefix: str = "") -> list[str]:
-        """The names of the stored files that start with ``prefix``, in any order."""
-
-    @abstractmethod
-    def delete(self, name: str) -> None:
-        """Remove ``name`` (nothing happens when it is already gone)."""
-
-    def where(self, name: str) -> str:
-        """``name``'s location for messages."""
-        return f"{self.uri.rstrip('/')}/{name}"
 
 
 class LocalCheckpointStore(CheckpointStore):
@@ -113,8 +87,6 @@ def open_store(uri: str, conf=None) -> CheckpointStore:
     if scheme == "file":
         parts = urlsplit(uri)
         return LocalCheckpointStore(unquote(parts.path) if "://" in uri else uri)
-    from ember.plugins.manager import plugin_checkpoint_store, plugin_manager
-
     store = plugin_checkpoint_store(uri, conf)
     if store is not None:
         return store

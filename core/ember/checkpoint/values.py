@@ -4,8 +4,8 @@ Types msgpack has no exact form for travel as extension types of their own: tupl
 frozensets, ints beyond 64 bits, datetimes, dates and Decimals.  Anything else can only be
 pickled, and a pickle is code that runs when it is loaded, so:
 
-* a checkpoint holds pickles only when the job opts in (``ember.checkpoint.allowPickle``),
-  which also needs a secret (``ember.checkpoint.pickleKey``);
+* a checkpoint holds pickles only when the job opts in (``spark.ember.checkpoint.allowPickle``),
+  which also needs a secret (``spark.ember.checkpoint.pickleKey``);
 * each pickle is stored with its HMAC-SHA256 under that key, and loading checks the HMAC
   before unpickling; a value whose HMAC does not verify refuses the whole file.
 
@@ -29,8 +29,8 @@ import msgpack
 
 from ember.checkpoint.errors import CheckpointSignatureError, CheckpointValueError
 
-ALLOW_PICKLE = "ember.checkpoint.allowPickle"
-PICKLE_KEY = "ember.checkpoint.pickleKey"
+ALLOW_PICKLE = "spark.ember.checkpoint.allowPickle"
+PICKLE_KEY = "spark.ember.checkpoint.pickleKey"
 
 EXT_TUPLE, EXT_SET, EXT_FROZENSET, EXT_BIGINT, EXT_DATETIME, EXT_DATE, EXT_DECIMAL = range(1, 8)
 EXT_SIGNED_PICKLE = 32

@@ -1,6 +1,6 @@
 """The executor interface: how the tasks of one stage run, and where their blocks live.
 
-The driver (``ember.executor.dag``) cuts a job into stages and hands each stage's tasks to an
+The driver (``ember.rdd.scheduler``) cuts a job into stages and hands each stage's tasks to an
 ``Executor``.  An executor only has to run picklable ``Task`` objects and keep named blocks
 (lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
 in-process executor, the shared-memory process pool and a Dask plugin all implement this.
@@ -113,6 +113,17 @@ def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore) -> Tas
     return TaskResult(value, context.accumulator_updates)
 
 
+@dataclass(frozen=True)
+class WorkerStatus:
+    """What one worker has done so far, for monitoring (``ember.streaming.executor_status``)."""
+
+    worker_id: str
+    pid: int
+    tasks: int
+    task_seconds: float
+    running_task: bool
+
+
 class Executor(BlockStore):
     """Runs the tasks of a stage.  The shape follows ``concurrent.futures.Executor``, kept small.
 
@@ -134,3 +145,16 @@ class Executor(BlockStore):
     @abstractmethod
     def shutdown(self) -> None:
         """Release workers and every block; the executor is unusable afterwards."""
+
+    # -- read-only figures for monitoring; an executor that keeps none reports none ----------
+    def worker_status(self) -> list[WorkerStatus]:
+        """Each worker's task count and time, as of now."""
+        return []
+
+    def shm_bytes(self) -> int | None:
+        """Bytes of blocks held in shared memory now; None when the executor uses none."""
+        return None
+
+    def block_bytes(self, block_id: str) -> int | None:
+        """Stored size of ``block_id`` (encoded), None when unknown or not stored."""
+        return None

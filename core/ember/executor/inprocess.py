@@ -11,12 +11,14 @@ functions captured, and a closure that cannot be pickled fails here too.
 """
 from __future__ import annotations
 
+import os
 import threading
+import time
 import traceback
 from typing import Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, run_task
-from ember.executor.shipping import FunctionCache, FunctionShipper
+from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus, run_task
+from ember.executor.shipping import FunctionCache, FunctionShipper, StageCommon
 from ember.serde.codec import decode_block, encode_block
 
 
@@ -29,6 +31,9 @@ class InProcessExecutor(Executor):
         self._shipping = threading.Lock()
         self._shipper = FunctionShipper()
         self._functions = FunctionCache()
+        self._tasks_run = 0
+        self._task_seconds = 0.0
+        self._running = 0
 
     def put_block(self, block_id: str, records: list) -> None:
         data = encode_block(records, f"storing block {block_id!r}")
@@ -52,14 +57,34 @@ class InProcessExecutor(Executor):
 
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._shipping:  # jobs may be submitted from several threads
-            stage, needed = self._shipper.pickle_stage(tasks)
-            self._functions.update(*self._shipper.updates_for(self, needed))
-        return [self._run_with_retries(task, stage, index) for index, task in enumerate(tasks)]
+            stage = self._shipper.pickle_stage(tasks)
+            self._functions.update(*self._shipper.updates_for(self, stage.needed))
+        common = StageCommon(stage.common)
+        return [self._run_counted(task, own, common) for task, own in zip(tasks, stage.tasks)]
 
-    def _run_with_retries(self, task: Task, stage: bytes, index: int) -> TaskResult:
+    def _run_counted(self, task: Task, own, common: StageCommon) -> TaskResult:
+        started = time.perf_counter()
+        self._running += 1
+        try:
+            return self._run_with_retries(task, own, common)
+        finally:
+            self._running -= 1
+            self._tasks_run += 1
+            self._task_seconds += time.perf_counter() - started
+
+    def worker_status(self) -> list[WorkerStatus]:
+        """The driver's own thread is the one worker."""
+        return [WorkerStatus("driver", os.getpid(), self._tasks_run, self._task_seconds, self._running > 0)]
+
+    def block_bytes(self, block_id: str) -> int | None:
+        with self._lock:
+            data = self._blocks.get(block_id)
+        return None if data is None else len(data)
+
+    def _run_with_retries(self, task: Task, own, common: StageCommon) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
-                return run_task(self._functions.load_task(stage, index), task.stage_id, attempt, self)
+                return run_task(self._functions.load_task(own, common), task.stage_id, attempt, self)
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
                     raise TaskFailedError(

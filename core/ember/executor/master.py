@@ -4,8 +4,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from ember.executor.base import Executor
+from ember.executor.inprocess import InProcessExecutor
+from ember.executor.pool import ProcessPoolExecutor
+from ember.pluginhost import plugin_executor
 
 _LOCAL = re.compile(r"^local(?:\[(\*|\d+)(?:,\s*(\d+))?\])?$")
 
@@ -40,19 +44,14 @@ def parse_local_master(master: str) -> LocalMaster | None:
     return LocalMaster(threads=threads, max_failures=int(failures) if failures else 1)
 
 
-def create_executor(master: str, conf=None) -> Executor:
-    """The executor a master URL asks for; ``conf`` is the application's SparkConf."""
+def create_executor(master: str, conf=None, preload: Sequence[str] = ()) -> Executor:
+    """The executor a master URL asks for; ``conf`` is the application's SparkConf and
+    ``preload`` the modules a worker process imports before its first task."""
     local = parse_local_master(master)
     if local is not None and local.threads == 1:
-        from ember.executor.inprocess import InProcessExecutor
-
         return InProcessExecutor(local.threads, local.max_failures)
     if local is not None:
-        from ember.executor.pool import ProcessPoolExecutor
-
-        return ProcessPoolExecutor(local.threads, local.max_failures, conf)
-    from ember.plugins.manager import plugin_executor
-
+        return ProcessPoolExecutor(local.threads, local.max_failures, conf, preload)
     executor = plugin_executor(master, conf)
     if executor is None:
         raise ValueError(

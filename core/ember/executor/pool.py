@@ -4,8 +4,8 @@ Workers are started in parallel when the pool is created (``python -m ember.exec
 through ``subprocess``, not ``multiprocessing``: no fork of a driver that has threads, and no
 re-import of the job's ``__main__`` as the spawn method does).  Blocks live in shared memory
 (``segments``), which every worker reads and writes directly; the socket to each worker only
-carries task pickles, function pickles the first time a worker needs them (``shipping``), and
-small results.
+carries task pickles (what a stage's tasks share once per worker), function pickles the first
+time a worker needs them (``shipping``), and small results.
 
 A worker that dies (SIGKILL, segfault, out of memory) is replaced and its task re-run
 elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task.
@@ -23,11 +23,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult
+from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
 from ember.executor.segments import SegmentSpace, SegmentStore
 from ember.executor.shipping import FunctionShipper
 from ember.executor.worker import OK, READY
@@ -41,7 +42,7 @@ _task_ids = itertools.count()
 class WorkerProcess:
     """One worker: its process, the driver's end of its socket, and the task it runs."""
 
-    def __init__(self, space: SegmentSpace, env: dict[str, str]):
+    def __init__(self, space: SegmentSpace, env: dict[str, str], preload: Sequence[str]):
         driver_end, worker_end = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
@@ -50,15 +51,23 @@ class WorkerProcess:
         self.connection = Connection(driver_end.detach())
         self.task_id: int | None = None
         self.ready = False
+        #: for monitoring: tasks answered, their time from dispatch to reply, the current start
+        self.tasks_done = 0
+        self.task_seconds = 0.0
+        self.task_started = 0.0
         driver_path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
         try:
-            self.connection.send_bytes(pickle.dumps((driver_path, space)))
+            self.connection.send_bytes(pickle.dumps((driver_path, space, list(preload))))
         except OSError:  # it died at once: its first message will tell
             pass
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def task_finished(self) -> None:
+        self.tasks_done += 1
+        self.task_seconds += time.perf_counter() - self.task_started
 
     def describe_exit(self) -> str:
         code = self.process.wait()
@@ -82,18 +91,23 @@ def worker_environment(conf) -> dict[str, str]:
 
 
 class ProcessPoolExecutor(Executor):
-    """``local[N]`` with N >= 2: tasks run in N worker processes, blocks in shared memory."""
+    """``local[N]`` with N >= 2: tasks run in N worker processes, blocks in shared memory.
 
-    def __init__(self, workers: int, max_task_attempts: int = 1, conf=None):
+    ``preload`` names the modules every worker imports before it reports ready (what tasks
+    unpickle, e.g. the RDD scheduler's task classes), so the first task does not pay for them.
+    """
+
+    def __init__(self, workers: int, max_task_attempts: int = 1, conf=None, preload: Sequence[str] = ()):
         self.default_parallelism = workers
         self.max_task_attempts = max_task_attempts
         self._space = SegmentSpace.create(conf)
         self._store = SegmentStore(self._space)
         self._shipper = FunctionShipper()
         self._env = worker_environment(conf)
+        self._preload = tuple(preload)
         self._lock = threading.Lock()  # one stage at a time
         self._closing = threading.Lock()
-        self._workers = [WorkerProcess(self._space, self._env) for _ in range(workers)]
+        self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
         self._closed = False
         #: workers lost and replaced so far (for tests and the benchmark's report)
         self.workers_replaced = 0
@@ -125,6 +139,17 @@ class ProcessPoolExecutor(Executor):
     def worker_pids(self) -> list[int]:
         return [worker.pid for worker in self._workers]
 
+    def worker_status(self) -> list[WorkerStatus]:
+        """Per worker slot; a replaced worker's slot starts again from zero."""
+        return [WorkerStatus(f"worker-{index}", worker.pid, worker.tasks_done, worker.task_seconds,
+                             worker.task_id is not None) for index, worker in enumerate(list(self._workers))]
+
+    def shm_bytes(self) -> int | None:
+        return self._store.shm_bytes()
+
+    def block_bytes(self, block_id: str) -> int | None:
+        return self._store.block_bytes(block_id)
+
     # -- running a stage ---------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
@@ -141,7 +166,7 @@ class ProcessPoolExecutor(Executor):
         worker.process.wait()
         self._store.remove_partial_writes(worker.pid)
         self._shipper.drop_worker(worker)
-        replacement = WorkerProcess(self._space, self._env)
+        replacement = WorkerProcess(self._space, self._env, self._preload)
         self._workers[self._workers.index(worker)] = replacement
         self.workers_replaced += 1
         return replacement
@@ -167,7 +192,8 @@ class _StageRun:
 
     def __init__(self, pool: ProcessPoolExecutor, tasks: Sequence[Task]):
         self.pool, self.tasks = pool, tasks
-        self.stage, self.needed = pool._shipper.pickle_stage(tasks)
+        self.stage = pool._shipper.pickle_stage(tasks)
+        self.holding_stage: set[WorkerProcess] = set()  # workers sent what the stage's tasks share
         self.pending = deque((index, 0) for index in range(len(tasks)))
         self.running: dict[int, tuple[int, int]] = {}  # task id -> (task index, attempt)
         self.losses = [0] * len(tasks)
@@ -196,8 +222,9 @@ class _StageRun:
                 continue
             index, attempt = self.pending.popleft()
             task_id = next(_task_ids)
-            new, forget = self.pool._shipper.updates_for(worker, self.needed)
-            message = pickle.dumps((task_id, attempt, new, forget, self.stage, index),
+            new, forget = self.pool._shipper.updates_for(worker, self.stage.needed)
+            common = None if worker in self.holding_stage else self.stage.common
+            message = pickle.dumps((task_id, attempt, new, forget, common, self.stage.tasks[index]),
                                    protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 worker.connection.send_bytes(message)
@@ -206,6 +233,8 @@ class _StageRun:
                 self.pool._replace(worker)
                 continue
             worker.task_id = task_id
+            self.holding_stage.add(worker)
+            worker.task_started = time.perf_counter()
             self.running[task_id] = (index, attempt)
 
     def _started(self, worker: WorkerProcess) -> None:
@@ -235,6 +264,7 @@ class _StageRun:
                 self.pool._store.remove_blocks([reply[3]])
             return
         index, attempt = self.running.pop(task_id)
+        worker.task_finished()
         if reply[1] == OK:
             self.results[index] = self._result(reply)
             self.remaining -= 1

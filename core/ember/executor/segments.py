@@ -92,6 +92,10 @@ class _ShmUsage:
             os.pwrite(self._fd, (used + size).to_bytes(8, "little"), 0)
             return True
 
+    def used(self) -> int:
+        with self._locked():
+            return int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "little")
+
     def release(self, size: int) -> None:
         with self._locked():
             used = int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "little")
@@ -164,6 +168,21 @@ class SegmentStore(BlockStore):
             for entry in _scan(directory):
                 if entry.name.startswith(names):
                     self._unlink(directory, entry.name)
+
+    # -- sizes, for monitoring ------------------------------------------------------------------
+    def shm_bytes(self) -> int | None:
+        """The pool's bytes in shared memory now (None without /dev/shm)."""
+        usage = self._usage
+        return None if usage is None else usage.used()
+
+    def block_bytes(self, block_id: str) -> int | None:
+        name = _block_name(self.space.prefix, block_id)
+        for directory in self._tiers():
+            try:
+                return os.stat(os.path.join(directory, name)).st_size
+            except FileNotFoundError:
+                continue
+        return None
 
     # -- clean-up ----------------------------------------------------------------------------
     def remove_partial_writes(self, pid: int) -> None:

@@ -1,18 +1,23 @@
-"""The plugin author API: everything a connector, sink or executor plugin imports from ember.
+"""The plugin author API: everything a connector, sink, filesystem, executor or checkpoint-store
+plugin imports from ember, and nothing of the engine.
 
-Importing this package loads no plugin; plugins load on the first question asked of them
-(``ember.plugins.manager``).  See docs/plugins.md for the guide.
+Importing this package loads no engine module (``ember.rdd``, ``ember.streaming``, ...) and no
+plugin; the plugin host (``ember.pluginhost``) loads plugins on the first question asked of
+them.  See docs/plugins.md for the guide and docs/architecture.md for where this sits.
 """
-from ember.plugins.blocks import ReceiverStoppedError
+from ember.plugins.checkpoint_store import CheckpointStore
+from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink
 from ember.plugins.errors import MissingPluginError, PluginError
+from ember.plugins.filesystems import FileStatus, FileSystemAccess
 from ember.plugins.hookspecs import CliCommand, FileSystem, SinkKind, SourceKind, hookimpl
-from ember.plugins.receiver import Receiver
-from ember.plugins.registry import create_source_stream, open_filesystem, output_to_sink
-from ember.plugins.replayable import PositionRange, ReplayableSource, SourceContext, SourceRDD
+from ember.plugins.receiver import Receiver, ReceiverStoppedError, Supervisor
+from ember.plugins.replayable import PositionRange, ReplayableSource, SourceContext
 from ember.plugins.settings import duration_ms
-from ember.plugins.sink import Sink
+from ember.plugins.sink import Sink, batch_time_ms
+from ember.plugins.testing import BatchCollector, wait_until
 
-__all__ = ["CliCommand", "FileSystem", "MissingPluginError", "PluginError", "PositionRange",
-           "Receiver", "ReceiverStoppedError", "ReplayableSource", "Sink", "SinkKind", "SourceContext",
-           "SourceKind", "SourceRDD", "create_source_stream", "duration_ms", "hookimpl",
-           "open_filesystem", "output_to_sink"]
+__all__ = ["BatchCollector", "CheckpointStore", "CliCommand", "FileStatus", "FileSystem",
+           "FileSystemAccess", "MissingPluginError", "PluginError", "PositionRange", "Receiver",
+           "ReceiverStoppedError", "ReplayableSource", "Sink", "SinkKind", "SourceContext",
+           "SourceKind", "Supervisor", "batch_time_ms", "create_source_stream", "duration_ms",
+           "hookimpl", "open_filesystem", "output_to_sink", "wait_until"]

@@ -5,6 +5,7 @@ with ``@hookimpl`` whose names are the specs below.  Every hook is optional.  Ho
 declare what a plugin provides return small descriptors (``SourceKind``, ``SinkKind``,
 ``CliCommand``, ``FileSystem``) so that ``python -m ember plugins`` can list them without
 running anything; the two ``firstresult`` hooks choose among plugins by URL scheme.
+``ember_streaming_started`` lets a plugin watch a running job (a web UI, metrics).
 docs/plugins.md documents every hook (a test keeps the two in step).
 """
 from __future__ import annotations
@@ -66,8 +67,9 @@ class CliCommand:
 class FileSystem:
     """Access to files under a URL scheme (``file``, ``s3``, ...) for file sources and sinks.
 
-    ``open(url)`` returns an object with the ``ember_files`` filesystem interface; the
-    scheme's owner documents it.  Declared in the core so a third party can add ``hdfs``.
+    ``open(url)`` returns an object with the ``FileSystemAccess`` methods (``list_files``,
+    ``read_bytes``; ``ember.plugins.filesystems``), so a third party adds ``hdfs`` with the
+    core alone.
     """
 
     scheme: str
@@ -119,3 +121,13 @@ def ember_filesystems() -> list[FileSystem]:
 def ember_checkpoint_store(uri: str, conf: "SparkConf") -> Any:
     """The checkpoint store for ``uri`` when its scheme is this plugin's (e.g. ``s3://``),
     else ``None``.  The first plugin that returns one wins."""
+
+
+# -- 5. running: called when a StreamingContext starts ---------------------------------------------
+
+@hookspec
+def ember_streaming_started(ssc: Any) -> Callable[[], None] | None:
+    """``ssc`` is starting: its graph is valid, its receivers and first batch not started yet,
+    so listeners added now (``ssc.addStreamingListener``) see every event.  Return a function
+    ember calls with no argument when the context stops (to release what the plugin started),
+    or ``None``."""

@@ -3,22 +3,48 @@
 An author subclasses ``Receiver`` and writes ``onStart`` (start the threads that receive; do not
 block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeBlock``; a broken
 connection calls ``restart``; a problem worth telling the user about calls ``reportError``.
-ember runs each receiver under a ``ReceiverSupervisor`` on threads of its own, never in the
-scheduler's task slots, so a receiver can not starve batch processing.
+ember runs each receiver under a supervisor (``ember.streaming.receiver_supervisor``) on threads
+of its own, never in the scheduler's task slots, so a receiver can not starve batch processing;
+the receiver reaches it only through the small ``Supervisor`` interface defined here.
 """
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, Protocol
 
-from ember.plugins.blocks import BlockBuffer
 from ember.storagelevel import StorageLevel
-from ember.streaming.listener import ReceiverInfo
 
-_log = logging.getLogger("ember.receiver")
+
+class ReceiverStoppedError(RuntimeError):
+    """``store`` was called after the receiver stopped for good: the records were not stored
+    (do not acknowledge them to the source; Spark raises here too)."""
+
+
+class Supervisor(Protocol):
+    """What a ``Receiver`` asks of the engine that runs it (ember's ``ReceiverSupervisor``).
+
+    The engine attaches one with ``Receiver.attach_supervisor`` before ``onStart``; a test may
+    attach its own to run a receiver without a StreamingContext.
+    """
+
+    stream_id: int
+    #: True from just before ``onStart`` until the receiver stops or restarts
+    started: bool
+
+    def store(self, record: Any) -> None:
+        """Add one record to the current block (waits for the rate limit)."""
+
+    def store_block(self, records: Iterable[Any]) -> None:
+        """Add ``records`` as a block of their own (waits for the rate limit)."""
+
+    def request_restart(self, message: str, error: BaseException | None, delay_ms: int | None) -> None:
+        """Stop the receiver and start it again after ``delay_ms``, on the engine's thread."""
+
+    def request_stop(self, message: str, error: BaseException | None) -> None:
+        """Stop the receiver for good."""
+
+    def report_error(self, message: str, error: BaseException | None) -> None:
+        """Tell listeners and the log about an error."""
 
 
 class Receiver(ABC):
@@ -26,7 +52,7 @@ class Receiver(ABC):
 
     def __init__(self, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2):
         self.storageLevel = storageLevel
-        self._supervisor: ReceiverSupervisor | None = None
+        self._supervisor: Supervisor | None = None
 
     # -- what authors write -------------------------------------------------------------------
     @abstractmethod
@@ -44,11 +70,11 @@ class Receiver(ABC):
         Raises ``ReceiverStoppedError`` once the stream has stopped: the record was not
         stored, so a source with acknowledgements must not acknowledge it.
         """
-        self._attached().buffer.add(record)
+        self._attached().store(record)
 
     def storeBlock(self, records: Iterable[Any]) -> None:
         """Store several records as one block, e.g. what one network read decoded."""
-        self._attached().buffer.add_block(records)
+        self._attached().store_block(records)
 
     def restart(self, message: str, error: BaseException | None = None,
                 delay_ms: int | None = None) -> None:
@@ -81,111 +107,11 @@ class Receiver(ABC):
         """The name listeners see; defaults to the class name."""
         return type(self).__name__
 
-    def _attached(self) -> "ReceiverSupervisor":
+    def attach_supervisor(self, supervisor: Supervisor) -> None:
+        """Called by the engine (not by authors) before ``onStart``: who runs this receiver."""
+        self._supervisor = supervisor
+
+    def _attached(self) -> Supervisor:
         if self._supervisor is None:
             raise RuntimeError(f"{self.name()} is not attached to a running StreamingContext")
         return self._supervisor
-
-
-class ReceiverSupervisor:
-    """Starts, restarts and stops one receiver on its own thread, and posts listener events.
-
-    ``post(event_name, info)`` delivers ``onReceiverStarted``/``Error``/``Stopped``.
-    """
-
-    def __init__(self, receiver: Receiver, stream_id: int, buffer: BlockBuffer,
-                 restart_delay_ms: int, post: Callable[[str, ReceiverInfo], None]):
-        self.receiver = receiver
-        self.stream_id = stream_id
-        self.buffer = buffer
-        self.restart_delay_ms = restart_delay_ms
-        self._post = post
-        self.started = False
-        self._stopping = threading.Event()
-        self._wake = threading.Condition()
-        self._restart: tuple[str, BaseException | None, int] | None = None
-        self._thread: threading.Thread | None = None
-        self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False)
-        receiver._supervisor = self
-
-    def start(self) -> None:
-        """Run the receiver on a thread of its own; returns at once."""
-        self._thread = threading.Thread(target=self._supervise, daemon=True,
-                                        name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}")
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the receiver (``onStop``) and wait for its supervising thread to end."""
-        self.request_stop("stopped by the StreamingContext", None)
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def request_restart(self, message: str, error: BaseException | None, delay_ms: int | None) -> None:
-        with self._wake:
-            if not self._stopping.is_set():
-                delay = self.restart_delay_ms if delay_ms is None else delay_ms
-                self._restart = (message, error, delay)
-                self.started = False
-                self._wake.notify_all()
-
-    def request_stop(self, message: str, error: BaseException | None) -> None:
-        with self._wake:
-            if error is not None:
-                self.report_error(message, error)
-            self._stopping.set()
-            self.started = False
-            self._wake.notify_all()
-
-    def report_error(self, message: str, error: BaseException | None) -> None:
-        _log.warning("receiver %s (stream %d): %s%s", self._info.receiver_name, self.stream_id, message,
-                     f": {error!r}" if error is not None else "")
-        self._info.last_error_message = message
-        self._info.last_error = repr(error) if error is not None else ""
-        self._info.last_error_time_ms = int(time.time() * 1000)
-        self._post("onReceiverError", self._snapshot())
-
-    def _snapshot(self) -> ReceiverInfo:
-        return ReceiverInfo(**vars(self._info))
-
-    def _supervise(self) -> None:
-        """The supervisor thread: start, then serve restart requests until stopped."""
-        while True:
-            with self._wake:
-                if self._stopping.is_set():
-                    break
-                self.started = True
-            if self._start_receiver():
-                with self._wake:
-                    while self._restart is None and not self._stopping.is_set():
-                        self._wake.wait()
-            self._stop_receiver()
-            restart, self._restart = self._restart, None
-            if restart is not None and not self._stopping.is_set():
-                message, error, delay_ms = restart
-                self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error)
-                self._stopping.wait(delay_ms / 1000.0)
-        self._info.is_active = False
-        self._post("onReceiverStopped", self._snapshot())
-
-    def _start_receiver(self) -> bool:
-        """Call ``onStart``; a failure asks for a restart, as in Spark.
-
-        Listeners hear of the start first (Spark registers a receiver before ``onStart``), so
-        errors the receiver's threads report never precede it.
-        """
-        if not self._info.is_active:
-            self._info.is_active = True
-            self._post("onReceiverStarted", self._snapshot())
-        try:
-            self.receiver.onStart()
-        except Exception as error:  # noqa: BLE001 - reported, then retried after the delay
-            self.request_restart(f"error starting receiver: {error}", error, None)
-            return False
-        return True
-
-    def _stop_receiver(self) -> None:
-        self.started = False
-        try:
-            self.receiver.onStop()
-        except Exception as error:  # noqa: BLE001 - reported; stopping must go on
-            self.report_error("error stopping receiver", error)

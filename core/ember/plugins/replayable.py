@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import astuple, dataclass
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, ClassVar, Iterable
 
 from ember.conf import SparkConf
-from ember.rdd.rdd import RDD
 
 
 @dataclass(frozen=True)
@@ -93,19 +92,3 @@ class ReplayableSource(ABC):
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         """Continue after the batches recorded in a checkpoint (time -> ranges): the default
         does nothing; a source with a cursor moves it past the last recorded ranges."""
-
-
-class SourceRDD(RDD):
-    """One batch of a replayable source: partition i reads ``ranges[i]``."""
-
-    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
-        super().__init__(ctx, len(ranges))
-        self.source = source
-        self.ranges = list(ranges)
-
-    def compute(self, split: int, context) -> Iterator:
-        return iter(self.source.read(self.ranges[split]))
-
-    def offsetRanges(self) -> list[PositionRange]:
-        """The ranges this batch read (PySpark's ``rdd.offsetRanges()`` of direct streams)."""
-        return list(self.ranges)

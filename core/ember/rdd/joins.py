@@ -11,7 +11,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Callable
 
 from ember.rdd.records import pairs_of
-from ember.rdd.resultiterable import ResultIterable
+from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
 if TYPE_CHECKING:

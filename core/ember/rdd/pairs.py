@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ember.rdd.partitioner import Partitioner
 from ember.rdd.records import not_a_pair, pairs_of
-from ember.rdd.resultiterable import ResultIterable
+from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
 if TYPE_CHECKING:

@@ -12,16 +12,20 @@ import threading
 from collections.abc import Callable, Iterable
 
 from ember.context import SparkContext
+from ember.errors import PySparkRuntimeError
+from ember.pluginhost import registry
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
-from ember.streaming import shutdown
+from ember.streaming import monitors, shutdown
+from ember.streaming.checkpointing import CheckpointingSession, checkpointing
 from ember.streaming.clock import Clock, SystemClock
 from ember.streaming.dstream import DStream, TransformedDStream
 from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
-from ember.streaming.input import QueueInputDStream, as_queue
+from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
 from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
 from ember.streaming.scheduler import BatchScheduler
+from ember.streaming.source_streams import as_input_stream
 
 _log = logging.getLogger("ember.streaming")
 
@@ -44,15 +48,17 @@ class StreamingContext:
         self.listener_bus = StreamingListenerBus()
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
-        #: the checkpoint getOrCreate found for this context, restored at start()
-        self._recovered_checkpoint = None
-        self._checkpointing = None
+        #: (ember only) the checkpoint ``getOrCreate`` found for this context, restored at start()
+        self.recovered_checkpoint = None
+        self._checkpointing: CheckpointingSession | None = None
         self._state = INITIALIZED
         self._stop_finished = False
         self._scheduler: BatchScheduler | None = None
         self._error: BaseException | None = None
         self._terminated = threading.Condition()
         self._signals: shutdown.SignalHandlers | None = None
+        #: what the monitors (plugins' ``ember_streaming_started``) need called at stop
+        self._monitor_stops: list[Callable[[], None]] = []
 
     # -- the active context ----------------------------------------------------------------
     @classmethod
@@ -60,9 +66,7 @@ class StreamingContext:
         """Call ``setupFunc`` to build the context; when ``checkpointPath`` holds a checkpoint,
         restore it into the rebuilt graph (``ember.checkpoint.recovery``).  The path becomes the
         context's checkpoint directory."""
-        from ember.checkpoint.recovery import get_or_create
-
-        return get_or_create(checkpointPath, setupFunc)
+        return checkpointing().get_or_create(checkpointPath, setupFunc)
 
     @classmethod
     def getActive(cls) -> "StreamingContext | None":
@@ -80,11 +84,43 @@ class StreamingContext:
             return active
         if checkpointPath is not None:
             return cls.getOrCreate(checkpointPath, setupFunc)
-        return _call_setup(setupFunc)
+        return call_setup(setupFunc)
 
     @property
     def sparkContext(self) -> SparkContext:
         return self._sc
+
+    def __reduce__(self):
+        # A task's closure holding the context: PySpark fails on its SparkContext the same way.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
+    # -- ember only: what checkpoints and ember.testing need ----------------------------------
+    @property
+    def graph(self) -> DStreamGraph:
+        """(ember only) The DStream graph: its inputs, outputs and streams."""
+        return self._graph
+
+    @property
+    def batch_ms(self) -> int:
+        """(ember only) The batch interval in milliseconds."""
+        return self._batch_ms
+
+    @property
+    def checkpoint_directory(self) -> str | None:
+        """(ember only) Where ``checkpoint(directory)`` put checkpoints; None when not set."""
+        return self._checkpoint_dir
+
+    @property
+    def scheduler(self) -> BatchScheduler | None:
+        """(ember only) The batch scheduler, once started: its ``zero_ms`` and ``wait_for_batch``
+        let a test on a manual clock wait for the batches it advanced to."""
+        return self._scheduler
+
+    @property
+    def error(self) -> BaseException | None:
+        """(ember only) The first error of a failed batch (what ``awaitTermination`` raises)."""
+        with self._terminated:
+            return self._error
 
     # -- configuration ---------------------------------------------------------------------
     def remember(self, duration) -> None:
@@ -96,11 +132,10 @@ class StreamingContext:
         if not isinstance(directory, (str, os.PathLike)) or not str(directory):
             raise TypeError(f"checkpoint() expects a directory path, got {directory!r}")
         directory = os.fspath(directory)
-        from ember.checkpoint.store import open_store
-
-        open_store(directory, self._sc.getConf())  # an unknown scheme fails here, listing the stores
+        checkpointing().validate_directory(directory, self._sc.getConf())  # an unknown scheme fails here
         if "://" not in directory or directory.startswith("file://"):
             os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
@@ -119,19 +154,20 @@ class StreamingContext:
 
     def socketTextStream(self, hostname: str, port: int,
                          storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream:
-        from ember.plugins.registry import create_source_stream
-
-        return create_source_stream(self, "socket", hostname=hostname, port=port, storageLevel=storageLevel)
+        return self.create_source_stream("socket", hostname=hostname, port=port, storageLevel=storageLevel)
 
     def textFileStream(self, directory: str) -> DStream:
-        from ember.plugins.registry import create_source_stream
-
-        return create_source_stream(self, "text-files", directory=directory)
+        return self.create_source_stream("text-files", directory=directory)
 
     def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream:
-        from ember.plugins.registry import create_source_stream
+        return self.create_source_stream("binary-files", directory=directory, recordLength=recordLength)
 
-        return create_source_stream(self, "binary-files", directory=directory, recordLength=recordLength)
+    def create_source_stream(self, kind: str, **options) -> InputDStream:
+        """(ember only) The input DStream of the installed source ``kind`` (``"socket"``,
+        ``"kafka"``...), created with ``options``; what ``ember.plugins.create_source_stream``
+        calls.  ``MissingPluginError`` names the distribution to install."""
+        record, source_kind = registry.source_kind(kind)
+        return as_input_stream(self, source_kind.create(self, **options), f"{kind} source of {record.distribution}")
 
     def union(self, *dstreams: DStream) -> DStream:
         if not dstreams:
@@ -164,15 +200,14 @@ class StreamingContext:
             if active is not None:
                 raise RuntimeError("Only one StreamingContext may be started in this process "
                                    f"(stop {active!r} first)")
-            self._graph.validate(self._checkpoint_dir)
-            from ember.checkpoint.session import CheckpointSession
-
-            checkpointing = self._checkpointing = CheckpointSession.open(self)
+            self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
+            session = self._checkpointing = checkpointing().open_session(self)
+            self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
                 stream.start()
             self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             checkpointing.after_batch if checkpointing else None)
-            self._scheduler.start(checkpointing.resume if checkpointing else None)
+                                             session.after_batch if session else None)
+            self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
         self._signals = shutdown.SignalHandlers.install(self)
@@ -196,6 +231,7 @@ class StreamingContext:
                     _log.exception("Stopping %s failed", stream.describe())
             if self._checkpointing is not None:
                 self._checkpointing.close()
+            monitors.stop(self._monitor_stops)
         if self._signals is not None:
             self._signals.restore()
             self._signals = None
@@ -236,7 +272,7 @@ class StreamingContext:
         return f"<StreamingContext batch={self._batch_ms} ms state={self._state}>"
 
 
-def _call_setup(setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
+def call_setup(setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
     if not callable(setupFunc):
         raise TypeError("setupFunc should be callable.")
     ssc = setupFunc()

@@ -12,6 +12,7 @@ import inspect
 from typing import TYPE_CHECKING, Callable
 
 from ember.rdd import RDD
+from ember.rdd.lineage import ParallelCollectionRDD
 from ember.storagelevel import StorageLevel
 from ember.streaming.durations import datetime_to_ms, format_ms, ms_to_datetime, to_ms
 from ember.streaming.output import OutputOpsMixin
@@ -129,6 +130,27 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         """The stream for people: kind, slide and window."""
         window = f", window {format_ms(self.window_ms)}" if self.window_ms else ""
         return f"{self.kind} stream #{self.id} (slide {format_ms(self.slide_ms)}{window})"
+
+    # -- what checkpoints save and restore (``ember.checkpoint`` uses only these) ---------------
+    #: whether the stream runs a receiver, whose stores a write-ahead log can record
+    has_receiver = False
+
+    def state_at(self, time_ms: int) -> RDD | None:
+        """The RDD generated for ``time_ms`` while remembered: a stateful stream's state."""
+        return self._generated.get(time_ms)
+
+    def restore_state(self, time_ms: int, partitions: list[list]) -> None:
+        """Put back a stateful stream's state of ``time_ms`` from a checkpoint, before start."""
+        self._generated[time_ms] = ParallelCollectionRDD(self._sc, partitions)
+
+    def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
+        """What a checkpoint after the batch at ``completed_ms`` saves for this stream (plain
+        data, e.g. a source's positions), and the later batch times the stream has already
+        allocated input to (they run again after a recovery).  Both from one snapshot."""
+        return {}, []
+
+    def restore_checkpoint_data(self, data: dict) -> None:
+        """Take back what ``checkpoint_data`` saved (before start)."""
 
     # -- PySpark's DStream attributes ------------------------------------------------------
     def context(self) -> "StreamingContext":

@@ -14,7 +14,8 @@ the same methods with the same values, so listener code ports by changing its im
   ``streamIdToInputInfo()`` are dicts keyed by output operation id / input stream id.
 * ``outputOperationInfo()``: ``batchTime()`` (a Time), ``id()``, ``name()``, ``description()``,
   ``startTime()`` / ``endTime()`` (``-1`` until known), ``failureReason()`` (``None`` unless
-  the operation failed: Java's null).  Like PySpark's it has no ``duration()``.
+  the operation failed: Java's null; else, as Spark's, the error on the first line and then
+  its traceback).  Like PySpark's it has no ``duration()``.
 * ``StreamInputInfo``: ``inputStreamId()``, ``numRecords()``, ``metadata()`` (a dict),
   ``metadataDescription()`` (``None`` when the stream gives none).
 * ``receiverInfo()``: ``streamId()``, ``name()``, ``active()``, ``location()``,

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ember.pluginhost import registry
+from ember.streaming.sink_output import write_batches_to
+
 
 class OutputOpsMixin:
     def foreachRDD(self, func: Callable) -> None:
@@ -36,6 +39,9 @@ class OutputOpsMixin:
 
     def saveAsTextFiles(self, prefix: str, suffix: str | None = None) -> None:
         """Write each batch to ``prefix-<time ms>.suffix`` (through the file sink plugin)."""
-        from ember.plugins.registry import output_to_sink
+        self.output_to_sink("text-files", prefix=prefix, suffix=suffix)
 
-        output_to_sink(self, "text-files", prefix=prefix, suffix=suffix)
+    def output_to_sink(self, kind: str, **options) -> None:
+        """(ember only) Write every batch to the installed sink ``kind`` (``"text-files"``,
+        ``"kafka"``...) created with ``options``; what ``ember.plugins.output_to_sink`` calls."""
+        write_batches_to(self, registry.sink_kind(kind)[1].create(**options))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -162,7 +163,7 @@ class BatchScheduler:
             self.bus.post("onOutputOperationStarted", StreamingListenerOutputOperationStarted(op))
             error = state_error or self._run_job(job)
             if error is not None:
-                op.failure = f"{type(error).__name__}: {error}"
+                op.failure = _failure_reason(error)
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
         info.processing_end_ms = self.clock.time_ms()
@@ -211,6 +212,12 @@ class BatchScheduler:
             self.report_error(error)
             return error
         return None
+
+
+def _failure_reason(error: BaseException) -> str:
+    """Spark's failure reason: the error on the first line, then its whole traceback (with the
+    worker's, which the driver adds as a note), so a UI can show the user's own frames."""
+    return f"{type(error).__name__}: {error}\n" + "".join(traceback.format_exception(error))
 
 
 def _add_note(error: BaseException, note: str) -> None:

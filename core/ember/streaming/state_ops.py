@@ -16,7 +16,7 @@ class StateOpsMixin:
         """Keep a state per key: every batch, ``updateFunc(new_values, state)`` for every key
         with new values or a state (``new_values`` may be empty, ``state`` None for a new key);
         returning None removes the key.  Needs ``ssc.checkpoint(dir)``."""
-        from ember.streaming.stateful import StateDStream
+        from ember.streaming.update_state_by_key import StateDStream
 
         if not callable(updateFunc):
             raise TypeError(f"updateStateByKey expects a function, got {type(updateFunc).__name__}")

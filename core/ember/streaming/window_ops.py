@@ -1,13 +1,15 @@
 """Window operations: each builds on ``window`` or on the incremental reduced window.
 
 Durations are seconds, validated as whole multiples of the parent's slide in integer
-milliseconds (``windowed.py``).  The compositions follow PySpark's so that results, keys kept
-with value 0, and partition counts are the same.
+milliseconds (``window_streams.py``).  The compositions follow PySpark's so that results,
+keys kept with value 0, and partition counts are the same.
 """
 from __future__ import annotations
 
 import operator
 from typing import TYPE_CHECKING, Callable
+
+from ember.resultiterable import ResultIterable
 
 if TYPE_CHECKING:
     from ember.streaming.dstream import DStream
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 class WindowOpsMixin:
     def window(self, windowDuration, slideDuration=None) -> "DStream":
         """Each RDD holds the batches of the last ``windowDuration``, every ``slideDuration``."""
-        from ember.streaming.windowed import WindowedDStream
+        from ember.streaming.window_streams import WindowedDStream
 
         return WindowedDStream(self, windowDuration, slideDuration)
 
@@ -29,7 +31,7 @@ class WindowOpsMixin:
         ``func(invFunc(previous, leaving), entering)``, once it spans at least 5 slides (as
         Spark does); ``filterFunc`` then decides which keys stay.
         """
-        from ember.streaming.windowed import ReducedWindowedDStream, window_durations
+        from ember.streaming.window_streams import ReducedWindowedDStream, window_durations
 
         window_durations(self, windowDuration, slideDuration)
         count = self._partitions(numPartitions)
@@ -55,8 +57,6 @@ class WindowOpsMixin:
         return counted.filter(lambda kv: kv[1] > 0)
 
     def groupByKeyAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> "DStream":
-        from ember.rdd.resultiterable import ResultIterable
-
         lists = self.mapValues(lambda value: [value])
         grouped = lists.reduceByKeyAndWindow(_extend, _drop_front, windowDuration, slideDuration, numPartitions)
         return grouped.mapValues(ResultIterable)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-from ember.checkpoint.store import CheckpointStore
+from ember.plugins import CheckpointStore
 
 ENDPOINT_SETTING = "spark.hadoop.fs.s3a.endpoint"
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ember.plugins.sink import write_batch
+from ember.streaming.sink_output import write_batch
 
 from ember_sink_files.text import TextFilesSink
 

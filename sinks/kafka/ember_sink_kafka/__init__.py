@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ember.plugins.registry import output_to_sink
+from ember.plugins import output_to_sink
 
 from ember_kafka.settings import parse_kafka_params
 from ember_sink_kafka.sink import Encoder, KafkaSink, utf8_encoder

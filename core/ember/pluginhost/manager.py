@@ -4,15 +4,22 @@ Nothing is loaded at ``import ember``; the first question asked of the plugins (
 an executor scheme, the plugin list) loads them all.  A plugin whose module fails to import,
 that does not fit the hook specs, or whose hook raises, is recorded with its distribution's
 name and error and left out; the other plugins keep working.
+
+Hooks are called through pluggy (``pm.hook.<name>(...)``), so ``firstresult`` hooks stop at the
+first answer.  Each implementation is registered wrapped: the wrapper turns an exception into
+a recorded error and a ``None`` answer (so the other plugins still answer), and tags every
+answer with the plugin that gave it, as ``(PluginRecord, answer)``.
 """
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import threading
 import traceback
-from dataclasses import dataclass, field
+import types
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import pluggy
@@ -95,12 +102,29 @@ class PluginManager:
         try:
             module = load()
             plugin_name = f"{record.distribution}:{record.name}"
-            self._pluggy.register(module, name=plugin_name)
+            self._pluggy.register(self._guarded(record, module), name=plugin_name)
         except Exception as error:  # noqa: BLE001 - any failure of a plugin is reported, not fatal
             self._fail(record, "failed to load", error)
             return
         record.module = module
         self._by_plugin_name[plugin_name] = record
+
+    def _guarded(self, record: PluginRecord, module: Any) -> types.SimpleNamespace:
+        """What pluggy registers for ``module``: each of its hook implementations wrapped so
+        that it answers ``(record, answer)``, or None when it raised (recorded) or had nothing."""
+        def guard(hook_name: str, function: Callable) -> Callable:
+            @functools.wraps(function)  # keeps pluggy's marker and the argument names
+            def call(*args: Any, **kwargs: Any) -> tuple[PluginRecord, Any] | None:
+                try:
+                    answer = function(*args, **kwargs)
+                except Exception as error:  # noqa: BLE001 - a broken hook is reported, not fatal
+                    self._fail(record, f"hook {hook_name} failed", error)
+                    return None
+                return None if answer is None else (record, answer)
+            return call
+
+        names = [name for name in dir(module) if self._pluggy.parse_hookimpl_opts(module, name)]
+        return types.SimpleNamespace(**{name: guard(name, getattr(module, name)) for name in names})
 
     def _fail(self, record: PluginRecord, doing: str, error: BaseException) -> None:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -113,39 +137,23 @@ class PluginManager:
         self.load()
         return list(self._records)
 
-    def implementations(self, hook_name: str) -> Iterator[tuple[PluginRecord, Any]]:
-        """Call ``hook_name`` on each plugin that implements it, yielding (plugin, result).
+    def implementations(self, hook_name: str, **kwargs: Any) -> list[tuple[PluginRecord, Any]]:
+        """Call ``hook_name`` through pluggy; every plugin's non-None answer as (plugin, answer),
+        in the order the plugins were registered.
 
-        A plugin whose hook raises is recorded as broken for that hook and skipped, so one
+        A plugin whose hook raises is recorded as broken for that hook and left out, so one
         bad plugin never hides the others' answers.
         """
         self.load()
-        hook = getattr(self._pluggy.hook, hook_name)
-        # pluggy keeps implementations in call order reversed: last registered first.
-        for impl in reversed(hook.get_hookimpls()):
-            answer = self._call(impl, hook_name, {})
-            if answer is not None:
-                yield answer
+        return list(reversed(getattr(self._pluggy.hook, hook_name)(**kwargs)))  # pluggy: last first
 
     def first(self, hook_name: str, **kwargs: Any) -> tuple[PluginRecord, Any] | None:
-        """The first plugin's non-None answer to a ``firstresult`` hook, as (plugin, result)."""
-        self.load()
-        hook = getattr(self._pluggy.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
-            answer = self._call(impl, hook_name, kwargs)
-            if answer is not None:
-                return answer
-        return None
+        """A ``firstresult`` hook's answer, as (plugin, answer); None when no plugin answered.
 
-    def _call(self, impl, hook_name: str, kwargs: dict) -> tuple[PluginRecord, Any] | None:
-        """(plugin, result) of one implementation; None when it raised or answered None."""
-        record = self._by_plugin_name[impl.plugin_name]
-        try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
-        except Exception as error:  # noqa: BLE001 - a broken hook is reported, not fatal
-            self._fail(record, f"hook {hook_name} failed", error)
-            return None
-        return None if result is None else (record, result)
+        pluggy asks the most recently registered plugin first and stops at the first answer.
+        """
+        self.load()
+        return getattr(self._pluggy.hook, hook_name)(**kwargs)
 
     def report_broken(self, record: PluginRecord, hook_name: str, error: BaseException) -> None:
         """Record that ``record``'s answer to ``hook_name`` was unusable (e.g. a wrong type)."""

@@ -1,4 +1,4 @@
-"""The input DStreams that carry plugin sources into the graph.
+"""The input DStreams that carry plugin sources into the graph, and their batches' RDDs.
 
 ``ReceiverInputDStream`` runs a ``Receiver`` under its supervisor and, at each batch time,
 turns the blocks received since the previous batch into the batch's RDD (one partition per
@@ -9,17 +9,21 @@ the checkpoint and write-ahead-log code to persist.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from ember.plugins.blocks import BlockBuffer, RateLimiter
-from ember.plugins.receiver import Receiver, ReceiverSupervisor
-from ember.plugins.replayable import PositionRange, ReplayableSource, SourceContext, SourceRDD
-from ember.plugins.settings import (BLOCK_INTERVAL, RECEIVER_MAX_RATE, RECEIVER_RESTART_DELAY,
-                                    conf_duration_ms, conf_rate)
+from ember.conf import SparkConf
+from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
+from ember.rdd import RDD
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.streaming import listener
+from ember.streaming.blocks import BlockBuffer, RateLimiter
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
+from ember.streaming.receiver_supervisor import ReceiverSupervisor
+
+BLOCK_INTERVAL = "spark.streaming.blockInterval"
+RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
+RECEIVER_RESTART_DELAY = "spark.streaming.receiverRestartDelay"
 
 _EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
            "onReceiverError": listener.StreamingListenerReceiverError,
@@ -30,6 +34,7 @@ class ReceiverInputDStream(InputDStream):
     """The stream of a push source: each batch holds the blocks received before its time."""
 
     kind = "receiver"
+    has_receiver = True
 
     def __init__(self, ssc, receiver: Receiver, description: str):
         super().__init__(ssc)
@@ -51,11 +56,18 @@ class ReceiverInputDStream(InputDStream):
         #: batch time -> the blocks that batch holds
         self.allocated: dict[int, list[list[Any]]] = {}
 
-    def wrap_buffer(self, wrap: Callable[[BlockBuffer], Any]) -> Any:
-        """Put ``wrap(buffer)`` (e.g. the write-ahead log) between the receiver and its block
-        buffer, before the stream starts; returns the wrapper now in use."""
+    def attach_write_ahead_log(self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list],
+                               unallocated: list) -> None:
+        """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
+        block buffer, give the batches the log recovered their records back (time -> records),
+        and store again, through the log, the records no batch had taken."""
         self._buffer = self._supervisor.buffer = wrap(self._buffer)
-        return self._buffer
+        for time_ms, records in recovered.items():
+            self.allocated[time_ms] = [records] if records else []
+        self._buffer.add_block(unallocated)
+
+    def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
+        return {}, [t for t in list(self.allocated) if t > completed_ms]
 
     def _set_rate(self, rate: float) -> None:
         """Backpressure's new estimate, bounded by ``spark.streaming.receiver.maxRate``."""
@@ -88,6 +100,22 @@ class ReceiverInputDStream(InputDStream):
         super().clear_old(time_ms)
         for old in [t for t in self.allocated if t <= time_ms - self.remember_ms]:
             del self.allocated[old]
+
+
+class SourceRDD(RDD):
+    """One batch of a replayable source: partition i reads ``ranges[i]``."""
+
+    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
+        super().__init__(ctx, len(ranges))
+        self.source = source
+        self.ranges = tuple(ranges)  # immutable: shipped to a worker once per stage, not per task
+
+    def compute(self, split: int, context) -> Iterator:
+        return iter(self.source.read(self.ranges[split]))
+
+    def offsetRanges(self) -> list[PositionRange]:
+        """The ranges this batch read (PySpark's ``rdd.offsetRanges()`` of direct streams)."""
+        return list(self.ranges)
 
 
 class DirectInputDStream(InputDStream):
@@ -146,11 +174,34 @@ class DirectInputDStream(InputDStream):
 
     def recorded_data(self) -> dict[int, list[list]]:
         """The recorded ranges as plain data, for checkpoints."""
-        return {t: [r.to_data() for r in ranges] for t, ranges in self.recorded.items()}
+        recorded = list(self.recorded.items())  # one step: the timer thread adds to it
+        return {t: [r.to_data() for r in ranges] for t, ranges in recorded}
+
+    def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
+        positions = self.recorded_data()
+        return {"positions": positions}, [t for t in positions if t > completed_ms]
+
+    def restore_checkpoint_data(self, data: dict) -> None:
+        if data.get("positions"):
+            self.restore_recorded(data["positions"])
 
     def restore_recorded(self, data: dict[int, list[list]]) -> None:
         """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
         self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
+
+
+def conf_duration_ms(conf: SparkConf, setting: str, default: str) -> int:
+    """A duration setting of ``conf``, or ``default`` when it is not set."""
+    return duration_ms(conf.get(setting, default), setting)
+
+
+def conf_rate(conf: SparkConf, setting: str) -> float:
+    """A records-per-second setting; 0 (unlimited) when not set."""
+    value = conf.get(setting, "0")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{setting}={value!r} is not a number of records per second") from None
 
 
 def _bounded(rate: float, max_rate: float) -> float:

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
+from ember.plugins.receiver import ReceiverStoppedError
+
 class RateLimiter:
     """At most ``per_second`` permits a second (0 or less: unlimited), evenly spaced.
 
@@ -48,11 +50,6 @@ class RateLimiter:
 def _sleep(seconds: float) -> bool:
     time.sleep(seconds)
     return False
-
-
-class ReceiverStoppedError(RuntimeError):
-    """``store`` was called after the receiver stopped for good: the records were not stored
-    (do not acknowledge them to the source; Spark raises here too)."""
 
 
 class BlockBuffer:

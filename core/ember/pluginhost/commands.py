@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from ember.plugins.hookspecs import CliCommand
-from ember.plugins.manager import PluginManager, PluginRecord, plugin_manager
+from ember.plugins import CliCommand, PluginError
+from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
 
 # what each declaring hook contributes to a plugin's "provides", and how to name an item
 _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
@@ -72,8 +72,13 @@ def plugins_command(argv: list[str]) -> int:
     return 0
 
 
-def plugin_subcommands() -> dict[str, tuple[str, Callable[[list[str]], int]]]:
-    """The subcommands plugins add, in ``ember.cli``'s form: name -> (help, handler(argv))."""
+def plugin_subcommands(core_commands: Iterable[str]) -> dict[str, tuple[str, Callable[[list[str]], int]]]:
+    """The subcommands plugins add, in ``ember.cli``'s form: name -> (help, handler(argv)).
+
+    A name that is one of ``core_commands`` or that two plugins both add is a ``PluginError``
+    naming both, never a command silently dropped.
+    """
+    owners = {name: "ember (the core)" for name in core_commands}
     found: dict[str, tuple[str, Callable[[list[str]], int]]] = {}
     manager = plugin_manager()
     for record, commands in manager.implementations("ember_cli_commands"):
@@ -82,8 +87,12 @@ def plugin_subcommands() -> dict[str, tuple[str, Callable[[list[str]], int]]]:
                 manager.report_broken(record, "ember_cli_commands",
                                       TypeError(f"expected CliCommand objects, got {command!r}"))
                 continue
-            found.setdefault(command.name, (f"{command.help} [{record.distribution}]",
-                                            _handler(command, record)))
+            if command.name in owners:
+                raise PluginError(f"Two providers of the command `python -m ember {command.name}`: "
+                                  f"{owners[command.name]} and {record.distribution}; uninstall "
+                                  "one of them or rename the plugin's command")
+            owners[command.name] = record.distribution
+            found[command.name] = (f"{command.help} [{record.distribution}]", _handler(command, record))
     return found
 
 

@@ -1,19 +1,17 @@
 """What the installed plugins provide, by name: source kinds, sink kinds, connector APIs,
-filesystems.  The core's streaming API reaches every connector through here.
+filesystems.  The engine reaches every connector through here.
 
-``create_source_stream`` and ``output_to_sink`` are the only doors between the DStream graph
-and the plugins; when nothing installed provides a kind they raise ``MissingPluginError``
-naming the distribution to install.
+``source_kind`` and ``sink_kind`` are the only doors between the DStream graph and the
+plugins; when nothing installed provides a kind they raise ``MissingPluginError`` naming the
+distribution to install.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from ember.plugins.errors import MissingPluginError, PluginError
-from ember.plugins.hookspecs import FileSystem, SinkKind, SourceKind
-from ember.plugins.manager import PluginRecord, plugin_manager
-from ember.plugins.sink import write_batches_to
+from ember.plugins import FileSystem, MissingPluginError, PluginError, SinkKind, SourceKind
+from ember.pluginhost.manager import PluginRecord, plugin_manager
 
 #: which ember distribution ships each kind, so a missing one is named in the error
 KNOWN_DISTRIBUTIONS = {
@@ -87,26 +85,20 @@ def _missing(category: str, name: str, available: list[str], asked_by: str | Non
                               available, asked_by)
 
 
-def create_source_stream(ssc, kind: str, **options: Any):
-    """The input DStream of source ``kind`` built with ``options`` (``ssc.socketTextStream``...)."""
+def source_kind(kind: str) -> tuple[PluginRecord, SourceKind]:
+    """The installed source kind ``kind`` with the plugin providing it."""
     kinds = source_kinds()
     if kind not in kinds:
         raise _missing("source", kind, list(kinds), _ASKED_BY.get(kind))
-    record, source_kind = kinds[kind]
-    source = source_kind.create(ssc, **options)
-    from ember.plugins.streams import as_input_stream  # needs ember.streaming, which imports us
-
-    return as_input_stream(ssc, source, f"{kind} source of {record.distribution}")
+    return kinds[kind]
 
 
-def output_to_sink(dstream, kind: str, **options: Any) -> None:
-    """Register an output operation writing every batch of ``dstream`` to sink ``kind``."""
+def sink_kind(kind: str) -> tuple[PluginRecord, SinkKind]:
+    """The installed sink kind ``kind`` with the plugin providing it."""
     kinds = sink_kinds()
     if kind not in kinds:
         raise _missing("sink", kind, list(kinds), _ASKED_BY.get(f"sink:{kind}"))
-    sink = kinds[kind][1].create(**options)
-
-    write_batches_to(dstream, sink)
+    return kinds[kind]
 
 
 def connector_api(name: str) -> Any:

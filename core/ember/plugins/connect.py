@@ -1,0 +1,38 @@
+"""What a connector's public API calls to reach the engine: create an input stream of a source
+kind, send a stream to a sink kind, open a filesystem by URL.
+
+These are thin on purpose, so that importing the author API loads no engine module: the first
+two dispatch through the StreamingContext or DStream they are given, the third through the
+plugin host (``ember.pluginhost`` installs itself here when it is imported, which
+``import ember`` does).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+_open_filesystem: Callable[[str, str | None], Any] | None = None
+
+
+def create_source_stream(ssc, kind: str, **options: Any):
+    """The input DStream of source ``kind`` built with ``options`` (``KafkaUtils.createStream``...);
+    ``MissingPluginError`` names the distribution to install when no plugin provides ``kind``."""
+    return ssc.create_source_stream(kind, **options)
+
+
+def output_to_sink(dstream, kind: str, **options: Any) -> None:
+    """Register an output operation writing every batch of ``dstream`` to sink ``kind``."""
+    dstream.output_to_sink(kind, **options)
+
+
+def open_filesystem(url: str, asked_by: str | None = None) -> Any:
+    """The filesystem that serves ``url`` (a plain path is ``file``), opened on that URL: an
+    object with the ``FileSystemAccess`` methods."""
+    if _open_filesystem is None:
+        raise RuntimeError("ember's plugin host is not loaded; import ember first")
+    return _open_filesystem(url, asked_by)
+
+
+def install_filesystem_opener(opener: Callable[[str, str | None], Any]) -> None:
+    """Called by ``ember.pluginhost`` on import: how ``open_filesystem`` finds a scheme's plugin."""
+    global _open_filesystem
+    _open_filesystem = opener

@@ -1,0 +1,157 @@
+"""Read-only snapshots of a running job for monitors (a web UI, metrics, the console line).
+
+Listener events say what each batch did; these say what the job holds now, which no event
+carries: each executor worker's task count and time and the pool's shared-memory bytes, the
+keys and bytes of each stateful stream's latest state, and each input stream's last read
+positions and receiver restarts.  They only read: a monitor calling them from its own thread
+never changes the job, and a figure that is not known is ``None``.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ember.executor.base import WorkerStatus
+from ember.streaming.materialize import CachedRDD
+
+if TYPE_CHECKING:
+    from ember.context import SparkContext
+    from ember.streaming.context import StreamingContext
+    from ember.streaming.dstream import DStream
+
+
+@dataclass(frozen=True)
+class ExecutorStatus:
+    """The executor's workers and the shared-memory bytes of its blocks (None when it has none)."""
+
+    master: str
+    workers: list[WorkerStatus]
+    shm_bytes: int | None
+
+
+@dataclass(frozen=True)
+class StateStatus:
+    """The latest materialized state of one stateful stream (updateStateByKey, mapWithState,
+    reduceByKeyAndWindow with an inverse function)."""
+
+    stream_id: int
+    description: str
+    batch_time_ms: int
+    keys: int
+    bytes: int | None
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One input stream: ``kind`` is ``receiver``, ``direct`` (a replayable source) or ``queue``.
+
+    ``positions`` maps each partition of a replayable source to the end of the range its
+    latest batch read (``positions_batch_ms``); receivers have ``active`` and ``restarts``.
+    """
+
+    stream_id: int
+    name: str
+    kind: str
+    positions: dict[str, Any] = field(default_factory=dict)
+    positions_batch_ms: int | None = None
+    active: bool | None = None
+    restarts: int | None = None
+
+
+def batch_interval_ms(ssc: "StreamingContext") -> int:
+    """The context's batch interval in milliseconds (its ``batchDuration``)."""
+    return ssc.batch_ms
+
+
+def executor_status(sc: "SparkContext") -> ExecutorStatus:
+    executor = sc.executor
+    return ExecutorStatus(sc.master, executor.worker_status(), executor.shm_bytes())
+
+
+def source_status(ssc: "StreamingContext") -> list[SourceStatus]:
+    return [_source(stream) for stream in list(ssc.graph.inputs)]
+
+
+def _source(stream) -> SourceStatus:
+    if stream.kind == "receiver":
+        supervisor = stream._supervisor
+        return SourceStatus(stream.id, stream.receiver.name(), "receiver",
+                            active=supervisor.receiver.isStarted(), restarts=supervisor.restarts)
+    if stream.kind == "direct":
+        recorded = dict(stream.recorded)
+        if not recorded:
+            return SourceStatus(stream.id, stream.description, "direct")
+        latest = max(recorded)
+        return SourceStatus(stream.id, stream.description, "direct",
+                            {r.partition: r.end for r in recorded[latest]}, latest)
+    return SourceStatus(stream.id, f"{type(stream).__name__}[{stream.id}]", stream.kind)
+
+
+class _StateSizes:
+    """Counts the keys of a state RDD once: its blocks are immutable once materialized.  Only
+    the newest ``KEPT`` RDDs' sizes are remembered (older states are never asked for again)."""
+
+    KEPT = 64
+
+    def __init__(self):
+        self._by_rdd: dict[int, tuple[int, int | None]] = {}
+        self._lock = threading.Lock()
+
+    def measure(self, stream: "DStream", rdd: CachedRDD) -> tuple[int, int | None] | None:
+        with self._lock:
+            if rdd.id() in self._by_rdd:
+                return self._by_rdd[rdd.id()]
+        executor = rdd.ctx.executor
+        keys, size = 0, 0
+        try:
+            for split in range(rdd.getNumPartitions()):
+                block_id = rdd._cache_block_id(split)
+                records = executor.get_block(block_id)
+                # mapWithState keeps one record per partition: (key -> (state, time), mapped)
+                keys += sum(len(r[0]) for r in records) if stream.kind == "mapWithState-state" else len(records)
+                block_size = executor.block_bytes(block_id)
+                size = None if size is None or block_size is None else size + block_size
+        except KeyError:  # the batch was forgotten while we read it
+            return None
+        with self._lock:
+            self._by_rdd[rdd.id()] = (keys, size)
+            for old in sorted(self._by_rdd)[:-self.KEPT]:
+                del self._by_rdd[old]
+        return keys, size
+
+
+_state_sizes = _StateSizes()
+
+
+def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tuple[int, CachedRDD]]]]:
+    """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
+    for stream in list(ssc.graph.streams()):
+        if stream.must_checkpoint:
+            materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
+            yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
+
+
+def state_status(ssc: "StreamingContext") -> list[StateStatus]:
+    """Each stateful stream's newest state: its keys (read once per state) and stored bytes."""
+    found = []
+    for stream, states in _newest_states(ssc):
+        for time_ms, rdd in states:
+            measured = _state_sizes.measure(stream, rdd)
+            if measured is not None:
+                found.append(StateStatus(stream.id, stream.describe(), time_ms, *measured))
+                break
+    return found
+
+
+def state_bytes(ssc: "StreamingContext") -> int:
+    """The stored bytes of every stateful stream's newest state, without reading the state
+    (cheap enough for every batch: the console status line)."""
+    total = 0
+    for _, states in _newest_states(ssc):
+        if states:
+            rdd = states[0][1]
+            executor = rdd.ctx.executor
+            total += sum(executor.block_bytes(rdd._cache_block_id(split)) or 0
+                         for split in range(rdd.getNumPartitions()))
+    return total
