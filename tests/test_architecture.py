@@ -28,7 +28,8 @@ LAYERS = [
 ]
 
 #: what a plugin distribution may import from ember: the author API and the PySpark-mirroring API
-AUTHOR_API = {"ember", "ember.plugins", "ember.streaming", "ember.streaming.listener", "ember.testing"}
+AUTHOR_API = {"ember", "ember.plugins", "ember.plugins.testing", "ember.streaming", "ember.streaming.listener",
+              "ember.testing"}
 PLUGIN_FOLDERS = ["connectors", "sinks", "plugins"]
 
 #: the engine: what importing the author API must not load
