@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from documents import document
+from checkpoint_documents import document
 
 from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 

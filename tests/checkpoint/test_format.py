@@ -10,7 +10,7 @@ import struct
 import msgpack
 
 import pytest
-from documents import document
+from checkpoint_documents import document
 
 from ember.checkpoint import (CheckpointCorruptError, CheckpointSignatureError, CheckpointValueError,
                               CheckpointVersionError, NoCheckpointError, PicklePolicy, ValueCodec)

@@ -13,7 +13,7 @@ import textwrap
 import msgpack
 import pytest
 import zstandard
-from documents import document
+from checkpoint_documents import document
 from test_recovery import _run, _totals_job
 
 from ember.checkpoint import (CheckpointDirectory, CheckpointSignatureError, ValueCodec, open_store)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from ember.context import SparkContext
+from ember.errors import PySparkRuntimeError
 from ember.pluginhost import registry
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -89,6 +90,10 @@ class StreamingContext:
     def sparkContext(self) -> SparkContext:
         return self._sc
 
+    def __reduce__(self):
+        # A task's closure holding the context: PySpark fails on its SparkContext the same way.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
     # -- ember only: what checkpoints and ember.testing need ----------------------------------
     @property
     def graph(self) -> DStreamGraph:
@@ -130,6 +135,7 @@ class StreamingContext:
         checkpointing().validate_directory(directory, self._sc.getConf())  # an unknown scheme fails here
         if "://" not in directory or directory.startswith("file://"):
             os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
@@ -194,7 +200,7 @@ class StreamingContext:
             if active is not None:
                 raise RuntimeError("Only one StreamingContext may be started in this process "
                                    f"(stop {active!r} first)")
-            self._graph.validate(self._checkpoint_dir)
+            self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
             session = self._checkpointing = checkpointing().open_session(self)
             self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:

@@ -118,7 +118,7 @@ class SourceRDD(RDD):
     def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
         super().__init__(ctx, len(ranges))
         self.source = source
-        self.ranges = list(ranges)
+        self.ranges = tuple(ranges)  # immutable: shipped to a worker once per stage, not per task
 
     def compute(self, split: int, context) -> Iterator:
         return iter(self.source.read(self.ranges[split]))
