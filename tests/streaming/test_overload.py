@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 
-from services import wait_until
+from ember.plugins.testing import wait_until
 
 from ember import SparkConf, SparkContext
 from ember.streaming import StreamingContext
