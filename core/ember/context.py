@@ -18,8 +18,10 @@ from ember._version import __version__
 from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
 from ember.broadcast import Broadcast
 from ember.conf import SparkConf, notice_overridden_submit_settings
+from ember.errors import PySparkRuntimeError
 from ember.executor.master import create_executor
 from ember.executor.tracebacks import FULL_TRACEBACKS_ENV, full_tracebacks
+from ember.rdd.checkpointing import checkpoint_marked, new_checkpoint_directory
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.rdd.rdd import RDD
 from ember.rdd.scheduler import DAGScheduler
@@ -52,6 +54,7 @@ class SparkContext:
 
     _active_spark_context: "SparkContext | None" = None
     _lock = threading.RLock()
+    _checkpoint_dir: str | None = None
 
     def __init__(self, master: str | None = None, appName: str | None = None,
                  sparkHome: str | None = None, pyFiles: list[str] | None = None,
@@ -103,6 +106,10 @@ class SparkContext:
             if SparkContext._active_spark_context is self:
                 SparkContext._active_spark_context = None
 
+    def __reduce__(self):
+        # Pickling happens when a task's closure holds the context: that is always a mistake.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
     def __enter__(self) -> "SparkContext":
         return self
 
@@ -117,6 +124,12 @@ class SparkContext:
         """(ember only) The ``ember.executor.Executor`` that runs this context's tasks and keeps
         its blocks (shuffle outputs, cached partitions, broadcasts)."""
         return self._executor
+
+    @property
+    def scheduler(self):
+        """(ember only) The ``DAGScheduler`` that cuts jobs into stages and runs them, without
+        the bookkeeping of ``runJob`` (RDD checkpointing writes through it)."""
+        return self._scheduler
 
     @property
     def defaultParallelism(self) -> int:
@@ -144,6 +157,14 @@ class SparkContext:
         if not any(isinstance(handler, _StderrUnlessConfigured) for handler in logger.handlers):
             logger.addHandler(_StderrUnlessConfigured())
 
+    def setCheckpointDir(self, dirName: str) -> None:
+        """Where ``rdd.checkpoint()`` writes (a new ``<dirName>/<uuid>``, as in Spark), and
+        what stateful streams need when ``ssc.checkpoint()`` was not called."""
+        self._checkpoint_dir = new_checkpoint_directory(dirName)
+
+    def getCheckpointDir(self) -> str | None:
+        return self._checkpoint_dir
+
     # -- creating RDDs, broadcasts and accumulators ----------------------------------------------
     def parallelize(self, c: Iterable, numSlices: int | None = None) -> RDD:
         count = self.defaultParallelism if numSlices is None else int(numSlices)
@@ -153,6 +174,19 @@ class SparkContext:
 
     def emptyRDD(self) -> RDD:
         return ParallelCollectionRDD(self, [])
+
+    def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True) -> RDD:
+        """The lines of the files ``name`` names (files, directories, globs, comma-separated),
+        split into partitions as Hadoop splits them."""
+        from ember.rdd.textfiles import text_file
+
+        return text_file(self, name, minPartitions or self.defaultMinPartitions, use_unicode)
+
+    def wholeTextFiles(self, path: str, minPartitions: int | None = None, use_unicode: bool = True) -> RDD:
+        """(file URL, whole content) for each file ``path`` names."""
+        from ember.rdd.textfiles import whole_text_files
+
+        return whole_text_files(self, path, minPartitions or self.defaultMinPartitions, use_unicode)
 
     def range(self, start: int, end: int | None = None, step: int = 1,
               numSlices: int | None = None) -> RDD:
@@ -195,7 +229,9 @@ class SparkContext:
             if not 0 <= split < count:
                 raise ValueError(f"runJob: partition {split} does not exist in {rdd!r}, "
                                  f"which has {count} partitions")
-        return self._scheduler.run_job(rdd, func, wanted)
+        results = self._scheduler.run_job(rdd, func, wanted)
+        checkpoint_marked(rdd)
+        return results
 
     def _new_rdd_id(self) -> int:
         return next(self._ids["rdd"])

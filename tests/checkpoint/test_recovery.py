@@ -187,7 +187,7 @@ def test_signed_pickled_state_recovers_and_a_wrong_key_is_refused(tmp_path):
         return ssc
 
     _run(path, lambda: setup(0, "k1"), 2)
-    with pytest.raises(CheckpointSignatureError, match="signature does not verify"):
+    with pytest.raises(CheckpointSignatureError, match="does not verify with the configured"):
         StreamingContext.getOrCreate(path, lambda: setup(2000, "another key"))
     _run(path, lambda: setup(2000, "k1"), 1)
     assert seen[-1] == [("a", 3)]

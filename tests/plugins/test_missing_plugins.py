@@ -46,3 +46,13 @@ def test_streaming_context_methods_work_or_name_what_to_install(installed_plugin
         else:
             with pytest.raises(MissingPluginError, match=re.escape(install_command(distribution))):
                 call()
+
+
+def test_text_file_reading_works_or_names_ember_files(installed_plugins, sc, tmp_path):
+    (tmp_path / "a.txt").write_text("x\n")
+    for read in (sc.textFile, sc.wholeTextFiles):
+        if "ember-files" in INSTALLED:
+            assert read(str(tmp_path)).count() == 1
+        else:
+            with pytest.raises(MissingPluginError, match="needed by SparkContext.*pip install ember-files"):
+                read(str(tmp_path))

@@ -58,6 +58,7 @@ class CheckpointSession:
         recovered = ssc.recovered_checkpoint
         if recovered is not None:
             session._restore(recovered)
+        session.directory.begin_run(recovered)
         if wal.enabled(conf):
             session._attach_logs(recovered is not None)
         return session
@@ -76,6 +77,12 @@ class CheckpointSession:
             self.streams[index].restore_state(state_time, partitions)
             state_times[index] = state_time
         stateful = [(index, s) for index, s in enumerate(self.streams) if s.must_checkpoint]
+        for index, stream in stateful:
+            if index not in state_times:
+                _log.warning("Recovering %s (stream #%d) with empty state: checkpoint-%d holds no state "
+                             "for it (the job stopped before its first checkpoint interval); its state is "
+                             "recomputed only from the input recorded since %d ms", stream.describe(),
+                             index, loaded.time_ms, document["zero_ms"])
         self.resume = Resume(document["zero_ms"], document["last_completed_ms"], self.graph.batch_ms,
                              stateful, state_times, self.ssc.sparkContext.getConf())
         _log.warning("Recovering from %s: last completed batch %d ms, %d batches generated but not "
@@ -148,8 +155,9 @@ class CheckpointSession:
         if rdd is None:
             return False
         partitions = rdd.glom().collect()
-        name = self.directory.write_state(index, time_ms, partitions, f"the state of {stream.describe()}")
-        self.latest_state[index] = {"file": name, "time": time_ms, "records": sum(map(len, partitions))}
+        name, size = self.directory.write_state_sized(index, time_ms, partitions, f"the state of {stream.describe()}")
+        self.latest_state[index] = {"file": name, "time": time_ms, "records": sum(map(len, partitions)),
+                                    "bytes": size}
         return True
 
     def _document(self, time_ms: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Actions: operations that run a job and return values to the driver.
 
 Where PySpark reduces per-partition results on the driver (reduce, fold, aggregate, top,
-countByValue, mean) ember does the same, in partition order, so results that depend on the
+countByValue) ember does the same, in partition order, so results that depend on the
 order of a non-commutative function equal PySpark's.
 """
 from __future__ import annotations
@@ -22,30 +22,6 @@ _NOTHING = object()
 
 def _count(iterator: Iterable) -> int:
     return sum(1 for _ in iterator)
-
-
-def _mean_of(iterator: Iterable) -> tuple[int, float]:
-    """(count, running mean) of one partition, updated per value as PySpark's StatCounter does."""
-    count, mean = 0, 0.0
-    for value in iterator:
-        count += 1
-        mean += (value - mean) / count
-    return count, mean
-
-
-def _merge_means(left: tuple[int, float], right: tuple[int, float]) -> tuple[int, float]:
-    """Two (count, mean) summaries as one, weighting the way StatCounter.mergeStats does."""
-    (n, mean), (m, other) = left, right
-    if n == 0:
-        return right
-    if m == 0:
-        return left
-    delta, total = other - mean, n + m
-    if m * 10 < n:
-        return total, mean + delta * m / total
-    if n * 10 < m:
-        return total, other - delta * n / total
-    return total, (mean * n + other * m) / total
 
 
 class ActionsMixin:
@@ -88,12 +64,6 @@ class ActionsMixin:
         if key is None:
             return self.reduce(min)
         return self.reduce(lambda a, b: min(a, b, key=key))
-
-    def mean(self) -> float:
-        summaries = self._run_job(_mean_of)
-        if not summaries:
-            raise ValueError("Can not reduce() empty RDD")
-        return float(_reduce(_merge_means, summaries)[1])
 
     def isEmpty(self) -> bool:
         return self.getNumPartitions() == 0 or not self.take(1)

@@ -5,7 +5,8 @@ Every public operation is expressed with these few: data from the driver
 consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
 dependency) and narrow regroupings of parents' partitions: concatenated (``UnionRDD``),
 aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
-(``CoalescedRDD``) or paired with every partition of another RDD (``CartesianRDD``).
+(``CoalescedRDD``), paired with every partition of another RDD (``CartesianRDD``) or
+record by record with the same partition of another (``ZippedRDD``).
 """
 from __future__ import annotations
 
@@ -39,12 +40,12 @@ class PipelinedRDD(RDD):
     """``func(split, iterator)`` applied to each partition of ``prev``.
 
     Chained pipelines fuse into one function so a task runs them in a single pass, unless the
-    parent is cached (then its partitions must be materialized) or ``preservesPartitioning``
+    parent is cached or marked for checkpointing (then its partitions must be materialized) or ``preservesPartitioning``
     differs in a way that matters only for the partitioner, not for fusion.
     """
 
     def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
-        if isinstance(prev, PipelinedRDD) and not prev.is_cached:
+        if isinstance(prev, PipelinedRDD) and not prev.is_cached and prev._checkpoint is None:
             parent_func, source = prev.func, prev.source
 
             def fused(split, iterator, _outer=func, _inner=parent_func):
@@ -68,7 +69,8 @@ class ShuffledRDD(RDD):
     """``prev``'s (key, value) records moved to partition ``partition_func(key) % n``.
 
     The map stage writes one block per (map partition, reduce partition) that received
-    records; ``map_outputs`` (set by the scheduler once that stage ran) says which exist.
+    records; ``map_outputs`` (set by the scheduler once that stage ran) says which exist: for
+    each reduce partition, the map partitions that wrote a block for it.
     """
 
     def __init__(self, prev: RDD, num_partitions: int, partition_func: Callable, partitioner=None):
@@ -76,7 +78,7 @@ class ShuffledRDD(RDD):
         self.prev = prev
         self.partition_func = partition_func
         self.shuffle_id = prev.ctx._new_shuffle_id()
-        self.map_outputs: list[frozenset[int]] | None = None
+        self.map_outputs: tuple[tuple[int, ...], ...] | None = None
         weakref.finalize(self, _drop_blocks, prev.ctx.executor, f"shuffle/{self.shuffle_id}/")
 
     def dependencies(self):
@@ -88,8 +90,7 @@ class ShuffledRDD(RDD):
     def compute(self, split, context):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
-            get_block(self.shuffle_block_id(m, split))
-            for m, reducers in enumerate(self.map_outputs) if split in reducers)
+            get_block(self.shuffle_block_id(m, split)) for m in self.map_outputs[split])
 
 
 class UnionRDD(RDD):
@@ -162,3 +163,22 @@ class CartesianRDD(RDD):
         left, right = divmod(split, self.second.getNumPartitions())
         right_records = list(self.second.iterator(right, context))
         return ((x, y) for x in self.first.iterator(left, context) for y in right_records)
+
+
+class ZippedRDD(RDD):
+    """Partition ``i`` pairs the records of ``first``'s partition ``i`` with ``second``'s."""
+
+    def __init__(self, first: RDD, second: RDD):
+        self.first, self.second = first, second
+        super().__init__(first.ctx, first.getNumPartitions())
+
+    def dependencies(self):
+        return [self.first, self.second]
+
+    def compute(self, split, context):
+        left = list(self.first.iterator(split, context))
+        right = list(self.second.iterator(split, context))
+        if len(left) != len(right):  # PySpark's message, which counts its pickle batches
+            raise ValueError("Can not deserialize PairRDD with different number of items in "
+                             f"batches: ({len(left)}, {len(right)})")
+        return zip(left, right)

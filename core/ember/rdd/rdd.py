@@ -4,7 +4,8 @@ An RDD knows how to compute each of its partitions from its parents (``compute``
 hand the lineage to the DAG scheduler, which cuts it into stages at shuffles and runs the
 stages' tasks on the executor.  The public API (PySpark's names) comes from three mixins, one
 per concept: ``transformations`` (narrow and wide record operations), ``pairs`` (key/value
-operations) and ``actions`` (what returns values to the driver).
+operations) and ``actions`` (what returns values to the driver); ``statistics``, ``zipping``,
+``piping`` and ``checkpointing`` add one operation family each.
 """
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ember.rdd.actions import ActionsMixin
+from ember.rdd.checkpointing import CheckpointMixin, without_lineage
 from ember.rdd.joins import JoinsMixin
 from ember.rdd.output import OutputMixin
 from ember.rdd.pairs import PairFunctionsMixin
+from ember.rdd.piping import PipeMixin
 from ember.rdd.repartitioning import RepartitioningMixin
 from ember.rdd.sampling import SamplingMixin
 from ember.rdd.sorting import SortingMixin
+from ember.rdd.statistics import StatisticsMixin
 from ember.rdd.transformations import TransformationsMixin
+from ember.rdd.zipping import ZipMixin
 from ember.storagelevel import StorageLevel
 
 if TYPE_CHECKING:
@@ -27,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunctionsMixin, JoinsMixin,
-          SortingMixin, ActionsMixin, OutputMixin):
+          SortingMixin, ActionsMixin, StatisticsMixin, ZipMixin, PipeMixin, CheckpointMixin, OutputMixin):
     """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``."""
 
     def __init__(self, ctx: "SparkContext", num_partitions: int, partitioner=None):
@@ -48,7 +53,10 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         return []
 
     def iterator(self, split: int, context: "TaskContext") -> Iterator:
-        """Records of ``split``: from the cache when persisted, else computed."""
+        """Records of ``split``: from the checkpoint once written, from the cache when
+        persisted, else computed."""
+        if self.isCheckpointed():
+            return self._checkpoint.read(self, split, context)
         if self._storage_level is None:
             return self.compute(split, context)
         block_id = self._cache_block_id(split)
@@ -122,7 +130,7 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["ctx"] = None
-        return state
+        return without_lineage(state) if self.isCheckpointed() else state
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self._id}]"

@@ -63,13 +63,24 @@ class ResultTask:
         return self.func(self.rdd.iterator(self.partition, context))
 
 
+def maps_by_reducer(written: list[frozenset[int]], reducers: int) -> tuple[tuple[int, ...], ...]:
+    """For each reduce partition, the map partitions that wrote a block for it, from what each
+    map task wrote: a reduce task looks up its own blocks instead of scanning every map's.
+    Immutable, so it ships once per stage (``ember.executor.shipping``)."""
+    maps: list[list[int]] = [[] for _ in range(reducers)]
+    for map_split, targets in enumerate(written):
+        for target in targets:
+            maps[target].append(map_split)
+    return tuple(map(tuple, maps))
+
+
 def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
     """Shuffles in ``rdd``'s lineage whose map stage has not run, parents first."""
     ordered: list[ShuffledRDD] = []
     seen: set[int] = set()
 
     def visit(node: RDD) -> None:
-        if node._id in seen or node.is_fully_cached():
+        if node._id in seen or node.is_fully_cached() or node.isCheckpointed():
             return
         seen.add(node._id)
         if isinstance(node, ShuffledRDD) and node.map_outputs is not None:
@@ -94,7 +105,7 @@ class DAGScheduler:
         for shuffle in missing_shuffles(rdd):
             stage_id = next(_stage_ids)
             tasks = [ShuffleMapTask(stage_id, m, shuffle) for m in range(shuffle.prev.getNumPartitions())]
-            shuffle.map_outputs = self._run_stage(tasks)
+            shuffle.map_outputs = maps_by_reducer(self._run_stage(tasks), shuffle.getNumPartitions())
         stage_id = next(_stage_ids)
         return self._run_stage([ResultTask(stage_id, p, rdd, func) for p in partitions])
 

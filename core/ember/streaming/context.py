@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from ember.conf import ConfigurationError
 from ember.context import SparkContext
+from ember.errors import PySparkRuntimeError
 from ember.executor import tracebacks
 from ember.pluginhost import registry
 from ember.rdd import RDD
@@ -25,7 +26,7 @@ from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
 from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
 from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
-from ember.streaming.scheduler import BatchScheduler
+from ember.streaming.scheduler import BatchScheduler, graceful_stop_timeout_ms
 from ember.streaming.source_streams import as_input_stream
 
 _log = logging.getLogger("ember.streaming")
@@ -91,6 +92,10 @@ class StreamingContext:
     def sparkContext(self) -> SparkContext:
         return self._sc
 
+    def __reduce__(self):
+        # A task's closure holding the context: PySpark fails on its SparkContext the same way.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
     # -- ember only: what checkpoints and ember.testing need ----------------------------------
     @property
     def graph(self) -> DStreamGraph:
@@ -136,6 +141,7 @@ class StreamingContext:
             except OSError as error:
                 raise ConfigurationError(f"Cannot use {directory!r} as the checkpoint directory: "
                                          f"{error.strerror or error} ({error.filename or directory})") from error
+            self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
@@ -200,13 +206,14 @@ class StreamingContext:
             if active is not None:
                 raise RuntimeError("Only one StreamingContext may be started in this process "
                                    f"(stop {active!r} first)")
-            self._graph.validate(self._checkpoint_dir)
+            self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
             session = self._checkpointing = checkpointing().open_session(self)
             self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
                 stream.start()
             self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             session.after_batch if session else None)
+                                             session.after_batch if session else None,
+                                             graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms))
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
