@@ -27,9 +27,11 @@ LAYERS = [
     ("top", ["ember", "ember.cli", "ember.testing", "ember.statcounter", "ember.__main__"]),
 ]
 
-#: what a plugin distribution may import from ember: the author API, the executor interface
-#: (``ember.executor``'s namespace, for executor plugins) and the PySpark-mirroring API
-AUTHOR_API = {"ember", "ember.plugins", "ember.executor", "ember.streaming", "ember.streaming.listener",
+#: what a plugin distribution may import from ember: the author API (with its test helpers),
+#: the executor interface (``ember.executor``'s namespace, for executor plugins) and the
+#: PySpark-mirroring API
+AUTHOR_API = {"ember", "ember.plugins", "ember.plugins.testing", "ember.executor", "ember.streaming",
+              "ember.streaming.listener",
               "ember.testing"}
 PLUGIN_FOLDERS = ["connectors", "sinks", "plugins"]
 

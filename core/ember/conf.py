@@ -1,6 +1,7 @@
 """SparkConf: the key/value settings of an application, with PySpark's API."""
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Iterable
 
@@ -23,6 +24,11 @@ def current_setting_name(key: str) -> str:
                       FutureWarning, stacklevel=3)
     return current
 
+class ConfigurationError(ValueError):
+    """A setting or argument that cannot work (a malformed or unsupported master URL, a checkpoint
+    directory that cannot be created): ``python -m ember run`` prints its message as one line."""
+
+
 # Settings given on the command line (``python -m ember run --master ... --conf k=v``).  As with
 # spark-submit, they fill in what the job's own SparkConf leaves unset.
 _submit_defaults: dict[str, str] = {}
@@ -32,6 +38,22 @@ def set_submit_defaults(settings: dict[str, str]) -> None:
     """Install the command line's settings; every ``SparkConf(loadDefaults=True)`` sees them."""
     _submit_defaults.clear()
     _submit_defaults.update({current_setting_name(key): value for key, value in settings.items()})
+
+
+_noticed_overrides: set[str] = set()
+
+
+def notice_overridden_submit_settings(conf: "SparkConf") -> None:
+    """Say once on stderr (ember's log) when the job's own setting beats the command line's."""
+    for key, given in _submit_defaults.items():
+        used = conf.get(key)
+        if used != given and key not in _noticed_overrides:
+            _noticed_overrides.add(key)
+            option = {"spark.master": "--master", "spark.app.name": "--name"}.get(key, "--conf")
+            logging.getLogger("ember").warning(
+                "The job sets %s=%s itself, which overrides %s from the command line (as with "
+                "spark-submit, what the job's SparkConf sets wins)", key, used,
+                f"{option} {given}" if option != "--conf" else f"--conf {key}={given}")
 
 
 class SparkConf:

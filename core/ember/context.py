@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import sys
 import threading
 import weakref
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -15,9 +17,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ember._version import __version__
 from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
 from ember.broadcast import Broadcast
-from ember.conf import SparkConf
+from ember.conf import SparkConf, notice_overridden_submit_settings
 from ember.errors import PySparkRuntimeError
 from ember.executor.master import create_executor
+from ember.executor.tracebacks import FULL_TRACEBACKS_ENV, full_tracebacks
 from ember.rdd.checkpointing import checkpoint_marked, new_checkpoint_directory
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.rdd.rdd import RDD
@@ -29,6 +32,21 @@ DEFAULT_APP_NAME = "ember"
 _LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR,
                "FATAL": logging.CRITICAL, "INFO": logging.INFO, "OFF": logging.CRITICAL + 10,
                "TRACE": logging.DEBUG, "WARN": logging.WARNING}
+
+
+class _StderrUnlessConfigured(logging.StreamHandler):
+    """Writes ember's log records to stderr while the program has not configured logging, so
+    ``setLogLevel("INFO")`` alone shows ember's INFO lines, as Spark's do; once the program sets
+    up logging (a root handler), its configuration decides and this one stays quiet."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not logging.getLogger().handlers and record.levelno >= logging.getLogger("ember").getEffectiveLevel():
+            self.stream = sys.stderr
+            super().emit(record)
 
 
 class SparkContext:
@@ -57,10 +75,13 @@ class SparkContext:
                 self._conf.setAppName(appName)
             self._conf.setIfMissing("spark.master", DEFAULT_MASTER)
             self._conf.setIfMissing("spark.app.name", DEFAULT_APP_NAME)
+            notice_overridden_submit_settings(self._conf)
             self.master: str = self._conf.get("spark.master")
             self.appName: str = self._conf.get("spark.app.name")
             self.sparkHome = sparkHome
             self.environment = dict(environment or {})
+            if full_tracebacks(self._conf):  # the workers, started below, inherit it
+                os.environ[FULL_TRACEBACKS_ENV] = "1"
             # workers import the scheduler's task classes before their first task
             self._executor = create_executor(self.master, self._conf, preload=[DAGScheduler.__module__])
             self._accumulators: weakref.WeakValueDictionary[int, Accumulator] = weakref.WeakValueDictionary()
@@ -131,7 +152,10 @@ class SparkContext:
         level = _LOG_LEVELS.get(logLevel.upper())
         if level is None:
             raise ValueError(f"Unknown log level {logLevel!r}; use one of {', '.join(_LOG_LEVELS)}")
-        logging.getLogger("ember").setLevel(level)
+        logger = logging.getLogger("ember")
+        logger.setLevel(level)
+        if not any(isinstance(handler, _StderrUnlessConfigured) for handler in logger.handlers):
+            logger.addHandler(_StderrUnlessConfigured())
 
     def setCheckpointDir(self, dirName: str) -> None:
         """Where ``rdd.checkpoint()`` writes (a new ``<dirName>/<uuid>``, as in Spark), and

@@ -4,10 +4,12 @@ In the `core` tox environment nothing is installed, so every kind below is missi
 from __future__ import annotations
 
 import importlib.metadata
+import re
 
 import pytest
 
 from ember.plugins import MissingPluginError
+from ember.plugins.errors import install_command
 from ember.pluginhost.manager import PluginManager, using_plugins
 from ember.pluginhost.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
 
@@ -42,7 +44,7 @@ def test_streaming_context_methods_work_or_name_what_to_install(installed_plugin
         if distribution in INSTALLED:
             call()  # builds the stream or registers the output without error
         else:
-            with pytest.raises(MissingPluginError, match=f"pip install {distribution}"):
+            with pytest.raises(MissingPluginError, match=re.escape(install_command(distribution))):
                 call()
 
 

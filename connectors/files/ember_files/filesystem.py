@@ -9,10 +9,13 @@ Other schemes (``s3`` here, ``hdfs`` from a third party) come through the core's
 from __future__ import annotations
 
 import glob
+import logging
 import os
 from urllib.parse import unquote, urlsplit
 
 from ember.plugins import FileStatus
+
+_log = logging.getLogger("ember.files")
 
 
 def is_hidden(name: str) -> bool:
@@ -39,10 +42,13 @@ class LocalFileSystem:
     def __init__(self, url: str):
         self.url = url
         self.pattern = _local_path(url)
+        #: whether the latest listing found no directory to watch (warned once per change)
+        self._missing = False
 
     def list_files(self) -> list[FileStatus]:
         directories = [d for d in glob.glob(self.pattern) if os.path.isdir(d)] \
             if glob.has_magic(self.pattern) else [self.pattern]
+        self._note_missing(not any(os.path.isdir(d) for d in directories))
         found = []
         for directory in sorted(directories):
             try:
@@ -57,6 +63,15 @@ class LocalFileSystem:
                 except FileNotFoundError:
                     continue  # removed between listing and stat
         return found
+
+    def _note_missing(self, missing: bool) -> None:
+        """Warn when the watched directory is missing, once, and again only after it was back."""
+        if missing and not self._missing:
+            _log.warning("The watched directory %s does not exist%s: every batch is empty until it is "
+                         "created", self.url, " (no directory matches the pattern)" if glob.has_magic(self.pattern) else "")
+        elif self._missing and not missing:
+            _log.warning("The watched directory %s exists now", self.url)
+        self._missing = missing
 
     def read_bytes(self, path: str, length: int) -> bytes:
         with open(path, "rb") as handle:

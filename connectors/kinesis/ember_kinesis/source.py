@@ -10,6 +10,7 @@ the next batch continues at the same place.  KPL-aggregated records are split in
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable, Iterator
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
@@ -21,6 +22,7 @@ from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterat
 from ember_kinesis.shards import ShardCursor, ShardSet
 
 _log = logging.getLogger("ember.kinesis")
+_SHARD_ID = re.compile(r"^shardId-\d+$")
 #: GetRecords' own maximum per call
 MAX_RECORDS_PER_CALL = 10_000
 #: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
@@ -73,6 +75,19 @@ class KinesisSource(ReplayableSource):
         if any(cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()):
             self._list_shards()
         return ranges
+
+    def validate_positions(self, ranges: list[PositionRange]) -> None:
+        """Recorded ranges must name shards by Kinesis' shard ids, with sequence numbers (which
+        are decimal) in order.  Shard ids repeat across streams, so this alone cannot tell a
+        position of another stream; Kinesis refuses its sequence numbers when they are read."""
+        for position_range in ranges:
+            if not isinstance(position_range.partition, str) or not _SHARD_ID.match(position_range.partition):
+                raise ValueError(f"{position_range.partition!r} is not a shard id of {self.access.where()}")
+            start, end = position_range.start, position_range.end
+            if not (isinstance(start, str) and isinstance(end, str) and start.isdigit() and end.isdigit()
+                    and int(start) <= int(end)):
+                raise ValueError(f"sequence numbers [{start!r}, {end!r}] of shard {position_range.partition} "
+                                 "are not a range")
 
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         last: dict[str, str] = {}

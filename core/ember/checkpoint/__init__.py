@@ -6,7 +6,8 @@ restores the data into it.  docs/checkpoint-format.md describes the files.  Impo
 package registers it as the streaming engine's checkpointing (``checkpoint.support``).
 """
 from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
-from ember.checkpoint.errors import (CheckpointCorruptError, CheckpointError, CheckpointSignatureError,
+from ember.checkpoint.errors import (CheckpointCorruptError, CheckpointError, CheckpointInvalidError,
+                                     CheckpointSignatureError,
                                      CheckpointValueError, CheckpointVersionError, GraphMismatchError,
                                      NoCheckpointError)
 from ember.checkpoint.framing import FORMAT_VERSION
@@ -14,7 +15,8 @@ from ember.checkpoint.store import CheckpointStore, LocalCheckpointStore, open_s
 from ember.checkpoint.support import Checkpointing
 from ember.checkpoint.values import PicklePolicy, ValueCodec
 
-__all__ = ["CheckpointCorruptError", "Checkpointing", "CheckpointDirectory", "CheckpointError", "CheckpointSignatureError",
+__all__ = ["CheckpointCorruptError", "Checkpointing", "CheckpointDirectory", "CheckpointError", "CheckpointInvalidError",
+           "CheckpointSignatureError",
            "CheckpointStore", "CheckpointValueError", "CheckpointVersionError", "FORMAT_VERSION",
            "GraphMismatchError", "LoadedCheckpoint", "LocalCheckpointStore", "NoCheckpointError",
            "PicklePolicy", "ValueCodec", "open_store"]

@@ -94,6 +94,8 @@ class ValueCodec:
         #: False (the command line's inspect and verify): pickled values are checked when a
         #: key is configured but never loaded; they decode as ``PickledValue`` placeholders
         self.unpickle = unpickle
+        #: pickled values decoded without a key, so with their signatures unchecked
+        self.unverified_pickles = 0
 
     # -- writing --------------------------------------------------------------------------
     def encode(self, value, where: str) -> bytes:
@@ -146,6 +148,7 @@ class ValueCodec:
 
     def _verified_unpickle(self, payload: bytes, where: str):
         if not self.unpickle and self.policy.key is None:
+            self.unverified_pickles += 1
             return PickledValue(len(payload) - _MAC_SIZE, verified=False)
         if self.policy.key is None:
             raise CheckpointSignatureError(

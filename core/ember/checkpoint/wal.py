@@ -137,21 +137,23 @@ class LoggedBlockBuffer:
         self._lock = threading.Lock()
 
     def add(self, record: Any) -> None:
-        with self._lock:
-            self._buffer.add(record)  # first: it may refuse the record (a stopped receiver)
+        size = self._buffer.admit([record])  # first, outside the lock: it may wait for room, or
+        with self._lock:                     # refuse the record (a stopped receiver)
+            self._buffer.append(record, size)
             self._log.append([record])
 
     def add_block(self, records: Iterable[Any]) -> None:
         block = list(records)
         if not block:
             return
+        size = self._buffer.admit(block)
         with self._lock:
-            self._buffer.add_block(block)
+            self._buffer.append_block(block, size)
             self._log.append(block)
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
         with self._lock:
-            blocks = self._buffer.take_blocks()
+            blocks = self._buffer.take_blocks(time_ms)
             if time_ms is not None:
                 self._log.seal(time_ms)
             return blocks

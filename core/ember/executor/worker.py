@@ -3,9 +3,10 @@
 Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
 ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
 gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
-the modules to import before the first task;
-the worker answers ``READY``; then each message is a task, each reply its result or its failure.  An empty message means
-stop.  End of file means the driver died: the worker removes the pool's segments and exits.
+the modules to import before the first task; the worker answers ``READY``; then each message is
+a task (with what its stage's tasks have in common when that is new to this worker), each reply
+its result or its failure.  An empty message means stop.  End of file means the driver died:
+the worker removes the pool's segments and exits.
 """
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ import importlib
 import pickle
 import signal
 import sys
-import traceback
 from multiprocessing.connection import Connection
 
 import cloudpickle
 
 from ember.executor.base import run_task
 from ember.executor.segments import SegmentStore
-from ember.executor.shipping import FunctionCache
+from ember.executor.shipping import FunctionCache, StageCommon
+from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import encode, encode_value
 
 #: results larger than this go back through shared memory instead of the socket
@@ -45,26 +46,29 @@ def main() -> None:
 
     store = SegmentStore(space)
     functions = FunctionCache()
+    stage_common: StageCommon | None = None  # of the stage being run: sent once per worker
     try:
         connection.send_bytes(READY)
         while True:
             message = connection.recv_bytes()
             if not message:
                 return
-            task_id, attempt, new_functions, forget, stage, index = pickle.loads(message)
+            task_id, attempt, new_functions, forget, common, own = pickle.loads(message)
             functions.update(new_functions, forget)
-            reply = _run(task_id, attempt, stage, index, functions, store)
+            if common is not None:
+                stage_common = StageCommon(common)
+            reply = _run(task_id, attempt, own, stage_common, functions, store)
             _flush_output()
             connection.send_bytes(reply)
     except (EOFError, OSError):
         store.remove_all()  # the driver is gone: nobody else will clean up
 
 
-def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: FunctionCache,
+def _run(task_id: int, attempt: int, own, common: StageCommon | None, functions: FunctionCache,
          store: SegmentStore) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
-        task = functions.load_task(stage, index)
+        task = functions.load_task(own, common)
         result = run_task(task, task.stage_id, attempt, store)
         operation = f"returning the result of task {task.partition} in stage {task.stage_id}"
         payload = encode_value(result.value, operation)
@@ -77,7 +81,7 @@ def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: Functi
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
         return pickle.dumps((task_id, FAILED, _pickled_exception(error),
                              f"{type(error).__module__}.{type(error).__qualname__}: {error}",
-                             traceback.format_exc()))
+                             format_for_user(error)))
 
 
 def _pickled_exception(error: BaseException) -> bytes | None:

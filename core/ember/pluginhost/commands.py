@@ -7,6 +7,7 @@ import json
 from typing import Any, Callable, Iterable
 
 from ember.plugins import CliCommand, PluginError
+from ember.plugins.errors import install_command
 from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
 
 # what each declaring hook contributes to a plugin's "provides", and how to name an item
@@ -46,8 +47,8 @@ def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any
 def format_plugins(plugins: list[dict[str, Any]]) -> str:
     """The plugin list for people."""
     if not plugins:
-        return ("No ember plugins are installed. Connectors come as separate distributions, "
-                "e.g. pip install ember-socket ember-files ember-sink-files")
+        return ("No ember plugins are installed. Connectors come as separate distributions, e.g. "
+                + "; ".join(install_command(name) for name in ("ember-socket", "ember-files", "ember-sink-files")))
     lines = []
     for plugin in plugins:
         lines.append(f"{plugin['distribution']} {plugin['version']}  "

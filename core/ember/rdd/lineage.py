@@ -69,7 +69,10 @@ class ShuffledRDD(RDD):
     """``prev``'s (key, value) records moved to partition ``partition_func(key) % n``.
 
     The map stage writes one block per (map partition, reduce partition) that received
-    records; ``map_outputs`` (set by the scheduler once that stage ran) says which exist.
+    records.  The scheduler records, per map partition, the reduce partitions it wrote to
+    (``map_written``, None for a map output not computed or lost) and, once every map output
+    exists, the reduce side's view of it (``map_outputs``: for each reduce partition, the map
+    partitions that wrote a block for it).
     """
 
     def __init__(self, prev: RDD, num_partitions: int, partition_func: Callable, partitioner=None):
@@ -77,7 +80,8 @@ class ShuffledRDD(RDD):
         self.prev = prev
         self.partition_func = partition_func
         self.shuffle_id = prev.ctx._new_shuffle_id()
-        self.map_outputs: list[frozenset[int]] | None = None
+        self.map_written: list[frozenset[int] | None] | None = None
+        self.map_outputs: tuple[tuple[int, ...], ...] | None = None
         weakref.finalize(self, _drop_blocks, prev.ctx.executor, f"shuffle/{self.shuffle_id}/")
 
     def dependencies(self):
@@ -94,8 +98,7 @@ class ShuffledRDD(RDD):
     def compute(self, split, context):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
-            get_block(self.shuffle_block_id(m, split))
-            for m, reducers in enumerate(self.map_outputs) if split in reducers)
+            get_block(self.shuffle_block_id(m, split)) for m in self.map_outputs[split])
 
 
 class UnionRDD(RDD):

@@ -70,6 +70,17 @@ class ResultTask:
         return self.func(self.rdd.iterator(self.partition, context))
 
 
+def maps_by_reducer(written: list[frozenset[int]], reducers: int) -> tuple[tuple[int, ...], ...]:
+    """For each reduce partition, the map partitions that wrote a block for it, from what each
+    map task wrote: a reduce task looks up its own blocks instead of scanning every map's.
+    Immutable, so it ships once per stage (``ember.executor.shipping``)."""
+    maps: list[list[int]] = [[] for _ in range(reducers)]
+    for map_split, targets in enumerate(written):
+        for target in targets:
+            maps[target].append(map_split)
+    return tuple(map(tuple, maps))
+
+
 def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
     """Shuffles in ``rdd``'s lineage with map outputs to compute (never run, or some lost),
     parents first."""
@@ -80,7 +91,7 @@ def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
         if node._id in seen or node.is_fully_cached() or node.isCheckpointed():
             return
         seen.add(node._id)
-        if isinstance(node, ShuffledRDD) and node.map_outputs is not None and None not in node.map_outputs:
+        if isinstance(node, ShuffledRDD) and node.map_outputs is not None:
             return
         for parent in node.dependencies():
             visit(parent)
@@ -100,9 +111,12 @@ def forget_lost_map_outputs(rdd: RDD, block_ids: list[str]) -> None:
         if node._id in seen:
             continue
         seen.add(node._id)
-        if isinstance(node, ShuffledRDD) and node.map_outputs is not None:
-            for split in node.lost_map_splits(block_ids):
-                node.map_outputs[split] = None
+        if isinstance(node, ShuffledRDD) and node.map_written is not None:
+            lost = node.lost_map_splits(block_ids)
+            for split in lost:
+                node.map_written[split] = None
+            if lost:
+                node.map_outputs = None
         pending.extend(node.dependencies())
 
 
@@ -132,16 +146,17 @@ class DAGScheduler:
     def _run_map_stage(self, shuffle: ShuffledRDD) -> None:
         """Run the map tasks whose outputs are missing; those that finished count even when
         others lost their inputs."""
-        outputs = shuffle.map_outputs or [None] * shuffle.prev.getNumPartitions()
-        missing = [split for split, output in enumerate(outputs) if output is None]
+        written = shuffle.map_written or [None] * shuffle.prev.getNumPartitions()
+        missing = [split for split, targets in enumerate(written) if targets is None]
         stage_id = next(_stage_ids)
         done: dict[int, Any] = {}
         try:
             self._run_stage([ShuffleMapTask(stage_id, split, shuffle) for split in missing], done)
         finally:
-            for index, output in done.items():
-                outputs[missing[index]] = output
-            shuffle.map_outputs = outputs
+            for index, targets in done.items():
+                written[missing[index]] = targets
+            shuffle.map_written = written
+        shuffle.map_outputs = maps_by_reducer(written, shuffle.getNumPartitions())
 
     def _run_stage(self, tasks: list, done: dict[int, Any]) -> None:
         """Run the tasks not in ``done`` yet and put their values there, by task index."""

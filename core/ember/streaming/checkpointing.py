@@ -31,6 +31,10 @@ class CheckpointingSession(Protocol):
     def after_batch(self, time_ms: int) -> None:
         """Checkpoint the job after the batch at ``time_ms`` completed (scheduler's thread)."""
 
+    def final_checkpoint(self) -> None:
+        """At stop, after the last batch: checkpoint every stateful stream's state of the last
+        checkpointed batch, so a restart loses nothing, whatever the checkpoint interval."""
+
     def close(self) -> None:
         """Release what the session holds (write-ahead logs)."""
 

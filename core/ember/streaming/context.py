@@ -11,8 +11,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 
+from ember.conf import ConfigurationError
 from ember.context import SparkContext
 from ember.errors import PySparkRuntimeError
+from ember.executor import tracebacks
 from ember.pluginhost import registry
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -24,7 +26,7 @@ from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
 from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
 from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
-from ember.streaming.scheduler import BatchScheduler
+from ember.streaming.scheduler import BatchScheduler, graceful_stop_timeout_ms
 from ember.streaming.source_streams import as_input_stream
 
 _log = logging.getLogger("ember.streaming")
@@ -134,7 +136,11 @@ class StreamingContext:
         directory = os.fspath(directory)
         checkpointing().validate_directory(directory, self._sc.getConf())  # an unknown scheme fails here
         if "://" not in directory or directory.startswith("file://"):
-            os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            try:
+                os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            except OSError as error:
+                raise ConfigurationError(f"Cannot use {directory!r} as the checkpoint directory: "
+                                         f"{error.strerror or error} ({error.filename or directory})") from error
             self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
@@ -206,7 +212,8 @@ class StreamingContext:
             for stream in self._graph.inputs:
                 stream.start()
             self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             session.after_batch if session else None)
+                                             session.after_batch if session else None,
+                                             graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms))
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
@@ -230,6 +237,7 @@ class StreamingContext:
                 except Exception:  # noqa: BLE001 - stopping the others matters more
                     _log.exception("Stopping %s failed", stream.describe())
             if self._checkpointing is not None:
+                self._final_checkpoint()
                 self._checkpointing.close()
             monitors.stop(self._monitor_stops)
         if self._signals is not None:
@@ -240,6 +248,14 @@ class StreamingContext:
         with self._terminated:
             self._stop_finished = True
             self._terminated.notify_all()
+
+    def _final_checkpoint(self) -> None:
+        """Save every stateful stream's latest state, so a restart neither loses nor redoes it."""
+        try:
+            self._checkpointing.final_checkpoint()
+        except Exception as error:  # noqa: BLE001 - the stop goes on; awaitTermination says why
+            error.add_note("(ember: while writing the final checkpoint at stop)")
+            self._report_error(error)
 
     def _stop_on_signal(self, graceful: bool) -> None:
         """SIGTERM / Ctrl-C: a graceful stop, or (second signal) an immediate one."""
@@ -265,7 +281,7 @@ class StreamingContext:
             self._terminated.wait_for(lambda: self._error is not None or self._stop_finished,
                                       None if timeout is None else float(timeout))
             if self._error is not None:
-                raise self._error
+                raise tracebacks.trim(self._error, self._sc.getConf())
             return self._stop_finished
 
     def __repr__(self) -> str:

@@ -152,6 +152,10 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     def restore_checkpoint_data(self, data: dict) -> None:
         """Take back what ``checkpoint_data`` saved (before start)."""
 
+    def validate_checkpoint_data(self, data: dict) -> None:
+        """Raise ``ValueError`` when ``data`` (from a checkpoint, which may have been edited)
+        is not what this stream could have saved; recovery then falls back."""
+
     # -- PySpark's DStream attributes ------------------------------------------------------
     def context(self) -> "StreamingContext":
         return self._ssc

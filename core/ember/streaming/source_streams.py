@@ -16,7 +16,7 @@ from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceConte
 from ember.rdd import RDD
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.streaming import listener
-from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.blocks import DEFAULT_MAX_BUFFERED_BYTES, MAX_BUFFERED_BYTES_SETTING, BlockBuffer, RateLimiter
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
 from ember.streaming.receiver_supervisor import ReceiverSupervisor
@@ -48,7 +48,9 @@ class ReceiverInputDStream(InputDStream):
         if self.rate_controller is not None and initial_rate(conf) > 0:
             start_rate = _bounded(initial_rate(conf), self._max_rate)
         self._limiter = RateLimiter(start_rate)
-        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"), self._limiter)
+        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"), self._limiter,
+                                   max_bytes=conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES),
+                                   name=f"the receiver of {description} (stream {self.id})")
         self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
         self._supervisor = ReceiverSupervisor(
             receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
@@ -97,9 +99,17 @@ class ReceiverInputDStream(InputDStream):
         return sum(len(block) for block in self.allocated.get(time_ms, ()))
 
     def clear_old(self, time_ms: int) -> None:
+        """After the batch at ``time_ms`` completed: its records no longer count against the
+        buffer's byte limit, and blocks out of the remember window are dropped."""
         super().clear_old(time_ms)
+        self._blocks.release(time_ms)
         for old in [t for t in self.allocated if t <= time_ms - self.remember_ms]:
             del self.allocated[old]
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes received and not yet processed (bounded by ``maxBufferedBytes``)."""
+        return self._blocks.buffered_bytes
 
 
 class SourceRDD(RDD):
@@ -108,7 +118,7 @@ class SourceRDD(RDD):
     def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
         super().__init__(ctx, len(ranges))
         self.source = source
-        self.ranges = list(ranges)
+        self.ranges = tuple(ranges)  # immutable: shipped to a worker once per stage, not per task
 
     def compute(self, split: int, context) -> Iterator:
         return iter(self.source.read(self.ranges[split]))
@@ -185,6 +195,12 @@ class DirectInputDStream(InputDStream):
         if data.get("positions"):
             self.restore_recorded(data["positions"])
 
+    def validate_checkpoint_data(self, data: dict) -> None:
+        """The source checks every recorded range before any is read (``validate_positions``)."""
+        ranges = [PositionRange.from_data(r) for batch in (data.get("positions") or {}).values() for r in batch]
+        if ranges:
+            self.source.validate_positions(ranges)
+
     def restore_recorded(self, data: dict[int, list[list]]) -> None:
         """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
         self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
@@ -193,6 +209,18 @@ class DirectInputDStream(InputDStream):
 def conf_duration_ms(conf: SparkConf, setting: str, default: str) -> int:
     """A duration setting of ``conf``, or ``default`` when it is not set."""
     return duration_ms(conf.get(setting, default), setting)
+
+
+_BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30}
+
+
+def conf_bytes(conf: SparkConf, setting: str, default: int) -> int:
+    """A size setting written as Spark writes them (``64m``, ``512k``, ``1g`` or bytes)."""
+    value = str(conf.get(setting, default)).strip().lower()
+    digits = value.rstrip("kmgb")
+    if not digits.isdigit() or value[len(digits):] not in _BYTE_UNITS or int(digits) < 1:
+        raise ValueError(f"{setting}={value!r} is not a size; write e.g. 64m, 512k or 1g")
+    return int(digits) * _BYTE_UNITS[value[len(digits):]]
 
 
 def conf_rate(conf: SparkConf, setting: str) -> float:
