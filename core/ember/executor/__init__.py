@@ -6,9 +6,9 @@ function sent once per worker) and the block codec.
 """
 from ember.executor.base import (BlockStore, BlocksLostError, Executor, Task, TaskContext, TaskFailedError,
                                  TaskResult, WorkerStatus, run_task)
-from ember.executor.shipping import FunctionCache, FunctionShipper
+from ember.executor.shipping import FunctionCache, FunctionShipper, PickledStage, StageCommon
 from ember.serde.codec import decode_block, encode_block
 
-__all__ = ["BlockStore", "BlocksLostError", "Executor", "FunctionCache", "FunctionShipper", "Task",
-           "TaskContext", "TaskFailedError", "TaskResult", "WorkerStatus", "decode_block", "encode_block",
+__all__ = ["BlockStore", "BlocksLostError", "Executor", "FunctionCache", "FunctionShipper", "PickledStage",
+           "StageCommon", "Task", "TaskContext", "TaskFailedError", "TaskResult", "WorkerStatus", "decode_block", "encode_block",
            "run_task"]

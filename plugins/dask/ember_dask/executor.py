@@ -200,7 +200,8 @@ class _StageRun:
 
     def __init__(self, executor: DaskExecutor, tasks: Sequence[Task]):
         self.executor, self.tasks = executor, list(tasks)
-        self.stage, self.needed = executor._shipper.pickle_stage(self.tasks)
+        self.stage = executor._shipper.pickle_stage(self.tasks)
+        self.needed = self.stage.needed
         self.locations = executor._blocks.snapshot()
         self.functions: dict[str, tuple] = {}  # worker -> what it receives with this stage
         self.pending: dict = {}  # future -> (task index, attempt)
@@ -241,7 +242,8 @@ class _StageRun:
             functions = self.functions[address] = self.executor._shipper.updates_for(address, self.needed)
         task = self.tasks[index]
         future = self.executor._client.submit(
-            run_shipped_task, self.executor._id, self.stage, index, attempt, functions, self.locations,
+            run_shipped_task, self.executor._id, task.stage_id, self.stage.common, self.stage.tasks[index],
+            attempt, functions, self.locations,
             key=f"ember-task-{task.stage_id}-{task.partition}-{uuid.uuid4().hex[:12]}",
             workers=[address], allow_other_workers=True, pure=False)
         self.pending[future] = (index, attempt)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from distributed import WorkerPlugin, get_worker
 from distributed.core import send_recv
 from distributed.utils import sync
-from ember.executor import (BlockStore, BlocksLostError, FunctionCache, TaskResult, decode_block,
-                            encode_block, run_task)
+from ember.executor import (BlockStore, BlocksLostError, FunctionCache, StageCommon, TaskResult,
+                            decode_block, encode_block, run_task)
 
 #: the worker extension and handler names
 EXTENSION = "ember"
@@ -29,6 +29,8 @@ HANDLER = "ember_blocks"
 #: blocks are counted lost sooner), and waits for its blocks
 CONNECT_TIMEOUT_SECONDS = 3
 FETCH_TIMEOUT_SECONDS = 60
+#: stages whose shared part a worker keeps unpickled (the running one, and a few before it)
+KEPT_STAGES = 8
 
 
 class StaleWorkerError(Exception):
@@ -48,6 +50,8 @@ class BlockHolder:
         self.token = uuid.uuid4().hex
         self._blocks: dict[str, dict[str, bytes]] = {}
         self._functions: dict[str, FunctionCache] = {}
+        #: (executor id, stage id) -> what that stage's tasks share, unpickled once per worker
+        self._stage_common: dict[tuple[str, int], StageCommon] = {}
         self._lock = threading.Lock()
 
     def put(self, executor_id: str, block_id: str, data: bytes) -> None:
@@ -76,13 +80,20 @@ class BlockHolder:
             blocks = self._blocks.get(executor_id, {})
             return len(blocks), sum(map(len, blocks.values()))
 
-    def load_task(self, executor_id: str, functions: tuple, stage: bytes, index: int):
-        """Task ``index`` of a pickled stage, after taking the functions the driver sent."""
+    def load_task(self, executor_id: str, functions: tuple, stage_id: int, common: bytes, own):
+        """A task of a pickled stage (``own``: its pickle, or its partition), after taking the
+        functions the driver sent; what the stage's tasks share is unpickled once here."""
         with self._lock:
             cache = self._functions.setdefault(executor_id, FunctionCache())
             cache.update(*functions)
+            key = (executor_id, stage_id)
+            shared = self._stage_common.get(key)
+            if shared is None:
+                shared = self._stage_common[key] = StageCommon(common)
+                while len(self._stage_common) > KEPT_STAGES:
+                    del self._stage_common[next(iter(self._stage_common))]
         try:
-            return cache.load_task(stage, index)
+            return cache.load_task(own, shared)
         except KeyError:  # a digest this process never received
             raise StaleWorkerError(get_worker().address) from None
 
@@ -190,14 +201,14 @@ class TaskOutcome:
     seconds: float = field(default=0.0)
 
 
-def run_shipped_task(executor_id: str, stage: bytes, index: int, attempt: int, functions: tuple,
+def run_shipped_task(executor_id: str, stage_id: int, common: bytes, own, attempt: int, functions: tuple,
                      locations: dict[str, tuple[str, ...]]) -> TaskOutcome:
-    """The Dask task: run task ``index`` of a pickled stage on this worker.  A user's exception
+    """The Dask task: run one task of a pickled stage on this worker.  A user's exception
     propagates (Dask reports it); so do ``StaleWorkerError`` and ``BlocksLostError``."""
     started = time.perf_counter()
     worker = get_worker()
     holder = holder_of(worker)
-    task = holder.load_task(executor_id, functions, stage, index)
+    task = holder.load_task(executor_id, functions, stage_id, common, own)
     blocks = TaskBlocks(worker, executor_id, locations)
     result = run_task(task, task.stage_id, attempt, blocks)
     return TaskOutcome(result, blocks.written, worker.address, holder.token, os.getpid(),
