@@ -4,6 +4,7 @@ user's file and line with the source line, without ember's frames (all of them w
 itself over the command line's are noticed once."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -58,6 +59,10 @@ def test_traceback_shows_ember_frames_too(tmp_path):
 
 
 MASTER_JOB = "import sys\nfrom ember import SparkContext\nSparkContext(sys.argv[1])\n"
+#: what the cluster-master line says of ember-dask, which this environment may have installed
+DASK_ADVICE, EXECUTOR_PLUGINS = (
+    ("ember-dask is installed: use --master dask://HOST:PORT", "ember-dask")
+    if importlib.util.find_spec("ember_dask") else ("install ember-dask and use --master dask://HOST:PORT", "none"))
 
 
 @pytest.mark.parametrize("master, expected", [
@@ -66,8 +71,8 @@ MASTER_JOB = "import sys\nfrom ember import SparkContext\nSparkContext(sys.argv[
     ("spark://host:7077", "python -m ember run: error: Cannot run on master spark://host:7077: "
                           "'spark://host:7077' is a Spark cluster manager, which ember does not run on. "
                           "ember runs jobs on this machine (local, local[N], local[*] or local[N,F]); "
-                          "clusters come from executor plugins: install ember-dask and use --master "
-                          "dask://HOST:PORT to run on a Dask cluster (installed executor plugins: none)\n"),
+                          f"clusters come from executor plugins: {DASK_ADVICE} to run on a Dask cluster "
+                          f"(installed executor plugins: {EXECUTOR_PLUGINS})\n"),
 ])
 def test_a_bad_master_is_one_line_and_exit_code_2(tmp_path, master, expected):
     result = _run(tmp_path, MASTER_JOB, master)
