@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Iterable
+from typing import Iterable, overload
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -91,6 +91,15 @@ class SparkConf:
         for key, value in pairs:
             self.set(key, value)
         return self
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: None) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: str) -> str: ...
 
     def get(self, key: str, defaultValue: str | None = None) -> str | None:
         return self._settings.get(current_setting_name(key), defaultValue)

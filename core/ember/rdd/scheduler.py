@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator, Sequence
 
 from ember.executor.base import Executor, TaskContext, TaskFailedError
@@ -97,7 +98,7 @@ def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
 class DAGScheduler:
     """Runs jobs on one executor and applies the accumulator updates of successful tasks."""
 
-    def __init__(self, executor: Executor, accumulators: dict):
+    def __init__(self, executor: Executor, accumulators: MutableMapping[int, Any]):
         self.executor = executor
         self.accumulators = accumulators
 
