@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Iterable, overload
+from typing import Iterable, cast, overload
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -83,7 +83,7 @@ class SparkConf:
                        pairs: Iterable[tuple[str, str]] | None = None) -> "SparkConf":
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
-        for k, v in pairs if pairs is not None else [(key, value)]:
+        for k, v in pairs if pairs is not None else cast("list[tuple[str, str]]", [(key, value)]):
             self.set(f"spark.executorEnv.{k}", v)
         return self
 

@@ -13,7 +13,7 @@ import operator
 from collections import defaultdict
 from functools import reduce as _reduce
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ember._typing import K, T, U, V
 
@@ -63,12 +63,12 @@ class ActionsMixin:
 
     def max(self: RDD[T], key: Callable[[T], Any] | None = None) -> T:
         if key is None:
-            return self.reduce(max)
+            return self.reduce(cast("Callable[[T, T], T]", max))
         return self.reduce(lambda a, b: max(a, b, key=key))
 
     def min(self: RDD[T], key: Callable[[T], Any] | None = None) -> T:
         if key is None:
-            return self.reduce(min)
+            return self.reduce(cast("Callable[[T, T], T]", min))
         return self.reduce(lambda a, b: min(a, b, key=key))
 
     def isEmpty(self: RDD[Any]) -> bool:

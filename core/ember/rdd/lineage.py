@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ember.rdd.rdd import RDD, _drop_blocks
 
-PartitionFunc = Callable[[int, Iterator], Iterator]
+PartitionFunc = Callable[[int, Iterable], Iterable]
 
 
 class ParallelCollectionRDD(RDD):
@@ -51,7 +51,8 @@ class PipelinedRDD(RDD):
             def fused(split, iterator, _outer=func, _inner=parent_func):
                 return _outer(split, _inner(split, iterator))
 
-            self.func, self.source = fused, source
+            self.func: PartitionFunc = fused
+            self.source: RDD = source
         else:
             self.func, self.source = func, prev
         super().__init__(prev.ctx, prev.getNumPartitions(),

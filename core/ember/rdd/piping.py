@@ -40,7 +40,7 @@ def _feed(records: Iterable, stdin, failures: list, task: TaskContext | None) ->
             pass
 
 
-def _run(command: str, env: dict, check_code: bool, records: Iterator) -> Iterator[str]:
+def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterator[str]:
     process = subprocess.Popen(shlex.split(command), env=env, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE)
     failures: list[BaseException] = []

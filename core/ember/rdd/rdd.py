@@ -63,8 +63,9 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
     def iterator(self, split: int, context: TaskContext) -> Iterator[T_co]:
         """Records of ``split``: from the checkpoint once written, from the cache when
         persisted, else computed."""
-        if self.isCheckpointed():
-            return self._checkpoint.read(self, split, context)
+        if self._checkpoint is not None and self.isCheckpointed():
+            records: Iterator[T_co] = self._checkpoint.read(self, split, context)
+            return records
         if self._storage_level is None:
             return self.compute(split, context)
         block_id = self._cache_block_id(split)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ember._typing import T
@@ -41,7 +41,7 @@ def _poisson(draws: random.Random, mean: float) -> int:
     return count
 
 
-def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int, Iterator], Iterator]:
+def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int, Iterable], Iterator]:
     """The partition function that samples each partition."""
 
     def without_replacement(split, iterator):

@@ -153,6 +153,7 @@ class StatisticsMixin:
         """Counts per bucket: ``buckets`` evenly spaced ones between min and max when an int,
         else the sorted bucket bounds given; every bucket is [low, high) but the last,
         [low, high].  None and NaN records are not counted."""
+        bounds: Sequence[Any]
         if isinstance(buckets, int):
             bounds, even, step = self._even_buckets(buckets)
             if step is None:  # one bucket, or every record equal

@@ -54,7 +54,7 @@ class StreamingContext:
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
         #: (ember only) the checkpoint ``getOrCreate`` found for this context, restored at start()
-        self.recovered_checkpoint = None
+        self.recovered_checkpoint: Any = None
         self._checkpointing: CheckpointingSession | None = None
         self._state = INITIALIZED
         self._stop_finished = False
