@@ -51,7 +51,7 @@ def run_child(workload: str, engine: str, master: str, params: dict) -> dict:
     command = [sys.executable, "-m", "bench.child", workload, engine, master, json.dumps(params)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]}
+        return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -62,7 +62,7 @@ def file_batches(master: str) -> dict:
         command = [sys.executable, "-m", "bench.file_batch", str(count), master]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
         if done.returncode != 0:
-            return {"error": (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]}
+            return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
         results[str(count)] = json.loads(done.stdout.strip().splitlines()[-1])
     return results
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     if "files" in wanted:
         results["files"] = {}
         for label, engine, master in engines:
-            if engine == "ember" and has_streaming:
+            if engine == "ember":
                 print(f"  running files on {label} ...", flush=True)
                 results["files"][label] = file_batches(master)
     if "startup" in wanted:

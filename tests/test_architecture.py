@@ -16,7 +16,7 @@ CORE = ROOT / "core"
 #: bottom to top; a module may import its own layer and those below it.  A name stands for a
 #: module and, when it is a package, everything inside it.
 LAYERS = [
-    ("foundation", ["ember._version", "ember.conf", "ember.errors", "ember.storagelevel", "ember.resultiterable"]),
+    ("foundation", ["ember._typing", "ember._version", "ember.conf", "ember.errors", "ember.storagelevel", "ember.resultiterable"]),
     ("serde", ["ember.serde"]),
     ("author API", ["ember.plugins"]),
     ("plugin host", ["ember.pluginhost"]),

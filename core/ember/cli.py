@@ -11,6 +11,7 @@ import os
 import runpy
 import sys
 import traceback
+from collections.abc import Callable
 
 from ember._version import __version__
 from ember.checkpoint.commands import checkpoint_command
@@ -142,7 +143,7 @@ def _run(argv: list[str]) -> int:
 
 
 # name -> (one-line help, handler taking the command's own arguments and returning an exit code)
-COMMANDS: dict[str, tuple[str, object]] = {
+COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [job args ...]", _run),
     "plugins": ("list installed plugins, what they provide and load errors: plugins [--json]",
                 plugins_command),

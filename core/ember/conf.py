@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Iterable
+from typing import Iterable, cast, overload
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -83,7 +83,7 @@ class SparkConf:
                        pairs: Iterable[tuple[str, str]] | None = None) -> "SparkConf":
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
-        for k, v in pairs if pairs is not None else [(key, value)]:
+        for k, v in pairs if pairs is not None else cast("list[tuple[str, str]]", [(key, value)]):
             self.set(f"spark.executorEnv.{k}", v)
         return self
 
@@ -91,6 +91,15 @@ class SparkConf:
         for key, value in pairs:
             self.set(key, value)
         return self
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: None) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: str) -> str: ...
 
     def get(self, key: str, defaultValue: str | None = None) -> str | None:
         return self._settings.get(current_setting_name(key), defaultValue)

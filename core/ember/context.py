@@ -12,8 +12,10 @@ import os
 import sys
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from ember._typing import T, U
 from ember._version import __version__
 from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
 from ember.broadcast import Broadcast
@@ -27,6 +29,9 @@ from ember.rdd.rdd import RDD
 from ember.rdd.scheduler import DAGScheduler
 from ember.rdd.slicing import slice_collection
 
+if TYPE_CHECKING:
+    from ember.executor.base import Executor
+
 DEFAULT_MASTER = "local[*]"
 DEFAULT_APP_NAME = "ember"
 _LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR,
@@ -34,12 +39,12 @@ _LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.E
                "TRACE": logging.DEBUG, "WARN": logging.WARNING}
 
 
-class _StderrUnlessConfigured(logging.StreamHandler):
+class _StderrUnlessConfigured(logging.StreamHandler[TextIO]):
     """Writes ember's log records to stderr while the program has not configured logging, so
     ``setLogLevel("INFO")`` alone shows ember's INFO lines, as Spark's do; once the program sets
     up logging (a root handler), its configuration decides and this one stays quiet."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(sys.stderr)
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"))
 
@@ -60,7 +65,7 @@ class SparkContext:
                  sparkHome: str | None = None, pyFiles: list[str] | None = None,
                  environment: dict[str, str] | None = None, batchSize: int = 0,
                  serializer: Any = None, conf: SparkConf | None = None, gateway: Any = None,
-                 jsc: Any = None, profiler_cls: Any = None):
+                 jsc: Any = None, profiler_cls: Any = None) -> None:
         with SparkContext._lock:
             active = SparkContext._active_spark_context
             if active is not None:
@@ -76,15 +81,15 @@ class SparkContext:
             self._conf.setIfMissing("spark.master", DEFAULT_MASTER)
             self._conf.setIfMissing("spark.app.name", DEFAULT_APP_NAME)
             notice_overridden_submit_settings(self._conf)
-            self.master: str = self._conf.get("spark.master")
-            self.appName: str = self._conf.get("spark.app.name")
+            self.master: str = self._conf.get("spark.master", DEFAULT_MASTER)
+            self.appName: str = self._conf.get("spark.app.name", DEFAULT_APP_NAME)
             self.sparkHome = sparkHome
             self.environment = dict(environment or {})
             if full_tracebacks(self._conf):  # the workers, started below, inherit it
                 os.environ[FULL_TRACEBACKS_ENV] = "1"
             # workers import the scheduler's task classes before their first task
             self._executor = create_executor(self.master, self._conf, preload=[DAGScheduler.__module__])
-            self._accumulators: weakref.WeakValueDictionary[int, Accumulator] = weakref.WeakValueDictionary()
+            self._accumulators: weakref.WeakValueDictionary[int, Accumulator[Any]] = weakref.WeakValueDictionary()
             self._scheduler = DAGScheduler(self._executor, self._accumulators)
             self._ids = {"rdd": itertools.count(), "shuffle": itertools.count(),
                          "broadcast": itertools.count(), "accumulator": itertools.count()}
@@ -106,27 +111,27 @@ class SparkContext:
             if SparkContext._active_spark_context is self:
                 SparkContext._active_spark_context = None
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         # Pickling happens when a task's closure holds the context: that is always a mistake.
         raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
 
     def __enter__(self) -> "SparkContext":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def getConf(self) -> SparkConf:
         return SparkConf(loadDefaults=False).setAll(self._conf.getAll())
 
     @property
-    def executor(self):
+    def executor(self) -> Executor:
         """(ember only) The ``ember.executor.Executor`` that runs this context's tasks and keeps
         its blocks (shuffle outputs, cached partitions, broadcasts)."""
         return self._executor
 
     @property
-    def scheduler(self):
+    def scheduler(self) -> DAGScheduler:
         """(ember only) The ``DAGScheduler`` that cuts jobs into stages and runs them, without
         the bookkeeping of ``runJob`` (RDD checkpointing writes through it)."""
         return self._scheduler
@@ -166,35 +171,36 @@ class SparkContext:
         return self._checkpoint_dir
 
     # -- creating RDDs, broadcasts and accumulators ----------------------------------------------
-    def parallelize(self, c: Iterable, numSlices: int | None = None) -> RDD:
+    def parallelize(self, c: Iterable[T], numSlices: int | None = None) -> RDD[T]:
         count = self.defaultParallelism if numSlices is None else int(numSlices)
         if count < 1:
             raise ValueError(f"numSlices must be positive, got {numSlices}")
         return ParallelCollectionRDD(self, slice_collection(c, count))
 
-    def emptyRDD(self) -> RDD:
+    def emptyRDD(self) -> RDD[Any]:
         return ParallelCollectionRDD(self, [])
 
-    def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True) -> RDD:
+    def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True) -> RDD[str]:
         """The lines of the files ``name`` names (files, directories, globs, comma-separated),
         split into partitions as Hadoop splits them."""
         from ember.rdd.textfiles import text_file
 
         return text_file(self, name, minPartitions or self.defaultMinPartitions, use_unicode)
 
-    def wholeTextFiles(self, path: str, minPartitions: int | None = None, use_unicode: bool = True) -> RDD:
+    def wholeTextFiles(self, path: str, minPartitions: int | None = None,
+                       use_unicode: bool = True) -> RDD[tuple[str, str]]:
         """(file URL, whole content) for each file ``path`` names."""
         from ember.rdd.textfiles import whole_text_files
 
         return whole_text_files(self, path, minPartitions or self.defaultMinPartitions, use_unicode)
 
     def range(self, start: int, end: int | None = None, step: int = 1,
-              numSlices: int | None = None) -> RDD:
+              numSlices: int | None = None) -> RDD[int]:
         if end is None:
             start, end = 0, start
         return self.parallelize(range(start, end, step), numSlices)
 
-    def union(self, rdds: Sequence[RDD]) -> RDD:
+    def union(self, rdds: Sequence[RDD[T]]) -> RDD[T]:
         rdds = list(rdds)
         if not rdds:
             raise ValueError("union() needs at least one RDD")
@@ -202,24 +208,24 @@ class SparkContext:
         combined.partitioner = None  # as in PySpark, which does not track it through sc.union
         return combined
 
-    def broadcast(self, value) -> Broadcast:
+    def broadcast(self, value: T) -> Broadcast[T]:
         return Broadcast(next(self._ids["broadcast"]), value, self._executor)
 
-    def accumulator(self, value, accum_param: AccumulatorParam | None = None) -> Accumulator:
+    def accumulator(self, value: T, accum_param: AccumulatorParam[T] | None = None) -> Accumulator[T]:
         param = accum_param if accum_param is not None else default_param_for(value)
         accumulator = Accumulator(next(self._ids["accumulator"]), value, param)
         self._accumulators[accumulator.aid] = accumulator
         return accumulator
 
     # -- running jobs -------------------------------------------------------------------------
-    def runJob(self, rdd: RDD, partitionFunc: Callable[[Iterator], Iterable],
-               partitions: Iterable[int] | None = None, allowLocal: bool = False) -> list:
+    def runJob(self, rdd: RDD[T], partitionFunc: Callable[[Iterator[T]], Iterable[U]],
+               partitions: Iterable[int] | None = None, allowLocal: bool = False) -> list[U]:
         """Run ``partitionFunc`` over each listed partition; all the records it yields, in order."""
         results = self._run_partitions(rdd, lambda iterator: list(partitionFunc(iterator)), partitions)
         return [record for part in results for record in part]
 
-    def _run_partitions(self, rdd: RDD, func: Callable[[Iterator], Any],
-                        partitions: Iterable[int] | None = None) -> list:
+    def _run_partitions(self, rdd: RDD[T], func: Callable[[Iterator[T]], U],
+                        partitions: Iterable[int] | None = None) -> list[U]:
         """``func``'s result for each listed partition of ``rdd`` (all by default), in order."""
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")

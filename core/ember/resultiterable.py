@@ -1,7 +1,8 @@
 """ResultIterable: the values of one key from groupByKey and cogroup, as PySpark gives them."""
 from __future__ import annotations
 
-from typing import Generic, Iterator, Sized, TypeVar
+from collections.abc import Collection, Iterator
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -13,7 +14,7 @@ class ResultIterable(Generic[T]):
     than once; ``data`` is the underlying list.
     """
 
-    def __init__(self, data: Sized):
+    def __init__(self, data: Collection[T]) -> None:
         self.data = data
         self.index = 0
         self.maxindex = len(data)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import ClassVar
 
 import pytest
 
@@ -66,7 +67,7 @@ class JobProcess:
 class FileFeeder:
     """Moves new text files of random words into a directory until stopped, on a thread."""
 
-    VOCABULARY = [f"w{i}" for i in range(40)]
+    VOCABULARY: ClassVar[list[str]] = [f"w{i}" for i in range(40)]
 
     def __init__(self, directory: str, seed: int, every_s: float = 0.05):
         self.directory = directory

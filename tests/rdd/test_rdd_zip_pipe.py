@@ -7,6 +7,7 @@ from ember.errors import PySparkRuntimeError
 def test_zip_pairs_records_partition_by_partition(sc):
     assert sc.parallelize(range(5), 2).zip(sc.parallelize("abcde", 2)).collect() == \
         [(0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")]
+    assert sc.parallelize(range(5), 2).zip(sc.parallelize("abcde", 2)).first() == (0, "a")
     mapped = sc.parallelize(range(5), 2).map(lambda x: x * 10)
     assert mapped.zip(sc.parallelize(range(5), 2)).collect() == [(0, 0), (10, 1), (20, 2), (30, 3), (40, 4)]
     assert sc.parallelize(range(5), 2).zip(sc.parallelize(range(5, 10), 2)).glom().collect() == \

@@ -98,10 +98,10 @@ class FileStreamSource(ReplayableSource):
     def validate_positions(self, ranges: list[PositionRange]) -> None:
         """A recorded file must be one this source could have listed: directly inside its
         directory (or a directory its glob matches), not hidden, read from byte 0."""
-        wanted = self.directory
-        if wanted.startswith("file://"):
-            wanted = unquote(urlsplit(wanted).path)
-        wanted = wanted.rstrip("/").split("/")
+        directory = self.directory
+        if directory.startswith("file://"):
+            directory = unquote(urlsplit(directory).path)
+        wanted = directory.rstrip("/").split("/")
         for position_range in ranges:
             path = position_range.partition
             parent, _, name = path.rpartition("/")

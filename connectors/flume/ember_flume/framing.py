@@ -58,7 +58,7 @@ class FrameReader:
                              "(or compression-type = none on the Flume sink)")
         self._received += len(data)
         self._pending += data
-        frames = []
+        frames: list[Frame] = []
         while True:
             frame = self._next_frame()
             if frame is None:

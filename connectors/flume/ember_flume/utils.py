@@ -1,12 +1,16 @@
 """``FlumeUtils``: PySpark's Flume entry points, with its argument names and order."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
 
 from ember_flume.framing import DEFAULT_MAX_FRAME_BYTES
+
+if TYPE_CHECKING:
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kind this connector registers (see ``ember_flume.plugin``)
 SOURCE_KIND = "flume"
@@ -25,11 +29,11 @@ class FlumeUtils:
     """Create Flume input streams (``from ember.streaming.flume import FlumeUtils``)."""
 
     @staticmethod
-    def createStream(ssc, hostname: str, port: int,
+    def createStream(ssc: StreamingContext, hostname: str, port: int,
                      storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
                      enableDecompression: bool = False,
                      bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
-                     maxFrameBytes: int = DEFAULT_MAX_FRAME_BYTES):
+                     maxFrameBytes: int = DEFAULT_MAX_FRAME_BYTES) -> DStream[tuple[dict[str, str], Any]]:
         """A stream of ``(headers, body)`` from Flume agents whose Avro sink points at
         ``hostname:port``, where ember listens.  ``enableDecompression`` matches the sink's
         ``compression-type = deflate``; ``bodyDecoder`` turns each body's bytes into the value.
@@ -42,12 +46,15 @@ class FlumeUtils:
         events = create_source_stream(ssc, SOURCE_KIND, hostname=hostname, port=port,
                                       enableDecompression=bool(enableDecompression),
                                       storageLevel=storageLevel, max_frame_bytes=maxFrameBytes)
-        return events.map(lambda event: (dict(event[0]), bodyDecoder(event[1])))
+        pairs: DStream[tuple[dict[str, str], Any]] = events.map(
+            lambda event: (dict(event[0]), bodyDecoder(event[1])))
+        return pairs
 
     @staticmethod
-    def createPollingStream(ssc, addresses, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+    def createPollingStream(ssc: StreamingContext, addresses: list[tuple[str, int]],
+                            storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
                             maxBatchSize: int = 1000, parallelism: int = 5,
-                            bodyDecoder: Callable[[bytes], Any] = utf8_decoder):
+                            bodyDecoder: Callable[[bytes], Any] = utf8_decoder) -> NoReturn:
         """Not available: see ``PollingStreamUnsupported``."""
         raise PollingStreamUnsupported(
             "FlumeUtils.createPollingStream pulls events from Spark's custom Flume sink "

@@ -29,8 +29,10 @@ class TansuBroker(ServerProcess):
     """One Tansu process with in-memory storage; ``kill`` and ``start`` simulate a crash."""
 
     @classmethod
-    def start_new(cls) -> "TansuBroker":
-        return cls(broker_binary()).start()
+    def start_new(cls) -> TansuBroker:
+        broker = cls(broker_binary())
+        broker.start()
+        return broker
 
     def __init__(self, binary: str):
         port = free_port()

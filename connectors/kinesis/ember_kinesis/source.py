@@ -45,7 +45,7 @@ class KinesisSource(ReplayableSource):
         return {"access": self.access, "initial": self.initial, "decoder": self.decoder}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        type(self).__init__(self, **state)
 
     @property
     def client(self):
@@ -99,7 +99,7 @@ class KinesisSource(ReplayableSource):
     def _list_shards(self) -> None:
         shards, token = [], None
         while True:
-            query = {"NextToken": token} if token else {"StreamName": self.access.stream_name}
+            query: dict[str, Any] = {"NextToken": token} if token else {"StreamName": self.access.stream_name}
             answer = call(self.access, "listing its shards", lambda: self.client.list_shards(**query))
             shards += answer["Shards"]
             token = answer.get("NextToken")

@@ -1,13 +1,17 @@
 """``KinesisUtils``: PySpark's Kinesis entry point, with its argument names and order."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
 
 from ember_kinesis.client import KinesisAccess
-from ember_kinesis.positions import checked_position
+from ember_kinesis.positions import AtTimestamp, checked_position
+
+if TYPE_CHECKING:
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kind this connector registers (see ``ember_kinesis.plugin``)
 SOURCE_KIND = "kinesis"
@@ -30,14 +34,14 @@ class KinesisUtils:
     """Create Kinesis input streams (``from ember.streaming.kinesis import KinesisUtils``)."""
 
     @staticmethod
-    def createStream(ssc, kinesisAppName: str, streamName: str, endpointUrl: str, regionName: str,
-                     initialPositionInStream, checkpointInterval,
+    def createStream(ssc: StreamingContext, kinesisAppName: str, streamName: str, endpointUrl: str,
+                     regionName: str, initialPositionInStream: int | AtTimestamp, checkpointInterval: float,
                      metricsLevel: int = MetricsLevel.DETAILED,
                      storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
                      awsAccessKeyId: str | None = None, awsSecretKey: str | None = None,
                      decoder: Callable[[bytes], Any] = utf8_decoder,
                      stsAssumeRoleArn: str | None = None, stsSessionName: str | None = None,
-                     stsExternalId: str | None = None):
+                     stsExternalId: str | None = None) -> DStream[Any]:
         """A stream of ``decoder(data)`` for every record of ``streamName``, each shard read from
         ``initialPositionInStream`` on and, after a restart, from ember's checkpoint.
 
@@ -59,5 +63,6 @@ class KinesisUtils:
                              f"seconds, got {checkpointInterval!r}")
         access = KinesisAccess(streamName, endpointUrl or None, regionName, awsAccessKeyId, awsSecretKey,
                                stsAssumeRoleArn, stsSessionName, stsExternalId)
-        return create_source_stream(ssc, SOURCE_KIND, access=access,
-                                    initial=checked_position(initialPositionInStream), decoder=decoder)
+        stream: DStream[Any] = create_source_stream(
+            ssc, SOURCE_KIND, access=access, initial=checked_position(initialPositionInStream), decoder=decoder)
+        return stream

@@ -70,7 +70,7 @@ def test_other_protocol_versions(ssc, broker, publisher, version):
     seen = Collected(pairs)
     ssc.start()
     subscribed(seen, publisher, "v/probe")
-    publisher.publish("v/data", "over MQTT %d" % version)
+    publisher.publish("v/data", f"over MQTT {version}")
     seen.wait_for(lambda records: ("v/data", f"over MQTT {version}") in records)
     # Mosquitto logs each connection's protocol: p1 is MQTT 3.1, p2 3.1.1, p5 5.0
     assert f"as ember-v{version} ({ {3: 'p1', 5: 'p5'}[version] }," in broker.log_tail(100_000)

@@ -72,7 +72,7 @@ def test_server_not_up_at_start_is_retried_until_it_is(ssc, collect, events, wai
     ssc.start()
     wait_until(lambda: any("error connecting" in message for message in events.errors),
                what="the receiver to report that it cannot connect")
-    server = serve([[b"late\n"]], port=port)
+    serve([[b"late\n"]], port=port)
     seen.wait_for(lambda c: c.records == ["late"])
 
 

@@ -160,4 +160,5 @@ def check_state(body: Any, where: str, stream: int, time_ms: int) -> dict[str, A
 def state_file_parts(name: str) -> tuple[int, int]:
     """(stream, time) of a state file name already checked by ``check_document``."""
     match = _STATE_FILE.match(name)
+    assert match is not None, "checked by check_document"
     return int(match.group(1)), int(match.group(2))

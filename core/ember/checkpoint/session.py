@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ember._version import __version__
 from ember.checkpoint import wal
@@ -28,6 +28,9 @@ from ember.checkpoint.recovery import Resume
 from ember.checkpoint.store import LocalCheckpointStore
 from ember.streaming.context import StreamingContext
 from ember.streaming.listener import DataLossInfo, StreamingListenerStreamingDataLost
+
+if TYPE_CHECKING:
+    from ember.streaming.source_streams import ReceiverInputDStream
 
 _log = logging.getLogger("ember.checkpoint")
 
@@ -122,6 +125,7 @@ class CheckpointSession:
             log = wal.WriteAheadLog(wal.log_directory(self.directory.store, index), self.directory.codec)
             self.logs[index] = log
             batches, unowned, reused = log.recover(keep_batches=recovered)
+            stream = cast("ReceiverInputDStream", stream)  # has_receiver: it runs a receiver
             stream.attach_write_ahead_log(lambda inner: wal.LoggedBlockBuffer(inner, log), batches, unowned)
             log.delete(reused)
 

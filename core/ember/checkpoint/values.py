@@ -21,6 +21,8 @@ import gc
 import hashlib
 import hmac
 import pickle
+from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -56,6 +58,7 @@ class PicklePolicy:
         return cls(allowed, key.encode() if key else None)
 
     def sign(self, data: bytes) -> bytes:
+        assert self.key is not None, "from_conf refuses pickling without a key"
         return hmac.new(self.key, data, hashlib.sha256).digest()
 
 
@@ -73,9 +76,9 @@ _SIMPLE_EXTS = {
     decimal.Decimal: (EXT_DECIMAL, lambda v: str(v).encode()),
     int: (EXT_BIGINT, lambda v: str(v).encode()),  # only those beyond 64 bits reach here
 }
-_CONTAINER_EXTS = {tuple: EXT_TUPLE, set: EXT_SET, frozenset: EXT_FROZENSET}
-_CONTAINER_TYPES = {EXT_TUPLE: tuple, EXT_SET: set, EXT_FROZENSET: frozenset}
-_SIMPLE_DECODERS = {
+_CONTAINER_EXTS: dict[type, int] = {tuple: EXT_TUPLE, set: EXT_SET, frozenset: EXT_FROZENSET}
+_CONTAINER_TYPES: dict[int, type] = {EXT_TUPLE: tuple, EXT_SET: set, EXT_FROZENSET: frozenset}
+_SIMPLE_DECODERS: dict[int, Callable[[bytes], Any]] = {
     EXT_BIGINT: int,
     EXT_DATETIME: lambda data: datetime.datetime.fromisoformat(data.decode()),
     EXT_DATE: lambda data: datetime.date.fromisoformat(data.decode()),

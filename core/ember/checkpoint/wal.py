@@ -19,7 +19,7 @@ import re
 import struct
 import threading
 import zlib
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 from ember.checkpoint.store import LocalCheckpointStore, fsync_directory
 from ember.checkpoint.values import ValueCodec
@@ -50,7 +50,7 @@ class WriteAheadLog:
         self.directory = directory
         self.codec = codec
         os.makedirs(directory, exist_ok=True)
-        self._handle = None
+        self._handle: BinaryIO | None = None
         self._open_name: str | None = None
 
     def _segments(self, pattern: re.Pattern) -> dict[int, str]:

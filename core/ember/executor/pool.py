@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
 from ember.executor.segments import SegmentSpace, SegmentStore
@@ -203,7 +203,7 @@ class _StageRun:
     def run(self) -> list[TaskResult]:
         while self.remaining:
             self._dispatch()
-            watched = {w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready}
+            watched: dict[Any, WorkerProcess] = {w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready}
             for connection in wait(list(watched)):
                 worker = watched[connection]
                 if worker.ready:

@@ -246,6 +246,7 @@ class FunctionShipper:
 
         template = _template(tasks)
         try:
+            common: tuple[list[Any], bytes | None]
             if template is None:
                 own: list = [dump(task) for task in tasks]
                 common = (shared.values, None)
@@ -374,6 +375,7 @@ class FunctionCache:
     def load_task(self, own, common: StageCommon):
         """A task (``PickledStage.tasks[i]``) with fresh copies of its functions."""
         if type(own) is int:
+            assert common.template is not None, "a stage with a template ships partitions"
             task = self._unpickle(common.template, common)
             task.partition = own
             return task

@@ -53,12 +53,12 @@ class PositionRange:
             return self.end - self.start
         return None
 
-    def to_data(self) -> list:
+    def to_data(self) -> list[Any]:
         """Plain data for checkpoints: ``[partition, start, end, records]``."""
         return list(astuple(self))
 
     @classmethod
-    def from_data(cls, data: list) -> "PositionRange":
+    def from_data(cls, data: list[Any]) -> PositionRange:
         return cls(*data)
 
 

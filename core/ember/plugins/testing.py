@@ -25,25 +25,29 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
+
+from ember.plugins.checkpoint_store import CheckpointStore
 
 
 class BatchCollector:
     """Collects every batch of a DStream as (time, records) and waits on conditions over them."""
 
-    def __init__(self, dstream):
-        self.batches: list[tuple[Any, list]] = []
+    def __init__(self, dstream: Any) -> None:
+        """``dstream``: a DStream (the author API names no engine type)."""
+        self.batches: list[tuple[Any, list[Any]]] = []
         self._changed = threading.Condition()
         dstream.foreachRDD(self._add)
 
-    def _add(self, time, rdd) -> None:
+    def _add(self, time: Any, rdd: Any) -> None:
         records = rdd.collect()
         with self._changed:
             self.batches.append((time, records))
             self._changed.notify_all()
 
     @property
-    def records(self) -> list:
+    def records(self) -> list[Any]:
         """Every record collected so far, batch after batch."""
         with self._changed:
             return [record for _, records in self.batches for record in records]
@@ -86,7 +90,8 @@ def free_port() -> int:
     """A TCP port nothing listens on now, on 127.0.0.1."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def installed_script(name: str) -> str:
@@ -116,13 +121,13 @@ class ServerProcess:
     with the process that started it, even when that process is SIGKILLed.
     """
 
-    def __init__(self, name: str, command: list[str], port: int, workdir: Path | None = None):
+    def __init__(self, name: str, command: list[str], port: int, workdir: Path | None = None) -> None:
         self.name = name
         self.command = [str(part) for part in command]
         self.port = port
         self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-        self._log = open(workdir / f"{name}.log", "ab+") if workdir else tempfile.TemporaryFile()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] = open(workdir / f"{name}.log", "ab+") if workdir else tempfile.TemporaryFile()
 
     def start(self, timeout: float = 20.0) -> "ServerProcess":
         if shutil.which(self.command[0]) is None:
@@ -143,7 +148,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, and SIGKILL when it has not exited after ``timeout`` seconds."""
-        if self.running():
+        if self.process is not None and self.running():
             self.process.terminate()
             try:
                 self.process.wait(timeout)
@@ -152,7 +157,7 @@ class ServerProcess:
 
     def kill(self) -> None:
         """SIGKILL: the server gets no chance to flush or say goodbye."""
-        if self.running():
+        if self.process is not None and self.running():
             self.process.kill()
         if self.process is not None:
             self.process.wait()
@@ -174,7 +179,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def check_checkpoint_store(store) -> None:
+def check_checkpoint_store(store: CheckpointStore) -> None:
     """Exercise the contract every checkpoint store keeps (``ember_checkpoint_store``): writes
     replace, listing by prefix, deleting twice, reading what is gone; AssertionError if not."""
     store.write("checkpoint-1", b"one")

@@ -12,10 +12,16 @@ import itertools
 import operator
 from collections import defaultdict
 from functools import reduce as _reduce
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
+
+from ember._typing import K, T, U, V
 
 from ember.rdd.pairs import first_value, merge_per_key
 from ember.rdd.records import pairs_of
+
+if TYPE_CHECKING:
+    from ember.rdd.rdd import RDD
 
 _NOTHING = object()
 
@@ -25,16 +31,16 @@ def _count(iterator: Iterable) -> int:
 
 
 class ActionsMixin:
-    def collect(self) -> list:
+    def collect(self: RDD[T]) -> list[T]:
         return [record for part in self._run_job(list) for record in part]
 
-    def collectAsMap(self) -> dict:
+    def collectAsMap(self: RDD[tuple[K, V]]) -> dict[K, V]:
         return dict(pairs_of(self.collect(), "collectAsMap"))
 
-    def count(self) -> int:
+    def count(self: RDD[Any]) -> int:
         return sum(self._run_job(_count))
 
-    def reduce(self, f: Callable):
+    def reduce(self: RDD[T], f: Callable[[T, T], T]) -> T:
         def reduce_partition(iterator):  # a list, so an empty partition is told apart from None
             first = next(iterator, _NOTHING)
             return [] if first is _NOTHING else [_reduce(f, iterator, first)]
@@ -43,32 +49,32 @@ class ActionsMixin:
             raise ValueError("Can not reduce() empty RDD")
         return _reduce(f, values)
 
-    def fold(self, zeroValue, op: Callable):
+    def fold(self: RDD[T], zeroValue: T, op: Callable[[T, T], T]) -> T:
         # Every partition folds from its own copy of zeroValue, as it would in its own process.
         values = self._run_job(lambda iterator: _reduce(op, iterator, copy.deepcopy(zeroValue)))
         return _reduce(op, values, zeroValue)
 
-    def aggregate(self, zeroValue, seqOp: Callable, combOp: Callable):
+    def aggregate(self: RDD[T], zeroValue: U, seqOp: Callable[[U, T], U], combOp: Callable[[U, U], U]) -> U:
         values = self._run_job(lambda iterator: _reduce(seqOp, iterator, copy.deepcopy(zeroValue)))
         return _reduce(combOp, values, zeroValue)
 
-    def sum(self):
+    def sum(self: RDD[Any]) -> Any:
         return self.mapPartitions(lambda iterator: [sum(iterator)]).fold(0, operator.add)
 
-    def max(self, key: Callable | None = None):
+    def max(self: RDD[T], key: Callable[[T], Any] | None = None) -> T:
         if key is None:
-            return self.reduce(max)
+            return self.reduce(cast("Callable[[T, T], T]", max))
         return self.reduce(lambda a, b: max(a, b, key=key))
 
-    def min(self, key: Callable | None = None):
+    def min(self: RDD[T], key: Callable[[T], Any] | None = None) -> T:
         if key is None:
-            return self.reduce(min)
+            return self.reduce(cast("Callable[[T, T], T]", min))
         return self.reduce(lambda a, b: min(a, b, key=key))
 
-    def isEmpty(self) -> bool:
+    def isEmpty(self: RDD[Any]) -> bool:
         return self.getNumPartitions() == 0 or not self.take(1)
 
-    def countByValue(self) -> dict:
+    def countByValue(self: RDD[K]) -> dict[K, int]:
         def count_values(iterator):
             counts: dict = defaultdict(int)
             for record in iterator:
@@ -81,10 +87,10 @@ class ActionsMixin:
             return left
         return self.mapPartitions(count_values).reduce(merge)
 
-    def countByKey(self) -> dict:
+    def countByKey(self: RDD[tuple[K, Any]]) -> dict[K, int]:
         return self.keys().countByValue()
 
-    def reduceByKeyLocally(self, func: Callable) -> dict:
+    def reduceByKeyLocally(self: RDD[tuple[K, V]], func: Callable[[V, V], V]) -> dict[K, V]:
         """reduceByKey's result as a dict on the driver, merged there instead of shuffled."""
         reduce_partition = merge_per_key(first_value, func, "reduceByKeyLocally")
 
@@ -96,20 +102,20 @@ class ActionsMixin:
             lambda split, iterator: [dict(reduce_partition(split, iterator))])
         return per_partition.reduce(merge)
 
-    def lookup(self, key) -> list:
+    def lookup(self: RDD[tuple[K, V]], key: K) -> list[V]:
         """Values of ``key``; reads only the key's partition when the RDD has a partitioner."""
         values = self.filter(lambda pair: pair[0] == key).values()
         if self.partitioner is not None:
             return self.ctx.runJob(values, lambda iterator: iterator, [self.partitioner(key)])
         return values.collect()
 
-    def foreach(self, f: Callable) -> None:
+    def foreach(self: RDD[T], f: Callable[[T], None]) -> None:
         def apply(iterator):
             for record in iterator:
                 f(record)
         self._run_job(apply)
 
-    def foreachPartition(self, f: Callable[[Iterable], Any]) -> None:
+    def foreachPartition(self: RDD[T], f: Callable[[Iterable[T]], Any]) -> None:
         def apply(iterator):
             result = f(iterator)
             if hasattr(result, "__iter__"):  # a generator function does its work when drained
@@ -118,7 +124,7 @@ class ActionsMixin:
         self._run_job(apply)
 
     # -- the first records, without computing partitions that are not needed ----------------
-    def take(self, num: int) -> list:
+    def take(self: RDD[T], num: int) -> list[T]:
         """The first ``num`` records, scanning one partition, then more as PySpark estimates."""
         items: list = []
         total, scanned = self.getNumPartitions(), 0
@@ -137,28 +143,29 @@ class ActionsMixin:
             scanned += batch
         return items[:num]
 
-    def toLocalIterator(self, prefetchPartitions: bool = False):
+    def toLocalIterator(self: RDD[T], prefetchPartitions: bool = False) -> Iterator[T]:
         """Every record, fetching one partition at a time (``prefetchPartitions`` is accepted, unused)."""
         for split in range(self.getNumPartitions()):
             yield from self._run_job(list, [split])[0]
 
-    def first(self):
+    def first(self: RDD[T]) -> T:
         records = self.take(1)
         if not records:
             raise ValueError("RDD is empty")
         return records[0]
 
-    def takeOrdered(self, num: int, key: Callable | None = None) -> list:
+    def takeOrdered(self: RDD[T], num: int, key: Callable[[T], Any] | None = None) -> list[T]:
         if num < 0:
             raise ValueError("top N cannot be negative.")
         if num == 0 or self.getNumPartitions() == 0:  # PySpark answers these without a job
             return []
         return self._best(num, heapq.nsmallest, key)
 
-    def top(self, num: int, key: Callable | None = None) -> list:
+    def top(self: RDD[T], num: int, key: Callable[[T], Any] | None = None) -> list[T]:
         return self._best(num, heapq.nlargest, key)
 
-    def _best(self, num: int, select: Callable, key: Callable | None) -> list:
+    def _best(self: RDD[T], num: int, select: Callable[..., list[T]],
+              key: Callable[[T], Any] | None) -> list[T]:
         per_partition = self._run_job(lambda iterator: select(num, iterator, key=key))
         if not per_partition:
             raise ValueError("Can not reduce() empty RDD")

@@ -137,13 +137,13 @@ def without_lineage(state: dict[str, Any]) -> dict[str, Any]:
 class CheckpointMixin:
     _checkpoint: ReliableCheckpoint | LocalCheckpoint | None = None
 
-    def checkpoint(self) -> None:
+    def checkpoint(self: RDD[Any]) -> None:
         if self.ctx.getCheckpointDir() is None:
             raise RuntimeError("Checkpoint directory has not been set in the SparkContext")
         if self._checkpoint is None:
             self._checkpoint = ReliableCheckpoint()
 
-    def localCheckpoint(self) -> None:
+    def localCheckpoint(self: RDD[Any]) -> None:
         level = self._storage_level
         self.persist(StorageLevel.MEMORY_AND_DISK_DESER if level is None else StorageLevel(
             True, level.useMemory, False, level.deserialized, level.replication))
@@ -156,12 +156,12 @@ class CheckpointMixin:
                          "local checkpoint.")
         self._checkpoint = LocalCheckpoint()
 
-    def isCheckpointed(self) -> bool:
+    def isCheckpointed(self: RDD[Any]) -> bool:
         return self._checkpoint is not None and self._checkpoint.done
 
-    def isLocallyCheckpointed(self) -> bool:
+    def isLocallyCheckpointed(self: RDD[Any]) -> bool:
         return isinstance(self._checkpoint, LocalCheckpoint)
 
-    def getCheckpointFile(self) -> str | None:
+    def getCheckpointFile(self: RDD[Any]) -> str | None:
         mark = self._checkpoint
         return mark.path if isinstance(mark, ReliableCheckpoint) else None

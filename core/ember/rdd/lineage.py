@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ember.rdd.rdd import RDD, _drop_blocks
 
-PartitionFunc = Callable[[int, Iterator], Iterator]
+PartitionFunc = Callable[[int, Iterable], Iterable]
 
 
 class ParallelCollectionRDD(RDD):
@@ -51,7 +51,8 @@ class PipelinedRDD(RDD):
             def fused(split, iterator, _outer=func, _inner=parent_func):
                 return _outer(split, _inner(split, iterator))
 
-            self.func, self.source = fused, source
+            self.func: PartitionFunc = fused
+            self.source: RDD = source
         else:
             self.func, self.source = func, prev
         super().__init__(prev.ctx, prev.getNumPartitions(),
@@ -161,31 +162,31 @@ class CartesianRDD(RDD):
     """
 
     def __init__(self, first: RDD, second: RDD):
-        self.first, self.second = first, second
+        self.left, self.right = first, second
         super().__init__(first.ctx, first.getNumPartitions() * second.getNumPartitions())
 
     def dependencies(self):
-        return [self.first, self.second]
+        return [self.left, self.right]
 
     def compute(self, split, context):
-        left, right = divmod(split, self.second.getNumPartitions())
-        right_records = list(self.second.iterator(right, context))
-        return ((x, y) for x in self.first.iterator(left, context) for y in right_records)
+        left, right = divmod(split, self.right.getNumPartitions())
+        right_records = list(self.right.iterator(right, context))
+        return ((x, y) for x in self.left.iterator(left, context) for y in right_records)
 
 
 class ZippedRDD(RDD):
     """Partition ``i`` pairs the records of ``first``'s partition ``i`` with ``second``'s."""
 
     def __init__(self, first: RDD, second: RDD):
-        self.first, self.second = first, second
+        self.left, self.right = first, second
         super().__init__(first.ctx, first.getNumPartitions())
 
     def dependencies(self):
-        return [self.first, self.second]
+        return [self.left, self.right]
 
     def compute(self, split, context):
-        left = list(self.first.iterator(split, context))
-        right = list(self.second.iterator(split, context))
+        left = list(self.left.iterator(split, context))
+        right = list(self.right.iterator(split, context))
         if len(left) != len(right):  # PySpark's message, which counts its pickle batches
             raise ValueError("Can not deserialize PairRDD with different number of items in "
                              f"batches: ({len(left)}, {len(right)})")

@@ -11,7 +11,8 @@ import gzip
 import os
 import shutil
 import uuid
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -38,7 +39,7 @@ def _writer(directory: str, extension: str, opener: Callable) -> Callable:
 
 
 class OutputMixin:
-    def saveAsTextFile(self, path: str, compressionCodecClass: str | None = None) -> None:
+    def saveAsTextFile(self: RDD[Any], path: str, compressionCodecClass: str | None = None) -> None:
         if compressionCodecClass is not None and compressionCodecClass not in _CODECS:
             raise ValueError(f"saveAsTextFile: unsupported compressionCodecClass "
                              f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}")

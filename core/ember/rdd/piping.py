@@ -10,7 +10,8 @@ from __future__ import annotations
 import shlex
 import subprocess
 import threading
-from typing import TYPE_CHECKING, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ember.errors import PySparkRuntimeError
 from ember.executor.base import TaskContext
@@ -39,7 +40,7 @@ def _feed(records: Iterable, stdin, failures: list, task: TaskContext | None) ->
             pass
 
 
-def _run(command: str, env: dict, check_code: bool, records: Iterator) -> Iterator[str]:
+def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterator[str]:
     process = subprocess.Popen(shlex.split(command), env=env, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE)
     failures: list[BaseException] = []
@@ -64,6 +65,6 @@ def _run(command: str, env: dict, check_code: bool, records: Iterator) -> Iterat
 
 
 class PipeMixin:
-    def pipe(self, command: str, env: dict[str, str] | None = None, checkCode: bool = False) -> "RDD":
+    def pipe(self: RDD[Any], command: str, env: dict[str, str] | None = None, checkCode: bool = False) -> RDD[str]:
         environment = dict(env or {})
         return self.mapPartitions(lambda records: _run(command, environment, checkCode, records))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator, Sequence
 
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
@@ -123,7 +124,7 @@ def forget_lost_map_outputs(rdd: RDD, block_ids: list[str]) -> None:
 class DAGScheduler:
     """Runs jobs on one executor and applies the accumulator updates of successful tasks."""
 
-    def __init__(self, executor: Executor, accumulators: dict):
+    def __init__(self, executor: Executor, accumulators: MutableMapping[int, Any]):
         self.executor = executor
         self.accumulators = accumulators
 

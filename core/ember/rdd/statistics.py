@@ -12,7 +12,8 @@ from __future__ import annotations
 import bisect
 import copy
 import math
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -130,28 +131,29 @@ def _min_max(left: tuple, right: tuple) -> tuple:
 
 
 class StatisticsMixin:
-    def stats(self) -> StatCounter:
+    def stats(self: RDD[Any]) -> StatCounter:
         return self.mapPartitions(lambda values: [StatCounter(values)]).reduce(_merge_counters)
 
-    def mean(self) -> float:
+    def mean(self: RDD[Any]) -> float:
         return self.stats().mean()
 
-    def variance(self) -> float:
+    def variance(self: RDD[Any]) -> float:
         return self.stats().variance()
 
-    def stdev(self) -> float:
+    def stdev(self: RDD[Any]) -> float:
         return self.stats().stdev()
 
-    def sampleVariance(self) -> float:
+    def sampleVariance(self: RDD[Any]) -> float:
         return self.stats().sampleVariance()
 
-    def sampleStdev(self) -> float:
+    def sampleStdev(self: RDD[Any]) -> float:
         return self.stats().sampleStdev()
 
-    def histogram(self, buckets) -> tuple[Sequence, list[int]]:
+    def histogram(self: RDD[Any], buckets: int | list[Any] | tuple[Any, ...]) -> tuple[Sequence[Any], list[int]]:
         """Counts per bucket: ``buckets`` evenly spaced ones between min and max when an int,
         else the sorted bucket bounds given; every bucket is [low, high) but the last,
         [low, high].  None and NaN records are not counted."""
+        bounds: Sequence[Any]
         if isinstance(buckets, int):
             bounds, even, step = self._even_buckets(buckets)
             if step is None:  # one bucket, or every record equal
@@ -175,7 +177,7 @@ class StatisticsMixin:
         return bounds, self.mapPartitions(count_partition).reduce(
             lambda a, b: [x + y for x, y in zip(a, b)])
 
-    def _even_buckets(self, count: int) -> tuple[list, bool, float | None]:
+    def _even_buckets(self: RDD[Any], count: int) -> tuple[list[Any], bool, float | None]:
         """``count`` even buckets between the records' min and max: (bounds, True, width)."""
         if count < 1:
             raise ValueError("number of buckets must be >= 1")

@@ -56,7 +56,8 @@ def list_input_files(paths: str, asked_by: str, skip_directories: bool = False) 
     """Every input file ``paths`` names (comma-separated), as Hadoop lists them."""
     if not isinstance(paths, str) or not paths:
         raise TypeError(f"{asked_by} expects a path (str), got {paths!r}")
-    found, problems = [], []
+    found: list[InputFile] = []
+    problems: list[str] = []
     for path in paths.split(","):
         filesystem = open_filesystem(path, asked_by)
         try:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ember._typing import T, U
+
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
 class ZipMixin:
-    def zip(self, other: "RDD") -> "RDD":
+    def zip(self: RDD[T], other: RDD[U]) -> RDD[tuple[T, U]]:
         from ember.rdd.lineage import ZippedRDD
 
         if self.getNumPartitions() != other.getNumPartitions():

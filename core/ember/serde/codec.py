@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import pickle
+from collections.abc import Callable
+from typing import Any
 from operator import itemgetter
 
 import cloudpickle
@@ -69,7 +71,7 @@ def _unpack_nested(data: bytes):
     return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False)
 
 
-_DECODERS = {
+_DECODERS: dict[int, Callable[[bytes], Any]] = {
     EXT_TUPLE: lambda data: tuple(_unpack_nested(data)),
     EXT_BIGINT: lambda data: int(data),
     EXT_SET: lambda data: set(_unpack_nested(data)),

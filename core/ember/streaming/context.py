@@ -10,7 +10,9 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
+from ember._typing import T
 from ember.conf import ConfigurationError
 from ember.context import SparkContext
 from ember.errors import PySparkRuntimeError
@@ -38,7 +40,8 @@ class StreamingContext:
     _activeContext: "StreamingContext | None" = None
     _lock = threading.RLock()
 
-    def __init__(self, sparkContext: SparkContext, batchDuration=None, clock: Clock | None = None):
+    def __init__(self, sparkContext: SparkContext, batchDuration: float | None = None,
+                 clock: Clock | None = None) -> None:
         """``batchDuration`` in seconds; ``clock`` (ember only) lets tests drive time by hand."""
         if not isinstance(sparkContext, SparkContext):
             raise TypeError(f"StreamingContext expects a SparkContext, got {type(sparkContext).__name__}")
@@ -51,7 +54,7 @@ class StreamingContext:
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
         #: (ember only) the checkpoint ``getOrCreate`` found for this context, restored at start()
-        self.recovered_checkpoint = None
+        self.recovered_checkpoint: Any = None
         self._checkpointing: CheckpointingSession | None = None
         self._state = INITIALIZED
         self._stop_finished = False
@@ -92,7 +95,7 @@ class StreamingContext:
     def sparkContext(self) -> SparkContext:
         return self._sc
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         # A task's closure holding the context: PySpark fails on its SparkContext the same way.
         raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
 
@@ -125,7 +128,7 @@ class StreamingContext:
             return self._error
 
     # -- configuration ---------------------------------------------------------------------
-    def remember(self, duration) -> None:
+    def remember(self, duration: float) -> None:
         """Keep every stream's RDDs at least ``duration`` seconds (for ``slice`` and queries)."""
         self._graph.remember(to_ms(duration, "remember duration"))
 
@@ -148,7 +151,8 @@ class StreamingContext:
         self.listener_bus.add(streamingListener)
 
     # -- creating streams --------------------------------------------------------------------
-    def queueStream(self, rdds: Iterable, oneAtATime: bool = True, default=None) -> DStream:
+    def queueStream(self, rdds: Iterable[RDD[T] | Iterable[T]], oneAtATime: bool = True,
+                    default: RDD[T] | Iterable[T] | None = None) -> DStream[T]:
         """A stream of the given RDDs (or lists), one per batch or all in the first; once they
         are used up each batch gets ``default`` if given, else an empty RDD."""
         if default and not isinstance(default, RDD):
@@ -156,26 +160,27 @@ class StreamingContext:
         rdds = list(rdds)
         if not rdds and default:
             rdds = [[]]  # PySpark starts such a stream with one empty batch
-        return QueueInputDStream(self, as_queue(self, rdds), oneAtATime, default or None)
+        return QueueInputDStream(self, as_queue(self, rdds), oneAtATime,
+                                 default if isinstance(default, RDD) else None)
 
     def socketTextStream(self, hostname: str, port: int,
-                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream:
+                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream[str]:
         return self.create_source_stream("socket", hostname=hostname, port=port, storageLevel=storageLevel)
 
-    def textFileStream(self, directory: str) -> DStream:
+    def textFileStream(self, directory: str) -> DStream[str]:
         return self.create_source_stream("text-files", directory=directory)
 
-    def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream:
+    def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream[bytes]:
         return self.create_source_stream("binary-files", directory=directory, recordLength=recordLength)
 
-    def create_source_stream(self, kind: str, **options) -> InputDStream:
+    def create_source_stream(self, kind: str, **options: Any) -> InputDStream:
         """(ember only) The input DStream of the installed source ``kind`` (``"socket"``,
         ``"kafka"``...), created with ``options``; what ``ember.plugins.create_source_stream``
         calls.  ``MissingPluginError`` names the distribution to install."""
         record, source_kind = registry.source_kind(kind)
         return as_input_stream(self, source_kind.create(self, **options), f"{kind} source of {record.distribution}")
 
-    def union(self, *dstreams: DStream) -> DStream:
+    def union(self, *dstreams: DStream[T]) -> DStream[T]:
         if not dstreams:
             raise ValueError("should have at least one DStream to union")
         first = dstreams[0]
@@ -185,7 +190,7 @@ class StreamingContext:
             return first
         return TransformedDStream(list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union")
 
-    def transform(self, dstreams: list[DStream], transformFunc: Callable) -> DStream:
+    def transform(self, dstreams: list[DStream[Any]], transformFunc: Callable[[list[RDD[Any]]], RDD[T]]) -> DStream[T]:
         """``transformFunc(list_of_rdds)`` gives each batch's RDD from the streams' RDDs."""
         dstreams = list(dstreams)
         if not dstreams:
@@ -230,6 +235,7 @@ class StreamingContext:
             if stopGraceFully:
                 for stream in self._graph.inputs:
                     stream.stop_receiving()
+            assert self._scheduler is not None, "start() created it"
             self._scheduler.stop(graceful=stopGraceFully)
             for stream in self._graph.inputs:
                 try:
@@ -251,6 +257,7 @@ class StreamingContext:
 
     def _final_checkpoint(self) -> None:
         """Save every stateful stream's latest state, so a restart neither loses nor redoes it."""
+        assert self._checkpointing is not None, "called with a checkpointing session only"
         try:
             self._checkpointing.final_checkpoint()
         except Exception as error:  # noqa: BLE001 - the stop goes on; awaitTermination says why
@@ -270,11 +277,11 @@ class StreamingContext:
                 self._error = error
             self._terminated.notify_all()
 
-    def awaitTermination(self, timeout=None) -> None:
+    def awaitTermination(self, timeout: float | None = None) -> None:
         """Wait for ``stop()`` (or ``timeout`` seconds); raises the error of a failed batch."""
         self.awaitTerminationOrTimeout(timeout)
 
-    def awaitTerminationOrTimeout(self, timeout) -> bool:
+    def awaitTerminationOrTimeout(self, timeout: float | None) -> bool:
         """True when the context stopped, False when ``timeout`` seconds passed first; raises
         the first error of a failed batch, with the user's own traceback."""
         with self._terminated:

@@ -349,7 +349,7 @@ class StreamingListenerStreamingDataLost(_Event):
 class StreamingListenerBus:
     """Delivers events to every registered listener; a failing listener is logged, not fatal."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._listeners: list[StreamingListener] = []
         self._lock = threading.Lock()
         # the timer and the runner both post: listeners get one event at a time, as in Spark

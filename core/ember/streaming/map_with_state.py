@@ -10,7 +10,7 @@ checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise)
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
@@ -85,7 +85,7 @@ class StateSpec:
                             f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments")
         self.mapping_function = mapping_function
         self.with_time = arity == 4
-        self.initial_state = None
+        self.initial_state: Any = None
         self.num_partitions: int | None = None
         self.timeout_ms: int | None = None
 

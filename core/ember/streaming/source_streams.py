@@ -216,7 +216,7 @@ _BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1
 
 def conf_bytes(conf: SparkConf, setting: str, default: int) -> int:
     """A size setting written as Spark writes them (``64m``, ``512k``, ``1g`` or bytes)."""
-    value = str(conf.get(setting, default)).strip().lower()
+    value = conf.get(setting, str(default)).strip().lower()
     digits = value.rstrip("kmgb")
     if not digits.isdigit() or value[len(digits):] not in _BYTE_UNITS or int(digits) < 1:
         raise ValueError(f"{setting}={value!r} is not a size; write e.g. 64m, 512k or 1g")

@@ -2,7 +2,7 @@
 the batch's new values, so it is persisted and must be checkpointed (Spark's StateDStream)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -30,6 +30,7 @@ class StateDStream(DStream):
 
     def _update(self, state: RDD | None, new_values: RDD) -> RDD:
         update, count = self.update_func, self.num_partitions
+        grouped: RDD[Any]
         if state is None:
             grouped = new_values.groupByKey(count).mapValues(lambda values: (list(values), None))
         else:
