@@ -71,12 +71,13 @@ class ResultTask:
         return self.func(self.rdd.iterator(self.partition, context))
 
 
-def maps_by_reducer(written: list[frozenset[int]], reducers: int) -> tuple[tuple[int, ...], ...]:
+def maps_by_reducer(written: Sequence[frozenset[int] | None], reducers: int) -> tuple[tuple[int, ...], ...]:
     """For each reduce partition, the map partitions that wrote a block for it, from what each
     map task wrote: a reduce task looks up its own blocks instead of scanning every map's.
     Immutable, so it ships once per stage (``ember.executor.shipping``)."""
     maps: list[list[int]] = [[] for _ in range(reducers)]
     for map_split, targets in enumerate(written):
+        assert targets is not None, "called once every map task of the stage has run"
         for target in targets:
             maps[target].append(map_split)
     return tuple(map(tuple, maps))

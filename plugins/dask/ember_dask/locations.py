@@ -148,4 +148,4 @@ class BlockTable:
                     totals[0] += 1
                     totals[1] += records
                     totals[2] += size
-        return {address: tuple(totals) for address, totals in usage.items()}
+        return {address: (totals[0], totals[1], totals[2]) for address, totals in usage.items()}

@@ -11,6 +11,10 @@ import atexit
 import re
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
 
 _REMOTE = re.compile(r"^dask://(?P<address>[^\s/]+:\d+)/?$")
 _LOCAL = re.compile(r"^dask-local\[(?P<workers>\d+)\]$")
@@ -54,12 +58,12 @@ def parse_dask_master(master: str) -> DaskMaster | None:
 class Connection:
     """A client to the cluster, and whether the executor that uses it must close it."""
 
-    client: object
+    client: Client
     owned: bool
     description: str
 
 
-_local_clusters: dict[int, tuple[object, object]] = {}
+_local_clusters: dict[int, tuple[LocalCluster, Client]] = {}
 _local_lock = threading.Lock()
 
 
@@ -79,7 +83,7 @@ def connect(master: DaskMaster) -> Connection:
     return Connection(client, False, master.url)
 
 
-def _start_local_cluster(workers: int) -> tuple[object, object]:
+def _start_local_cluster(workers: int) -> tuple[LocalCluster, Client]:
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -92,6 +96,6 @@ def _start_local_cluster(workers: int) -> tuple[object, object]:
 def _close_local_cluster(workers: int) -> None:
     with _local_lock:
         cluster, client = _local_clusters.pop(workers, (None, None))
-    if client is not None:
+    if client is not None and cluster is not None:
         client.close()
         cluster.close()
