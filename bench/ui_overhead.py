@@ -28,9 +28,8 @@ POLLED_PATHS = ("/metrics", "/statistics", "/batches", "/receivers", "/ember/sou
 
 
 def child(mode: str, params: dict) -> None:
-    from ember.conf import set_submit_defaults
-
     from bench import streaming
+    from ember.conf import set_submit_defaults
 
     set_submit_defaults({"spark.ui.enabled": "false" if mode == "off" else "true", "spark.ui.port": "0"})
     api = streaming.load_api("ember")

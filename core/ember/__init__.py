@@ -13,8 +13,18 @@ from typing import Any
 import ember.pluginhost  # noqa: F401 - the author API's open_filesystem answers through it
 from ember._version import __version__
 
-__all__ = ["Accumulator", "AccumulatorParam", "Broadcast", "Partitioner", "RDD", "SparkConf",
-           "SparkContext", "StorageLevel", "TaskContext", "__version__"]
+__all__ = [
+    "RDD",
+    "Accumulator",
+    "AccumulatorParam",
+    "Broadcast",
+    "Partitioner",
+    "SparkConf",
+    "SparkContext",
+    "StorageLevel",
+    "TaskContext",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -68,7 +68,7 @@ class Accumulator(Generic[T]):
         current = updates[self.aid] if self.aid in updates else self.accum_param.zero(self._value)
         updates[self.aid] = self.accum_param.addInPlace(current, term)
 
-    def __iadd__(self, term: T) -> "Accumulator[T]":
+    def __iadd__(self, term: T) -> Accumulator[T]:
         self.add(term)
         return self
 

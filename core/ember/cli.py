@@ -18,8 +18,8 @@ from ember.checkpoint.commands import checkpoint_command
 from ember.conf import ConfigurationError, set_submit_defaults
 from ember.executor import tracebacks
 from ember.executor.tracebacks import FULL_TRACEBACKS_ENV, full_tracebacks
-from ember.plugins import PluginError
 from ember.pluginhost.commands import plugin_subcommands, plugins_command
+from ember.plugins import PluginError
 
 _RUN_OPTIONS_WITH_VALUE = {"--master", "--conf", "--name"}
 _RUN_FLAGS = {"--traceback"}
@@ -46,9 +46,7 @@ def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
             ours.append(item)
             if "=" not in item:
                 ours.append(next(items, ""))
-        elif item in _RUN_FLAGS:
-            ours.append(item)
-        elif item in ("-h", "--help") and not job:
+        elif item in _RUN_FLAGS or (item in ("-h", "--help") and not job):
             ours.append(item)
         else:
             job.append(item)

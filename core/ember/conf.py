@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Iterable, cast, overload
+from collections.abc import Iterable
+from typing import cast, overload
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -43,7 +44,7 @@ def set_submit_defaults(settings: dict[str, str]) -> None:
 _noticed_overrides: set[str] = set()
 
 
-def notice_overridden_submit_settings(conf: "SparkConf") -> None:
+def notice_overridden_submit_settings(conf: SparkConf) -> None:
     """Say once on stderr (ember's log) when the job's own setting beats the command line's."""
     for key, given in _submit_defaults.items():
         used = conf.get(key)
@@ -62,32 +63,32 @@ class SparkConf:
     def __init__(self, loadDefaults: bool = True, _jvm=None, _jconf=None):
         self._settings: dict[str, str] = dict(_submit_defaults) if loadDefaults else {}
 
-    def set(self, key: str, value) -> "SparkConf":
+    def set(self, key: str, value) -> SparkConf:
         self._settings[current_setting_name(key)] = str(value)
         return self
 
-    def setIfMissing(self, key: str, value) -> "SparkConf":
+    def setIfMissing(self, key: str, value) -> SparkConf:
         self._settings.setdefault(current_setting_name(key), str(value))
         return self
 
-    def setMaster(self, value: str) -> "SparkConf":
+    def setMaster(self, value: str) -> SparkConf:
         return self.set("spark.master", value)
 
-    def setAppName(self, value: str) -> "SparkConf":
+    def setAppName(self, value: str) -> SparkConf:
         return self.set("spark.app.name", value)
 
-    def setSparkHome(self, value: str) -> "SparkConf":
+    def setSparkHome(self, value: str) -> SparkConf:
         return self.set("spark.home", value)
 
     def setExecutorEnv(self, key: str | None = None, value: str | None = None,
-                       pairs: Iterable[tuple[str, str]] | None = None) -> "SparkConf":
+                       pairs: Iterable[tuple[str, str]] | None = None) -> SparkConf:
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
         for k, v in pairs if pairs is not None else cast("list[tuple[str, str]]", [(key, value)]):
             self.set(f"spark.executorEnv.{k}", v)
         return self
 
-    def setAll(self, pairs: Iterable[tuple[str, str]]) -> "SparkConf":
+    def setAll(self, pairs: Iterable[tuple[str, str]]) -> SparkConf:
         for key, value in pairs:
             self.set(key, value)
         return self

@@ -57,7 +57,7 @@ class _StderrUnlessConfigured(logging.StreamHandler[TextIO]):
 class SparkContext:
     """One per process, as in Spark: ``SparkContext.getOrCreate()`` returns the active one."""
 
-    _active_spark_context: "SparkContext | None" = None
+    _active_spark_context: SparkContext | None = None
     _lock = threading.RLock()
     _checkpoint_dir: str | None = None
 
@@ -98,7 +98,7 @@ class SparkContext:
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
-    def getOrCreate(cls, conf: SparkConf | None = None) -> "SparkContext":
+    def getOrCreate(cls, conf: SparkConf | None = None) -> SparkContext:
         with cls._lock:
             return cls._active_spark_context or cls(conf=conf)
 
@@ -115,7 +115,7 @@ class SparkContext:
         # Pickling happens when a task's closure holds the context: that is always a mistake.
         raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
 
-    def __enter__(self) -> "SparkContext":
+    def __enter__(self) -> SparkContext:
         return self
 
     def __exit__(self, *exc: object) -> None:

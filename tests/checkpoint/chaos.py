@@ -21,7 +21,7 @@ from ember.plugins.testing import wait_until as poll_until
 JOBS = os.path.join(os.path.dirname(__file__), "jobs")
 
 
-def wait_until(condition, timeout: float, what: str, job: "JobProcess | None" = None):
+def wait_until(condition, timeout: float, what: str, job: JobProcess | None = None):
     """Poll ``condition()`` until it returns something true; with a ``job``, fail at once when
     it exits, and name its log on a timeout."""
     def job_alive_and_condition():
@@ -78,7 +78,7 @@ class FileFeeder:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._feed, daemon=True)
 
-    def __enter__(self) -> "FileFeeder":
+    def __enter__(self) -> FileFeeder:
         self._thread.start()
         return self
 

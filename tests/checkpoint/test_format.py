@@ -8,12 +8,18 @@ import pickle
 import struct
 
 import msgpack
-
 import pytest
 from checkpoint_documents import document
 
-from ember.checkpoint import (CheckpointCorruptError, CheckpointSignatureError, CheckpointValueError,
-                              CheckpointVersionError, NoCheckpointError, PicklePolicy, ValueCodec)
+from ember.checkpoint import (
+    CheckpointCorruptError,
+    CheckpointSignatureError,
+    CheckpointValueError,
+    CheckpointVersionError,
+    NoCheckpointError,
+    PicklePolicy,
+    ValueCodec,
+)
 from ember.checkpoint.directory import checkpoint_name
 from ember.checkpoint.framing import FORMAT_VERSION, HEADER_SIZE, frame, unframe
 from ember.conf import SparkConf

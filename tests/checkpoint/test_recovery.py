@@ -9,8 +9,12 @@ import struct
 import pytest
 
 from ember import SparkConf, SparkContext
-from ember.checkpoint import (CheckpointSignatureError, CheckpointValueError, CheckpointVersionError,
-                              GraphMismatchError)
+from ember.checkpoint import (
+    CheckpointSignatureError,
+    CheckpointValueError,
+    CheckpointVersionError,
+    GraphMismatchError,
+)
 from ember.streaming import StreamingContext
 from ember.streaming.clock import ManualClock
 from ember.testing import advance_batches

@@ -7,8 +7,8 @@ import pytest
 from ember.checkpoint import open_store
 from ember.checkpoint.store import LocalCheckpointStore
 from ember.conf import SparkConf
-from ember.plugins import MissingPluginError
 from ember.pluginhost.manager import plugin_manager
+from ember.plugins import MissingPluginError
 from ember.plugins.testing import check_checkpoint_store
 
 

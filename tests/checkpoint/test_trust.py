@@ -10,16 +10,13 @@ import subprocess
 import sys
 import textwrap
 
-import msgpack
 import pytest
 import zstandard
 from checkpoint_documents import document
 from test_recovery import _run, _totals_job
 
-from ember.checkpoint import (CheckpointDirectory, CheckpointSignatureError, ValueCodec, open_store)
-from ember.checkpoint.directory import checkpoint_name
-from ember.checkpoint.framing import HEADER_SIZE, _PREFIX, frame
-from ember.streaming import StreamingContext
+from ember.checkpoint import CheckpointDirectory, CheckpointSignatureError, ValueCodec, open_store
+from ember.checkpoint.framing import _PREFIX, HEADER_SIZE, frame
 
 
 def _ember(*args: str) -> subprocess.CompletedProcess:

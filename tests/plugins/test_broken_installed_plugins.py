@@ -7,7 +7,6 @@ import os
 import sys
 
 import pytest
-
 from plugin_distributions import build_wheels, pip, run_python, write_distribution
 
 BROKEN = {

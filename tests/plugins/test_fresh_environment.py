@@ -11,7 +11,6 @@ import socket
 import threading
 
 import pytest
-
 from plugin_distributions import CORE_DEPENDENCIES, run_python, venv_with_wheels
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, ReceiverStoppedError, SourceKind, create_source_stream
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext
 

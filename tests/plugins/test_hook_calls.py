@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ember import cli
-from ember.plugins import CliCommand, PluginError
 from ember.pluginhost import plugin_executor
 from ember.pluginhost.commands import plugin_subcommands
+from ember.plugins import CliCommand, PluginError
 
 
 def test_a_firstresult_hook_stops_at_the_first_answer(plugins, make_plugin):

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from plugin_distributions import venv_with_wheels
 from services import required_module
 

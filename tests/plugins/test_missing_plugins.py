@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from ember.plugins import MissingPluginError
-from ember.plugins.errors import install_command
 from ember.pluginhost.manager import PluginManager, using_plugins
 from ember.pluginhost.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
+from ember.plugins import MissingPluginError
+from ember.plugins.errors import install_command
 
 INSTALLED = {d.metadata["Name"] for d in importlib.metadata.distributions()}
 

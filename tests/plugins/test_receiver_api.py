@@ -7,11 +7,10 @@ import time
 
 import pytest
 
-from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
-from ember.streaming.blocks import BlockBuffer, RateLimiter
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, ReceiverStoppedError, SourceKind, create_source_stream
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext, StreamingListener
+from ember.streaming.blocks import BlockBuffer, RateLimiter
 
 
 class CountingReceiver(Receiver):

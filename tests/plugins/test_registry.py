@@ -9,10 +9,10 @@ import pytest
 
 from ember import SparkContext
 from ember.executor.inprocess import InProcessExecutor
-from ember.plugins import MissingPluginError, PluginError, SinkKind, SourceKind
-from ember.plugins.errors import install_command
 from ember.pluginhost import registry
 from ember.pluginhost.manager import plugin_checkpoint_store
+from ember.plugins import MissingPluginError, PluginError, SinkKind, SourceKind
+from ember.plugins.errors import install_command
 
 
 def test_missing_kinds_name_the_distribution_to_install(plugins):

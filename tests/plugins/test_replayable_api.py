@@ -6,8 +6,7 @@ import sys
 
 import cloudpickle
 
-from ember.plugins import PositionRange, ReplayableSource, SourceKind
-from ember.plugins import create_source_stream
+from ember.plugins import PositionRange, ReplayableSource, SourceKind, create_source_stream
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # tasks may run in worker processes

@@ -2,9 +2,9 @@
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS, layout
 
 from ember import SparkConf, SparkContext
-from rdd_layout import PAIRS, layout
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Joins, cogroups and set operations; expected values are PySpark 4's (PYTHONHASHSEED=0)."""
 import pytest
-
 from rdd_layout import OTHER, PAIRS, layout
+
 
 @pytest.fixture
 def left(sc):

@@ -3,10 +3,10 @@ shuffle-map stage per shuffle the operation needs (no more)."""
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS
 
 from ember.rdd.lineage import ParallelCollectionRDD, PipelinedRDD
 from ember.rdd.scheduler import ShuffleMapTask
-from rdd_layout import PAIRS
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS, WORDS, layout
 
 from ember.resultiterable import ResultIterable
-from rdd_layout import PAIRS, WORDS, layout
 
 
 @pytest.fixture

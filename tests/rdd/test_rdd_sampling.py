@@ -1,6 +1,5 @@
 """sample: with a seed, the same records as PySpark picks."""
 import pytest
-
 from rdd_layout import layout
 
 

@@ -1,6 +1,5 @@
 """Narrow transformations, unions, coalesce and repartition; expected values are PySpark 4's."""
 import pytest
-
 from rdd_layout import OTHER, PAIRS, layout
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource
-from ember.streaming.source_streams import as_input_stream
 from ember.streaming.rate_control import PIDRateEstimator, RateController
+from ember.streaming.source_streams import as_input_stream
 from ember.testing import advance_batches, manual_streaming_context
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # tasks may run in worker processes

@@ -11,9 +11,8 @@ import threading
 
 import pytest
 
-from ember.plugins import Receiver, SourceKind, hookimpl
 from ember.pluginhost.manager import PluginManager, using_plugins
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, SourceKind, create_source_stream, hookimpl
 from ember.streaming.listener import StreamingListener
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 

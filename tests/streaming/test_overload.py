@@ -7,9 +7,8 @@ import socket
 import threading
 import time
 
-from ember.plugins.testing import wait_until
-
 from ember import SparkConf, SparkContext
+from ember.plugins.testing import wait_until
 from ember.streaming import StreamingContext
 from ember.streaming.listener import StreamingListener
 

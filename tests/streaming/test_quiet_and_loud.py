@@ -13,8 +13,6 @@ import threading
 from ember.streaming.listener import StreamingListener
 from ember.testing import manual_streaming_context
 
-import pytest
-
 
 class ErrorCounter(StreamingListener):
     def __init__(self, wanted: int):

@@ -3,7 +3,6 @@ moto server for the session, and a fresh bucket per test with boto3 pointed at i
 from __future__ import annotations
 
 import pytest
-
 from services import required_module, started
 
 

@@ -41,7 +41,7 @@ class SuiteServer(ServerProcess):
     """A ServerProcess whose failure to start is the suite's to judge: skipped, or failed where
     every test is required to run."""
 
-    def start(self, timeout: float = 20.0) -> "SuiteServer":
+    def start(self, timeout: float = 20.0) -> SuiteServer:
         try:
             return super().start(timeout)
         except ServiceUnavailable as error:

@@ -4,12 +4,12 @@ collectors of its batches, and the receiver errors a listener saw."""
 from __future__ import annotations
 
 import pytest
+from stream_batches import ReceiverEvents
 
 from ember import SparkConf, SparkContext
-from ember.plugins.testing import BatchCollector, wait_until as _wait_until
+from ember.plugins.testing import BatchCollector
+from ember.plugins.testing import wait_until as _wait_until
 from ember.streaming import StreamingContext
-
-from stream_batches import ReceiverEvents
 
 BATCH_SECONDS = 0.1
 

@@ -30,7 +30,7 @@ class TotalsJob:
         self.log_path = workdir / "job.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "TotalsJob":
+    def start(self) -> TotalsJob:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([sys.executable, str(JOB), *self.arguments], stdout=log,
                                             stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))

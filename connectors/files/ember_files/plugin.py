@@ -3,7 +3,6 @@ the ``file`` and ``s3`` filesystems they read through."""
 from __future__ import annotations
 
 from ember.plugins import FileSystem, SourceKind, hookimpl, open_filesystem
-
 from ember_files.filesystem import LocalFileSystem
 from ember_files.records import FixedLengthRecords, TextLines
 from ember_files.s3 import S3FileSystem

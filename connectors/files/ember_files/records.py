@@ -6,8 +6,8 @@ batch's ``numRecords`` is records, and says when a file does not look like what 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 

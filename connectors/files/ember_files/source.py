@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ember.plugins import FileStatus, FileSystemAccess, PositionRange, ReplayableSource, SourceContext, duration_ms
+from ember.plugins import (
+    FileStatus,
+    FileSystemAccess,
+    PositionRange,
+    ReplayableSource,
+    SourceContext,
+    duration_ms,
+)
 from ember_files.filesystem import is_hidden
 
 REMEMBER_SETTING = "spark.streaming.fileStream.minRememberDuration"

@@ -8,7 +8,6 @@ import pytest
 
 from ember import SparkConf
 from ember.plugins import PositionRange, SourceContext
-
 from ember_files.filesystem import LocalFileSystem
 from ember_files.records import FixedLengthRecords, TextLines
 from ember_files.source import FileStreamSource

@@ -1,9 +1,8 @@
 """The entry point of ember-flume: the ``flume`` source kind and ``ember.streaming.flume``."""
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_flume
+from ember.plugins import SourceKind, hookimpl
 from ember_flume.receiver import FlumeReceiver
 from ember_flume.utils import SOURCE_KIND
 

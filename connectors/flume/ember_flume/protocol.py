@@ -13,7 +13,8 @@ a call that does not start with the client's protocol hash is a call without a h
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import avro.io
 import avro.protocol

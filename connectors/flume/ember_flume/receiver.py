@@ -14,9 +14,14 @@ import threading
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
-from ember_flume.framing import (DEFAULT_MAX_FRAME_BYTES, Deflater, FrameError, FrameReader, Inflater,
-                                 encode_frame)
+from ember_flume.framing import (
+    DEFAULT_MAX_FRAME_BYTES,
+    Deflater,
+    FrameError,
+    FrameReader,
+    Inflater,
+    encode_frame,
+)
 from ember_flume.protocol import ConnectionResponder
 
 READ_SIZE = 64 * 1024

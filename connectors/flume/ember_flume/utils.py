@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_flume.framing import DEFAULT_MAX_FRAME_BYTES
 
 if TYPE_CHECKING:

@@ -10,15 +10,14 @@ import zlib
 import avro.errors
 import avro.protocol
 import pytest
+from flume_client import flume_client, netty_frame
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.plugins.testing import accepts, free_port, wait_until
 from ember.streaming.flume import FlumeUtils
 from ember_flume import PollingStreamUnsupported
 from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
-
-from flume_client import flume_client, netty_frame
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ batch that completed before the failure (at-least-once, no loss).
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ember.streaming.listener import StreamingListener
 

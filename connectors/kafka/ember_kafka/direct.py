@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-
 from ember_kafka.clients import open_reader, return_task_reader, task_reader
-from ember_kafka.clients.base import Offsets, OffsetReader
+from ember_kafka.clients.base import OffsetReader, Offsets
 from ember_kafka.errors import BrokerUnreachableError
 from ember_kafka.messages import RecordDecoder
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets

@@ -8,7 +8,8 @@ returns whatever record it likes.  Decoding runs inside tasks; a decoder that fa
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from ember_kafka.errors import DecodeError
 
@@ -35,7 +36,7 @@ class FetchedRecord(NamedTuple):
 def _decode(decoder: Decoder, data: bytes | None, what: str, record: FetchedRecord) -> Any:
     try:
         return decoder(data)
-    except Exception as error:  # noqa: BLE001 - re-raised with the record's location
+    except Exception as error:
         raise DecodeError(what, record.topic, record.partition, record.offset, decoder,
                           error) from error
 
@@ -43,7 +44,7 @@ def _decode(decoder: Decoder, data: bytes | None, what: str, record: FetchedReco
 class KafkaMessageAndMetadata:
     """What a ``messageHandler`` receives: the record's position and its decoded key/message."""
 
-    __slots__ = ("_record", "_key_decoder", "_value_decoder")
+    __slots__ = ("_key_decoder", "_record", "_value_decoder")
 
     def __init__(self, record: FetchedRecord, key_decoder: Decoder, value_decoder: Decoder):
         self._record = record

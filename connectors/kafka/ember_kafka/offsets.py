@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from ember_kafka.clients.base import Offsets, OffsetReader
+from ember_kafka.clients.base import OffsetReader, Offsets
 from ember_kafka.errors import OffsetOutOfRangeError
 from ember_kafka.ranges import TopicAndPartition
 

@@ -2,9 +2,8 @@
 and the ``ember.streaming.kafka`` module PySpark programs import ``KafkaUtils`` from."""
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_kafka
+from ember.plugins import SourceKind, hookimpl
 from ember_kafka.direct import DirectKafkaSource
 from ember_kafka.receiver import KafkaReceiver
 from ember_kafka.utils import DIRECT_KIND, RECEIVER_KIND

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
 from ember_kafka.clients import open_group_consumer
 from ember_kafka.clients.base import Offsets
 from ember_kafka.errors import BrokerUnreachableError

@@ -18,8 +18,9 @@ Recognised keys (everything else is handed to the chosen client, see ``client_op
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from ember_kafka.errors import KafkaConfigError
 
@@ -44,7 +45,7 @@ class KafkaSettings:
     #: kafkaParams keys ember does not handle itself, passed to the client as (key, value)
     client_options: tuple[tuple[str, str], ...] = ()
 
-    def with_group(self, group_id: str) -> "KafkaSettings":
+    def with_group(self, group_id: str) -> KafkaSettings:
         return replace(self, group_id=group_id)
 
 

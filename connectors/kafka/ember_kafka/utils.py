@@ -5,9 +5,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
-from ember.plugins import batch_time_ms
-from ember.plugins import create_source_stream
-
+from ember.plugins import batch_time_ms, create_source_stream
 from ember_kafka.commits import CommitAfterBatch
 from ember_kafka.direct import offset_range, read_offsets
 from ember_kafka.errors import KafkaConfigError

@@ -7,8 +7,12 @@ import time
 import pytest
 
 from ember_kafka.clients import open_reader
-from ember_kafka.errors import (BrokerUnreachableError, OffsetOutOfRangeError, RangeReadError,
-                                TopicNotFoundError)
+from ember_kafka.errors import (
+    BrokerUnreachableError,
+    OffsetOutOfRangeError,
+    RangeReadError,
+    TopicNotFoundError,
+)
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import parse_kafka_params

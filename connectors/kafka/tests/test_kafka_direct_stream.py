@@ -4,16 +4,13 @@ commits and the errors a stream can meet."""
 from __future__ import annotations
 
 import pytest
+from kafka_checks import first_batch_fails
 
 from ember import SparkConf, SparkContext
 from ember.streaming.kafka import KafkaUtils, OffsetRange, TopicAndPartition
 from ember.testing import advance_batches, manual_streaming_context
-
-from ember_kafka import (BrokerUnreachableError, DecodeError, OffsetOutOfRangeError,
-                         TopicNotFoundError)
+from ember_kafka import BrokerUnreachableError, DecodeError, OffsetOutOfRangeError, TopicNotFoundError
 from ember_kafka.testing import free_port
-
-from kafka_checks import first_batch_fails
 
 
 def params(broker, client, **extra):

@@ -11,7 +11,7 @@ KCL does: it may be a user record that happens to start with those bytes.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from collections.abc import Iterator
 
 KPL_MAGIC = b"\xf3\x89\x9a\xc2"
 _DIGEST_BYTES = 16

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import boto3
 import botocore.config
@@ -132,7 +133,7 @@ def call(access: KinesisAccess, doing: str, action: Callable[[], T], patience_s:
     while True:
         try:
             return action()
-        except Exception as error:  # noqa: BLE001 - sorted below: throttled, explained, or as is
+        except Exception as error:
             if error_code(error) in THROTTLING_CODES:
                 if waited >= patience_s:
                     raise Throttled(f"{access.where()} kept throttling for {waited:.0f} s while {doing}; "

@@ -1,9 +1,8 @@
 """The entry point of ember-kinesis: the ``kinesis`` source kind and ``ember.streaming.kinesis``."""
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_kinesis
+from ember.plugins import SourceKind, hookimpl
 from ember_kinesis.source import KinesisSource
 from ember_kinesis.utils import SOURCE_KIND
 

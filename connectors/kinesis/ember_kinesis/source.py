@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-
 from ember_kinesis.aggregation import deaggregate
-from ember_kinesis.client import (KinesisAccess, KinesisError, KinesisUnreachable, call, error_code,
-                                  explained, is_throttling, shared_client)
+from ember_kinesis.client import (
+    KinesisAccess,
+    KinesisError,
+    KinesisUnreachable,
+    call,
+    error_code,
+    explained,
+    is_throttling,
+    shared_client,
+)
 from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterator_arguments
 from ember_kinesis.shards import ShardCursor, ShardSet
 

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_kinesis.client import KinesisAccess
 from ember_kinesis.positions import AtTimestamp, checked_position
 

@@ -3,9 +3,8 @@ receiver errors a listener saw, and a kinesalite per test module."""
 from __future__ import annotations
 
 import pytest
-from stream_fixtures import events, sc, ssc  # noqa: F401 - fixtures
-
 from kinesalite_server import Kinesalite
+from stream_fixtures import events, sc, ssc  # noqa: F401 - fixtures
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,16 @@ import types
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from kinesalite_server import kpl_aggregate
+from services import SuiteServer
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.plugins.testing import free_port, installed_script, wait_until
 from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
 from ember_kinesis.source import KinesisSource
-
-from kinesalite_server import kpl_aggregate
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
-from services import SuiteServer
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 

@@ -30,7 +30,7 @@ class Broker:
     tls: bool
 
     @classmethod
-    def parse(cls, url: str) -> "Broker":
+    def parse(cls, url: str) -> Broker:
         """``tcp://host:port`` (or ``ssl://``, ``mqtt://``, ``mqtts://``); a bare ``host:port`` is tcp."""
         if not isinstance(url, str) or not url.strip():
             raise MQTTConfigError(f"brokerUrl must be a URL such as tcp://localhost:1883, got {url!r}")

@@ -1,9 +1,8 @@
 """The entry point of ember-mqtt: the ``mqtt`` source kind and ``ember.streaming.mqtt``."""
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_mqtt
+from ember.plugins import SourceKind, hookimpl
 from ember_mqtt.receiver import MQTTReceiver
 from ember_mqtt.utils import SOURCE_KIND
 

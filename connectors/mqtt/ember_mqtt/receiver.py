@@ -18,7 +18,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
-
 from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
 
 RESTART_DELAY_SETTING = "spark.streaming.receiverRestartDelay"
@@ -46,7 +45,7 @@ class MQTTReceiver(Receiver):
 
     @classmethod
     def for_stream(cls, ssc, brokerUrl: str, topics: list[str], options: MQTTOptions, paired: bool,
-                   storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> "MQTTReceiver":
+                   storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> MQTTReceiver:
         """The ``mqtt`` source kind's constructor (see ``ember_mqtt.plugin``)."""
         conf = ssc.sparkContext.getConf()
         restart_ms = duration_ms(conf.get(RESTART_DELAY_SETTING, "2000ms"), RESTART_DELAY_SETTING)

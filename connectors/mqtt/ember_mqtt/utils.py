@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_mqtt.options import Broker, MQTTConfigError, MQTTOptions, check_topic_filter
 
 if TYPE_CHECKING:

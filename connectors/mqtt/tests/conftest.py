@@ -3,9 +3,8 @@ errors a listener saw, and a Mosquitto broker of the test's own."""
 from __future__ import annotations
 
 import pytest
-from stream_fixtures import events, sc, ssc  # noqa: F401 - fixtures
-
 from mosquitto_broker import Mosquitto
+from stream_fixtures import events, sc, ssc  # noqa: F401 - fixtures
 
 
 @pytest.fixture

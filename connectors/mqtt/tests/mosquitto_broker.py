@@ -108,7 +108,7 @@ class Publisher:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def __enter__(self) -> "Publisher":
+    def __enter__(self) -> Publisher:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -3,14 +3,13 @@ SIGKILL and recovered from its checkpoint."""
 from __future__ import annotations
 
 import pytest
+from mosquitto_broker import Mosquitto, Publisher
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.plugins.testing import wait_until
 from ember.streaming.mqtt import MQTTUtils
 from ember_mqtt import MQTTConfigError
-
-from mosquitto_broker import Mosquitto, Publisher
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ stream ends.  Bytes that are not UTF-8 become U+FFFD and are reported with their
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass

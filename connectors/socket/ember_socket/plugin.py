@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from ember import StorageLevel
 from ember.plugins import SourceKind, hookimpl
-
 from ember_socket.lines import Backoff
 from ember_socket.receiver import SocketTextReceiver
 

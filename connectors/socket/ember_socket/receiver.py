@@ -11,7 +11,6 @@ import threading
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
 from ember_socket.lines import Backoff, InvalidText, LineDecoder
 
 READ_SIZE = 64 * 1024

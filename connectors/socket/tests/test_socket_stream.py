@@ -4,11 +4,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from socket_servers import ScriptedServer
 
 from ember.plugins.testing import free_port
 from ember.streaming import StreamingContext, StreamingListener
-
-from socket_servers import ScriptedServer
 
 
 class ReceiverEvents(StreamingListener):

@@ -10,7 +10,13 @@ import json
 import sys
 from typing import Any
 
-from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint, checkpoint_name, file_key, max_bytes_from
+from ember.checkpoint.directory import (
+    CheckpointDirectory,
+    LoadedCheckpoint,
+    checkpoint_name,
+    file_key,
+    max_bytes_from,
+)
 from ember.checkpoint.errors import CheckpointCorruptError, CheckpointError
 from ember.checkpoint.framing import FORMAT_VERSION, read_header
 from ember.checkpoint.store import open_store

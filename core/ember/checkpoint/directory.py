@@ -23,10 +23,16 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from ember.checkpoint.errors import CheckpointCorruptError, CheckpointError, CheckpointInvalidError, NoCheckpointError
+from ember.checkpoint.errors import (
+    CheckpointCorruptError,
+    CheckpointError,
+    CheckpointInvalidError,
+    NoCheckpointError,
+)
 from ember.checkpoint.framing import KEY_SETTING, frame, unframe
 from ember.checkpoint.schema import check_document, check_state, state_file_parts
 from ember.checkpoint.store import CheckpointStore, open_store
@@ -111,7 +117,7 @@ class CheckpointDirectory:
         self.sequence = 0
 
     @classmethod
-    def open(cls, location: str, conf) -> "CheckpointDirectory":
+    def open(cls, location: str, conf) -> CheckpointDirectory:
         """The checkpoint directory at ``location`` with the job's pickle policy, key and retention."""
         return cls(open_store(location, conf), ValueCodec(PicklePolicy.from_conf(conf)),
                    int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))), file_key(conf), max_bytes_from(conf))

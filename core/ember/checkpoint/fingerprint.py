@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 _MAX_LISTED = 5
 
 
-def ordered_streams(graph: "DStreamGraph") -> list["DStream"]:
+def ordered_streams(graph: DStreamGraph) -> list[DStream]:
     """The graph's streams in fingerprint order; a stream's index in this list is its name."""
     return list(graph.streams())
 
 
-def fingerprint(graph: "DStreamGraph") -> list[dict[str, Any]]:
+def fingerprint(graph: DStreamGraph) -> list[dict[str, Any]]:
     """One plain entry per stream: kind, source, slide, window and parents (by index)."""
     streams = ordered_streams(graph)
     index = {stream.id: position for position, stream in enumerate(streams)}

@@ -12,7 +12,7 @@ run their output operations (older ones then only update state).
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
 from ember.checkpoint.errors import CheckpointInvalidError, NoCheckpointError

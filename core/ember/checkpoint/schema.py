@@ -10,7 +10,8 @@ not know are let through (a later minor change may add some).
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.checkpoint.errors import CheckpointInvalidError
 from ember.checkpoint.framing import FORMAT_VERSION

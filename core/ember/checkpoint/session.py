@@ -51,7 +51,7 @@ class CheckpointSession:
         self.last_checkpointed_ms: int | None = None
 
     @classmethod
-    def open(cls, ssc: StreamingContext) -> "CheckpointSession | None":
+    def open(cls, ssc: StreamingContext) -> CheckpointSession | None:
         if ssc.checkpoint_directory is None:
             return None
         conf = ssc.sparkContext.getConf()

@@ -11,8 +11,8 @@ import os
 import uuid
 from urllib.parse import unquote, urlsplit
 
-from ember.plugins import CheckpointStore, MissingPluginError
 from ember.pluginhost import plugin_checkpoint_store, plugin_manager
+from ember.plugins import CheckpointStore, MissingPluginError
 
 #: the distribution that provides each scheme ember knows of, for the missing-store error
 KNOWN_STORE_DISTRIBUTIONS = {"s3": "ember-s3"}

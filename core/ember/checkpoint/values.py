@@ -22,9 +22,9 @@ import hashlib
 import hmac
 import pickle
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 import cloudpickle
 import msgpack
@@ -48,7 +48,7 @@ class PicklePolicy:
     key: bytes | None = None
 
     @classmethod
-    def from_conf(cls, conf) -> "PicklePolicy":
+    def from_conf(cls, conf) -> PicklePolicy:
         allowed = str(conf.get(ALLOW_PICKLE, "false")).strip().lower() == "true"
         key = conf.get(PICKLE_KEY)
         if allowed and not key:
@@ -125,7 +125,7 @@ class ValueCodec:
                 f"{ALLOW_PICKLE}=true --conf {PICKLE_KEY}=<secret>")
         try:
             data = cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # noqa: BLE001 - any pickling failure means "cannot store"
+        except Exception as error:
             raise CheckpointValueError(f"{where}: cannot pickle a value of type {type_name}: {error}") from error
         return msgpack.ExtType(EXT_SIGNED_PICKLE, self.policy.sign(data) + data)
 

@@ -19,7 +19,8 @@ import re
 import struct
 import threading
 import zlib
-from typing import Any, BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import Any, BinaryIO
 
 from ember.checkpoint.store import LocalCheckpointStore, fsync_directory
 from ember.checkpoint.values import ValueCodec

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 
 class BlockStore(ABC):
@@ -54,7 +55,7 @@ class TaskContext:
         self.accumulator_updates: dict[int, Any] = {}
 
     @classmethod
-    def get(cls) -> "TaskContext | None":
+    def get(cls) -> TaskContext | None:
         return getattr(cls._local, "current", None)
 
     def partitionId(self) -> int:  # PySpark's name
@@ -66,7 +67,7 @@ class TaskContext:
     def stageId(self) -> int:  # PySpark's name
         return self.stage_id
 
-    def __enter__(self) -> "TaskContext":
+    def __enter__(self) -> TaskContext:
         self._previous = TaskContext.get()
         TaskContext._local.current = self
         return self
@@ -116,7 +117,7 @@ class BlocksLostError(Exception):
     the results of the stage's tasks that succeeded, by task index: they are not run again.
     """
 
-    def __init__(self, block_ids: Iterable[str], completed: dict[int, "TaskResult"] | None = None):
+    def __init__(self, block_ids: Iterable[str], completed: dict[int, TaskResult] | None = None):
         self.block_ids = sorted(set(block_ids))
         self.completed = dict(completed or {})
         shown = ", ".join(self.block_ids[:5]) + (" ..." if len(self.block_ids) > 5 else "")

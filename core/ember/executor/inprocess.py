@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus, run_task
 from ember.executor.shipping import FunctionCache, FunctionShipper, StageCommon

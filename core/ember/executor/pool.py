@@ -25,8 +25,9 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
 from ember.executor.segments import SegmentSpace, SegmentStore

@@ -28,8 +28,8 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from urllib.parse import quote
 
 from ember.executor.base import BlockStore
@@ -59,7 +59,7 @@ class SegmentSpace:
     shm_budget: int
 
     @classmethod
-    def create(cls, conf=None) -> "SegmentSpace":
+    def create(cls, conf=None) -> SegmentSpace:
         sweep_stale()
         prefix = f"ember_{os.getpid()}_{secrets.token_hex(4)}_"
         shm_dir = SHM_DIR if os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK) else None

@@ -35,7 +35,8 @@ import pickle
 import types
 import weakref
 from collections import ChainMap, OrderedDict
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import cloudpickle
 from cloudpickle.cloudpickle import _code_reduce, _extract_code_globals, _should_pickle_by_reference
@@ -49,7 +50,7 @@ SHARED_MIN_ITEMS = 16
 SHARED_MIN_LENGTH = 4096
 
 
-_by_reference: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_by_reference: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 _PENDING = object()
 
 
@@ -185,7 +186,7 @@ class _DigestPickler(cloudpickle.CloudPickler):
 
     dispatch_table = ChainMap({types.CodeType: _reduce_code}, cloudpickle.CloudPickler.dispatch_table)
 
-    def __init__(self, file, shipper: "FunctionShipper", memo: dict, shared: SharedValues | None = None):
+    def __init__(self, file, shipper: FunctionShipper, memo: dict, shared: SharedValues | None = None):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._shipper, self._stage_memo, self._shared = shipper, memo, shared
         self._root: Any = None
@@ -228,7 +229,7 @@ class FunctionShipper:
         """How many distinct function pickles the driver holds."""
         return len(self._payloads)
 
-    def pickle_stage(self, tasks: Sequence) -> "PickledStage":
+    def pickle_stage(self, tasks: Sequence) -> PickledStage:
         """A stage ready to ship: what its tasks have in common, what each has of its own,
         and the function digests they need, nested ones included."""
         self._keys = {}  # structural keys of this stage's functions, by id

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
 from ember.plugins import CliCommand, PluginError
 from ember.plugins.errors import install_command
-from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
 
 # what each declaring hook contributes to a plugin's "provides", and how to name an item
 _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {

@@ -18,9 +18,10 @@ import logging
 import threading
 import traceback
 import types
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pluggy
 

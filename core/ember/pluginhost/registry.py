@@ -7,11 +7,12 @@ distribution to install.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ember.plugins import FileSystem, MissingPluginError, PluginError, SinkKind, SourceKind
 from ember.pluginhost.manager import PluginRecord, plugin_manager
+from ember.plugins import FileSystem, MissingPluginError, PluginError, SinkKind, SourceKind
 
 #: which ember distribution ships each kind, so a missing one is named in the error
 KNOWN_DISTRIBUTIONS = {

@@ -11,8 +11,9 @@ docs/plugins.md documents every hook (a test keeps the two in step).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -93,7 +94,7 @@ def ember_connector_apis() -> Mapping[str, Any]:
 # -- 2. context creation: called when a SparkContext starts --------------------------------------
 
 @hookspec(firstresult=True)
-def ember_executor(master: str, conf: "SparkConf") -> Any:
+def ember_executor(master: str, conf: SparkConf) -> Any:
     """The executor for ``master`` when its scheme is this plugin's (e.g. ``dask://``),
     else ``None``.  The first plugin that returns one wins."""
 
@@ -118,7 +119,7 @@ def ember_filesystems() -> list[FileSystem]:
 # -- 4. checkpointing: called when ``ssc.checkpoint(uri)`` or recovery needs a store -------------
 
 @hookspec(firstresult=True)
-def ember_checkpoint_store(uri: str, conf: "SparkConf") -> Any:
+def ember_checkpoint_store(uri: str, conf: SparkConf) -> Any:
     """The checkpoint store for ``uri`` when its scheme is this plugin's (e.g. ``s3://``),
     else ``None``.  The first plugin that returns one wins."""
 

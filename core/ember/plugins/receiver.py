@@ -10,7 +10,8 @@ the receiver reaches it only through the small ``Supervisor`` interface defined 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from ember.storagelevel import StorageLevel
 

@@ -8,8 +8,9 @@ a checkpoint reads exactly the same records; that is what makes exactly-once pos
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from ember.conf import SparkConf
 

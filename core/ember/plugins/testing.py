@@ -24,8 +24,8 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from ember.plugins.checkpoint_store import CheckpointStore
@@ -52,7 +52,7 @@ class BatchCollector:
         with self._changed:
             return [record for _, records in self.batches for record in records]
 
-    def wait_for(self, condition: Callable[["BatchCollector"], bool], timeout: float = 15.0,
+    def wait_for(self, condition: Callable[[BatchCollector], bool], timeout: float = 15.0,
                  what: str = "the expected records") -> None:
         """Block until ``condition(self)`` holds after some batch; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
@@ -129,7 +129,7 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] = open(workdir / f"{name}.log", "ab+") if workdir else tempfile.TemporaryFile()
 
-    def start(self, timeout: float = 20.0) -> "ServerProcess":
+    def start(self, timeout: float = 20.0) -> ServerProcess:
         if shutil.which(self.command[0]) is None:
             raise ServiceUnavailable(f"cannot start {self.name}: {self.command[0]} is not installed")
         self.process = subprocess.Popen(self.command, cwd=self.workdir, stdout=self._log, stderr=self._log,
@@ -162,7 +162,7 @@ class ServerProcess:
         if self.process is not None:
             self.process.wait()
 
-    def restart(self, timeout: float = 20.0) -> "ServerProcess":
+    def restart(self, timeout: float = 20.0) -> ServerProcess:
         self.stop()
         return self.start(timeout)
 

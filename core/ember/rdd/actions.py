@@ -11,12 +11,11 @@ import heapq
 import itertools
 import operator
 from collections import defaultdict
-from functools import reduce as _reduce
 from collections.abc import Callable, Iterable, Iterator
+from functools import reduce as _reduce
 from typing import TYPE_CHECKING, Any, cast
 
 from ember._typing import K, T, U, V
-
 from ember.rdd.pairs import first_value, merge_per_key
 from ember.rdd.records import pairs_of
 

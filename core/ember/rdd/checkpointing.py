@@ -57,14 +57,14 @@ class ReliableCheckpoint:
     def done(self) -> bool:
         return self.path is not None
 
-    def materialize(self, rdd: "RDD") -> None:
+    def materialize(self, rdd: RDD) -> None:
         directory = rdd.ctx.getCheckpointDir().removeprefix(_LOCAL_SCHEME)
         target = os.path.join(directory, f"rdd-{rdd.id()}")
         os.makedirs(target, exist_ok=True)
         rdd.ctx.scheduler.run_job(rdd, _partition_writer(target), range(rdd.getNumPartitions()))
         self.path = _LOCAL_SCHEME + target
 
-    def read(self, rdd: "RDD", split: int, context: TaskContext):
+    def read(self, rdd: RDD, split: int, context: TaskContext):
         with open(_part_file(self.path.removeprefix(_LOCAL_SCHEME), split), "rb") as part:
             return iter(decode_block(part.read()))
 
@@ -75,14 +75,14 @@ class LocalCheckpoint:
     def __init__(self):
         self.done = False
 
-    def materialize(self, rdd: "RDD") -> None:
+    def materialize(self, rdd: RDD) -> None:
         missing = [split for split in range(rdd.getNumPartitions())
                    if not rdd.ctx.executor.has_block(rdd._cache_block_id(split))]
         if missing:  # the job computed only some partitions (take, lookup)
             rdd.ctx.scheduler.run_job(rdd, _drain, missing)
         self.done = True
 
-    def read(self, rdd: "RDD", split: int, context: TaskContext):
+    def read(self, rdd: RDD, split: int, context: TaskContext):
         block_id = rdd._cache_block_id(split)
         if not context.blocks.has_block(block_id):
             raise RuntimeError(
@@ -113,7 +113,7 @@ def _drain(records) -> None:
         pass
 
 
-def checkpoint_marked(rdd: "RDD") -> None:
+def checkpoint_marked(rdd: RDD) -> None:
     """After a job on ``rdd``: checkpoint what its lineage marked, nearest first (Spark's
     ``doCheckpoint``: a marked RDD's own ancestors are not looked at)."""
     seen: set[int] = set()

@@ -7,12 +7,11 @@ none is shuffled again when both inputs already share a partitioner.
 """
 from __future__ import annotations
 
-from functools import reduce
 from collections.abc import Callable
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from ember._typing import K, T, U, V
-
 from ember.rdd.records import pairs_of
 from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
-def _group_by_input(rdds: list["RDD"], numPartitions: int | None, operation: str) -> "RDD":
+def _group_by_input(rdds: list[RDD], numPartitions: int | None, operation: str) -> RDD:
     """(key, [values from rdds[0], values from rdds[1], ...]) for every key of any input."""
     count = len(rdds)
 
@@ -51,8 +50,8 @@ def _group_by_input(rdds: list["RDD"], numPartitions: int | None, operation: str
                           operation)
 
 
-def _joined(left: "RDD", right: "RDD", numPartitions: int | None, operation: str,
-            keep_left_only: bool, keep_right_only: bool) -> "RDD":
+def _joined(left: RDD, right: RDD, numPartitions: int | None, operation: str,
+            keep_left_only: bool, keep_right_only: bool) -> RDD:
     """Every (left value, right value) per key; a missing side is None where it is kept."""
 
     def pairs(buffers):

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ember._typing import K, T, U, V
-
 from ember.rdd.partitioner import Partitioner
 from ember.rdd.records import not_a_pair, pairs_of
 from ember.resultiterable import ResultIterable

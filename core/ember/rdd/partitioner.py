@@ -1,7 +1,8 @@
 """Partitioners: which partition a key belongs to."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.serde.hashing import portable_hash
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from ember._typing import T, T_co, U
-
 from ember.rdd.actions import ActionsMixin
 from ember.rdd.checkpointing import CheckpointMixin, without_lineage
 from ember.rdd.joins import JoinsMixin

@@ -1,7 +1,8 @@
 """Checks on the records a key/value operation receives, with errors that say what was found."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, NoReturn
+from collections.abc import Iterable, Iterator
+from typing import NoReturn
 
 
 def not_a_pair(record, operation: str) -> NoReturn:

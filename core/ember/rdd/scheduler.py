@@ -12,9 +12,9 @@ stage after a fetch failure.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from collections.abc import MutableMapping
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import ShuffledRDD

@@ -7,7 +7,7 @@ partition, and so the output of ``glom()`` and friends, equal to PySpark's.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 _PYSPARK_MAX_BATCH = 1024
 

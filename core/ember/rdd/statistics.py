@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 try:
-    from numpy import maximum as _maximum, minimum as _minimum, sqrt as _sqrt
+    from numpy import maximum as _maximum
+    from numpy import minimum as _minimum
+    from numpy import sqrt as _sqrt
 except ImportError:
     _maximum, _minimum, _sqrt = max, min, math.sqrt
 
@@ -36,7 +38,7 @@ class StatCounter:
         for value in values or ():
             self.merge(value)
 
-    def merge(self, value) -> "StatCounter":
+    def merge(self, value) -> StatCounter:
         """Add one value."""
         delta = value - self.mu
         self.n += 1
@@ -46,7 +48,7 @@ class StatCounter:
         self.minValue = _minimum(self.minValue, value)
         return self
 
-    def mergeStats(self, other: "StatCounter") -> "StatCounter":
+    def mergeStats(self, other: StatCounter) -> StatCounter:
         """Add another counter's values (the parallel form of Welford's update)."""
         if not isinstance(other, StatCounter):
             raise TypeError(f"Can only merge StatCounter but got {type(other)}")
@@ -70,7 +72,7 @@ class StatCounter:
             self.n = total
         return self
 
-    def copy(self) -> "StatCounter":
+    def copy(self) -> StatCounter:
         return copy.deepcopy(self)
 
     def count(self) -> int:

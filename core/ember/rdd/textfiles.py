@@ -17,8 +17,9 @@ from __future__ import annotations
 import gzip
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ember.pluginhost.registry import open_filesystem
 from ember.rdd.rdd import RDD

@@ -17,8 +17,8 @@ import datetime
 import decimal
 import pickle
 from collections.abc import Callable
-from typing import Any
 from operator import itemgetter
+from typing import Any
 
 import cloudpickle
 import msgpack
@@ -63,7 +63,7 @@ def _default(value):
         return msgpack.ExtType(EXT_DECIMAL, str(value).encode())
     try:
         return msgpack.ExtType(EXT_PICKLE, cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception as error:  # noqa: BLE001 - any pickling failure means "cannot serialize"
+    except Exception as error:
         raise _Unserializable(value, error) from error
 
 

@@ -17,7 +17,8 @@ import logging
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ember.plugins.receiver import ReceiverStoppedError
 

@@ -6,7 +6,8 @@ composition root (``import ember``'s names, ``ember.testing``, the command line)
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ember.conf import SparkConf
@@ -41,15 +42,15 @@ class CheckpointingSession(Protocol):
 
 
 class CheckpointingSupport(Protocol):
-    def validate_directory(self, directory: str, conf: "SparkConf") -> None:
+    def validate_directory(self, directory: str, conf: SparkConf) -> None:
         """Fail (naming the installed stores) when no store serves ``directory``'s scheme."""
 
     def get_or_create(self, checkpoint_path: str,
-                      setup: Callable[[], "StreamingContext"]) -> "StreamingContext":
+                      setup: Callable[[], StreamingContext]) -> StreamingContext:
         """``StreamingContext.getOrCreate``: the context ``setup`` builds, with the checkpoint at
         ``checkpoint_path`` (if any) to be restored into it at ``start()``."""
 
-    def open_session(self, ssc: "StreamingContext") -> CheckpointingSession | None:
+    def open_session(self, ssc: StreamingContext) -> CheckpointingSession | None:
         """The session for a starting context; None when it has no checkpoint directory."""
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Callable, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from ember.streaming.listener import StreamingListener
 from ember.streaming.status import state_bytes
@@ -30,7 +31,7 @@ def request(stream: TextIO) -> None:
     _requested[:] = [stream]
 
 
-def attach(ssc: "StreamingContext") -> Callable[[], None] | None:
+def attach(ssc: StreamingContext) -> Callable[[], None] | None:
     """Add the status line's listener to ``ssc`` when it was requested and may be shown;
     returns what ends the line when the context stops."""
     if not _requested:
@@ -52,7 +53,7 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 class ConsoleStatusLine(StreamingListener):
-    def __init__(self, ssc: "StreamingContext", stream: TextIO = sys.stdout):
+    def __init__(self, ssc: StreamingContext, stream: TextIO = sys.stdout):
         self._ssc = ssc
         self._stream = stream
         self._batch_seconds = ssc.batch_ms / 1000

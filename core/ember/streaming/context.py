@@ -27,7 +27,11 @@ from ember.streaming.dstream import DStream, TransformedDStream
 from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
 from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
-from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
+from ember.streaming.listener import (
+    StreamingListener,
+    StreamingListenerBus,
+    StreamingListenerStreamingStarted,
+)
 from ember.streaming.scheduler import BatchScheduler, graceful_stop_timeout_ms
 from ember.streaming.source_streams import as_input_stream
 
@@ -37,7 +41,7 @@ INITIALIZED, ACTIVE, STOPPED = "INITIALIZED", "ACTIVE", "STOPPED"
 
 
 class StreamingContext:
-    _activeContext: "StreamingContext | None" = None
+    _activeContext: StreamingContext | None = None
     _lock = threading.RLock()
 
     def __init__(self, sparkContext: SparkContext, batchDuration: float | None = None,
@@ -67,21 +71,21 @@ class StreamingContext:
 
     # -- the active context ----------------------------------------------------------------
     @classmethod
-    def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+    def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
         """Call ``setupFunc`` to build the context; when ``checkpointPath`` holds a checkpoint,
         restore it into the rebuilt graph (``ember.checkpoint.recovery``).  The path becomes the
         context's checkpoint directory."""
         return checkpointing().get_or_create(checkpointPath, setupFunc)
 
     @classmethod
-    def getActive(cls) -> "StreamingContext | None":
+    def getActive(cls) -> StreamingContext | None:
         """The context that is started and not stopped, if any."""
         with cls._lock:
             return cls._activeContext
 
     @classmethod
     def getActiveOrCreate(cls, checkpointPath: str | None,
-                          setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+                          setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
         if not callable(setupFunc):
             raise TypeError("setupFunc should be callable.")
         active = cls.getActive()

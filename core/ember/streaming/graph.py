@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ember.streaming.dstream import DStream
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 class DStreamGraph:
     def __init__(self, batch_ms: int):
         self.batch_ms = batch_ms
-        self.inputs: list["InputDStream"] = []
-        self.outputs: list["ForEachDStream"] = []
+        self.inputs: list[InputDStream] = []
+        self.outputs: list[ForEachDStream] = []
         self.zero_ms: int | None = None
         self.remember_ms: int | None = None
         self._started = False
@@ -37,15 +38,15 @@ class DStreamGraph:
         if self._started:
             raise RuntimeError(f"{change} after starting a context is not supported")
 
-    def add_input(self, stream: "InputDStream") -> None:
+    def add_input(self, stream: InputDStream) -> None:
         self.inputs.append(stream)
 
-    def add_output(self, stream: "ForEachDStream") -> int:
+    def add_output(self, stream: ForEachDStream) -> int:
         """Register an output operation; returns its id (its position in run order)."""
         self.outputs.append(stream)
         return len(self.outputs) - 1
 
-    def streams(self) -> Iterator["DStream"]:
+    def streams(self) -> Iterator[DStream]:
         """Every stream reachable from the outputs, parents before children, once each."""
         seen: set[int] = set()
 
@@ -85,7 +86,7 @@ class DStreamGraph:
     def remember(self, duration_ms: int) -> None:
         self.remember_ms = duration_ms
 
-    def generate_jobs(self, time_ms: int) -> list["Job"]:
+    def generate_jobs(self, time_ms: int) -> list[Job]:
         """The batch's jobs, output operations in registration order; state streams first
         materialize their RDD so the next batch builds on stored state, not on lineage."""
         with self._lock:

@@ -18,7 +18,8 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ember.rdd import RDD
 from ember.streaming.dstream import DStream
@@ -32,7 +33,7 @@ class InputDStream(DStream):
 
     kind = "input"
 
-    def __init__(self, ssc: "StreamingContext"):
+    def __init__(self, ssc: StreamingContext):
         super().__init__(ssc, [], slide_ms=ssc._batch_ms)
         ssc._graph.add_input(self)
 
@@ -61,7 +62,7 @@ class QueueInputDStream(InputDStream):
 
     kind = "queue"
 
-    def __init__(self, ssc: "StreamingContext", queue: deque, one_at_a_time: bool, default: RDD | None):
+    def __init__(self, ssc: StreamingContext, queue: deque, one_at_a_time: bool, default: RDD | None):
         super().__init__(ssc)
         self.queue = queue
         self.one_at_a_time = one_at_a_time
@@ -79,7 +80,7 @@ class QueueInputDStream(InputDStream):
         return self._sc.parallelize([], 1)
 
 
-def as_queue(ssc: "StreamingContext", rdds: Iterable) -> deque:
+def as_queue(ssc: StreamingContext, rdds: Iterable) -> deque:
     """PySpark's queueStream input: RDDs, or lists that become RDDs (``parallelize``)."""
     items = deque(rdds)
     for index, item in enumerate(items):

@@ -209,7 +209,7 @@ class BatchInfo:
     def streamIdToInputInfo(self) -> dict[int, StreamInputInfo]:
         return dict(self.input_infos)
 
-    def _copy(self) -> "BatchInfo":
+    def _copy(self) -> BatchInfo:
         return replace(self, output_operations={i: replace(o) for i, o in self.output_operations.items()},
                        input_infos=dict(self.input_infos))
 

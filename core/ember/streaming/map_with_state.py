@@ -10,7 +10,8 @@ checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise)
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
@@ -33,7 +34,7 @@ class State:
     def __init__(self):
         self._wrap(None, False)
 
-    def _wrap(self, value, exists: bool, timing_out: bool = False) -> "State":
+    def _wrap(self, value, exists: bool, timing_out: bool = False) -> State:
         self._value, self._exists, self._timing_out = value, exists, timing_out
         self._updated = self._removed = False
         return self
@@ -90,21 +91,21 @@ class StateSpec:
         self.timeout_ms: int | None = None
 
     @classmethod
-    def function(cls, mappingFunction: Callable) -> "StateSpec":
+    def function(cls, mappingFunction: Callable) -> StateSpec:
         return cls(mappingFunction)
 
-    def initialState(self, rdd) -> "StateSpec":
+    def initialState(self, rdd) -> StateSpec:
         """(key, state) pairs to start from: an RDD or a list."""
         self.initial_state = rdd
         return self
 
-    def numPartitions(self, numPartitions: int) -> "StateSpec":
+    def numPartitions(self, numPartitions: int) -> StateSpec:
         if isinstance(numPartitions, bool) or not isinstance(numPartitions, int) or numPartitions < 1:
             raise ValueError(f"numPartitions must be a positive int, got {numPartitions!r}")
         self.num_partitions = numPartitions
         return self
 
-    def timeout(self, idleDuration) -> "StateSpec":
+    def timeout(self, idleDuration) -> StateSpec:
         """Time out keys that received no data for ``idleDuration`` seconds."""
         self.timeout_ms = to_ms(idleDuration, "StateSpec timeout")
         return self
@@ -204,7 +205,7 @@ class MapWithStateDStream(DStream):
             return None
         return states.flatMap(lambda states_mapped: states_mapped[1])
 
-    def checkpoint(self, interval) -> "MapWithStateDStream":
+    def checkpoint(self, interval) -> MapWithStateDStream:
         """Checkpoint (and scan for timed-out keys) every ``interval`` seconds."""
         self._state_stream.checkpoint(interval)
         return self

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ember.pluginhost.manager import plugin_manager
 from ember.streaming import console_status
@@ -33,7 +34,7 @@ def unmonitored() -> Iterator[None]:
         _monitored.reset(token)
 
 
-def start(ssc: "StreamingContext") -> list[Callable[[], None]]:
+def start(ssc: StreamingContext) -> list[Callable[[], None]]:
     """Attach the console line (when wanted) and every plugin's monitor; their stop functions."""
     if not _monitored.get():
         return []

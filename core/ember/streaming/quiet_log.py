@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 #: how long repeats of one message are counted before a summary line says how many there were
 SUMMARY_INTERVAL_S = 60.0

@@ -10,7 +10,7 @@ told the new rate through ``on_rate``) when it next limits its ingestion.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from ember.conf import SparkConf
 
@@ -80,7 +80,7 @@ class PIDRateEstimator:
         self._latest_error = -1.0
 
     @classmethod
-    def from_conf(cls, conf: SparkConf, batch_interval_ms: int) -> "PIDRateEstimator":
+    def from_conf(cls, conf: SparkConf, batch_interval_ms: int) -> PIDRateEstimator:
         kind = str(conf.get(RATE_ESTIMATOR, "pid")).strip().lower()
         if kind != "pid":
             raise ValueError(f"{RATE_ESTIMATOR}={kind!r}: only 'pid' is available")
@@ -124,7 +124,7 @@ class RateController:
 
     @classmethod
     def for_stream(cls, conf: SparkConf, stream_id: int, batch_interval_ms: int,
-                   on_rate: Callable[[float], None] | None = None) -> "RateController | None":
+                   on_rate: Callable[[float], None] | None = None) -> RateController | None:
         """The controller of an input stream, or None when backpressure is off."""
         if not backpressure_enabled(conf):
             return None

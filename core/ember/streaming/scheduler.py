@@ -15,19 +15,27 @@ import logging
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ember.plugins import duration_ms
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
+from ember.streaming.listener import (
+    BatchInfo,
+    OutputOperationInfo,
+    StreamingListenerBatchCompleted,
+    StreamingListenerBatchStarted,
+    StreamingListenerBatchSubmitted,
+    StreamingListenerBus,
+    StreamingListenerOutputOperationCompleted,
+    StreamingListenerOutputOperationStarted,
+    StreamInputInfo,
+)
 from ember.streaming.materialize import materialize_and_cut
 from ember.streaming.overload import FallingBehindWarning
 from ember.streaming.rate_control import update_rate_controllers
-from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
-                                      StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
-                                      StreamingListenerBus, StreamingListenerOutputOperationCompleted,
-                                      StreamingListenerOutputOperationStarted, StreamInputInfo)
 
 if TYPE_CHECKING:
     from ember.streaming.graph import DStreamGraph
@@ -47,7 +55,7 @@ class Batch:
 
 
 class BatchScheduler:
-    def __init__(self, graph: "DStreamGraph", clock: Clock, bus: StreamingListenerBus,
+    def __init__(self, graph: DStreamGraph, clock: Clock, bus: StreamingListenerBus,
                  report_error: Callable[[BaseException], None],
                  after_batch: Callable[[int], None] | None = None, graceful_stop_timeout_ms: int | None = None):
         """``after_batch(time_ms)`` runs after each batch, before it counts as completed
@@ -62,7 +70,7 @@ class BatchScheduler:
         self.report_error = report_error
         self.zero_ms: int | None = None
         self.last_completed_ms: int | None = None
-        self._queue: "queue.Queue[Batch | None]" = queue.Queue()
+        self._queue: queue.Queue[Batch | None] = queue.Queue()
         self._cancel = threading.Event()
         self._drop_pending = False
         self._stop_after_ms: int | None = None

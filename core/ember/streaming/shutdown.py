@@ -21,14 +21,14 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class SignalHandlers:
-    def __init__(self, ssc: "StreamingContext"):
+    def __init__(self, ssc: StreamingContext):
         self._ssc = ssc
         self._previous: dict[int, Any] = {}
         self._signals_seen = 0
         self._retired = False
 
     @classmethod
-    def install(cls, ssc: "StreamingContext") -> "SignalHandlers | None":
+    def install(cls, ssc: StreamingContext) -> SignalHandlers | None:
         """Install the handlers when called from the main thread; None otherwise."""
         if threading.current_thread() is not threading.main_thread():
             return None

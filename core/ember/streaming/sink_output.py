@@ -2,7 +2,8 @@
 written by tasks, then committed at once (or aborted when a task failed)."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ember.plugins.sink import Sink, batch_time_ms
 

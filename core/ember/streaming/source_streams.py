@@ -9,14 +9,20 @@ the checkpoint and write-ahead-log code to persist.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
 from ember.rdd import RDD
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.streaming import listener
-from ember.streaming.blocks import DEFAULT_MAX_BUFFERED_BYTES, MAX_BUFFERED_BYTES_SETTING, BlockBuffer, RateLimiter
+from ember.streaming.blocks import (
+    DEFAULT_MAX_BUFFERED_BYTES,
+    MAX_BUFFERED_BYTES_SETTING,
+    BlockBuffer,
+    RateLimiter,
+)
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
 from ember.streaming.receiver_supervisor import ReceiverSupervisor

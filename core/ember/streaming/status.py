@@ -9,8 +9,9 @@ never changes the job, and a figure that is not known is ``None``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ember.executor.base import WorkerStatus
 from ember.streaming.materialize import CachedRDD
@@ -59,17 +60,17 @@ class SourceStatus:
     restarts: int | None = None
 
 
-def batch_interval_ms(ssc: "StreamingContext") -> int:
+def batch_interval_ms(ssc: StreamingContext) -> int:
     """The context's batch interval in milliseconds (its ``batchDuration``)."""
     return ssc.batch_ms
 
 
-def executor_status(sc: "SparkContext") -> ExecutorStatus:
+def executor_status(sc: SparkContext) -> ExecutorStatus:
     executor = sc.executor
     return ExecutorStatus(sc.master, executor.worker_status(), executor.shm_bytes())
 
 
-def source_status(ssc: "StreamingContext") -> list[SourceStatus]:
+def source_status(ssc: StreamingContext) -> list[SourceStatus]:
     return [_source(stream) for stream in list(ssc.graph.inputs)]
 
 
@@ -98,7 +99,7 @@ class _StateSizes:
         self._by_rdd: dict[int, tuple[int, int | None]] = {}
         self._lock = threading.Lock()
 
-    def measure(self, stream: "DStream", rdd: CachedRDD) -> tuple[int, int | None] | None:
+    def measure(self, stream: DStream, rdd: CachedRDD) -> tuple[int, int | None] | None:
         with self._lock:
             if rdd.id() in self._by_rdd:
                 return self._by_rdd[rdd.id()]
@@ -125,7 +126,7 @@ class _StateSizes:
 _state_sizes = _StateSizes()
 
 
-def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tuple[int, CachedRDD]]]]:
+def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[int, CachedRDD]]]]:
     """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
     for stream in list(ssc.graph.streams()):
         if stream.must_checkpoint:
@@ -133,7 +134,7 @@ def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tu
             yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
 
 
-def state_status(ssc: "StreamingContext") -> list[StateStatus]:
+def state_status(ssc: StreamingContext) -> list[StateStatus]:
     """Each stateful stream's newest state: its keys (read once per state) and stored bytes."""
     found = []
     for stream, states in _newest_states(ssc):
@@ -145,7 +146,7 @@ def state_status(ssc: "StreamingContext") -> list[StateStatus]:
     return found
 
 
-def state_bytes(ssc: "StreamingContext") -> int:
+def state_bytes(ssc: StreamingContext) -> int:
     """The stored bytes of every stateful stream's newest state, without reading the state
     (cheap enough for every batch: the console status line)."""
     total = 0

@@ -2,7 +2,8 @@
 the batch's new values, so it is persisted and must be checkpointed (Spark's StateDStream)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel

@@ -6,7 +6,7 @@ start are partial because there are no batches before the zero time.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel

@@ -2,7 +2,7 @@
 which mapWithState uses to apply a batch's data to the previous state partition by partition."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ember.rdd import RDD
 

@@ -19,17 +19,34 @@ import atexit
 import threading
 import traceback
 import uuid
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from distributed import as_completed
-from ember.executor import (BlocksLostError, Executor, FunctionShipper, Task, TaskFailedError, TaskResult,
-                            WorkerStatus, decode_block, encode_block)
 
+from ember.executor import (
+    BlocksLostError,
+    Executor,
+    FunctionShipper,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    decode_block,
+    encode_block,
+)
 from ember_dask.environment import EnvironmentPlugin
 from ember_dask.locations import BlockTable
 from ember_dask.masters import Connection
-from ember_dask.worker_blocks import (BlocksPlugin, StaleWorkerError, TaskOutcome, copy_blocks, drop_executor,
-                                      read_blocks, run_shipped_task, update_blocks)
+from ember_dask.worker_blocks import (
+    BlocksPlugin,
+    StaleWorkerError,
+    TaskOutcome,
+    copy_blocks,
+    drop_executor,
+    read_blocks,
+    run_shipped_task,
+    update_blocks,
+)
 
 #: how often one task may lose its worker, or reach a worker lacking its functions, before
 #: the stage fails (the local pool's limit)

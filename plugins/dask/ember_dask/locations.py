@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def _slot(block_id: str) -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ember.plugins import hookimpl
-
 from ember_dask.masters import connect, parse_dask_master
 
 

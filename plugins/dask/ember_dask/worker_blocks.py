@@ -19,8 +19,17 @@ from dataclasses import dataclass, field
 from distributed import WorkerPlugin, get_worker
 from distributed.core import send_recv
 from distributed.utils import sync
-from ember.executor import (BlockStore, BlocksLostError, FunctionCache, StageCommon, TaskResult,
-                            decode_block, encode_block, run_task)
+
+from ember.executor import (
+    BlocksLostError,
+    BlockStore,
+    FunctionCache,
+    StageCommon,
+    TaskResult,
+    decode_block,
+    encode_block,
+    run_task,
+)
 
 #: the worker extension and handler names
 EXTENSION = "ember"

@@ -5,10 +5,10 @@ import os
 import signal
 
 import pytest
+from dask_helpers import wait_for
+from ember_dask.masters import parse_dask_master
 
 from ember import SparkContext
-from ember_dask.masters import parse_dask_master
-from dask_helpers import wait_for
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ember.plugins import hookimpl
-
 from ember_s3.store import S3CheckpointStore
 
 

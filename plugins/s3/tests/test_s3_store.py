@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from checkpoint_documents import document
 
-from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 from ember import SparkConf
+from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 from ember.plugins.testing import check_checkpoint_store
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ember.plugins import Sink, output_to_sink
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from ember.plugins import CliCommand, SinkKind, SourceKind, hookimpl
-
 from ember_plugin_template.jsonl import JsonLinesSink
 from ember_plugin_template.ticker import TickerReceiver
 

@@ -8,7 +8,6 @@ import sys
 
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext
-
 from ember_plugin_template import TickerUtils, saveAsJsonLines
 
 

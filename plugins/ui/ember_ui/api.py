@@ -10,8 +10,8 @@ executor's workers.
 from __future__ import annotations
 
 import time
-from ember.streaming import batch_interval_ms, executor_status, source_status, state_status
 
+from ember.streaming import batch_interval_ms, executor_status, source_status, state_status
 from ember_ui.recorder import BatchRecord, JobRecorder
 
 

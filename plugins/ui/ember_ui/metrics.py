@@ -13,7 +13,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ember.streaming import executor_status, source_status, state_status
-
 from ember_ui.recorder import BatchRecord, JobRecorder
 
 #: seconds; batch delays from a few milliseconds up to minutes behind

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ember.plugins import SinkKind, hookimpl
-
 from ember_sink_files.text import TextFilesSink
 
 

@@ -6,7 +6,6 @@ import os
 import pytest
 
 from ember.streaming.sink_output import write_batch
-
 from ember_sink_files.text import TextFilesSink
 
 

@@ -11,7 +11,6 @@ import textwrap
 import uuid
 
 from ember.streaming.sink_output import write_batch
-
 from ember_sink_files.text import TextFilesSink
 
 #: a job whose first batch blocks inside its write, after three records

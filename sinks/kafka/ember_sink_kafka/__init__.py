@@ -6,10 +6,10 @@
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ember.plugins import output_to_sink
-
 from ember_kafka.settings import parse_kafka_params
 from ember_sink_kafka.sink import Encoder, KafkaSink, utf8_encoder
 

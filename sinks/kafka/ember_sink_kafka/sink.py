@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.plugins import Sink
-
 from ember_kafka.clients import open_producer
 from ember_kafka.clients.base import RecordProducer
 from ember_kafka.errors import KafkaConnectorError
@@ -67,7 +67,7 @@ class KafkaSink(Sink):
                     key, value = encode_key(record[0]), encode_value(record[1])
                 else:
                     key, value = None, encode_value(record)
-            except Exception as error:  # noqa: BLE001 - re-raised with where it happened
+            except Exception as error:
                 raise KafkaConnectorError(
                     f"Kafka sink for topic {topic!r}: record {sent} of partition {partition} "
                     f"of the batch at {batch} ms could not be encoded: {error}") from error

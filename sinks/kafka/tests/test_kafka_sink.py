@@ -2,13 +2,12 @@
 once the batch completed, keys and values as given; errors name what went wrong."""
 from __future__ import annotations
 
-from ember.testing import advance_batches, manual_streaming_context
+from kafka_checks import first_batch_fails
 
+from ember.testing import advance_batches, manual_streaming_context
 from ember_kafka import BrokerUnreachableError, KafkaConnectorError
 from ember_kafka.testing import free_port
 from ember_sink_kafka import saveToKafka
-
-from kafka_checks import first_batch_fails
 
 
 def queue_stream(ssc, batches):

@@ -76,5 +76,14 @@ def close_cached_readers() -> None:
     for reader in readers:
         reader.close()
 
-__all__ = ["GroupConsumer", "OffsetReader", "RecordProducer", "open_group_consumer",
-           "open_producer", "open_reader", "task_reader", "return_task_reader", "close_cached_readers"]
+__all__ = [
+    "GroupConsumer",
+    "OffsetReader",
+    "RecordProducer",
+    "close_cached_readers",
+    "open_group_consumer",
+    "open_producer",
+    "open_reader",
+    "return_task_reader",
+    "task_reader",
+]

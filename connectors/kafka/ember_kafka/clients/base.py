@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ember_kafka.errors import RangeReadError
 from ember_kafka.messages import FetchedRecord

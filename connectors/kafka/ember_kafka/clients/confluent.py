@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
-from ember_kafka.clients.base import GroupConsumer, Offsets, OffsetReader, RecordProducer
-from ember_kafka.errors import (BrokerUnreachableError, KafkaConnectorError, RangeReadError,
-                                TopicNotFoundError)
+from ember_kafka.clients.base import GroupConsumer, OffsetReader, Offsets, RecordProducer
+from ember_kafka.errors import BrokerUnreachableError, KafkaConnectorError, RangeReadError, TopicNotFoundError
 from ember_kafka.messages import FetchedRecord
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import KafkaSettings

@@ -6,16 +6,21 @@ records per poll, a short fetch wait since ranges are only read once they exist.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata
 
-from ember_kafka.clients.base import GroupConsumer, Offsets, OffsetReader, RecordProducer
-from ember_kafka.errors import (BrokerUnreachableError, KafkaConfigError, KafkaConnectorError,
-                                TopicNotFoundError)
+from ember_kafka.clients.base import GroupConsumer, OffsetReader, Offsets, RecordProducer
+from ember_kafka.errors import (
+    BrokerUnreachableError,
+    KafkaConfigError,
+    KafkaConnectorError,
+    TopicNotFoundError,
+)
 from ember_kafka.messages import FetchedRecord
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import KafkaSettings
