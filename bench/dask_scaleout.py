@@ -9,6 +9,7 @@ driver's RSS (now and peak), to show the data spread over the workers while the 
 flat.  Each worker count runs in a fresh process.  Nothing is asserted; docs/benchmarks.md
 reports a run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,12 @@ def job(workers: int, files: int, lines: int) -> dict:
     sc.setLogLevel("ERROR")
     ssc = StreamingContext(sc, 1)
     ssc.checkpoint(os.path.join(work, "checkpoint"))
-    state = ssc.textFileStream(watched).flatMap(str.split).map(lambda w: (w, 1)) \
+    state = (
+        ssc.textFileStream(watched)
+        .flatMap(str.split)
+        .map(lambda w: (w, 1))
         .updateStateByKey(lambda new, old: sum(new) + (old or 0), numPartitions=2 * workers)
+    )
     totals = {}
     state.foreachRDD(lambda rdd: totals.update(keys=rdd.count()))
     ssc.start()
@@ -64,14 +69,23 @@ def job(workers: int, files: int, lines: int) -> dict:
     current, peak = _rss_mib()
     ssc.stop(stopSparkContext=True, stopGraceFully=False)
     shutil.rmtree(work, ignore_errors=True)
-    return {"workers": workers, "state_keys": totals.get("keys"), "seconds": round(elapsed, 1),
-            "driver_rss_mib": round(current, 1), "driver_peak_mib": round(peak, 1),
-            "per_worker": {address: {"blocks": b, "records": r, "bytes": n}
-                           for address, (b, r, n) in sorted(by_worker.items())}}
+    return {
+        "workers": workers,
+        "state_keys": totals.get("keys"),
+        "seconds": round(elapsed, 1),
+        "driver_rss_mib": round(current, 1),
+        "driver_peak_mib": round(peak, 1),
+        "per_worker": {
+            address: {"blocks": b, "records": r, "bytes": n}
+            for address, (b, r, n) in sorted(by_worker.items())
+        },
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.dask_scaleout", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dask_scaleout", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--workers", default="2,4,8")
     parser.add_argument("--files", type=int, default=16)
     parser.add_argument("--lines", type=int, default=20_000)
@@ -81,17 +95,32 @@ def main() -> None:
         print(json.dumps(job(args.child, args.files, args.lines)))
         return
     for workers in map(int, args.workers.split(",")):
-        done = subprocess.run([sys.executable, "-m", "bench.dask_scaleout", "--child", str(workers),
-                               "--files", str(args.files), "--lines", str(args.lines)],
-                              capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.dask_scaleout",
+                "--child",
+                str(workers),
+                "--files",
+                str(args.files),
+                "--lines",
+                str(args.lines),
+            ],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONHASHSEED="0"),
+        )
         if done.returncode != 0:
             print(f"{workers} workers: failed: {done.stderr.strip().splitlines()[-1:]}")
             continue
         result = json.loads(done.stdout.strip().splitlines()[-1])
         records = [w["records"] for w in result["per_worker"].values()]
         megabytes = [round(w["bytes"] / 2**20, 2) for w in result["per_worker"].values()]
-        print(f"{workers} workers: {result['state_keys']} state keys; driver RSS {result['driver_rss_mib']} MiB "
-              f"(peak {result['driver_peak_mib']}); per worker records {records}, MiB {megabytes}")
+        print(
+            f"{workers} workers: {result['state_keys']} state keys; driver RSS {result['driver_rss_mib']} MiB "
+            f"(peak {result['driver_peak_mib']}); per worker records {records}, MiB {megabytes}"
+        )
 
 
 if __name__ == "__main__":

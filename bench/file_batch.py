@@ -7,6 +7,7 @@ processing delay is what the listener reports.  A fresh process per measurement:
 
     python -m bench.file_batch COUNT [MASTER]      # prints one JSON line
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def write_files(directory: str, count: int, mtime_s: float) -> int:
     words = 0
     for number in range(count):
         path = os.path.join(directory, f"part-{number:06d}.txt")
-        lines = [f"file{number} line{line} word{line % 7} word{number % 13}" for line in range(LINES_PER_FILE)]
+        lines = [
+            f"file{number} line{line} word{line % 7} word{number % 13}" for line in range(LINES_PER_FILE)
+        ]
         with open(path, "w") as handle:
             handle.write("\n".join(lines) + "\n")
         os.utime(path, (mtime_s, mtime_s))
@@ -40,8 +43,9 @@ def measure(count: int, master: str = "local[2]") -> dict:
         sc, ssc, listener = _context(api, master, "bench-files", 1.0)
         counted: list[int] = []
         lines = ssc.textFileStream(directory)
-        lines.flatMap(split_line).map(to_pair).reduceByKey(add) \
-            .foreachRDD(lambda rdd: counted.append(sum(rdd.values().collect())))
+        lines.flatMap(split_line).map(to_pair).reduceByKey(add).foreachRDD(
+            lambda rdd: counted.append(sum(rdd.values().collect()))
+        )
         words = write_files(directory, count, time.time() - 1.5)
         started = time.perf_counter()
         ssc.start()
@@ -49,8 +53,14 @@ def measure(count: int, master: str = "local[2]") -> dict:
         elapsed = time.perf_counter() - started
         ssc.stop(stopSparkContext=True)
     batches = [p for _, p in listener.batches if p]
-    return {"files": count, "records": listener.records, "words_counted": sum(counted),
-            "words_written": words, "batch_s": max(batches) / 1000, "start_to_done_s": elapsed}
+    return {
+        "files": count,
+        "records": listener.records,
+        "words_counted": sum(counted),
+        "words_written": words,
+        "batch_s": max(batches) / 1000,
+        "start_to_done_s": elapsed,
+    }
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ held back at ``spark.ember.streaming.receiver.maxBufferedBytes``).
 
     python -m bench.soak [--seconds 300] [--every 5] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,14 @@ def shm_mib() -> float:
         names = [n for n in os.listdir("/dev/shm") if n.startswith(prefix)]
     except OSError:
         return 0.0
-    return sum(os.path.getsize(os.path.join("/dev/shm", n)) for n in names if os.path.exists(os.path.join("/dev/shm", n))) / 2**20
+    return (
+        sum(
+            os.path.getsize(os.path.join("/dev/shm", n))
+            for n in names
+            if os.path.exists(os.path.join("/dev/shm", n))
+        )
+        / 2**20
+    )
 
 
 def run(seconds: float, every: float, sink_delay_s: float) -> dict:
@@ -76,10 +84,17 @@ def run(seconds: float, every: float, sink_delay_s: float) -> dict:
     try:
         while (elapsed := time.monotonic() - started) < seconds:
             workers = [pid for pid in _children().get(os.getpid(), []) if pid != server.pid]
-            samples.append({"t_s": round(elapsed, 1), "driver_mib": round(rss_mib(os.getpid()), 1),
-                            "workers_mib": [round(rss_mib(pid), 1) for pid in workers],
-                            "shm_mib": round(shm_mib(), 1), "buffered_mib": round(lines.buffered_bytes / 2**20, 1),
-                            "batches_done": processed["batches"], "records_done": processed["records"]})
+            samples.append(
+                {
+                    "t_s": round(elapsed, 1),
+                    "driver_mib": round(rss_mib(os.getpid()), 1),
+                    "workers_mib": [round(rss_mib(pid), 1) for pid in workers],
+                    "shm_mib": round(shm_mib(), 1),
+                    "buffered_mib": round(lines.buffered_bytes / 2**20, 1),
+                    "batches_done": processed["batches"],
+                    "records_done": processed["records"],
+                }
+            )
             print(json.dumps(samples[-1]), flush=True)
             time.sleep(every)
         stop_started = time.monotonic()
@@ -88,8 +103,13 @@ def run(seconds: float, every: float, sink_delay_s: float) -> dict:
     finally:
         server.kill()
         server.wait()
-    return {"seconds": seconds, "sink_delay_s": sink_delay_s, "graceful_stop_s": round(stop_s, 1),
-            "samples": samples, "summary": summarize(samples)}
+    return {
+        "seconds": seconds,
+        "sink_delay_s": sink_delay_s,
+        "graceful_stop_s": round(stop_s, 1),
+        "samples": samples,
+        "summary": summarize(samples),
+    }
 
 
 def summarize(samples: list[dict]) -> dict:
@@ -101,20 +121,29 @@ def summarize(samples: list[dict]) -> dict:
     def workers(sample):
         return sum(sample["workers_mib"])
 
-    return {"driver_mib_at_60s": first["driver_mib"], "driver_mib_max_after_60s": max(s["driver_mib"] for s in after),
-            "driver_mib_end": samples[-1]["driver_mib"], "workers_mib_at_60s": workers(first),
-            "workers_mib_max_after_60s": max(map(workers, after)), "workers_mib_end": workers(samples[-1]),
-            "shm_mib_max": max(s["shm_mib"] for s in samples),
-            "buffered_mib_max": max(s["buffered_mib"] for s in samples),
-            "records_processed": samples[-1]["records_done"]}
+    return {
+        "driver_mib_at_60s": first["driver_mib"],
+        "driver_mib_max_after_60s": max(s["driver_mib"] for s in after),
+        "driver_mib_end": samples[-1]["driver_mib"],
+        "workers_mib_at_60s": workers(first),
+        "workers_mib_max_after_60s": max(map(workers, after)),
+        "workers_mib_end": workers(samples[-1]),
+        "shm_mib_max": max(s["shm_mib"] for s in samples),
+        "buffered_mib_max": max(s["buffered_mib"] for s in samples),
+        "records_processed": samples[-1]["records_done"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="how long to run (default 300)")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples (default 5)")
-    parser.add_argument("--sink-delay", type=float, default=1.5,
-                        help="seconds the sink sleeps per 1 s batch, to be slower than the input (default 1.5)")
+    parser.add_argument(
+        "--sink-delay",
+        type=float,
+        default=1.5,
+        help="seconds the sink sleeps per 1 s batch, to be slower than the input (default 1.5)",
+    )
     parser.add_argument("--json", help="write the samples and summary to this file")
     options = parser.parse_args()
     result = run(options.seconds, options.every, options.sink_delay)

@@ -6,6 +6,7 @@ of the engine; the engine loads with the first of its names used here (``from em
 SparkContext``), together with ``ember.checkpoint``, which registers itself as the streaming
 engine's checkpointing.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,7 +41,15 @@ def __getattr__(name: str) -> Any:
     from ember.rdd import RDD, Partitioner
     from ember.storagelevel import StorageLevel
 
-    globals().update(Accumulator=Accumulator, AccumulatorParam=AccumulatorParam, Broadcast=Broadcast,
-                     SparkConf=SparkConf, SparkContext=SparkContext, TaskContext=TaskContext, RDD=RDD,
-                     Partitioner=Partitioner, StorageLevel=StorageLevel)
+    globals().update(
+        Accumulator=Accumulator,
+        AccumulatorParam=AccumulatorParam,
+        Broadcast=Broadcast,
+        SparkConf=SparkConf,
+        SparkContext=SparkContext,
+        TaskContext=TaskContext,
+        RDD=RDD,
+        Partitioner=Partitioner,
+        StorageLevel=StorageLevel,
+    )
     return globals()[name]

@@ -1,4 +1,5 @@
 """SparkConf: the key/value settings of an application, with PySpark's API."""
+
 from __future__ import annotations
 
 import logging
@@ -21,9 +22,13 @@ def current_setting_name(key: str) -> str:
     current = "spark." + key
     if key not in _warned_former_names:
         _warned_former_names.add(key)
-        warnings.warn(f"the setting {key} is now named {current}; the old name still works for now",
-                      FutureWarning, stacklevel=3)
+        warnings.warn(
+            f"the setting {key} is now named {current}; the old name still works for now",
+            FutureWarning,
+            stacklevel=3,
+        )
     return current
+
 
 class ConfigurationError(ValueError):
     """A setting or argument that cannot work (a malformed or unsupported master URL, a checkpoint
@@ -53,8 +58,11 @@ def notice_overridden_submit_settings(conf: SparkConf) -> None:
             option = {"spark.master": "--master", "spark.app.name": "--name"}.get(key, "--conf")
             logging.getLogger("ember").warning(
                 "The job sets %s=%s itself, which overrides %s from the command line (as with "
-                "spark-submit, what the job's SparkConf sets wins)", key, used,
-                f"{option} {given}" if option != "--conf" else f"--conf {key}={given}")
+                "spark-submit, what the job's SparkConf sets wins)",
+                key,
+                used,
+                f"{option} {given}" if option != "--conf" else f"--conf {key}={given}",
+            )
 
 
 class SparkConf:
@@ -80,8 +88,9 @@ class SparkConf:
     def setSparkHome(self, value: str) -> SparkConf:
         return self.set("spark.home", value)
 
-    def setExecutorEnv(self, key: str | None = None, value: str | None = None,
-                       pairs: Iterable[tuple[str, str]] | None = None) -> SparkConf:
+    def setExecutorEnv(
+        self, key: str | None = None, value: str | None = None, pairs: Iterable[tuple[str, str]] | None = None
+    ) -> SparkConf:
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
         for k, v in pairs if pairs is not None else cast("list[tuple[str, str]]", [(key, value)]):

@@ -4,6 +4,7 @@ It owns the executor chosen by the master URL and the DAG scheduler that runs jo
 RDDs are created here (``parallelize``, ``emptyRDD``, ``union``) and so are broadcast
 variables and accumulators.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,9 +35,16 @@ if TYPE_CHECKING:
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_APP_NAME = "ember"
-_LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR,
-               "FATAL": logging.CRITICAL, "INFO": logging.INFO, "OFF": logging.CRITICAL + 10,
-               "TRACE": logging.DEBUG, "WARN": logging.WARNING}
+_LOG_LEVELS = {
+    "ALL": logging.NOTSET,
+    "DEBUG": logging.DEBUG,
+    "ERROR": logging.ERROR,
+    "FATAL": logging.CRITICAL,
+    "INFO": logging.INFO,
+    "OFF": logging.CRITICAL + 10,
+    "TRACE": logging.DEBUG,
+    "WARN": logging.WARNING,
+}
 
 
 class _StderrUnlessConfigured(logging.StreamHandler[TextIO]):
@@ -46,10 +54,15 @@ class _StderrUnlessConfigured(logging.StreamHandler[TextIO]):
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"))
+        self.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S")
+        )
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not logging.getLogger().handlers and record.levelno >= logging.getLogger("ember").getEffectiveLevel():
+        if (
+            not logging.getLogger().handlers
+            and record.levelno >= logging.getLogger("ember").getEffectiveLevel()
+        ):
             self.stream = sys.stderr
             super().emit(record)
 
@@ -61,18 +74,28 @@ class SparkContext:
     _lock = threading.RLock()
     _checkpoint_dir: str | None = None
 
-    def __init__(self, master: str | None = None, appName: str | None = None,
-                 sparkHome: str | None = None, pyFiles: list[str] | None = None,
-                 environment: dict[str, str] | None = None, batchSize: int = 0,
-                 serializer: Any = None, conf: SparkConf | None = None, gateway: Any = None,
-                 jsc: Any = None, profiler_cls: Any = None) -> None:
+    def __init__(
+        self,
+        master: str | None = None,
+        appName: str | None = None,
+        sparkHome: str | None = None,
+        pyFiles: list[str] | None = None,
+        environment: dict[str, str] | None = None,
+        batchSize: int = 0,
+        serializer: Any = None,
+        conf: SparkConf | None = None,
+        gateway: Any = None,
+        jsc: Any = None,
+        profiler_cls: Any = None,
+    ) -> None:
         with SparkContext._lock:
             active = SparkContext._active_spark_context
             if active is not None:
                 raise ValueError(
                     f"Cannot run multiple SparkContexts at once; existing SparkContext("
                     f"app={active.appName}, master={active.master}); stop it first or use "
-                    "SparkContext.getOrCreate()")
+                    "SparkContext.getOrCreate()"
+                )
             self._conf = conf if conf is not None else SparkConf()
             if master:
                 self._conf.setMaster(master)
@@ -89,10 +112,16 @@ class SparkContext:
                 os.environ[FULL_TRACEBACKS_ENV] = "1"
             # workers import the scheduler's task classes before their first task
             self._executor = create_executor(self.master, self._conf, preload=[DAGScheduler.__module__])
-            self._accumulators: weakref.WeakValueDictionary[int, Accumulator[Any]] = weakref.WeakValueDictionary()
+            self._accumulators: weakref.WeakValueDictionary[int, Accumulator[Any]] = (
+                weakref.WeakValueDictionary()
+            )
             self._scheduler = DAGScheduler(self._executor, self._accumulators)
-            self._ids = {"rdd": itertools.count(), "shuffle": itertools.count(),
-                         "broadcast": itertools.count(), "accumulator": itertools.count()}
+            self._ids = {
+                "rdd": itertools.count(),
+                "shuffle": itertools.count(),
+                "broadcast": itertools.count(),
+                "accumulator": itertools.count(),
+            }
             self._stopped = False
             SparkContext._active_spark_context = self
 
@@ -187,15 +216,17 @@ class SparkContext:
 
         return text_file(self, name, minPartitions or self.defaultMinPartitions, use_unicode)
 
-    def wholeTextFiles(self, path: str, minPartitions: int | None = None,
-                       use_unicode: bool = True) -> RDD[tuple[str, str]]:
+    def wholeTextFiles(
+        self, path: str, minPartitions: int | None = None, use_unicode: bool = True
+    ) -> RDD[tuple[str, str]]:
         """(file URL, whole content) for each file ``path`` names."""
         from ember.rdd.textfiles import whole_text_files
 
         return whole_text_files(self, path, minPartitions or self.defaultMinPartitions, use_unicode)
 
-    def range(self, start: int, end: int | None = None, step: int = 1,
-              numSlices: int | None = None) -> RDD[int]:
+    def range(
+        self, start: int, end: int | None = None, step: int = 1, numSlices: int | None = None
+    ) -> RDD[int]:
         if end is None:
             start, end = 0, start
         return self.parallelize(range(start, end, step), numSlices)
@@ -218,14 +249,20 @@ class SparkContext:
         return accumulator
 
     # -- running jobs -------------------------------------------------------------------------
-    def runJob(self, rdd: RDD[T], partitionFunc: Callable[[Iterator[T]], Iterable[U]],
-               partitions: Iterable[int] | None = None, allowLocal: bool = False) -> list[U]:
+    def runJob(
+        self,
+        rdd: RDD[T],
+        partitionFunc: Callable[[Iterator[T]], Iterable[U]],
+        partitions: Iterable[int] | None = None,
+        allowLocal: bool = False,
+    ) -> list[U]:
         """Run ``partitionFunc`` over each listed partition; all the records it yields, in order."""
         results = self._run_partitions(rdd, lambda iterator: list(partitionFunc(iterator)), partitions)
         return [record for part in results for record in part]
 
-    def _run_partitions(self, rdd: RDD[T], func: Callable[[Iterator[T]], U],
-                        partitions: Iterable[int] | None = None) -> list[U]:
+    def _run_partitions(
+        self, rdd: RDD[T], func: Callable[[Iterator[T]], U], partitions: Iterable[int] | None = None
+    ) -> list[U]:
         """``func``'s result for each listed partition of ``rdd`` (all by default), in order."""
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")
@@ -233,8 +270,9 @@ class SparkContext:
         wanted = range(count) if partitions is None else list(partitions)
         for split in wanted:
             if not 0 <= split < count:
-                raise ValueError(f"runJob: partition {split} does not exist in {rdd!r}, "
-                                 f"which has {count} partitions")
+                raise ValueError(
+                    f"runJob: partition {split} does not exist in {rdd!r}, " f"which has {count} partitions"
+                )
         results = self._scheduler.run_job(rdd, func, wanted)
         checkpoint_marked(rdd)
         return results

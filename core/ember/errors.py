@@ -5,13 +5,15 @@ brackets, and ``getCondition()`` / ``getMessageParameters()`` return its parts. 
 those under the same names and with the same text, so ``except PySparkRuntimeError`` and
 tests matching the message port by changing the import.
 """
+
 from __future__ import annotations
 
 _MESSAGES = {
     "CONTEXT_ONLY_VALID_ON_DRIVER": (
         "It appears that you are attempting to reference SparkContext from a broadcast variable, "
         "action, or transformation. SparkContext can only be used on the driver, not in code "
-        "that runs on workers. For more information, see SPARK-5063."),
+        "that runs on workers. For more information, see SPARK-5063."
+    ),
     "PIPE_FUNCTION_EXITED": "Pipe function `<func_name>` exited with error code <error_code>.",
 }
 

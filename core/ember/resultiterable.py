@@ -1,4 +1,5 @@
 """ResultIterable: the values of one key from groupByKey and cogroup, as PySpark gives them."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator

@@ -2,6 +2,7 @@
 API: ``python same_programs.py pyspark|ember`` prints one JSON object, each value the ``repr``
 of what a program produced (hash values, partition layouts, pprint's text, listener values,
 the batches of a few DStream programs).  PySpark needs Java 17 and ``PYSPARK_PYTHON``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -13,8 +14,26 @@ import tempfile
 import time
 from operator import add
 
-KEYS = [None, "word", "", "ünïcödé", "日本語", "\U0001F600 emoji", b"bytes", b"", 0, -1, 2**70, 1.5, -0.0,
-        True, ("a", 1), ("nested", ("t", None)), (), "x" * 1000]
+KEYS = [
+    None,
+    "word",
+    "",
+    "ünïcödé",
+    "日本語",
+    "\U0001f600 emoji",
+    b"bytes",
+    b"",
+    0,
+    -1,
+    2**70,
+    1.5,
+    -0.0,
+    True,
+    ("a", 1),
+    ("nested", ("t", None)),
+    (),
+    "x" * 1000,
+]
 PAIRS = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("d", 5), ("b", 6), ("e", 7), (8, "eight"), ((1, 2), 9)]
 BATCHES = [["to be or", "not to be"], ["that is", "the question"], [], ["to be"]]
 BATCHES_RECORDED = 5
@@ -48,6 +67,7 @@ def layout(rdd) -> str:
 def batch_programs(sc, StreamingContext, StreamingListener) -> dict[str, str]:
     """Several DStream programs in one StreamingContext, each batch's output recorded, with
     pprint's text and what a listener reads of each completed batch."""
+
     class Completed(StreamingListener):
         """What a listener reads (the output operations' names are call sites in PySpark,
         not compared: see docs/differences.md)."""
@@ -58,18 +78,30 @@ def batch_programs(sc, StreamingContext, StreamingListener) -> dict[str, str]:
 
         def onBatchSubmitted(self, batchSubmitted):
             info = batchSubmitted.batchInfo()
-            self.submitted.append((info.processingStartTime(), info.processingEndTime(), info.schedulingDelay(),
-                                   info.processingDelay(), info.totalDelay()))
+            self.submitted.append(
+                (
+                    info.processingStartTime(),
+                    info.processingEndTime(),
+                    info.schedulingDelay(),
+                    info.processingDelay(),
+                    info.totalDelay(),
+                )
+            )
 
         def onBatchCompleted(self, batchCompleted):
             info = batchCompleted.batchInfo()
             operations = info.outputOperationInfos()
-            self.batches.append((info.numRecords(), sorted(operations),
-                                 [(op.id(), op.failureReason()) for _, op in sorted(operations.items())],
-                                 sorted(i.numRecords() for i in info.streamIdToInputInfo().values()),
-                                 info.processingStartTime() >= info.submissionTime() >= 0,
-                                 info.processingEndTime() >= info.processingStartTime(),
-                                 info.totalDelay() == info.schedulingDelay() + info.processingDelay()))
+            self.batches.append(
+                (
+                    info.numRecords(),
+                    sorted(operations),
+                    [(op.id(), op.failureReason()) for _, op in sorted(operations.items())],
+                    sorted(i.numRecords() for i in info.streamIdToInputInfo().values()),
+                    info.processingStartTime() >= info.submissionTime() >= 0,
+                    info.processingEndTime() >= info.processingStartTime(),
+                    info.totalDelay() == info.schedulingDelay() + info.processingDelay(),
+                )
+            )
 
     ssc = StreamingContext(sc, BATCH_SECONDS)
     ssc.checkpoint(tempfile.mkdtemp(prefix="same-programs-"))
@@ -90,6 +122,7 @@ def batch_programs(sc, StreamingContext, StreamingListener) -> dict[str, str]:
         def record(rdd):
             if len(recorded[name]) < BATCHES_RECORDED:
                 recorded[name].append(sorted(rdd.collect(), key=repr))
+
         return record
 
     for name, stream in programs.items():
@@ -99,16 +132,25 @@ def batch_programs(sc, StreamingContext, StreamingListener) -> dict[str, str]:
     with contextlib.redirect_stdout(printed):
         ssc.start()
         deadline = time.monotonic() + 120  # PySpark runs on the real clock: its batches come when due
-        while any(len(batches) < BATCHES_RECORDED for batches in recorded.values()) and time.monotonic() < deadline:
+        while (
+            any(len(batches) < BATCHES_RECORDED for batches in recorded.values())
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         ssc.stop(stopSparkContext=False, stopGraceFully=False)
-    pprint_blocks = ["\n".join(line if not line.startswith("Time: ") else "Time: <batch time>"
-                               for line in block.split("\n"))
-                     for block in printed.getvalue().split("\n\n") if block.strip()]
-    return {**{f"batches of {name}": repr(batches) for name, batches in recorded.items()},
-            "pprint(3) of the first batches": repr(pprint_blocks[:BATCHES_RECORDED]),
-            "listener, first submitted batches": repr(listener.submitted[:BATCHES_RECORDED]),
-            "listener, first completed batches": repr(listener.batches[:BATCHES_RECORDED])}
+    pprint_blocks = [
+        "\n".join(
+            line if not line.startswith("Time: ") else "Time: <batch time>" for line in block.split("\n")
+        )
+        for block in printed.getvalue().split("\n\n")
+        if block.strip()
+    ]
+    return {
+        **{f"batches of {name}": repr(batches) for name, batches in recorded.items()},
+        "pprint(3) of the first batches": repr(pprint_blocks[:BATCHES_RECORDED]),
+        "listener, first submitted batches": repr(listener.submitted[:BATCHES_RECORDED]),
+        "listener, first completed batches": repr(listener.batches[:BATCHES_RECORDED]),
+    }
 
 
 def main(engine_name: str) -> None:
@@ -118,7 +160,9 @@ def main(engine_name: str) -> None:
         results = {
             "portable_hash": repr([portable_hash(key) for key in KEYS]),
             "partitionBy(4)": layout(pairs.partitionBy(4)),
-            "reduceByKey(add, 3)": layout(pairs.filter(lambda kv: isinstance(kv[1], int)).reduceByKey(add, 3)),
+            "reduceByKey(add, 3)": layout(
+                pairs.filter(lambda kv: isinstance(kv[1], int)).reduceByKey(add, 3)
+            ),
             "groupByKey(2)": layout(pairs.groupByKey(2).mapValues(list)),
             "join": layout(pairs.join(sc.parallelize([("a", "x"), ("e", "y"), ("z", "w")], 2))),
             "distinct": layout(sc.parallelize(["b", "a", "b", "c", 1, 1, None], 2).distinct()),

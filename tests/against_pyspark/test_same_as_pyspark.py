@@ -2,6 +2,7 @@
 PySpark (4.3, on the machine's Java) and once on ember, each in an interpreter of its own, and
 every result must be the same: portable_hash, partition placement, pprint's text, what a
 listener reads, and a few DStream programs batch by batch."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ PROGRAMS = Path(__file__).with_name("same_programs.py")
 
 def run_programs(engine: str) -> dict[str, str]:
     environment = dict(os.environ, PYTHONHASHSEED="0", PYSPARK_PYTHON=sys.executable)
-    done = subprocess.run([sys.executable, str(PROGRAMS), engine], capture_output=True, text=True,
-                          timeout=300, env=environment)
+    done = subprocess.run(
+        [sys.executable, str(PROGRAMS), engine], capture_output=True, text=True, timeout=300, env=environment
+    )
     assert done.returncode == 0, f"{engine} failed:\n{done.stderr[-4000:]}"
     return json.loads(done.stdout.splitlines()[-1])
 

@@ -1,5 +1,6 @@
 """Fixtures for checkpoint tests: a checkpoint directory over the local store, and a real
 moto S3 server for the s3:// store (the fixtures ember-s3's tests use too)."""
+
 from __future__ import annotations
 
 import pytest

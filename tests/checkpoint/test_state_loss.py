@@ -1,6 +1,7 @@
 """No state is lost silently: a graceful stop checkpoints every stateful stream's state, a
 SIGKILL between state checkpoints is made good from the write-ahead log, and without the log
 the restarted job names the batches it could not replay, once, on stderr and to listeners."""
+
 from __future__ import annotations
 
 import os
@@ -81,8 +82,12 @@ def test_a_sigkill_without_the_write_ahead_log_names_the_batches_lost_once(tmp_p
         job.kill()
         state_ms, last_ms = _progress(args[2])
         lost = list(range(state_ms + 500, last_ms + 1, 500))
-        inspect = subprocess.run([sys.executable, "-m", "ember", "checkpoint", "inspect", args[2]],
-                                 capture_output=True, text=True, timeout=60).stdout
+        inspect = subprocess.run(
+            [sys.executable, "-m", "ember", "checkpoint", "inspect", args[2]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
         assert f"state at {state_ms}:" in inspect
         assert f"WARNING: the state is {len(lost)} batches older than the last completed batch" in inspect
         job = start_job("stateful_socket.py", args)

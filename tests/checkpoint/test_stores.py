@@ -1,5 +1,6 @@
 """Checkpoint stores by URI scheme: the local directory, and the error for a scheme nothing
 provides (ember-s3's tests check s3:// the same way)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Checkpoints that cannot be confused or forged into doing harm: another run's checkpoint, a
 batch time other than the name's, bodies of the wrong shape, zstd bombs and keyed HMACs.
 Each crafted file passes the (unkeyed) checksum, as a hand-made file would."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,9 @@ from ember.checkpoint.framing import _PREFIX, HEADER_SIZE, frame
 
 
 def _ember(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ember", "checkpoint", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ember", "checkpoint", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def _write(directory: CheckpointDirectory, name: str, data: bytes) -> None:
@@ -46,14 +48,18 @@ def test_a_checkpoint_of_another_run_of_the_same_job_is_refused_and_state_goes_o
 
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         _run(ours, _totals_job(3000, [["a"]], second), 1)
-    assert "checkpoint-61000: was written by run" in caplog.text and "not by this directory's run" in caplog.text
+    assert (
+        "checkpoint-61000: was written by run" in caplog.text and "not by this directory's run" in caplog.text
+    )
     assert second == [[("a", 4)]]  # not reset to 1
 
 
 def test_a_batch_time_other_than_the_name_is_refused(checkpoints, caplog):
     _two_checkpoints(checkpoints)
-    shutil.copy(os.path.join(checkpoints.store.directory, "checkpoint-2000"),
-                os.path.join(checkpoints.store.directory, "checkpoint-9000"))
+    shutil.copy(
+        os.path.join(checkpoints.store.directory, "checkpoint-2000"),
+        os.path.join(checkpoints.store.directory, "checkpoint-9000"),
+    )
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         assert checkpoints.load_latest().time_ms == 2000
     assert "checkpoint-9000: holds the batch at 2000 ms, not the 9000 ms of its name" in caplog.text
@@ -89,14 +95,26 @@ WRONG_SHAPES = [
     (lambda d: _edited(d, lambda b: b.pop("graph")), "field 'graph' is missing"),
     (lambda d: _edited(d, lambda b: b.update(graph="x")), "field 'graph' must be a list"),
     (lambda d: _edited(d, lambda b: b.update(batch_ms="1000")), "field 'batch_ms' must be a whole number"),
-    (lambda d: _edited(d, lambda b: b.update(streams={"0": {}})), "field 'streams key '0'' must be a whole number"),
-    (lambda d: _edited(d, lambda b: b.update(streams={7: {}})), "field 'streams' names stream 7, but the graph has 1 streams"),
-    (lambda d: _edited(d, lambda b: b["streams"][0]["state"].update(file="../../etc/passwd")),
-     "field 'streams.0.state.file' must be a state file name"),
-    (lambda d: _edited(d, lambda b: b["streams"][0].update(positions={2000: "x"})),
-     "field 'streams.0.positions.2000' must be a list"),
-    (lambda d: _edited(d, lambda b: b["streams"][0].update(positions={2000: [["f", 0]]})),
-     "field 'streams.0.positions.2000[0]' must be a range [partition, start, end, records]"),
+    (
+        lambda d: _edited(d, lambda b: b.update(streams={"0": {}})),
+        "field 'streams key '0'' must be a whole number",
+    ),
+    (
+        lambda d: _edited(d, lambda b: b.update(streams={7: {}})),
+        "field 'streams' names stream 7, but the graph has 1 streams",
+    ),
+    (
+        lambda d: _edited(d, lambda b: b["streams"][0]["state"].update(file="../../etc/passwd")),
+        "field 'streams.0.state.file' must be a state file name",
+    ),
+    (
+        lambda d: _edited(d, lambda b: b["streams"][0].update(positions={2000: "x"})),
+        "field 'streams.0.positions.2000' must be a list",
+    ),
+    (
+        lambda d: _edited(d, lambda b: b["streams"][0].update(positions={2000: [["f", 0]]})),
+        "field 'streams.0.positions.2000[0]' must be a range [partition, start, end, records]",
+    ),
     (lambda d: _edited(d, lambda b: b.update(run=5)), "field 'run' must be text"),
 ]
 
@@ -122,8 +140,11 @@ def test_a_body_of_the_wrong_shape_is_one_clear_error_then_a_fallback(checkpoint
 
 def test_a_state_file_of_the_wrong_shape_falls_back(checkpoints, caplog):
     _two_checkpoints(checkpoints)
-    _write(checkpoints, "state/0-2000", frame(checkpoints.codec.encode(
-        {"stream": 0, "time": 2000, "partitions": [[1, ["a"], []]]}, "test")))
+    _write(
+        checkpoints,
+        "state/0-2000",
+        frame(checkpoints.codec.encode({"stream": 0, "time": 2000, "partitions": [[1, ["a"], []]]}, "test")),
+    )
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         assert checkpoints.load_latest().time_ms == 1000
     assert "state/0-2000: field 'partitions[0]' must be encoded records" in caplog.text
@@ -156,14 +177,21 @@ def _declaring(size: int) -> bytes:
 
 
 BOMBS = {
-    "declares 1 TiB": (lambda: _declaring(1 << 40), "declares 1099511627776 bytes decompressed, over the limit"),
-    "expands to 1 GiB, declaring nothing": (lambda: _zeros_frame(1 << 30, declare=False),
-                                            "does not declare its decompressed size"),
+    "declares 1 TiB": (
+        lambda: _declaring(1 << 40),
+        "declares 1099511627776 bytes decompressed, over the limit",
+    ),
+    "expands to 1 GiB, declaring nothing": (
+        lambda: _zeros_frame(1 << 30, declare=False),
+        "does not declare its decompressed size",
+    ),
     "declares 1 GiB": (lambda: _zeros_frame(1 << 30, declare=True), "declares 1073741824 bytes"),
     "declares 1000 bytes, expands to 1 GiB": (
-        lambda: _zeros_frame(1 << 30, declare=True).replace((1 << 30).to_bytes(4, "little"),
-                                                             (1000).to_bytes(4, "little"), 1),
-        "body does not decompress"),  # zstd itself stops at the size a frame declares
+        lambda: _zeros_frame(1 << 30, declare=True).replace(
+            (1 << 30).to_bytes(4, "little"), (1000).to_bytes(4, "little"), 1
+        ),
+        "body does not decompress",
+    ),  # zstd itself stops at the size a frame declares
 }
 
 _MEASURE = textwrap.dedent("""
@@ -186,8 +214,12 @@ def test_a_zstd_bomb_is_refused_without_allocating(checkpoints, bomb):
         checkpoints.load_latest()
     assert message in str(caught.value)
 
-    done = subprocess.run([sys.executable, "-c", _MEASURE, checkpoints.store.directory],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, checkpoints.store.directory],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in done.stderr and message in done.stdout
     words = done.stdout.split()
     assert words[-1] == "1" and int(words[words.index("maxrss_kb") + 1]) < 200 * 1024
@@ -197,12 +229,14 @@ def test_a_state_file_larger_than_its_checkpoint_recorded_is_refused(checkpoints
     _two_checkpoints(checkpoints)
     name, size = checkpoints.write_state_sized(0, 3000, [[("a", 3000)]], "state")
     checkpoints.write_checkpoint(document(3000, {0: {"state": {"file": name, "time": 3000, "bytes": size}}}))
-    bigger = checkpoints.codec.encode({"stream": 0, "time": 3000,
-                                       "partitions": [[0, ["x" * 1000]]]}, "test")
+    bigger = checkpoints.codec.encode({"stream": 0, "time": 3000, "partitions": [[0, ["x" * 1000]]]}, "test")
     _write(checkpoints, name, frame(bigger))
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         assert checkpoints.load_latest().time_ms == 2000
-    assert f"state/0-3000: body declares {len(bigger)} bytes decompressed, over the limit of {size}" in caplog.text
+    assert (
+        f"state/0-3000: body declares {len(bigger)} bytes decompressed, over the limit of {size}"
+        in caplog.text
+    )
 
 
 # -- the key ---------------------------------------------------------------------------------
@@ -229,7 +263,7 @@ def test_a_forged_file_is_refused_under_a_key_even_with_a_valid_checksum(tmp_pat
     with pytest.raises(CheckpointSignatureError, match="checkpoint-2000: is not authenticated"):
         directory.load_latest()
     data = open(os.path.join(location, "checkpoint-2000"), "rb").read()
-    flipped = data[:HEADER_SIZE] + bytes([data[HEADER_SIZE] ^ 1]) + data[HEADER_SIZE + 1:]
+    flipped = data[:HEADER_SIZE] + bytes([data[HEADER_SIZE] ^ 1]) + data[HEADER_SIZE + 1 :]
     _write(directory, "checkpoint-2000", flipped[:10] + b"\x00\x03" + flipped[12:])  # claims a MAC
     with pytest.raises(CheckpointSignatureError, match="checkpoint-2000: its HMAC does not verify"):
         directory.load_latest()
@@ -240,8 +274,10 @@ def test_verify_without_the_key_says_what_it_could_not_check(tmp_path):
     _two_checkpoints(_keyed(location, b"secret"))
     without = _ember("verify", location)
     assert without.returncode == 1, without.stdout
-    assert "UNCHECKED checkpoint-2000" in without.stdout and "its HMAC (and so its integrity) was not checked" \
-        in without.stdout
+    assert (
+        "UNCHECKED checkpoint-2000" in without.stdout
+        and "its HMAC (and so its integrity) was not checked" in without.stdout
+    )
     assert "NOT verified" in without.stdout and "all 2 checkpoints verify" not in without.stdout
     with_key = _ember("verify", location, "--conf", "spark.ember.checkpoint.key=secret")
     assert with_key.returncode == 0 and "all 2 checkpoints verify" in with_key.stdout
@@ -255,10 +291,14 @@ def test_verify_without_the_pickle_key_does_not_say_a_refused_file_verifies(tmp_
     from ember.checkpoint import PicklePolicy
 
     location = str(tmp_path / "pickles")
-    signer = CheckpointDirectory(open_store(location), ValueCodec(PicklePolicy(True, b"k1")), keep=3, key=b"k1")
+    signer = CheckpointDirectory(
+        open_store(location), ValueCodec(PicklePolicy(True, b"k1")), keep=3, key=b"k1"
+    )
     name = signer.write_state(0, 1000, [[("a", zstandard.ZstdCompressor)]], "state")  # a class: pickled
     signer.write_checkpoint(document(1000, {0: {"state": {"file": name, "time": 1000}}}))
-    forger = CheckpointDirectory(open_store(location), ValueCodec(PicklePolicy(True, b"k2")), keep=3, key=b"k2")
+    forger = CheckpointDirectory(
+        open_store(location), ValueCodec(PicklePolicy(True, b"k2")), keep=3, key=b"k2"
+    )
     forger.write_state(0, 1000, [[("a", zstandard.ZstdCompressor)]], "state")
     without = _ember("verify", location)
     assert without.returncode == 1 and "all 1 checkpoints verify" not in without.stdout

@@ -1,6 +1,7 @@
 """A stage's shared parts reach each worker once: what grows with the number of partitions (a
 batch's file ranges, a shuffle's map outputs) is unpickled once per worker per stage, while
 functions stay fresh for every task."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,8 +52,10 @@ def marker_batch(sc) -> SourceRDD:
 def test_a_many_task_stage_unpickles_its_ranges_once_per_worker(pool_context, master):
     sc = pool_context(master)
     if master == "local[2]":  # both workers started, so both take tasks of the stage
-        wait_until(lambda: len(set(sc.parallelize(range(8), 8).map(lambda _: os.getpid()).collect())) == 2,
-                   what="both workers to run tasks")
+        wait_until(
+            lambda: len(set(sc.parallelize(range(8), 8).map(lambda _: os.getpid()).collect())) == 2,
+            what="both workers to run tasks",
+        )
     already = unpickled  # local[1] unpickles in this process: count from here
     first = marker_batch(sc).collect()
     assert sorted(number for _, number, _ in first) == list(range(PARTITIONS))

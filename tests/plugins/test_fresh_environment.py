@@ -3,6 +3,7 @@ built here, with the core's dependencies copied from this environment: no index 
 
 The socket word count runs, ``python -m ember plugins`` lists only socket, and asking for
 anything else names the distribution to install."""
+
 from __future__ import annotations
 
 import json
@@ -18,13 +19,20 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def venv_python(tmp_path_factory) -> str:
-    return venv_with_wheels(tmp_path_factory.mktemp("fresh-venv"), [ROOT, ROOT / "connectors" / "socket"],
-                            ["ember", "ember-socket"])
+    return venv_with_wheels(
+        tmp_path_factory.mktemp("fresh-venv"),
+        [ROOT, ROOT / "connectors" / "socket"],
+        ["ember", "ember-socket"],
+    )
 
 
 def test_the_environment_holds_only_the_core_and_ember_socket(venv_python):
-    done = run_python(venv_python, "-c", "import importlib.metadata as m, json; "
-                      "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))")
+    done = run_python(
+        venv_python,
+        "-c",
+        "import importlib.metadata as m, json; "
+        "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))",
+    )
     names = set(json.loads(done.stdout))
     assert {"ember", "ember-socket", *CORE_DEPENDENCIES} <= names
     assert not {"ember-files", "ember-sink-files", "boto3", "pyspark"} & names
@@ -34,7 +42,11 @@ def test_plugins_lists_only_socket(venv_python):
     done = run_python(venv_python, "-m", "ember", "plugins", "--json")
     assert done.returncode == 0, done.stderr
     [plugin] = json.loads(done.stdout)
-    assert (plugin["distribution"], plugin["provides"], plugin["errors"]) == ("ember-socket", {"sources": ["socket"]}, [])
+    assert (plugin["distribution"], plugin["provides"], plugin["errors"]) == (
+        "ember-socket",
+        {"sources": ["socket"]},
+        [],
+    )
 
 
 WORD_COUNT = """
@@ -75,15 +87,20 @@ def test_the_socket_word_count_runs(venv_python, tmp_path):
     assert "-------------------------------------------\nTime: " in done.stdout
 
 
-@pytest.mark.parametrize("program, distribution", [
-    ("ssc.textFileStream('/tmp')", "ember-files"),
-    ("ssc.binaryRecordsStream('/tmp', 4)", "ember-files"),
-    ("ssc.queueStream([[1]]).saveAsTextFiles('/tmp/out')", "ember-sink-files"),
-    ("from ember.streaming.kafka import KafkaUtils", "ember-kafka"),
-])
+@pytest.mark.parametrize(
+    "program, distribution",
+    [
+        ("ssc.textFileStream('/tmp')", "ember-files"),
+        ("ssc.binaryRecordsStream('/tmp', 4)", "ember-files"),
+        ("ssc.queueStream([[1]]).saveAsTextFiles('/tmp/out')", "ember-sink-files"),
+        ("from ember.streaming.kafka import KafkaUtils", "ember-kafka"),
+    ],
+)
 def test_what_is_not_installed_names_its_distribution(venv_python, program, distribution):
-    script = ("from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
-              "ssc = StreamingContext(SparkContext('local[1]', 'missing'), 1)\n" + program)
+    script = (
+        "from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
+        "ssc = StreamingContext(SparkContext('local[1]', 'missing'), 1)\n" + program
+    )
     done = run_python(venv_python, "-c", script)
     assert done.returncode != 0
     assert "MissingPluginError: No installed ember plugin provides" in done.stderr

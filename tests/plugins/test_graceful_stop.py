@@ -4,6 +4,7 @@ Spark stops receivers before its last batches are cut; a receiver that kept stor
 last batch was cut would have records accepted (acknowledged, for Flume, MQTT and the WAL)
 but in no batch.
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,8 +41,11 @@ class EndlessReceiver(Receiver):
 
 def test_every_record_accepted_before_a_graceful_stop_is_processed(sc, plugins, make_plugin):
     receiver = EndlessReceiver()
-    plugins(endless=make_plugin("endless", ember_source_kinds=lambda: [
-        SourceKind("endless", lambda ssc: receiver)]))
+    plugins(
+        endless=make_plugin(
+            "endless", ember_source_kinds=lambda: [SourceKind("endless", lambda ssc: receiver)]
+        )
+    )
     ssc = StreamingContext(sc, 0.2)
     seen = BatchCollector(create_source_stream(ssc, "endless").count())
     ssc.start()

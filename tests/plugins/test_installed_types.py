@@ -1,6 +1,7 @@
 """An installed ember gives mypy its types: a PySpark-style job is type-checked against wheels of
 the core and ember-kafka (not editable) in a fresh virtual environment, as a user's editor or
 CI would see them (``py.typed`` shipped, ``DStream[T]`` generic, ``KafkaUtils`` annotated)."""
+
 from __future__ import annotations
 
 import pathlib
@@ -42,10 +43,26 @@ def check(tmp_path_factory):
 
     def run(source: str) -> tuple[list[str], int]:
         (root / "job.py").write_text(source)
-        done = subprocess.run([sys.executable, "-m", "mypy", "--python-executable", python,
-                               "--config-file", "mypy.ini", "--cache-dir", str(root / "cache"),
-                               "--no-error-summary", "--no-color-output", "job.py"],
-                              cwd=root, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--python-executable",
+                python,
+                "--config-file",
+                "mypy.ini",
+                "--cache-dir",
+                str(root / "cache"),
+                "--no-error-summary",
+                "--no-color-output",
+                "job.py",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return done.stdout.splitlines(), done.returncode
 
     return run
@@ -63,8 +80,10 @@ def test_a_correct_job_passes_with_the_element_types(check):
 
 def test_a_string_batch_interval_fails(check):
     lines, code = check(JOB.format(batch_interval='"1"', flat_map="flatMap"))
-    assert lines[0] == ('job.py:8: error: Argument 2 to "StreamingContext" has incompatible type "str"; '
-                        'expected "float | None"  [arg-type]')
+    assert lines[0] == (
+        'job.py:8: error: Argument 2 to "StreamingContext" has incompatible type "str"; '
+        'expected "float | None"  [arg-type]'
+    )
     assert code == 1
 
 
@@ -72,4 +91,3 @@ def test_a_method_that_does_not_exist_fails(check):
     lines, code = check(JOB.format(batch_interval="1", flat_map="flatMapp"))
     assert lines[0] == 'job.py:10: error: "DStream[str]" has no attribute "flatMapp"  [attr-defined]'
     assert code == 1
-

@@ -1,5 +1,6 @@
 """The Receiver API under a running StreamingContext: store, storeBlock, restart, errors,
 listener events, blocks per batch and the receiver rate limit."""
+
 from __future__ import annotations
 
 import threading
@@ -59,8 +60,11 @@ class Events(StreamingListener):
 @pytest.fixture
 def receiver_plugin(plugins, make_plugin):
     receiver = CountingReceiver()
-    plugins(counting=make_plugin("counting", ember_source_kinds=lambda: [
-        SourceKind("counting", lambda ssc: receiver)]))
+    plugins(
+        counting=make_plugin(
+            "counting", ember_source_kinds=lambda: [SourceKind("counting", lambda ssc: receiver)]
+        )
+    )
     return receiver
 
 
@@ -124,7 +128,7 @@ def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
         return time.monotonic()
 
     buffer = BlockBuffer(200, RateLimiter(0.5, clock=clock))
-    buffer.add("first")                       # the next permit is due in 2 s
+    buffer.add("first")  # the next permit is due in 2 s
     refused = []
 
     def throttled():
@@ -135,9 +139,9 @@ def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
 
     waiting = threading.Thread(target=throttled, name="throttled")
     waiting.start()
-    assert in_the_limiter.wait(10)            # closed while it waits, not before it tried
+    assert in_the_limiter.wait(10)  # closed while it waits, not before it tried
     buffer.close()
-    waiting.join(1)                           # woken by close, not after the 2 s
+    waiting.join(1)  # woken by close, not after the 2 s
     assert not waiting.is_alive() and len(refused) == 1
     with pytest.raises(ReceiverStoppedError, match="not stored"):
         buffer.add_block(["late"])
@@ -151,7 +155,7 @@ def test_blocks_are_cut_by_the_block_interval_and_taken_per_batch():
     time.now += 0.1
     buffer.add("b")
     time.now += 0.15
-    buffer.add("c")            # 250 ms after the block began: a new block
+    buffer.add("c")  # 250 ms after the block began: a new block
     buffer.add_block(["x", "y"])
     buffer.add("d")
     assert buffer.take_blocks() == [["a", "b"], ["c"], ["x", "y"], ["d"]]

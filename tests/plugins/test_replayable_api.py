@@ -1,5 +1,6 @@
 """The ReplayableSource API on a manual clock: ranges per batch, max rate per partition,
 offsetRanges(), and exact replay of recorded ranges."""
+
 from __future__ import annotations
 
 import sys
@@ -38,7 +39,7 @@ class LogSource(ReplayableSource):
         return ranges
 
     def read(self, position_range):
-        return self.logs[position_range.partition][position_range.start:position_range.end]
+        return self.logs[position_range.partition][position_range.start : position_range.end]
 
     def restore(self, recorded):
         last = recorded[max(recorded)]
@@ -57,8 +58,11 @@ def test_each_batch_reads_its_ranges_bounded_by_the_max_rate(sc, plugins, make_p
     ssc, stream = build(sc, plugins, make_plugin, source)
     outputs = collect_outputs(stream)
     seen_ranges = []
-    stream.foreachRDD(lambda rdd: seen_ranges.append(
-        [(r.partition, r.fromOffset, r.untilOffset) for r in rdd.offsetRanges()]))
+    stream.foreachRDD(
+        lambda rdd: seen_ranges.append(
+            [(r.partition, r.fromOffset, r.untilOffset) for r in rdd.offsetRanges()]
+        )
+    )
     ssc.start()
     advance_batches(ssc, 3)
     ssc.stop(stopSparkContext=False)

@@ -7,6 +7,7 @@ was run on PySpark with ``from pyspark import ...`` and ``from pyspark.streaming
 No test calls ``ssc.checkpoint()``: stateful and inverse-window streams run on the
 SparkContext's checkpoint directory, as they do in Spark.
 """
+
 import operator
 import shutil
 import tempfile
@@ -85,13 +86,15 @@ class BasicOperationTests(StreamingTestCase):
 
     def test_flat_map(self):
         input = [range(1, 5), range(5, 9)]
-        self._test_func(input, lambda d: d.flatMap(lambda x: (x, x * 2)),
-                        [[1, 2, 2, 4, 3, 6, 4, 8], [5, 10, 6, 12, 7, 14, 8, 16]])
+        self._test_func(
+            input,
+            lambda d: d.flatMap(lambda x: (x, x * 2)),
+            [[1, 2, 2, 4, 3, 6, 4, 8], [5, 10, 6, 12, 7, 14, 8, 16]],
+        )
 
     def test_filter(self):
         input = [range(1, 5), range(5, 9), range(9, 13)]
-        self._test_func(input, lambda d: d.filter(lambda x: x % 2 == 0),
-                        [[2, 4], [6, 8], [10, 12]])
+        self._test_func(input, lambda d: d.filter(lambda x: x % 2 == 0), [[2, 4], [6, 8], [10, 12]])
 
     def test_count(self):
         input = [range(5), range(10), range(20)]
@@ -102,20 +105,31 @@ class BasicOperationTests(StreamingTestCase):
         self._test_func(input, lambda d: d.reduce(operator.add), [[10], [26]])
 
     def test_reduce_by_key(self):
-        input = [[("a", 1), ("a", 1), ("b", 1), ("b", 1)], [("", 1), ("", 1), ("", 1), ("", 1)],
-                 [(1, 1), (1, 1), (2, 1), (2, 1), (3, 1)]]
-        self._test_func(input, lambda d: d.reduceByKey(operator.add),
-                        [[("a", 2), ("b", 2)], [("", 4)], [(1, 2), (2, 2), (3, 1)]], sort=True)
+        input = [
+            [("a", 1), ("a", 1), ("b", 1), ("b", 1)],
+            [("", 1), ("", 1), ("", 1), ("", 1)],
+            [(1, 1), (1, 1), (2, 1), (2, 1), (3, 1)],
+        ]
+        self._test_func(
+            input,
+            lambda d: d.reduceByKey(operator.add),
+            [[("a", 2), ("b", 2)], [("", 4)], [(1, 2), (2, 2), (3, 1)]],
+            sort=True,
+        )
 
     def test_map_values_and_flat_map_values(self):
         input = [[("a", 2), ("b", 3)], [("c", 1)]]
-        self._test_func(input, lambda d: d.mapValues(lambda v: v * 10).flatMapValues(lambda v: (v, v + 1)),
-                        [[("a", 20), ("a", 21), ("b", 30), ("b", 31)], [("c", 10), ("c", 11)]])
+        self._test_func(
+            input,
+            lambda d: d.mapValues(lambda v: v * 10).flatMapValues(lambda v: (v, v + 1)),
+            [[("a", 20), ("a", 21), ("b", 30), ("b", 31)], [("c", 10), ("c", 11)]],
+        )
 
     def test_glom_and_map_partitions(self):
         rdds = [self.sc.parallelize(range(1, 5), 2), self.sc.parallelize(range(5, 9), 2)]
-        self._test_func(rdds, lambda d: d.mapPartitions(lambda it: [sum(it)]).glom(),
-                        [[[3], [7]], [[11], [15]]])
+        self._test_func(
+            rdds, lambda d: d.mapPartitions(lambda it: [sum(it)]).glom(), [[[3], [7]], [[11], [15]]]
+        )
 
     def test_count_by_value(self):
         input = [[1, 1, 2, 2], [3, 4]]
@@ -123,15 +137,19 @@ class BasicOperationTests(StreamingTestCase):
 
     def test_group_by_key(self):
         input = [[(1, 1), (2, 1), (3, 1), (4, 1)], [(1, 1), (1, 1), (1, 1), (2, 1), (2, 1), (3, 1)]]
-        self._test_func(input, lambda d: d.groupByKey().mapValues(list),
-                        [[(1, [1]), (2, [1]), (3, [1]), (4, [1])], [(1, [1, 1, 1]), (2, [1, 1]), (3, [1])]],
-                        sort=True)
+        self._test_func(
+            input,
+            lambda d: d.groupByKey().mapValues(list),
+            [[(1, [1]), (2, [1]), (3, [1]), (4, [1])], [(1, [1, 1, 1]), (2, [1, 1]), (3, [1])]],
+            sort=True,
+        )
 
     def test_union(self):
         input1 = [range(3), range(5), range(6)]
         input2 = [range(3, 6), range(5, 6)]
-        self._test_func(input1, lambda a, b: a.union(b),
-                        [list(range(6)), list(range(6)), list(range(6))], input2=input2)
+        self._test_func(
+            input1, lambda a, b: a.union(b), [list(range(6)), list(range(6)), list(range(6))], input2=input2
+        )
 
     def test_join_and_cogroup(self):
         input1 = [[("a", 1), ("b", 2)]]
@@ -139,13 +157,21 @@ class BasicOperationTests(StreamingTestCase):
         self._test_func(input1, lambda a, b: a.join(b), [[("b", (2, 3))]], input2=input2)
         self.tearDown()
         self.setUp()
-        self._test_func(input1, lambda a, b: a.cogroup(b).mapValues(lambda vs: tuple(map(list, vs))),
-                        [[("a", ([1], [])), ("b", ([2], [3])), ("c", ([], [4]))]], sort=True, input2=input2)
+        self._test_func(
+            input1,
+            lambda a, b: a.cogroup(b).mapValues(lambda vs: tuple(map(list, vs))),
+            [[("a", ([1], [])), ("b", ([2], [3])), ("c", ([], [4]))]],
+            sort=True,
+            input2=input2,
+        )
 
     def test_transform(self):
         input = [range(1, 5), range(5, 9)]
-        self._test_func(input, lambda d: d.transform(lambda rdd: rdd.map(lambda x: -x).sortBy(abs)),
-                        [[-1, -2, -3, -4], [-5, -6, -7, -8]])
+        self._test_func(
+            input,
+            lambda d: d.transform(lambda rdd: rdd.map(lambda x: -x).sortBy(abs)),
+            [[-1, -2, -3, -4], [-5, -6, -7, -8]],
+        )
 
 
 class StatefulTests(StreamingTestCase):
@@ -154,9 +180,17 @@ class StatefulTests(StreamingTestCase):
             return (state or []) + values
 
         input = [[("k", i)] for i in range(5)]
-        self._test_func(input, lambda d: d.updateStateByKey(updater),
-                        [[("k", [0])], [("k", [0, 1])], [("k", [0, 1, 2])], [("k", [0, 1, 2, 3])],
-                         [("k", [0, 1, 2, 3, 4])]])
+        self._test_func(
+            input,
+            lambda d: d.updateStateByKey(updater),
+            [
+                [("k", [0])],
+                [("k", [0, 1])],
+                [("k", [0, 1, 2])],
+                [("k", [0, 1, 2, 3])],
+                [("k", [0, 1, 2, 3, 4])],
+            ],
+        )
 
     def test_update_state_by_key_drops_keys_whose_state_is_none(self):
         def counter(values, state):
@@ -164,8 +198,9 @@ class StatefulTests(StreamingTestCase):
             return None if total >= 3 else total
 
         input = [[("a", 1), ("b", 2)], [("a", 1), ("b", 1)], [("a", 1)]]
-        self._test_func(input, lambda d: d.updateStateByKey(counter), [[("a", 1), ("b", 2)], [("a", 2)]],
-                        sort=True)
+        self._test_func(
+            input, lambda d: d.updateStateByKey(counter), [[("a", 1), ("b", 2)], [("a", 2)]], sort=True
+        )
 
 
 class WindowTests(StreamingTestCase):
@@ -185,25 +220,41 @@ class WindowTests(StreamingTestCase):
 
     def test_reduce_by_key_and_window_with_inverse(self):
         input = [[("a", i)] for i in range(5)]
-        self._test_func(input,
-                        lambda d: d.reduceByKeyAndWindow(operator.add, operator.sub, 1.5, 0.5),
-                        [[("a", 0)], [("a", 1)], [("a", 3)], [("a", 6)], [("a", 9)], [("a", 7)], [("a", 4)]])
+        self._test_func(
+            input,
+            lambda d: d.reduceByKeyAndWindow(operator.add, operator.sub, 1.5, 0.5),
+            [[("a", 0)], [("a", 1)], [("a", 3)], [("a", 6)], [("a", 9)], [("a", 7)], [("a", 4)]],
+        )
 
     def test_reduce_by_window(self):
         input = [range(1, 3), range(3, 5)]
-        self._test_func(input, lambda d: d.reduceByWindow(operator.add, operator.sub, 1, 0.5),
-                        [[3], [10], [7]])
+        self._test_func(
+            input, lambda d: d.reduceByWindow(operator.add, operator.sub, 1, 0.5), [[3], [10], [7]]
+        )
 
     def test_count_by_value_and_window(self):
         input = [range(1), range(2), range(3), range(4), range(5), range(6)]
-        self._test_func(input, lambda d: d.countByValueAndWindow(2.5, 0.5).count(),
-                        [[1], [2], [3], [4], [5], [6], [6], [6], [6], [6]])
+        self._test_func(
+            input,
+            lambda d: d.countByValueAndWindow(2.5, 0.5).count(),
+            [[1], [2], [3], [4], [5], [6], [6], [6], [6], [6]],
+        )
 
     def test_group_by_key_and_window(self):
         input = [[("a", i)] for i in range(5)]
-        self._test_func(input, lambda d: d.groupByKeyAndWindow(1.5, 0.5).mapValues(sorted),
-                        [[("a", [0])], [("a", [0, 1])], [("a", [0, 1, 2])], [("a", [1, 2, 3])],
-                         [("a", [2, 3, 4])], [("a", [3, 4])], [("a", [4])]])
+        self._test_func(
+            input,
+            lambda d: d.groupByKeyAndWindow(1.5, 0.5).mapValues(sorted),
+            [
+                [("a", [0])],
+                [("a", [0, 1])],
+                [("a", [0, 1, 2])],
+                [("a", [1, 2, 3])],
+                [("a", [2, 3, 4])],
+                [("a", [3, 4])],
+                [("a", [4])],
+            ],
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """RDD checkpointing and SparkContext.setCheckpointDir, with PySpark 4.3's observable
 behaviour: what isCheckpointed/getCheckpointFile/getStorageLevel answer before and after the
 next action, the files written, and the errors."""
+
 import os
 import pickle
 import re
@@ -45,8 +46,11 @@ def test_checkpoint_happens_at_the_next_action(sc, checkpoint_dir):
     assert rdd.count() == 10
     assert rdd.isCheckpointed()
     assert rdd.getCheckpointFile() == f"{checkpoint_dir}/rdd-{rdd.id()}"
-    assert sorted(os.listdir(rdd.getCheckpointFile().removeprefix("file:"))) == \
-        ["part-00000", "part-00001", "part-00002"]
+    assert sorted(os.listdir(rdd.getCheckpointFile().removeprefix("file:"))) == [
+        "part-00000",
+        "part-00001",
+        "part-00002",
+    ]
     assert rdd.collect() == list(range(10))
     assert rdd.glom().collect() == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
     rdd.checkpoint()  # again: nothing changes
@@ -59,6 +63,7 @@ def test_checkpointed_rdds_read_their_files_not_their_parents(sc, checkpoint_dir
     def counted(x):
         computed.add(1)
         return x * 2
+
     rdd = sc.parallelize(range(10), 3).map(counted)
     rdd.checkpoint()
     assert rdd.count() == 10 and rdd.isCheckpointed()
@@ -67,7 +72,14 @@ def test_checkpointed_rdds_read_their_files_not_their_parents(sc, checkpoint_dir
     assert rdd.map(lambda x: x + 1).collect() == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
     assert computed.value == after_checkpoint
     assert pickle.loads(pickle.dumps(rdd)).__dict__.keys() <= {
-        "ctx", "_id", "_num_partitions", "partitioner", "_storage_level", "name_", "_checkpoint"}
+        "ctx",
+        "_id",
+        "_num_partitions",
+        "partitioner",
+        "_storage_level",
+        "name_",
+        "_checkpoint",
+    }
 
 
 def test_checkpoint_after_earlier_jobs_and_of_shuffled_rdds(sc, checkpoint_dir):
@@ -123,5 +135,7 @@ def test_a_lost_local_checkpoint_says_so(sc):
     rdd.count()
     rdd.unpersist()
     # both partitions' blocks are gone: whichever task fails first names its own (as in Spark)
-    with pytest.raises(RuntimeError, match=rf"Checkpoint block rdd/{rdd.id()}/[01] not found! Either the executor"):
+    with pytest.raises(
+        RuntimeError, match=rf"Checkpoint block rdd/{rdd.id()}/[01] not found! Either the executor"
+    ):
         rdd.collect()

@@ -1,5 +1,6 @@
 """The SparkContext (and StreamingContext) belong to the driver: a task whose closure holds
 one fails before it runs, with PySpark 4.3's error, on every master (every master pickles)."""
+
 import pickle
 
 import pytest
@@ -7,10 +8,12 @@ import pytest
 from ember.errors import PySparkRuntimeError
 from ember.streaming import StreamingContext
 
-DRIVER_ONLY = ("[CONTEXT_ONLY_VALID_ON_DRIVER] It appears that you are attempting to reference "
-               "SparkContext from a broadcast variable, action, or transformation. SparkContext can "
-               "only be used on the driver, not in code that runs on workers. For more information, "
-               "see SPARK-5063.")
+DRIVER_ONLY = (
+    "[CONTEXT_ONLY_VALID_ON_DRIVER] It appears that you are attempting to reference "
+    "SparkContext from a broadcast variable, action, or transformation. SparkContext can "
+    "only be used on the driver, not in code that runs on workers. For more information, "
+    "see SPARK-5063."
+)
 
 
 def test_a_closure_holding_the_spark_context_fails_with_pysparks_error(sc):

@@ -1,17 +1,25 @@
 """zip and pipe; expected values and messages are PySpark 4.3's for the same input."""
+
 import pytest
 
 from ember.errors import PySparkRuntimeError
 
 
 def test_zip_pairs_records_partition_by_partition(sc):
-    assert sc.parallelize(range(5), 2).zip(sc.parallelize("abcde", 2)).collect() == \
-        [(0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")]
+    assert sc.parallelize(range(5), 2).zip(sc.parallelize("abcde", 2)).collect() == [
+        (0, "a"),
+        (1, "b"),
+        (2, "c"),
+        (3, "d"),
+        (4, "e"),
+    ]
     assert sc.parallelize(range(5), 2).zip(sc.parallelize("abcde", 2)).first() == (0, "a")
     mapped = sc.parallelize(range(5), 2).map(lambda x: x * 10)
     assert mapped.zip(sc.parallelize(range(5), 2)).collect() == [(0, 0), (10, 1), (20, 2), (30, 3), (40, 4)]
-    assert sc.parallelize(range(5), 2).zip(sc.parallelize(range(5, 10), 2)).glom().collect() == \
-        [[(0, 5), (1, 6)], [(2, 7), (3, 8), (4, 9)]]
+    assert sc.parallelize(range(5), 2).zip(sc.parallelize(range(5, 10), 2)).glom().collect() == [
+        [(0, 5), (1, 6)],
+        [(2, 7), (3, 8), (4, 9)],
+    ]
     zipped = sc.parallelize(range(5), 3).zip(sc.parallelize(range(5), 3))
     assert zipped.getNumPartitions() == 3 and zipped.partitioner is None
 
@@ -22,7 +30,9 @@ def test_zip_refuses_different_partition_counts_and_sizes(sc):
     uneven = sc.parallelize(range(4), 2).zip(sc.parallelize(range(5), 2))
     with pytest.raises(ValueError) as failure:
         uneven.collect()
-    assert str(failure.value) == "Can not deserialize PairRDD with different number of items in batches: (2, 3)"
+    assert (
+        str(failure.value) == "Can not deserialize PairRDD with different number of items in batches: (2, 3)"
+    )
 
 
 def test_pipe_runs_the_command_per_partition(sc):
@@ -45,7 +55,10 @@ def test_pipe_exit_codes(sc):
     assert sc.parallelize([1], 1).pipe("sh -c 'exit 3'").collect() == []
     with pytest.raises(PySparkRuntimeError) as failure:
         sc.parallelize([1], 1).pipe("sh -c 'exit 3'", checkCode=True).collect()
-    assert str(failure.value) == "[PIPE_FUNCTION_EXITED] Pipe function `sh -c 'exit 3'` exited with error code 3."
+    assert (
+        str(failure.value)
+        == "[PIPE_FUNCTION_EXITED] Pipe function `sh -c 'exit 3'` exited with error code 3."
+    )
     assert failure.value.getCondition() == "PIPE_FUNCTION_EXITED"
     with pytest.raises(FileNotFoundError, match="no-such-command-xyz"):
         sc.parallelize([1], 1).pipe("no-such-command-xyz").collect()
@@ -57,6 +70,7 @@ def test_pipe_keeps_accumulators_and_failures_of_the_records_it_feeds(sc):
     def counted(x):
         fed.add(1)
         return x
+
     assert sc.parallelize(range(6), 3).map(counted).pipe("cat").count() == 6
     assert fed.value == 6
 
@@ -64,6 +78,7 @@ def test_pipe_keeps_accumulators_and_failures_of_the_records_it_feeds(sc):
         if x == 4:
             raise KeyError("record four")
         return x
+
     with pytest.raises(KeyError, match="record four"):
         sc.parallelize(range(6), 2).map(fails).pipe("cat").collect()
 

@@ -1,5 +1,6 @@
 """Which checkpoint directory a streaming job uses, as in Spark: ssc.checkpoint() also sets the
 SparkContext's, and stateful streams accept the SparkContext's alone."""
+
 import re
 
 import pytest
@@ -15,8 +16,11 @@ def _stateful(ssc):
 def test_stateful_streams_need_a_checkpoint_directory(local_sc):
     ssc = StreamingContext(local_sc, 1)
     _stateful(ssc)
-    with pytest.raises(ValueError, match=r"^The checkpoint directory has not been set\. Please set it by "
-                                         r"StreamingContext\.checkpoint\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The checkpoint directory has not been set\. Please set it by "
+        r"StreamingContext\.checkpoint\(\)",
+    ):
         ssc.start()
 
 

@@ -1,5 +1,6 @@
 """A socket source faster than the job, with no backpressure and no maxRate: the receiver is
 held back at its byte limit, so the driver's memory stays bounded, and ember says so."""
+
 from __future__ import annotations
 
 import logging

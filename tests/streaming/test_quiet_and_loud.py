@@ -2,6 +2,7 @@
 error once and then a count; the end of a socket's input is no warning; a job falling behind
 and catching up is one warning each; setLogLevel alone shows ember's INFO lines; the command
 line does not fail when its reader goes away."""
+
 from __future__ import annotations
 
 import logging
@@ -86,26 +87,31 @@ def test_falling_behind_and_catching_up_are_one_warning_each(local_sc, caplog):
     messages = [r.getMessage() for r in caplog.records]
     behind = [m for m in messages if m.startswith("The job is falling behind")]
     caught_up = [m for m in messages if m.startswith("The job has caught up")]
-    assert behind == ["The job is falling behind: the batch at 1000 ms started 5.000 s late (over 3 batch "
-                      "intervals of 1.000 s); its processing took 0.000 s. Batches queue up while processing "
-                      "takes longer than the interval"]
+    assert behind == [
+        "The job is falling behind: the batch at 1000 ms started 5.000 s late (over 3 batch "
+        "intervals of 1.000 s); its processing took 0.000 s. Batches queue up while processing "
+        "takes longer than the interval"
+    ]
     assert caught_up == ["The job has caught up: the batch at 3000 ms started 3.000 s after its time"]
 
 
 def test_set_log_level_info_alone_shows_each_batchs_delays(tmp_path):
     job = tmp_path / "job.py"
-    job.write_text("from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
-                   "sc = SparkContext('local[1]', 'levels')\nsc.setLogLevel('INFO')\n"
-                   "ssc = StreamingContext(sc, 0.1)\nssc.queueStream([[1], [2]]).pprint()\n"
-                   "ssc.start()\nssc.awaitTerminationOrTimeout(0.5)\nssc.stop()\n")
+    job.write_text(
+        "from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
+        "sc = SparkContext('local[1]', 'levels')\nsc.setLogLevel('INFO')\n"
+        "ssc = StreamingContext(sc, 0.1)\nssc.queueStream([[1], [2]]).pprint()\n"
+        "ssc.start()\nssc.awaitTerminationOrTimeout(0.5)\nssc.stop()\n"
+    )
     done = subprocess.run([sys.executable, str(job)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert " INFO ember.streaming: Total delay: " in done.stderr
 
 
 def test_plugins_into_a_closed_pipe_is_no_error():
-    process = subprocess.Popen([sys.executable, "-m", "ember", "plugins"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ember", "plugins"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     process.stdout.close()
     error = process.stderr.read().decode()
     assert process.wait(60) == 0

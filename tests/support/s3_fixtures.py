@@ -1,5 +1,6 @@
 """Fixtures of the tests that use ``s3://`` (ember-s3's and the core's checkpoint tests): one
 moto server for the session, and a fresh bucket per test with boto3 pointed at it."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@ A server or client that cannot be had makes its tests skip with the reason, loud
 where the suite is required to run everything (``CI`` set to a true value: ``true``, ``1``,
 ``yes``), where it is a failure: CI must never pass by testing nothing.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,6 +1,7 @@
 """Fixtures the stream tests of the connector and sink distributions share (each test folder's
 conftest imports the ones it uses): a StreamingContext on the real clock, where sources live,
 collectors of its batches, and the receiver errors a listener saw."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 recovering it, and reading the totals its newest batch wrote: the recovery tests of the Flume,
 MQTT and Kinesis connectors (what was counted before the kill is never counted again; Kinesis:
 every record exactly once; Flume and MQTT: only what was delivered again may count twice)."""
+
 from __future__ import annotations
 
 import ast
@@ -32,8 +33,12 @@ class TotalsJob:
 
     def start(self) -> TotalsJob:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(JOB), *self.arguments], stdout=log,
-                                            stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+            self.process = subprocess.Popen(
+                [sys.executable, str(JOB), *self.arguments],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            )
         return self
 
     def kill(self) -> None:
@@ -50,15 +55,19 @@ class TotalsJob:
 
     def checkpointed(self) -> bool:
         return self.checkpoint_dir.is_dir() and any(
-            path.name.startswith("checkpoint-") for path in self.checkpoint_dir.iterdir())
+            path.name.startswith("checkpoint-") for path in self.checkpoint_dir.iterdir()
+        )
 
     def batches_written(self) -> int:
         return sum(1 for p in self.output_dir.iterdir() if (p / "_SUCCESS").exists())
 
     def totals(self) -> dict:
         """The totals of the newest batch whose output is complete (``_SUCCESS``)."""
-        done = sorted((int(p.name.split("-")[1]), p) for p in self.output_dir.iterdir()
-                      if p.name.startswith("totals-") and (p / "_SUCCESS").exists())
+        done = sorted(
+            (int(p.name.split("-")[1]), p)
+            for p in self.output_dir.iterdir()
+            if p.name.startswith("totals-") and (p / "_SUCCESS").exists()
+        )
         if not done:
             return {}
         totals = {}
@@ -109,30 +118,39 @@ class Sender(threading.Thread):
 class Counted(NamedTuple):
     """What a kill-and-recover run sent and what the job counted."""
 
-    acknowledged: list[str]   # the records the counterpart acknowledged
-    sent: Counter             # how many times each record was sent
-    at_kill: dict             # the totals of the newest batch completed before the SIGKILL
-    totals: dict              # the totals once every acknowledged record is in them
+    acknowledged: list[str]  # the records the counterpart acknowledged
+    sent: Counter  # how many times each record was sent
+    at_kill: dict  # the totals of the newest batch completed before the SIGKILL
+    totals: dict  # the totals once every acknowledged record is in them
 
 
 def kill_and_recover(job: TotalsJob, sender: Sender) -> dict:
     """Let records flow into a checkpointed job, SIGKILL it, start it again from its checkpoint,
     let records flow again, then stop sending; returns the totals written before the kill."""
     sender.start()
-    wait_until(lambda: job.check_alive() or job.checkpointed() or job.batches_written() >= 6,
-               JOB_START_S, "the job to run batches")
+    wait_until(
+        lambda: job.check_alive() or job.checkpointed() or job.batches_written() >= 6,
+        JOB_START_S,
+        "the job to run batches",
+    )
     if not job.checkpointed():
         sender.stop()
         pytest.fail(f"the job ran 6 batches without writing a checkpoint:\n{job.log()}")
     # killed once a batch holding records has completed, so the recovery restores counted state
-    wait_until(lambda: job.check_alive() or (len(sender.acknowledged) >= 40 and job.totals()), JOB_START_S,
-               "records to flow and be counted")
+    wait_until(
+        lambda: job.check_alive() or (len(sender.acknowledged) >= 40 and job.totals()),
+        JOB_START_S,
+        "records to flow and be counted",
+    )
     job.kill()
     at_kill = job.totals()
     acknowledged_before_kill = len(sender.acknowledged)
     job.start()
-    wait_until(lambda: job.check_alive() or len(sender.acknowledged) >= acknowledged_before_kill + 40,
-               JOB_START_S, "records to flow into the recovered job")
+    wait_until(
+        lambda: job.check_alive() or len(sender.acknowledged) >= acknowledged_before_kill + 40,
+        JOB_START_S,
+        "records to flow into the recovered job",
+    )
     sender.stop()
     return at_kill
 
@@ -144,8 +162,11 @@ def counted_across_a_kill(job: TotalsJob, send, ready=lambda: True) -> Counted:
         wait_until(lambda: job.check_alive() or ready(), JOB_START_S, "the job to be ready")
         sender = Sender(send)
         at_kill = kill_and_recover(job, sender)
-        wait_until(lambda: job.check_alive() or set(sender.acknowledged) <= set(job.totals()), JOB_START_S,
-                   "every acknowledged record in the totals")
+        wait_until(
+            lambda: job.check_alive() or set(sender.acknowledged) <= set(job.totals()),
+            JOB_START_S,
+            "every acknowledged record in the totals",
+        )
         return Counted(list(sender.acknowledged), sender.sent, at_kill, job.totals())
     finally:
         job.stop()

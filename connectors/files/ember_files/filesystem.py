@@ -6,6 +6,7 @@ input files by Hadoop's rules and reads byte ranges (the core's ``FileSystemAcce
 Other schemes (``s3`` here, ``hdfs`` from a third party) come through the core's
 ``ember_filesystems`` hook and implement the same methods.
 """
+
 from __future__ import annotations
 
 import glob
@@ -26,7 +27,8 @@ def is_hidden(name: str) -> bool:
 def nested_directory_error(path: str) -> IsADirectoryError:
     return IsADirectoryError(
         f"Path: {path} is a directory, which is not supported by the record reader when "
-        "`mapreduce.input.fileinputformat.input.dir.recursive` is false.")
+        "`mapreduce.input.fileinputformat.input.dir.recursive` is false."
+    )
 
 
 def no_input_error(url: str, is_pattern: bool) -> FileNotFoundError:
@@ -46,8 +48,11 @@ class LocalFileSystem:
         self._missing = False
 
     def list_files(self) -> list[FileStatus]:
-        directories = [d for d in glob.glob(self.pattern) if os.path.isdir(d)] \
-            if glob.has_magic(self.pattern) else [self.pattern]
+        directories = (
+            [d for d in glob.glob(self.pattern) if os.path.isdir(d)]
+            if glob.has_magic(self.pattern)
+            else [self.pattern]
+        )
         self._note_missing(not any(os.path.isdir(d) for d in directories))
         found = []
         for directory in sorted(directories):
@@ -67,8 +72,11 @@ class LocalFileSystem:
     def _note_missing(self, missing: bool) -> None:
         """Warn when the watched directory is missing, once, and again only after it was back."""
         if missing and not self._missing:
-            _log.warning("The watched directory %s does not exist%s: every batch is empty until it is "
-                         "created", self.url, " (no directory matches the pattern)" if glob.has_magic(self.pattern) else "")
+            _log.warning(
+                "The watched directory %s does not exist%s: every batch is empty until it is " "created",
+                self.url,
+                " (no directory matches the pattern)" if glob.has_magic(self.pattern) else "",
+            )
         elif self._missing and not missing:
             _log.warning("The watched directory %s exists now", self.url)
         self._missing = missing
@@ -120,6 +128,7 @@ def _local_path(url: str) -> str:
         return url.removeprefix("file:")
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise ValueError(f"{url!r}: file:// URLs must name a local path (file:///dir), "
-                         f"not the host {parts.netloc!r}")
+        raise ValueError(
+            f"{url!r}: file:// URLs must name a local path (file:///dir), " f"not the host {parts.netloc!r}"
+        )
     return unquote(parts.path)

@@ -3,6 +3,7 @@
 Each format also counts a file's records when the driver selects it (``inspect``), so a
 batch's ``numRecords`` is records, and says when a file does not look like what it should be.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,13 +37,17 @@ class TextLines:
 def _not_text(data: bytes) -> str | None:
     nul = data.find(b"\0")
     if nul >= 0:
-        return (f"textFileStream: this file looks binary, not text (a NUL byte at offset {nul}); "
-                "its lines are read as they are")
+        return (
+            f"textFileStream: this file looks binary, not text (a NUL byte at offset {nul}); "
+            "its lines are read as they are"
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return (f"textFileStream: this file is not UTF-8 text (invalid byte at offset {error.start}); "
-                "its lines are read with U+FFFD for the bytes that do not decode")
+        return (
+            f"textFileStream: this file is not UTF-8 text (invalid byte at offset {error.start}); "
+            "its lines are read with U+FFFD for the bytes that do not decode"
+        )
     return None
 
 
@@ -53,18 +58,25 @@ class FixedLengthRecords:
     record_length: int
 
     def __post_init__(self) -> None:
-        if isinstance(self.record_length, bool) or not isinstance(self.record_length, int) \
-                or self.record_length <= 0:
-            raise ValueError(f"binaryRecordsStream: recordLength must be a positive integer, "
-                             f"got {self.record_length!r}")
+        if (
+            isinstance(self.record_length, bool)
+            or not isinstance(self.record_length, int)
+            or self.record_length <= 0
+        ):
+            raise ValueError(
+                f"binaryRecordsStream: recordLength must be a positive integer, "
+                f"got {self.record_length!r}"
+            )
 
     def records(self, path: str, data: bytes) -> list[bytes]:
         size, length = len(data), self.record_length
         if size % length:
-            raise ValueError(f"binaryRecordsStream: {path} has {size} bytes, which is not a multiple "
-                             f"of recordLength={length} ({size // length} whole records and "
-                             f"{size % length} bytes left over)")
-        return [data[start:start + length] for start in range(0, size, length)]
+            raise ValueError(
+                f"binaryRecordsStream: {path} has {size} bytes, which is not a multiple "
+                f"of recordLength={length} ({size // length} whole records and "
+                f"{size % length} bytes left over)"
+            )
+        return [data[start : start + length] for start in range(0, size, length)]
 
     def inspect(self, size: int, read: Callable[[], bytes]) -> tuple[int, str | None]:
         """Whole records of a file of ``size`` bytes (a bad size fails the batch's task)."""

@@ -4,6 +4,7 @@ boto3 finds credentials, region and endpoint the usual way (environment, ``~/.aw
 ``AWS_ENDPOINT_URL_S3`` points it at another S3 implementation.  "Directories" are key
 prefixes ending in ``/``; glob characters may appear in the prefix.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -73,8 +74,8 @@ class S3FileSystem:
             segments = key.split("/")
             if _segments_match(segments, wanted):
                 files.append(FileStatus(f"s3://{self.bucket}/{key}", size, modified_ms))
-            elif len(segments) > len(wanted) and _segments_match(segments[:len(wanted)], wanted):
-                directories.append((segments[len(wanted):], key, size, modified_ms))
+            elif len(segments) > len(wanted) and _segments_match(segments[: len(wanted)], wanted):
+                directories.append((segments[len(wanted) :], key, size, modified_ms))
         for rest, key, size, modified_ms in directories:
             if is_hidden(rest[0]):
                 continue

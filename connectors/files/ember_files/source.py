@@ -25,6 +25,7 @@ File times come from coarser clocks than ``time.time()`` (the kernel's tick, S3'
 seconds), so "already there" is decided by listing the directory when the stream is created,
 not by comparing times alone.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -113,28 +114,42 @@ class FileStreamSource(ReplayableSource):
             path = position_range.partition
             parent, _, name = path.rpartition("/")
             parts = parent.split("/")
-            if not name or is_hidden(name) or ".." in path.split("/") or len(parts) != len(wanted) \
-                    or not all(map(fnmatch.fnmatchcase, parts, wanted)):
+            if (
+                not name
+                or is_hidden(name)
+                or ".." in path.split("/")
+                or len(parts) != len(wanted)
+                or not all(map(fnmatch.fnmatchcase, parts, wanted))
+            ):
                 raise ValueError(f"{path!r} is not a file of {self.directory}; it is never read")
             if position_range.start != 0 or not isinstance(position_range.end, int) or position_range.end < 0:
-                raise ValueError(f"{path}: bytes [{position_range.start!r}, {position_range.end!r}) are not "
-                                 "a whole file's range")
+                raise ValueError(
+                    f"{path}: bytes [{position_range.start!r}, {position_range.end!r}) are not "
+                    "a whole file's range"
+                )
 
     def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
         threshold = max(self.start_ms, time_ms - self.remember_ms)
         listing = [status for status in self.filesystem.list_files() if not is_hidden(status.name)]
         self._check_selected(listing, time_ms, threshold)
         new_files = sorted(
-            (status for status in listing
-             if threshold < status.modified_ms <= time_ms - self.settle_ms
-             and status.path not in self._selected
-             and (status.path, status.modified_ms) not in self._preexisting),
-            key=lambda status: (status.modified_ms, status.path))
+            (
+                status
+                for status in listing
+                if threshold < status.modified_ms <= time_ms - self.settle_ms
+                and status.path not in self._selected
+                and (status.path, status.modified_ms) not in self._preexisting
+            ),
+            key=lambda status: (status.modified_ms, status.path),
+        )
         counted = [(status, self._count(status)) for status in new_files]
         if counted:  # the settle check: still as listed after the driver has read them
             now = {status.path: status for status in self.filesystem.list_files()}
-            counted = [(status, count) for status, count in counted
-                       if count is not None and now.get(status.path) == status]
+            counted = [
+                (status, count)
+                for status, count in counted
+                if count is not None and now.get(status.path) == status
+            ]
         ranges = []
         for status, (records, problem) in counted:
             self._selected[status.path] = Selection(time_ms, status.size, status.modified_ms)
@@ -151,11 +166,18 @@ class FileStreamSource(ReplayableSource):
             status = by_path.get(path)
             if status is not None and not selection.reported and selection.changed(status):
                 selection.reported = True
-                _log.warning("%s changed after the batch at %d ms read it: %d bytes then, %d now; "
-                             "it is not read again (files must be moved into %s whole, by rename)",
-                             path, selection.batch_ms, selection.size, status.size, self.directory)
+                _log.warning(
+                    "%s changed after the batch at %d ms read it: %d bytes then, %d now; "
+                    "it is not read again (files must be moved into %s whole, by rename)",
+                    path,
+                    selection.batch_ms,
+                    selection.size,
+                    status.size,
+                    self.directory,
+                )
             if selection.batch_ms <= time_ms - self.remember_ms and (
-                    status is None or status.modified_ms <= threshold):
+                status is None or status.modified_ms <= threshold
+            ):
                 del self._selected[path]
 
     def _count(self, status: FileStatus) -> tuple[int, str | None] | None:
@@ -171,12 +193,15 @@ class FileStreamSource(ReplayableSource):
         try:
             data = self.filesystem.read_bytes(path, size)
         except OSError as error:
-            raise OSError(f"{self.directory}: cannot read new file {path}: "
-                          f"{error.strerror or error}") from error
+            raise OSError(
+                f"{self.directory}: cannot read new file {path}: " f"{error.strerror or error}"
+            ) from error
         if len(data) < size:
-            raise OSError(f"{self.directory}: new file {path} has {len(data)} bytes, fewer than the "
-                          f"{size} its batch selected (it was truncated or replaced; files must "
-                          "not change once moved in)")
+            raise OSError(
+                f"{self.directory}: new file {path} has {len(data)} bytes, fewer than the "
+                f"{size} its batch selected (it was truncated or replaced; files must "
+                "not change once moved in)"
+            )
         return data
 
     def read(self, position_range: PositionRange) -> list[Any]:

@@ -1,6 +1,7 @@
 """Fixtures of ember-files's tests: a SparkContext on every master, and the shared stream
 fixtures (a StreamingContext on the real clock, where sources live), and the warnings
 ember-files logged."""
+
 from __future__ import annotations
 
 import logging
@@ -22,6 +23,8 @@ def file_warnings(caplog):
     caplog.set_level(logging.WARNING, logger="ember.files")
 
     def messages() -> list[str]:
-        return [r.getMessage() for r in caplog.records
-                if r.name == "ember.files" and r.levelno >= logging.WARNING]
+        return [
+            r.getMessage() for r in caplog.records if r.name == "ember.files" and r.levelno >= logging.WARNING
+        ]
+
     return messages

@@ -1,6 +1,7 @@
 """How FileStreamSource holds Spark's file contract (files appear whole and never change) and
 what it says when a writer breaks it: files are read once, whole, and counted in records.
 File times are set explicitly, so each rule is checked at an exact batch time."""
+
 from __future__ import annotations
 
 import os
@@ -18,13 +19,16 @@ BATCH_MS = 1000
 
 def make_source(directory, record_format=None, filesystem=None, **settings) -> FileStreamSource:
     """A started source; ``settings`` by short name: remember, settle."""
-    names = {"remember": "spark.streaming.fileStream.minRememberDuration",
-             "settle": "spark.ember.fileStream.settleTime"}
+    names = {
+        "remember": "spark.streaming.fileStream.minRememberDuration",
+        "settle": "spark.ember.fileStream.settleTime",
+    }
     conf = SparkConf()
     for name, value in settings.items():
         conf.set(names[name], value)
-    source = FileStreamSource(str(directory), filesystem or LocalFileSystem(str(directory)),
-                              record_format or TextLines())
+    source = FileStreamSource(
+        str(directory), filesystem or LocalFileSystem(str(directory)), record_format or TextLines()
+    )
     source.start(SourceContext(stream_id=0, batch_ms=BATCH_MS, conf=conf))
     return source
 
@@ -87,7 +91,8 @@ def test_a_file_changed_after_its_batch_is_reported_once_and_never_read_again(tm
     assert later == []
     assert file_warnings() == [
         f"{path} changed after the batch at {t} ms read it: 4 bytes then, 9 now; it is not read "
-        f"again (files must be moved into {tmp_path} whole, by rename)"]
+        f"again (files must be moved into {tmp_path} whole, by rename)"
+    ]
 
 
 def test_a_file_is_forgotten_once_its_time_leaves_the_window(tmp_path, file_warnings):
@@ -109,13 +114,16 @@ def test_a_change_to_a_file_restored_from_a_checkpoint_is_reported(tmp_path, fil
     assert len(file_warnings()) == 1 and "2 bytes then, 4 now" in file_warnings()[0]
 
 
-@pytest.mark.parametrize("data, lines", [
-    (b"a\nb\n", ["a", "b"]),
-    (b"a\r\nb\rc", ["a", "b", "c"]),
-    (b"\n\n", ["", ""]),
-    (b"", []),
-    (b"caf\xc3\xa9\n\xff\xfe\n", ["café", "\ufffd\ufffd"]),
-])
+@pytest.mark.parametrize(
+    "data, lines",
+    [
+        (b"a\nb\n", ["a", "b"]),
+        (b"a\r\nb\rc", ["a", "b", "c"]),
+        (b"\n\n", ["", ""]),
+        (b"", []),
+        (b"caf\xc3\xa9\n\xff\xfe\n", ["café", "\ufffd\ufffd"]),
+    ],
+)
 def test_a_text_file_counts_the_lines_it_is_read_as(tmp_path, data, lines):
     source = make_source(tmp_path, settle="0s")
     t = source.start_ms + BATCH_MS
@@ -147,7 +155,8 @@ def test_binary_looking_text_input_reports_itself_once(tmp_path, file_warnings):
         f"{nul}: textFileStream: this file looks binary, not text (a NUL byte at offset 6); "
         "its lines are read as they are",
         f"{latin}: textFileStream: this file is not UTF-8 text (invalid byte at offset 6); its "
-        "lines are read with U+FFFD for the bytes that do not decode"]
+        "lines are read with U+FFFD for the bytes that do not decode",
+    ]
     assert source.read(batch[1]) == ["ok", "caf\ufffd"]
 
 

@@ -1,5 +1,6 @@
 """``BatchInfo.numRecords()`` of file streams, as a StreamingListener sees it: records (lines,
 fixed-length records), not bytes.  The batches run on a manual clock."""
+
 from __future__ import annotations
 
 import os
@@ -46,6 +47,8 @@ def test_num_records_of_text_and_binary_file_streams_count_records(sc, tmp_path)
         advance_batches(ssc, 2)
     finally:
         ssc.stop(stopSparkContext=False)
-    assert listener.batches == [(13, {lines.id: 10, records.id: 3}),
-                                (2, {lines.id: 2, records.id: 0}),
-                                (0, {lines.id: 0, records.id: 0})]
+    assert listener.batches == [
+        (13, {lines.id: 10, records.id: 3}),
+        (2, {lines.id: 2, records.id: 0}),
+        (0, {lines.id: 0, records.id: 0}),
+    ]

@@ -1,5 +1,6 @@
 """A checkpoint's recorded file positions are checked by the file source on recovery: a path
 outside the watched directory (a hand-edited checkpoint) is refused and never read."""
+
 from __future__ import annotations
 
 import logging
@@ -21,6 +22,7 @@ def _setup(directory: str, outputs: list):
         ssc = StreamingContext(sc, 1, clock=ManualClock(3000))
         ssc.textFileStream(directory).foreachRDD(lambda rdd: outputs.append(rdd.collect()))
         return ssc
+
     return setup
 
 
@@ -28,9 +30,18 @@ def _checkpoint(location: str, graph: list, time_ms: int, path: str, size: int) 
     directory = CheckpointDirectory(open_store(location), ValueCodec())
     if directory.checkpoint_times():
         directory.begin_run(directory.load_latest())
-    directory.write_checkpoint({
-        "format": 2, "time": time_ms, "batch_ms": 1000, "zero_ms": 0, "last_completed_ms": time_ms - 1000,
-        "pending": [time_ms], "graph": graph, "streams": {0: {"positions": {time_ms: [[path, 0, size, None]]}}}})
+    directory.write_checkpoint(
+        {
+            "format": 2,
+            "time": time_ms,
+            "batch_ms": 1000,
+            "zero_ms": 0,
+            "last_completed_ms": time_ms - 1000,
+            "pending": [time_ms],
+            "graph": graph,
+            "streams": {0: {"positions": {time_ms: [[path, 0, size, None]]}}},
+        }
+    )
 
 
 def test_a_recorded_position_outside_the_directory_is_refused_and_never_read(tmp_path, caplog):

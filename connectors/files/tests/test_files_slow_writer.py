@@ -1,6 +1,7 @@
 """A writer that breaks the contract (it writes into the watched directory, slowly, instead of
 moving a finished file in), against textFileStream on the real clock: each line is read once
 and whole, and what cannot be read whole is reported once."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ def streaming_context(remember: str, settle: str | None = None) -> StreamingCont
 
 def wait_past(seen: BatchCollector, moment_ms: float, what: str) -> None:
     """Until a batch later than ``moment_ms`` (wall clock) has been collected."""
-    seen.wait_for(lambda c: c.batches and c.batches[-1][0].timestamp() * 1000 > moment_ms,
-                  timeout=30, what=what)
+    seen.wait_for(
+        lambda c: c.batches and c.batches[-1][0].timestamp() * 1000 > moment_ms, timeout=30, what=what
+    )
 
 
 def test_a_file_written_slowly_is_read_once_whole_when_it_settles(tmp_path, file_warnings):
@@ -55,8 +57,11 @@ def test_a_file_written_slowly_is_read_once_whole_when_it_settles(tmp_path, file
     try:
         seen = BatchCollector(ssc.textFileStream(str(watched)))
         ssc.start()
-        writer = subprocess.run([sys.executable, "-c", WRITER, str(watched / "log.txt"), "200", "-1"],
-                                check=True, capture_output=True)
+        writer = subprocess.run(
+            [sys.executable, "-c", WRITER, str(watched / "log.txt"), "200", "-1"],
+            check=True,
+            capture_output=True,
+        )
         assert writer.returncode == 0
         seen.wait_for(lambda c: len(c.records) >= 200, timeout=30, what="the 200 lines")
         wait_past(seen, time.time() * 1000 + 4000, "the file's remember window to pass")
@@ -66,7 +71,9 @@ def test_a_file_written_slowly_is_read_once_whole_when_it_settles(tmp_path, file
     assert file_warnings() == []
 
 
-def test_a_file_written_on_after_its_batch_read_it_is_reported_once_and_not_read_again(tmp_path, file_warnings):
+def test_a_file_written_on_after_its_batch_read_it_is_reported_once_and_not_read_again(
+    tmp_path, file_warnings
+):
     watched = tmp_path / "in"
     watched.mkdir()
     path = watched / "log.txt"
@@ -74,8 +81,12 @@ def test_a_file_written_on_after_its_batch_read_it_is_reported_once_and_not_read
     try:
         seen = BatchCollector(ssc.textFileStream(str(watched)))
         ssc.start()
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "400", "50"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), "400", "50"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert writer.stdout.readline() == "paused\n"
         seen.wait_for(lambda c: len(c.records) >= 50, timeout=30, what="the first 50 lines")
         read_size = path.stat().st_size
@@ -89,7 +100,9 @@ def test_a_file_written_on_after_its_batch_read_it_is_reported_once_and_not_read
     assert re.fullmatch(
         f"{re.escape(str(path))} changed after the batch at {_batch_of_first_lines(seen)} ms read it: "
         f"{read_size} bytes then, [0-9]+ now; it is not read again \\(files must be moved into "
-        f"{re.escape(str(watched))} whole, by rename\\)", warning), warning
+        f"{re.escape(str(watched))} whole, by rename\\)",
+        warning,
+    ), warning
 
 
 def _batch_of_first_lines(seen: BatchCollector) -> int:

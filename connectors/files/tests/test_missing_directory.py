@@ -1,5 +1,6 @@
 """textFileStream on a directory that does not exist says so once, not every batch, and says
 again when it appears (and if it goes missing again)."""
+
 from __future__ import annotations
 
 import logging
@@ -21,5 +22,6 @@ def test_a_missing_watched_directory_is_one_warning_repeated_only_on_change(tmp_
             ssc.stop(stopSparkContext=False)
     assert [r.getMessage() for r in caplog.records] == [
         f"The watched directory {watched} does not exist: every batch is empty until it is created",
-        f"The watched directory {watched} exists now"]
+        f"The watched directory {watched} exists now",
+    ]
     assert outputs == [[], [], [], [], []]

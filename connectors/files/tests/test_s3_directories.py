@@ -1,4 +1,5 @@
 """s3:// directories through boto3, against a real moto server started for these tests."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,9 @@ def test_listing_keeps_to_the_prefix_directory_and_reads_exact_bytes(s3_endpoint
     assert listed == {f"s3://{BUCKET}/logs/a.txt": 5, f"s3://{BUCKET}/logs/_tmp": 5}
     assert filesystem.read_bytes(f"s3://{BUCKET}/logs/a.txt", 2) == b"1\n"
     globbed = open_filesystem(f"s3://{BUCKET}/logs*")
-    assert sorted(s.path for s in globbed.list_files()) == sorted([
-        f"s3://{BUCKET}/logs/a.txt", f"s3://{BUCKET}/logs/_tmp", f"s3://{BUCKET}/logsx/c.txt"])
+    assert sorted(s.path for s in globbed.list_files()) == sorted(
+        [f"s3://{BUCKET}/logs/a.txt", f"s3://{BUCKET}/logs/_tmp", f"s3://{BUCKET}/logsx/c.txt"]
+    )
 
 
 def test_text_file_stream_over_an_s3_prefix(s3_endpoint, ssc, collect):
@@ -60,15 +62,21 @@ def test_text_file_stream_over_an_s3_prefix(s3_endpoint, ssc, collect):
 
 def test_text_file_and_whole_text_files_read_s3_objects(s3_endpoint, sc):
     prefix = f"text-{uuid.uuid4().hex}"
-    for key, body in [("b.txt", b"b1\nb2\nb3\n"), ("a.txt", b"a1\r\na2"), ("_SUCCESS", b""),
-                      ("nested/c.txt", b"c\n")]:
+    for key, body in [
+        ("b.txt", b"b1\nb2\nb3\n"),
+        ("a.txt", b"a1\r\na2"),
+        ("_SUCCESS", b""),
+        ("nested/c.txt", b"c\n"),
+    ]:
         s3_endpoint.put_object(Bucket=BUCKET, Key=f"{prefix}/{key}", Body=body)
     base = f"s3://{BUCKET}/{prefix}"
     lines = sc.textFile(f"{base}/b.txt", 2)
     assert lines.glom().collect() == [["b1", "b2"], ["b3"], []]  # PySpark's splits of a local copy
     assert sc.textFile(f"{base}/*.txt").collect() == ["a1", "a2", "b1", "b2", "b3"]
-    assert sorted(sc.wholeTextFiles(base).collect()) == [(f"{base}/a.txt", "a1\r\na2"),
-                                                         (f"{base}/b.txt", "b1\nb2\nb3\n")]
+    assert sorted(sc.wholeTextFiles(base).collect()) == [
+        (f"{base}/a.txt", "a1\r\na2"),
+        (f"{base}/b.txt", "b1\nb2\nb3\n"),
+    ]
     with pytest.raises(IsADirectoryError, match=f"^Path: {base}/nested is a directory"):
         sc.textFile(base)
     with pytest.raises(FileNotFoundError, match=f"^Input path does not exist: {base}/none$"):

@@ -8,6 +8,7 @@ so a re-run or recovered batch reads exactly the same records; tasks read them w
 cached per worker process.  A broker that cannot be reached makes an empty batch (positions
 stay, nothing is skipped); an offset the log no longer holds fails the batch.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,7 +52,9 @@ class _Cursor:
             partitions = self.reader.partitions(topics)
             missing = [p for p in partitions if p not in from_offsets]
             self.positions: Offsets = {
-                **starting_offsets(self.reader, missing, settings.auto_offset_reset), **from_offsets}
+                **starting_offsets(self.reader, missing, settings.auto_offset_reset),
+                **from_offsets,
+            }
         except BaseException:
             self.reader.close()
             raise
@@ -67,8 +70,9 @@ class _Cursor:
                 self._add_new_partitions()
                 ends = log_ends(self.reader, self.positions)
             except BrokerUnreachableError as error:
-                _log.warning("Kafka batch at %d is empty, its records wait for the next batch: "
-                             "%s", time_ms, error)
+                _log.warning(
+                    "Kafka batch at %d is empty, its records wait for the next batch: " "%s", time_ms, error
+                )
                 self._drop_reader()
                 ends = dict(self.positions)
             starts = dict(self.positions)
@@ -89,8 +93,9 @@ class _Cursor:
         """Partitions added to the topics since the last batch start at their beginning."""
         new = [p for p in self.reader.partitions(self.topics) if p not in self.positions]
         if new:
-            _log.info("Kafka partitions added: %s; reading them from their first offset",
-                      ", ".join(map(str, new)))
+            _log.info(
+                "Kafka partitions added: %s; reading them from their first offset", ", ".join(map(str, new))
+            )
             self.positions.update(self.reader.earliest_offsets(new))
 
     def commit(self, time_ms: int) -> None:
@@ -112,8 +117,9 @@ class DirectKafkaSource(ReplayableSource):
 
     max_rate_setting = MAX_RATE_PER_PARTITION
 
-    def __init__(self, settings: KafkaSettings, topics: list[str], from_offsets: Offsets,
-                 decoder: RecordDecoder):
+    def __init__(
+        self, settings: KafkaSettings, topics: list[str], from_offsets: Offsets, decoder: RecordDecoder
+    ):
         self.settings = settings
         self.topics = topics
         self.from_offsets = dict(from_offsets)
@@ -145,16 +151,22 @@ class DirectKafkaSource(ReplayableSource):
         for position_range in ranges:
             topic, _, number = position_range.partition.rpartition("-")
             if topic not in self.topics or not number.isdigit():
-                raise ValueError(f"{position_range.partition!r} is not a partition of the subscribed "
-                                 f"topics {', '.join(self.topics)}")
+                raise ValueError(
+                    f"{position_range.partition!r} is not a partition of the subscribed "
+                    f"topics {', '.join(self.topics)}"
+                )
             start, end = position_range.start, position_range.end
             if not (type(start) is int and type(end) is int and 0 <= start <= end):
-                raise ValueError(f"offsets [{start!r}, {end!r}) of {position_range.partition} are not a range")
+                raise ValueError(
+                    f"offsets [{start!r}, {end!r}) of {position_range.partition} are not a range"
+                )
 
     def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
         starts, ends = self._started().next_ends(time_ms, max_records_per_partition)
-        return [PositionRange(partition_name(p), starts[p], ends[p]) for p in sorted(
-            ends, key=lambda p: (p.topic, p.partition))]
+        return [
+            PositionRange(partition_name(p), starts[p], ends[p])
+            for p in sorted(ends, key=lambda p: (p.topic, p.partition))
+        ]
 
     def read(self, position_range: PositionRange) -> Iterable[Any]:
         return self.decoder(read_offsets(self.settings, offset_range(position_range)))

@@ -9,6 +9,7 @@ records (at-least-once), never loses them.  With the write-ahead log on
 (``spark.streaming.receiver.writeAheadLog.enable``) a stored block is already durable, so
 the receiver commits as soon as ``storeBlock`` returns, as Spark's reliable receiver does.
 """
+
 from __future__ import annotations
 
 import queue
@@ -32,9 +33,13 @@ _POLL_RECORDS = 10_000
 class KafkaReceiver(Receiver):
     """Polls a consumer group on its own thread; commits what it is told is processed."""
 
-    def __init__(self, settings: KafkaSettings, topics: list[str],
-                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                 commit_when_stored: bool = False):
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topics: list[str],
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        commit_when_stored: bool = False,
+    ):
         super().__init__(storageLevel)
         self.settings = settings
         self.topics = topics

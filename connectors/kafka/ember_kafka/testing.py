@@ -10,6 +10,7 @@
 The broker dies with the process that started it, even when that process is SIGKILLed;
 ``kill`` (SIGKILL) takes its in-memory log with it.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -37,15 +38,29 @@ class TansuBroker(ServerProcess):
     def __init__(self, binary: str):
         port = free_port()
         url = f"tcp://127.0.0.1:{port}"
-        super().__init__("tansu", [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                                   "--storage-engine", "memory://tansu/"], port)
+        super().__init__(
+            "tansu",
+            [
+                binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            port,
+        )
         self.bootstrap = f"127.0.0.1:{port}"
 
     def check_alive(self, when: str) -> None:
         """Raise ``BrokerExited`` when the broker process has exited (panicked or killed)."""
         if self.process is not None and self.process.poll() is not None:
-            raise BrokerExited(f"the Tansu broker on {self.bootstrap} exited with status "
-                               f"{self.process.returncode} {when}: {self.log_tail()}")
+            raise BrokerExited(
+                f"the Tansu broker on {self.bootstrap} exited with status "
+                f"{self.process.returncode} {when}: {self.log_tail()}"
+            )
 
     def pause(self) -> None:
         """SIGSTOP the broker: it keeps its log but answers nothing, like a hung or
@@ -55,8 +70,7 @@ class TansuBroker(ServerProcess):
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
 
-    def create_topic(self, partitions: int = 1, name: str | None = None,
-                     exist_ok: bool = False) -> str:
+    def create_topic(self, partitions: int = 1, name: str | None = None, exist_ok: bool = False) -> str:
         """Create a topic (a fresh name unless ``name``); ``exist_ok`` accepts one that a
         client's metadata request already created."""
         from kafka import KafkaAdminClient
@@ -83,8 +97,9 @@ class TansuBroker(ServerProcess):
         finally:
             admin.close()
 
-    def produce(self, topic: str, values, partition: int | None = None, batched: bool = False,
-                keys=None) -> None:
+    def produce(
+        self, topic: str, values, partition: int | None = None, batched: bool = False, keys=None
+    ) -> None:
         """Send ``values`` (str or bytes) and wait for every ack.  ``batched`` lingers so that
         many records share one record batch (Tansu then under-reports the high watermark);
         otherwise each record is its own request.  The producer lives for this call only: an
@@ -92,13 +107,19 @@ class TansuBroker(ServerProcess):
         from kafka import KafkaProducer
 
         producer = KafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", request_timeout_ms=5000,
-            linger_ms=100 if batched else 0, batch_size=1 << 20,
-            max_in_flight_requests_per_connection=1)
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            request_timeout_ms=5000,
+            linger_ms=100 if batched else 0,
+            batch_size=1 << 20,
+            max_in_flight_requests_per_connection=1,
+        )
         try:
             keys = keys if keys is not None else [None] * len(values)
-            futures = [producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
-                       for k, v in zip(keys, values)]
+            futures = [
+                producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
+                for k, v in zip(keys, values)
+            ]
             if batched:
                 producer.flush()
             for future in futures:
@@ -111,8 +132,9 @@ class TansuBroker(ServerProcess):
         return nothing: the test's own view of the log, independent of ember."""
         from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                 fetch_max_wait_ms=50)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+        )
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
             consumer.assign(partitions)
@@ -121,8 +143,7 @@ class TansuBroker(ServerProcess):
             while idle < 5:
                 batch = consumer.poll(timeout_ms=100)
                 idle = 0 if batch else idle + 1
-                records += [(r.partition, r.offset, r.key, r.value)
-                            for rs in batch.values() for r in rs]
+                records += [(r.partition, r.offset, r.key, r.value) for rs in batch.values() for r in rs]
             return sorted(records)
         finally:
             consumer.close()

@@ -1,6 +1,7 @@
 """createDirectStream end to end on a real broker, on both client libraries: every record
 exactly once with both producer styles, offset ranges, resets, rate limits, new partitions,
 commits and the errors a stream can meet."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,12 @@ from ember_kafka.testing import free_port
 
 
 def params(broker, client, **extra):
-    return {"bootstrap.servers": broker.bootstrap, "ember.kafka.client": client,
-            "auto.offset.reset": "smallest", **extra}
+    return {
+        "bootstrap.servers": broker.bootstrap,
+        "ember.kafka.client": client,
+        "auto.offset.reset": "smallest",
+        **extra,
+    }
 
 
 class Recorder:
@@ -86,7 +91,8 @@ def test_largest_reset_skips_what_was_there_before_start(tansu, client, sc):
     tansu.produce(topic, ["old"] * 5, batched=True)
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client, **{"auto.offset.reset": "largest"}))
+        ssc, [topic], params(tansu, client, **{"auto.offset.reset": "largest"})
+    )
     recorder = run_batches(ssc, stream, 2, lambda i: tansu.produce(topic, [f"new{i}"]))
     assert recorder.batches == [[(None, "new0")], [(None, "new1")]]
 
@@ -129,12 +135,14 @@ def test_from_offsets_and_message_handler(tansu, client, sc):
     tansu.produce(topic, ["b0", "b1"], partition=1)
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client),
+        ssc,
+        [topic],
+        params(tansu, client),
         fromOffsets={TopicAndPartition(topic, 0): 2, TopicAndPartition(topic, 1): 1},
-        messageHandler=lambda m: (m.topic, m.partition, m.offset, m.message))
+        messageHandler=lambda m: (m.topic, m.partition, m.offset, m.message),
+    )
     recorder = run_batches(ssc, stream, 1)
-    assert sorted(recorder.records()) == [(topic, 0, 2, "a2"), (topic, 0, 3, "a3"),
-                                          (topic, 1, 1, "b1")]
+    assert sorted(recorder.records()) == [(topic, 0, 2, "a2"), (topic, 0, 3, "a3"), (topic, 1, 1, "b1")]
 
 
 def test_offsets_committed_to_the_group_after_each_batch(tansu, client, sc):
@@ -145,14 +153,15 @@ def test_offsets_committed_to_the_group_after_each_batch(tansu, client, sc):
     group = f"{topic}-group"
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client, **{"group.id": group,
-                                               "ember.kafka.commit.offsets": "true"}))
+        ssc, [topic], params(tansu, client, **{"group.id": group, "ember.kafka.commit.offsets": "true"})
+    )
     committed = []
 
     def check_committed(index):
         if index == 1:
-            consumer = KafkaConsumer(bootstrap_servers=tansu.bootstrap, group_id=group,
-                                     enable_auto_commit=False)
+            consumer = KafkaConsumer(
+                bootstrap_servers=tansu.bootstrap, group_id=group, enable_auto_commit=False
+            )
             committed.append(consumer.committed(TopicPartition(topic, 0)))
             consumer.close()
             tansu.produce(topic, ["late"])
@@ -175,8 +184,7 @@ def test_raw_bytes_decoder_reads_anything(tansu, client, sc):
     topic = tansu.create_topic()
     tansu.produce(topic, [b"\xff\xfe"])
     ssc = manual_streaming_context(sc, 1)
-    stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client),
-                                           valueDecoder=lambda b: b)
+    stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client), valueDecoder=lambda b: b)
     assert run_batches(ssc, stream, 1).batches == [[(None, b"\xff\xfe")]]
 
 
@@ -191,9 +199,15 @@ def test_missing_topic_fails_at_start(tansu, client, sc):
 def test_unreachable_broker_fails_at_start(client, sc):
     ssc = manual_streaming_context(sc, 1)
     address = f"127.0.0.1:{free_port()}"
-    KafkaUtils.createDirectStream(ssc, ["t"], {"bootstrap.servers": address,
-                                               "ember.kafka.client": client,
-                                               "ember.kafka.connect.timeout.ms": "1000"}).pprint()
+    KafkaUtils.createDirectStream(
+        ssc,
+        ["t"],
+        {
+            "bootstrap.servers": address,
+            "ember.kafka.client": client,
+            "ember.kafka.connect.timeout.ms": "1000",
+        },
+    ).pprint()
     with pytest.raises(BrokerUnreachableError, match=address):
         ssc.start()
     ssc.stop(stopSparkContext=False)
@@ -208,7 +222,8 @@ def test_broker_outage_mid_stream_delays_records_but_loses_none(own_tansu, clien
     own_tansu.produce(topic, ["before"])
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(own_tansu, client, **{"ember.kafka.connect.timeout.ms": "1000"}))
+        ssc, [topic], params(own_tansu, client, **{"ember.kafka.connect.timeout.ms": "1000"})
+    )
     recorder = Recorder(stream)
     ssc.start()
     try:

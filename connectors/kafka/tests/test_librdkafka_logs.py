@@ -1,5 +1,6 @@
 """librdkafka's retry lines while a broker is down go through Python logging at DEBUG level:
 nothing on stderr after the error ember reports itself, and captured where logging is set up."""
+
 from __future__ import annotations
 
 import subprocess
@@ -42,4 +43,3 @@ def test_a_closed_client_leaves_no_librdkafka_lines_on_stderr():
 def test_librdkafka_lines_reach_python_logging_at_debug_level():
     done = _run("debug")
     assert "DEBUG ember.kafka.librdkafka FAIL [rdkafka#consumer-" in done.stdout
-

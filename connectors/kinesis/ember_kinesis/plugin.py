@@ -1,4 +1,5 @@
 """The entry point of ember-kinesis: the ``kinesis`` source kind and ``ember.streaming.kinesis``."""
+
 from __future__ import annotations
 
 import ember_kinesis
@@ -13,8 +14,13 @@ def create_kinesis_source(ssc, access, initial, decoder) -> KinesisSource:
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind(SOURCE_KIND, create_kinesis_source,
-                       "KinesisUtils.createStream: per-shard sequence-number ranges, replayable")]
+    return [
+        SourceKind(
+            SOURCE_KIND,
+            create_kinesis_source,
+            "KinesisUtils.createStream: per-shard sequence-number ranges, replayable",
+        )
+    ]
 
 
 @hookimpl

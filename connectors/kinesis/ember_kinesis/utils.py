@@ -1,4 +1,5 @@
 """``KinesisUtils``: PySpark's Kinesis entry point, with its argument names and order."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,14 +34,23 @@ class KinesisUtils:
     """Create Kinesis input streams (``from ember.streaming.kinesis import KinesisUtils``)."""
 
     @staticmethod
-    def createStream(ssc: StreamingContext, kinesisAppName: str, streamName: str, endpointUrl: str,
-                     regionName: str, initialPositionInStream: int | AtTimestamp, checkpointInterval: float,
-                     metricsLevel: int = MetricsLevel.DETAILED,
-                     storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                     awsAccessKeyId: str | None = None, awsSecretKey: str | None = None,
-                     decoder: Callable[[bytes], Any] = utf8_decoder,
-                     stsAssumeRoleArn: str | None = None, stsSessionName: str | None = None,
-                     stsExternalId: str | None = None) -> DStream[Any]:
+    def createStream(
+        ssc: StreamingContext,
+        kinesisAppName: str,
+        streamName: str,
+        endpointUrl: str,
+        regionName: str,
+        initialPositionInStream: int | AtTimestamp,
+        checkpointInterval: float,
+        metricsLevel: int = MetricsLevel.DETAILED,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        awsAccessKeyId: str | None = None,
+        awsSecretKey: str | None = None,
+        decoder: Callable[[bytes], Any] = utf8_decoder,
+        stsAssumeRoleArn: str | None = None,
+        stsSessionName: str | None = None,
+        stsExternalId: str | None = None,
+    ) -> DStream[Any]:
         """A stream of ``decoder(data)`` for every record of ``streamName``, each shard read from
         ``initialPositionInStream`` on and, after a restart, from ember's checkpoint.
 
@@ -49,19 +59,44 @@ class KinesisUtils:
         accepted for compatibility and otherwise unused, as are ``storageLevel`` (no receiver)
         and ``metricsLevel``.  KPL-aggregated records come out one user record each.
         """
-        for name, value in (("kinesisAppName", kinesisAppName), ("streamName", streamName),
-                            ("regionName", regionName)):
+        for name, value in (
+            ("kinesisAppName", kinesisAppName),
+            ("streamName", streamName),
+            ("regionName", regionName),
+        ):
             if not isinstance(value, str) or not value:
-                raise ValueError(f"KinesisUtils.createStream: {name} must be a non-empty string, got {value!r}")
+                raise ValueError(
+                    f"KinesisUtils.createStream: {name} must be a non-empty string, got {value!r}"
+                )
         if (awsAccessKeyId is None) != (awsSecretKey is None):
-            raise ValueError("KinesisUtils.createStream: give both awsAccessKeyId and awsSecretKey, or "
-                             "neither (to use boto3's credential chain)")
-        if isinstance(checkpointInterval, bool) or not isinstance(checkpointInterval, (int, float)) \
-                or checkpointInterval <= 0:
-            raise ValueError(f"KinesisUtils.createStream: checkpointInterval must be a positive number of "
-                             f"seconds, got {checkpointInterval!r}")
-        access = KinesisAccess(streamName, endpointUrl or None, regionName, awsAccessKeyId, awsSecretKey,
-                               stsAssumeRoleArn, stsSessionName, stsExternalId)
+            raise ValueError(
+                "KinesisUtils.createStream: give both awsAccessKeyId and awsSecretKey, or "
+                "neither (to use boto3's credential chain)"
+            )
+        if (
+            isinstance(checkpointInterval, bool)
+            or not isinstance(checkpointInterval, (int, float))
+            or checkpointInterval <= 0
+        ):
+            raise ValueError(
+                f"KinesisUtils.createStream: checkpointInterval must be a positive number of "
+                f"seconds, got {checkpointInterval!r}"
+            )
+        access = KinesisAccess(
+            streamName,
+            endpointUrl or None,
+            regionName,
+            awsAccessKeyId,
+            awsSecretKey,
+            stsAssumeRoleArn,
+            stsSessionName,
+            stsExternalId,
+        )
         stream: DStream[Any] = create_source_stream(
-            ssc, SOURCE_KIND, access=access, initial=checked_position(initialPositionInStream), decoder=decoder)
+            ssc,
+            SOURCE_KIND,
+            access=access,
+            initial=checked_position(initialPositionInStream),
+            decoder=decoder,
+        )
         return stream

@@ -1,5 +1,6 @@
 """Fixtures of ember-kinesis's tests: a local[2] StreamingContext on the real clock, the
 receiver errors a listener saw, and a kinesalite per test module."""
+
 from __future__ import annotations
 
 import pytest

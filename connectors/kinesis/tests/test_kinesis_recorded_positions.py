@@ -1,5 +1,6 @@
 """The Kinesis source accepts recorded ranges that are shard ids with sequence numbers in
 order (checked on recovery, before anything is read)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,16 +17,26 @@ def _source() -> KinesisSource:
 
 
 def test_shard_ranges_are_accepted():
-    _source().validate_positions([PositionRange("shardId-000000000001", "4960", "4970", 3),
-                                  PositionRange("shardId-000000000002", "50", "50", 0)])
+    _source().validate_positions(
+        [
+            PositionRange("shardId-000000000001", "4960", "4970", 3),
+            PositionRange("shardId-000000000002", "50", "50", 0),
+        ]
+    )
 
 
-@pytest.mark.parametrize("position, message", [
-    (PositionRange("/etc/passwd", "1", "2"), "'/etc/passwd' is not a shard id"),
-    (PositionRange("shardId-1", "9", "2"), r"sequence numbers \['9', '2'\] of shard shardId-1 are not a range"),
-    (PositionRange("shardId-1", 1, 2), "are not a range"),
-    (PositionRange("shardId-1", "1a", "2"), "are not a range"),
-])
+@pytest.mark.parametrize(
+    "position, message",
+    [
+        (PositionRange("/etc/passwd", "1", "2"), "'/etc/passwd' is not a shard id"),
+        (
+            PositionRange("shardId-1", "9", "2"),
+            r"sequence numbers \['9', '2'\] of shard shardId-1 are not a range",
+        ),
+        (PositionRange("shardId-1", 1, 2), "are not a range"),
+        (PositionRange("shardId-1", "1a", "2"), "are not a range"),
+    ],
+)
 def test_malformed_ranges_are_refused(position, message):
     with pytest.raises(ValueError, match=message):
         _source().validate_positions([position])

@@ -1,4 +1,5 @@
 """The entry point of ember-mqtt: the ``mqtt`` source kind and ``ember.streaming.mqtt``."""
+
 from __future__ import annotations
 
 import ember_mqtt
@@ -9,8 +10,13 @@ from ember_mqtt.utils import SOURCE_KIND
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind(SOURCE_KIND, MQTTReceiver.for_stream,
-                       "MQTTUtils.createStream/createPairedStream: a paho-mqtt subscriber receiver")]
+    return [
+        SourceKind(
+            SOURCE_KIND,
+            MQTTReceiver.for_stream,
+            "MQTTUtils.createStream/createPairedStream: a paho-mqtt subscriber receiver",
+        )
+    ]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """Fixtures of ember-mqtt's tests: a local[2] StreamingContext on the real clock, the receiver
 errors a listener saw, and a Mosquitto broker of the test's own."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Fixtures of ember-socket's tests: a SparkContext on every master, and the shared stream
 fixtures (a StreamingContext on the real clock, where sources live)."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 Neither command runs code from the checkpoint: pickled values (only present when a job opted
 in) are never loaded; their signatures are checked when the key is given with ``--conf``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,9 @@ from ember.streaming.update_state_by_key import StateDStream
 from ember.streaming.window_streams import ReducedWindowedDStream
 
 #: the kinds of stream that keep state between batches (checkpointed as state files)
-STATEFUL_KINDS = {stream.kind for stream in (StateDStream, InternalMapWithStateDStream, ReducedWindowedDStream)}
+STATEFUL_KINDS = {
+    stream.kind for stream in (StateDStream, InternalMapWithStateDStream, ReducedWindowedDStream)
+}
 
 
 def _open(options: argparse.Namespace) -> CheckpointDirectory:
@@ -39,11 +42,18 @@ def _open(options: argparse.Namespace) -> CheckpointDirectory:
     policy = PicklePolicy(allowed=False, key=PicklePolicy.from_conf(conf).key)
     key = file_key(conf)
     # without the key, authenticated files are read unchecked, and said so, instead of refused
-    return CheckpointDirectory(open_store(options.location, conf), ValueCodec(policy, unpickle=False),
-                               key=key, max_bytes=max_bytes_from(conf), unchecked=[] if key is None else None)
+    return CheckpointDirectory(
+        open_store(options.location, conf),
+        ValueCodec(policy, unpickle=False),
+        key=key,
+        max_bytes=max_bytes_from(conf),
+        unchecked=[] if key is None else None,
+    )
 
 
-def _check(directory: CheckpointDirectory, time_ms: int, run: str | None) -> tuple[LoadedCheckpoint, list[str]]:
+def _check(
+    directory: CheckpointDirectory, time_ms: int, run: str | None
+) -> tuple[LoadedCheckpoint, list[str]]:
     """Read back one checkpoint with its state files as recovery would; returns it and what
     could not be checked without the key (errors are raised)."""
     notes_before = len(directory.unchecked or [])
@@ -53,8 +63,10 @@ def _check(directory: CheckpointDirectory, time_ms: int, run: str | None) -> tup
     unchecked = (directory.unchecked or [])[notes_before:]
     pickles = directory.codec.unverified_pickles - pickles_before
     if pickles:
-        unchecked.append(f"{checkpoint_name(time_ms)}: the signatures of {pickles} pickled values were not "
-                         f"checked; give --conf {PICKLE_KEY}=<key> to check them")
+        unchecked.append(
+            f"{checkpoint_name(time_ms)}: the signatures of {pickles} pickled values were not "
+            f"checked; give --conf {PICKLE_KEY}=<key> to check them"
+        )
     return loaded, unchecked
 
 
@@ -66,8 +78,11 @@ def _format_ms(time_ms: int | None) -> str:
 
 def describe(directory: CheckpointDirectory) -> dict[str, Any]:
     """What ``inspect`` shows, as data: every checkpoint's status and the newest readable one."""
-    report: dict[str, Any] = {"location": directory.store.uri, "reads_format_up_to": FORMAT_VERSION,
-                              "checkpoints": []}
+    report: dict[str, Any] = {
+        "location": directory.store.uri,
+        "reads_format_up_to": FORMAT_VERSION,
+        "checkpoints": [],
+    }
     run = directory.current_run()
     for time_ms in reversed(directory.checkpoint_times()):
         name = checkpoint_name(time_ms)
@@ -91,8 +106,12 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
         stream: dict[str, Any] = {"index": index, **node}
         if recorded.get("state"):
             partitions = states.get(index, [])
-            stream["state"] = {"time": recorded["state"]["time"], "file": recorded["state"]["file"],
-                               "records": sum(map(len, partitions)), "partitions": len(partitions)}
+            stream["state"] = {
+                "time": recorded["state"]["time"],
+                "file": recorded["state"]["file"],
+                "records": sum(map(len, partitions)),
+                "partitions": len(partitions),
+            }
         if node.get("kind") in STATEFUL_KINDS:
             state_ms = stream.get("state", {}).get("time")
             stream["state_time"] = state_ms
@@ -103,10 +122,16 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
         if recorded.get("wal"):
             stream["write_ahead_log"] = recorded["wal"]
         streams.append(stream)
-    return {"time": document["time"], "format": document.get("format"),
-            "written_by": document.get("ember_version"), "batch_ms": document.get("batch_ms"),
-            "zero_ms": document.get("zero_ms"), "last_completed_ms": document.get("last_completed_ms"),
-            "pending": document.get("pending", []), "streams": streams}
+    return {
+        "time": document["time"],
+        "format": document.get("format"),
+        "written_by": document.get("ember_version"),
+        "batch_ms": document.get("batch_ms"),
+        "zero_ms": document.get("zero_ms"),
+        "last_completed_ms": document.get("last_completed_ms"),
+        "pending": document.get("pending", []),
+        "streams": streams,
+    }
 
 
 def _batches_between(state_ms: int | None, document: dict[str, Any]) -> int:
@@ -115,47 +140,61 @@ def _batches_between(state_ms: int | None, document: dict[str, Any]) -> int:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"Checkpoint location: {report['location']}",
-             f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
-             f"{report['reads_format_up_to']})"]
+    lines = [
+        f"Checkpoint location: {report['location']}",
+        f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
+        f"{report['reads_format_up_to']})",
+    ]
     for entry in report["checkpoints"]:
         status = entry.get("status") or f"UNREADABLE: {entry['problem']}"
         lines.append(f"  {entry['file']}  format {entry.get('format', '?')}  {status}")
     newest = report.get("newest_readable")
     if not report["checkpoints"]:
-        lines.append("No checkpoint here: StreamingContext.getOrCreate would start the job fresh "
-                     "(calling its setup function) and checkpoint into this location.")
+        lines.append(
+            "No checkpoint here: StreamingContext.getOrCreate would start the job fresh "
+            "(calling its setup function) and checkpoint into this location."
+        )
         return "\n".join(lines)
     if newest is None:
         lines.append("No readable checkpoint: a job recovering here would fail.")
         return "\n".join(lines)
-    lines += [f"Newest readable checkpoint: batch {_format_ms(newest['time'])}, format "
-              f"{newest['format']}, written by ember {newest['written_by']}",
-              f"  batch interval: {newest['batch_ms']} ms; zero time: {_format_ms(newest['zero_ms'])}",
-              f"  last completed batch: {_format_ms(newest['last_completed_ms'])}",
-              f"  batches generated but not completed: {newest['pending'] or 'none'}",
-              "  streams (parents first):"]
+    lines += [
+        f"Newest readable checkpoint: batch {_format_ms(newest['time'])}, format "
+        f"{newest['format']}, written by ember {newest['written_by']}",
+        f"  batch interval: {newest['batch_ms']} ms; zero time: {_format_ms(newest['zero_ms'])}",
+        f"  last completed batch: {_format_ms(newest['last_completed_ms'])}",
+        f"  batches generated but not completed: {newest['pending'] or 'none'}",
+        "  streams (parents first):",
+    ]
     for stream in newest["streams"]:
         window = f", window {stream['window_ms']} ms" if stream.get("window_ms") else ""
         source = f" from {stream['source']}" if stream.get("source") else ""
-        lines.append(f"    #{stream['index']} {stream['kind']}{source} (slide {stream['slide_ms']} ms{window}; "
-                     f"parents {stream.get('parents') or 'none'})")
+        lines.append(
+            f"    #{stream['index']} {stream['kind']}{source} (slide {stream['slide_ms']} ms{window}; "
+            f"parents {stream.get('parents') or 'none'})"
+        )
         if "state" in stream:
             state = stream["state"]
-            lines.append(f"      state at {state['time']}: {state['records']} records in "
-                         f"{state['partitions']} partitions ({state['file']})")
+            lines.append(
+                f"      state at {state['time']}: {state['records']} records in "
+                f"{state['partitions']} partitions ({state['file']})"
+            )
         elif "state_time" in stream:
             lines.append("      state: none checkpointed")
         if stream.get("state_behind_batches"):
-            lines.append(f"      WARNING: the state is {stream['state_behind_batches']} batches older than the "
-                         f"last completed batch; recovery re-runs them from their input, which receivers "
-                         f"without the write-ahead log cannot give back (their records would be lost)")
+            lines.append(
+                f"      WARNING: the state is {stream['state_behind_batches']} batches older than the "
+                f"last completed batch; recovery re-runs them from their input, which receivers "
+                f"without the write-ahead log cannot give back (their records would be lost)"
+            )
         positions = stream.get("positions")
         if positions:
             times = list(positions)
             ranges = sum(map(len, positions.values()))
-            lines.append(f"      positions recorded for {len(times)} batches ({times[0]} to {times[-1]}), "
-                         f"{ranges} ranges; batch {times[-1]}: {positions[times[-1]]}")
+            lines.append(
+                f"      positions recorded for {len(times)} batches ({times[0]} to {times[-1]}), "
+                f"{ranges} ranges; batch {times[-1]}: {positions[times[-1]]}"
+            )
         if "write_ahead_log" in stream:
             lines.append(f"      write-ahead log: {stream['write_ahead_log']}")
     return "\n".join(lines)
@@ -200,8 +239,10 @@ def verify_command(options: argparse.Namespace) -> int:
             print(f"{problems} damaged or refused; recovery would fail: {error}")
         return 1
     if unchecked:
-        print(f"{len(times)} checkpoints read back, but {len(unchecked)} checks could not be made without "
-              "the key: NOT verified (recovery refuses a file whose HMAC or signatures fail)")
+        print(
+            f"{len(times)} checkpoints read back, but {len(unchecked)} checks could not be made without "
+            "the key: NOT verified (recovery refuses a file whose HMAC or signatures fail)"
+        )
         return 1
     print(f"all {len(times)} checkpoints verify")
     return 0
@@ -211,14 +252,22 @@ def checkpoint_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ember checkpoint",
         description="Inspect or verify a job's checkpoints (a directory, file:// or a plugin "
-                    "store's URI such as s3://bucket/prefix). Nothing in them is executed.")
+        "store's URI such as s3://bucket/prefix). Nothing in them is executed.",
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, summary in [("inspect", "batch times, streams, state sizes, source positions, format"),
-                          ("verify", "check every file's checksum and format; exit 1 if any is damaged")]:
+    for name, summary in [
+        ("inspect", "batch times, streams, state sizes, source positions, format"),
+        ("verify", "check every file's checksum and format; exit 1 if any is damaged"),
+    ]:
         action = actions.add_parser(name, help=summary, description=summary)
         action.add_argument("location", metavar="DIR", help="the checkpoint directory or URI")
-        action.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures")
+        action.add_argument(
+            "--conf",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures",
+        )
         if name == "inspect":
             action.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)

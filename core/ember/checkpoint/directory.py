@@ -17,6 +17,7 @@ of another run (copied in from another directory of the same job) or out of sequ
 refused and recovery falls back, rather than restoring it with empty state.  Every document is
 checked against its schema (``schema.py``) and every body's decompressed size is bounded.
 """
+
 from __future__ import annotations
 
 import logging
@@ -97,9 +98,15 @@ def max_bytes_from(conf) -> int:
 class CheckpointDirectory:
     """Reads and writes the checkpoints of one job in ``store`` with ``codec``."""
 
-    def __init__(self, store: CheckpointStore, codec: ValueCodec, keep: int = DEFAULT_KEEP,
-                 key: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                 unchecked: list[str] | None = None):
+    def __init__(
+        self,
+        store: CheckpointStore,
+        codec: ValueCodec,
+        keep: int = DEFAULT_KEEP,
+        key: bytes | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        unchecked: list[str] | None = None,
+    ):
         """``key`` authenticates every file (``frame``); ``unchecked`` (verify and inspect
         without the key) collects what could not be checked instead of refusing it."""
         if keep < 1:
@@ -119,8 +126,13 @@ class CheckpointDirectory:
     @classmethod
     def open(cls, location: str, conf) -> CheckpointDirectory:
         """The checkpoint directory at ``location`` with the job's pickle policy, key and retention."""
-        return cls(open_store(location, conf), ValueCodec(PicklePolicy.from_conf(conf)),
-                   int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))), file_key(conf), max_bytes_from(conf))
+        return cls(
+            open_store(location, conf),
+            ValueCodec(PicklePolicy.from_conf(conf)),
+            int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))),
+            file_key(conf),
+            max_bytes_from(conf),
+        )
 
     def _frame(self, payload: bytes) -> bytes:
         return frame(payload, key=self.key)
@@ -132,13 +144,22 @@ class CheckpointDirectory:
         if recovered is not None and recovered.run is not None:
             # after the newest sequence of the run in the directory: a newer checkpoint of the
             # run that recovery skipped (its state file damaged, say) may still be there
-            self.run_id, self.sequence = recovered.run, max([recovered.document["sequence"],
-                                                             *self._sequences_of(recovered.run)])
+            self.run_id, self.sequence = (
+                recovered.run,
+                max([recovered.document["sequence"], *self._sequences_of(recovered.run)]),
+            )
         else:
             self.run_id, self.sequence = uuid.uuid4().hex, 0
         if self.current_run() != self.run_id:
-            self.store.write(RUN_FILE, self._frame(self.codec.encode(
-                {"run": self.run_id, "started_ms": int(time.time() * 1000)}, self.store.where(RUN_FILE))))
+            self.store.write(
+                RUN_FILE,
+                self._frame(
+                    self.codec.encode(
+                        {"run": self.run_id, "started_ms": int(time.time() * 1000)},
+                        self.store.where(RUN_FILE),
+                    )
+                ),
+            )
 
     def _sequences_of(self, run: str) -> list[int]:
         sequences = []
@@ -163,8 +184,10 @@ class CheckpointDirectory:
             _log.warning("Checkpoints are not checked against the directory's run: %s", error)
             return None
         if not isinstance(body, dict) or not isinstance(body.get("run"), str):
-            _log.warning("%s: holds no run id; checkpoints are not checked against the directory's run",
-                         self.store.where(RUN_FILE))
+            _log.warning(
+                "%s: holds no run id; checkpoints are not checked against the directory's run",
+                self.store.where(RUN_FILE),
+            )
             return None
         return body["run"]
 
@@ -173,12 +196,17 @@ class CheckpointDirectory:
         """Write a stream's state at ``time_ms``; returns the name to put in the checkpoint."""
         return self.write_state_sized(stream, time_ms, partitions, where)[0]
 
-    def write_state_sized(self, stream: int, time_ms: int, partitions: list[list], where: str) -> tuple[str, int]:
+    def write_state_sized(
+        self, stream: int, time_ms: int, partitions: list[list], where: str
+    ) -> tuple[str, int]:
         """``write_state``, also returning the decompressed size (for the checkpoint to record,
         which bounds the decompression when it is read back)."""
         name = state_name(stream, time_ms)
-        body = {"stream": stream, "time": time_ms,
-                "partitions": [self.codec.encode_records(p, where) for p in partitions]}
+        body = {
+            "stream": stream,
+            "time": time_ms,
+            "partitions": [self.codec.encode_records(p, where) for p in partitions],
+        }
         payload = self.codec.encode(body, where)
         self.store.write(name, self._frame(payload))
         return name, len(payload)
@@ -199,17 +227,17 @@ class CheckpointDirectory:
     def prune(self) -> None:
         """Keep the newest ``keep`` checkpoints and the state files they name."""
         times = self.checkpoint_times()
-        for old in times[:-self.keep]:
+        for old in times[: -self.keep]:
             self.store.delete(checkpoint_name(old))
         needed: set[str] = set()
-        for time_ms in times[-self.keep:]:
+        for time_ms in times[-self.keep :]:
             if time_ms not in self._state_files:
                 try:
                     self._state_files[time_ms] = state_files(self._read_document(time_ms))
                 except CheckpointError:
                     continue
             needed.update(self._state_files[time_ms])
-        self._state_files = {t: files for t, files in self._state_files.items() if t in times[-self.keep:]}
+        self._state_files = {t: files for t, files in self._state_files.items() if t in times[-self.keep :]}
         for name in self.store.list(STATE_PREFIX):
             if name not in needed:
                 self.store.delete(name)
@@ -256,8 +284,11 @@ class CheckpointDirectory:
         return self._with_states(self._read_document(time_ms))
 
     def _with_states(self, document: dict[str, Any]) -> LoadedCheckpoint:
-        states = {index: self.read_state(stream["state"]["file"], stream["state"].get("bytes"))
-                  for index, stream in document["streams"].items() if stream.get("state")}
+        states = {
+            index: self.read_state(stream["state"]["file"], stream["state"].get("bytes"))
+            for index, stream in document["streams"].items()
+            if stream.get("state")
+        }
         return LoadedCheckpoint(document, states)
 
     def check_history(self, document: dict[str, Any], run: str | None) -> None:
@@ -266,10 +297,13 @@ class CheckpointDirectory:
         time_ms = document["time"]
         where = self.store.where(checkpoint_name(time_ms))
         if run is not None and document.get("run") != run:
-            written_by = f"run {document['run']}" if document.get("run") else "an older ember, without a run id"
+            written_by = (
+                f"run {document['run']}" if document.get("run") else "an older ember, without a run id"
+            )
             raise CheckpointInvalidError(
                 f"{where}: was written by {written_by}, not by this directory's run {run} (copied "
-                "in from another checkpoint directory of the job?): refused")
+                "in from another checkpoint directory of the job?): refused"
+            )
         older = [t for t in self.checkpoint_times() if t < time_ms]
         if not older or document.get("run") is None:
             return
@@ -281,7 +315,8 @@ class CheckpointDirectory:
             raise CheckpointInvalidError(
                 f"{where}: its sequence number {document['sequence']} does not follow the "
                 f"{previous['sequence']} of {checkpoint_name(older[-1])} before it (an older "
-                "checkpoint of the run, renamed or edited): refused")
+                "checkpoint of the run, renamed or edited): refused"
+            )
 
     def load_latest(self, accept: Callable[[LoadedCheckpoint], None] | None = None) -> LoadedCheckpoint:
         """The newest checkpoint that reads back whole, belongs to the directory's run and
@@ -305,19 +340,23 @@ class CheckpointDirectory:
                     accept(loaded)
             except CheckpointCorruptError as error:
                 skipped.append(str(error))
-                _log.warning("Skipping a checkpoint that cannot be used, falling back to the previous one: %s",
-                             error)
+                _log.warning(
+                    "Skipping a checkpoint that cannot be used, falling back to the previous one: %s", error
+                )
                 continue
             loaded.skipped = skipped
             return loaded
         raise CheckpointCorruptError(
             f"{self.store.uri}: every checkpoint is damaged or refused; start fresh with a new checkpoint "
-            "directory. Problems: " + "; ".join(skipped))
+            "directory. Problems: " + "; ".join(skipped)
+        )
 
 
 def state_files_by_stream(document: dict[str, Any]) -> dict[int, str]:
     """stream index -> the state file a checkpoint document (checked by its schema) names for it."""
-    return {index: stream["state"]["file"] for index, stream in document["streams"].items() if stream.get("state")}
+    return {
+        index: stream["state"]["file"] for index, stream in document["streams"].items() if stream.get("state")
+    }
 
 
 def state_files(document: dict[str, Any]) -> set[str]:

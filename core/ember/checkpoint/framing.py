@@ -17,6 +17,7 @@ Decompression is bounded: a body must declare its decompressed size in its zstd 
 (ember's always do); a size over the reader's limit is refused before anything is allocated,
 and a body that expands past the size it declared is refused as soon as it does.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,7 +74,8 @@ def read_header(data: bytes, where: str) -> tuple[int, int, int]:
         raise CheckpointVersionError(
             f"{where}: written in checkpoint format version {version} by a newer ember; this ember "
             f"reads versions up to {FORMAT_VERSION}. Upgrade ember to recover from it, or start "
-            "fresh by pointing the job at a new checkpoint directory.")
+            "fresh by pointing the job at a new checkpoint directory."
+        )
     return version, flags, length
 
 
@@ -81,8 +83,13 @@ def is_authenticated(flags: int) -> bool:
     return bool(flags & _AUTHENTICATED)
 
 
-def unframe(data: bytes, where: str, key: bytes | None = None, max_bytes: int | None = None,
-            unchecked: list[str] | None = None) -> bytes:
+def unframe(
+    data: bytes,
+    where: str,
+    key: bytes | None = None,
+    max_bytes: int | None = None,
+    unchecked: list[str] | None = None,
+) -> bytes:
     """The payload of a file made by ``frame``; ``where`` names the file in errors.
 
     With ``key``, only a file authenticated under that key is accepted.  Without it, an
@@ -94,8 +101,9 @@ def unframe(data: bytes, where: str, key: bytes | None = None, max_bytes: int | 
     body = data[HEADER_SIZE:]
     if len(data) < HEADER_SIZE or len(body) != length:
         raise CheckpointCorruptError(
-            f"{where}: truncated or padded (body is {max(0, len(body))} bytes, header says {length})")
-    _check_digest(data[:_PREFIX.size], body, data[_PREFIX.size:HEADER_SIZE], flags, key, where, unchecked)
+            f"{where}: truncated or padded (body is {max(0, len(body))} bytes, header says {length})"
+        )
+    _check_digest(data[: _PREFIX.size], body, data[_PREFIX.size : HEADER_SIZE], flags, key, where, unchecked)
     if not flags & _COMPRESSED:
         if max_bytes is not None and len(body) > max_bytes:
             raise CheckpointCorruptError(f"{where}: {len(body)} bytes, over the limit of {max_bytes}")
@@ -103,29 +111,43 @@ def unframe(data: bytes, where: str, key: bytes | None = None, max_bytes: int | 
     return decompress(body, where, max_bytes)
 
 
-def _check_digest(prefix: bytes, body: bytes, stored: bytes, flags: int, key: bytes | None, where: str,
-                  unchecked: list[str] | None) -> None:
+def _check_digest(
+    prefix: bytes,
+    body: bytes,
+    stored: bytes,
+    flags: int,
+    key: bytes | None,
+    where: str,
+    unchecked: list[str] | None,
+) -> None:
     if is_authenticated(flags):
         if key is None:
             if unchecked is None:
                 raise CheckpointSignatureError(
                     f"{where}: is authenticated with a key (HMAC), but no {_KEY_SETTINGS} is configured; "
-                    "set the key the job wrote it with")
-            unchecked.append(f"{where}: authenticated with a key: its HMAC (and so its integrity) "
-                             f"was not checked; give --conf {KEY_SETTING}=<key> to check it")
+                    "set the key the job wrote it with"
+                )
+            unchecked.append(
+                f"{where}: authenticated with a key: its HMAC (and so its integrity) "
+                f"was not checked; give --conf {KEY_SETTING}=<key> to check it"
+            )
             return
         if not hmac.compare_digest(_digest(prefix, body, key), stored):
             raise CheckpointSignatureError(
                 f"{where}: its HMAC does not verify with the configured {_KEY_SETTINGS}: the file was "
-                "forged, damaged, or written with another key. Refusing it.")
+                "forged, damaged, or written with another key. Refusing it."
+            )
         return
     if key is not None:
         raise CheckpointSignatureError(
             f"{where}: is not authenticated, but {_KEY_SETTINGS} is configured: refusing an "
             "unauthenticated file (made by hand, or written before the job had a key; to recover "
-            "from it once, run without the key)")
+            "from it once, run without the key)"
+        )
     if _digest(prefix, body, None) != stored:
-        raise CheckpointCorruptError(f"{where}: checksum mismatch (the file was damaged after it was written)")
+        raise CheckpointCorruptError(
+            f"{where}: checksum mismatch (the file was damaged after it was written)"
+        )
 
 
 def decompress(body: bytes, where: str, max_bytes: int | None) -> bytes | bytearray:
@@ -136,11 +158,15 @@ def decompress(body: bytes, where: str, max_bytes: int | None) -> bytes | bytear
     except zstandard.ZstdError as error:
         raise CheckpointCorruptError(f"{where}: body is not a zstd frame: {error}") from None
     if declared < 0:
-        raise CheckpointCorruptError(f"{where}: body does not declare its decompressed size (every "
-                                     "ember checkpoint does): refusing to decompress it")
+        raise CheckpointCorruptError(
+            f"{where}: body does not declare its decompressed size (every "
+            "ember checkpoint does): refusing to decompress it"
+        )
     if max_bytes is not None and declared > max_bytes:
-        raise CheckpointCorruptError(f"{where}: body declares {declared} bytes decompressed, over the "
-                                     f"limit of {max_bytes}: refused without decompressing")
+        raise CheckpointCorruptError(
+            f"{where}: body declares {declared} bytes decompressed, over the "
+            f"limit of {max_bytes}: refused without decompressing"
+        )
     output = bytearray()
     try:
         reader = zstandard.ZstdDecompressor(max_window_size=_MAX_WINDOW).stream_reader(body)
@@ -152,6 +178,8 @@ def decompress(body: bytes, where: str, max_bytes: int | None) -> bytes | bytear
     except zstandard.ZstdError as error:
         raise CheckpointCorruptError(f"{where}: body does not decompress: {error}") from None
     if len(output) != declared:
-        raise CheckpointCorruptError(f"{where}: body decompresses to {'more' if len(output) > declared else 'fewer'} "
-                                     f"bytes than the {declared} it declares: refused")
+        raise CheckpointCorruptError(
+            f"{where}: body decompresses to {'more' if len(output) > declared else 'fewer'} "
+            f"bytes than the {declared} it declares: refused"
+        )
     return output  # a bytearray: msgpack reads it as is, without a copy

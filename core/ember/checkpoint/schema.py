@@ -7,6 +7,7 @@ here for presence and type before anything reads it, and the first problem is on
 checkpoint instead of failing deep inside with an ``AttributeError``.  Fields this ember does
 not know are let through (a later minor change may add some).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,9 @@ Check = Callable[[Any, str, str], None]
 def _fail(where: str, field: str, wanted: str, value: Any) -> None:
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    raise CheckpointInvalidError(f"{where}: field '{field}' must be {wanted}, found {type(value).__name__} {shown}")
+    raise CheckpointInvalidError(
+        f"{where}: field '{field}' must be {wanted}, found {type(value).__name__} {shown}"
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -36,7 +39,13 @@ def _is_int(value: Any) -> bool:
 def integer(minimum: int | None = None) -> Check:
     def check(value: Any, where: str, field: str) -> None:
         if not _is_int(value) or (minimum is not None and value < minimum):
-            _fail(where, field, "a whole number" + (f" of at least {minimum}" if minimum is not None else ""), value)
+            _fail(
+                where,
+                field,
+                "a whole number" + (f" of at least {minimum}" if minimum is not None else ""),
+                value,
+            )
+
     return check
 
 
@@ -49,6 +58,7 @@ def optional(inner: Check) -> Check:
     def check(value: Any, where: str, field: str) -> None:
         if value is not None:
             inner(value, where, field)
+
     return check
 
 
@@ -58,6 +68,7 @@ def list_of(item: Check) -> Check:
             _fail(where, field, "a list", value)
         for position, element in enumerate(value):
             item(element, where, f"{field}[{position}]")
+
     return check
 
 
@@ -68,6 +79,7 @@ def map_of(key: Check, item: Check) -> Check:
         for name, element in value.items():
             key(name, where, f"{field} key {name!r}")
             item(element, where, f"{field}.{name}")
+
     return check
 
 
@@ -83,6 +95,7 @@ def record(required: dict[str, Check], optional_fields: dict[str, Check] | None 
         for name, inner in (optional_fields or {}).items():
             if value.get(name) is not None:
                 inner(value[name], where, prefix + name)
+
     return check
 
 
@@ -92,23 +105,42 @@ def _state_file(value: Any, where: str, field: str) -> None:
 
 
 def _position_range(value: Any, where: str, field: str) -> None:
-    if not isinstance(value, list) or len(value) != 4 or not isinstance(value[0], str) \
-            or not (value[3] is None or _is_int(value[3])):
+    if (
+        not isinstance(value, list)
+        or len(value) != 4
+        or not isinstance(value[0], str)
+        or not (value[3] is None or _is_int(value[3]))
+    ):
         _fail(where, field, "a range [partition, start, end, records]", value)
 
 
-_GRAPH_ENTRY = record({"kind": text, "slide_ms": integer(1), "parents": list_of(integer(0))},
-                      {"source": text, "window_ms": integer(1)})
-_STREAM = record({}, {
-    "state": record({"file": _state_file, "time": integer()}, {"records": integer(0), "bytes": integer(0)}),
-    "positions": map_of(integer(), list_of(_position_range)),
-    "wal": record({"pending_batches": list_of(integer())}),
-})
-_DOCUMENT = record({
-    "format": integer(OLDEST_FORMAT), "time": integer(), "batch_ms": integer(1), "zero_ms": integer(),
-    "last_completed_ms": integer(), "pending": list_of(integer()), "graph": list_of(_GRAPH_ENTRY),
-    "streams": map_of(integer(0), _STREAM),
-}, {"ember_version": text, "written_ms": integer()})
+_GRAPH_ENTRY = record(
+    {"kind": text, "slide_ms": integer(1), "parents": list_of(integer(0))},
+    {"source": text, "window_ms": integer(1)},
+)
+_STREAM = record(
+    {},
+    {
+        "state": record(
+            {"file": _state_file, "time": integer()}, {"records": integer(0), "bytes": integer(0)}
+        ),
+        "positions": map_of(integer(), list_of(_position_range)),
+        "wal": record({"pending_batches": list_of(integer())}),
+    },
+)
+_DOCUMENT = record(
+    {
+        "format": integer(OLDEST_FORMAT),
+        "time": integer(),
+        "batch_ms": integer(1),
+        "zero_ms": integer(),
+        "last_completed_ms": integer(),
+        "pending": list_of(integer()),
+        "graph": list_of(_GRAPH_ENTRY),
+        "streams": map_of(integer(0), _STREAM),
+    },
+    {"ember_version": text, "written_ms": integer()},
+)
 _RUN = record({"run": text, "sequence": integer(0)})
 
 
@@ -120,13 +152,16 @@ def check_document(document: Any, where: str, time_ms: int) -> dict[str, Any]:
     if document["format"] >= 2:
         _RUN(document, where, "")
     if document["time"] != time_ms:
-        raise CheckpointInvalidError(f"{where}: holds the batch at {document['time']} ms, not the "
-                                     f"{time_ms} ms of its name (renamed or made by hand)")
+        raise CheckpointInvalidError(
+            f"{where}: holds the batch at {document['time']} ms, not the "
+            f"{time_ms} ms of its name (renamed or made by hand)"
+        )
     streams = len(document["graph"])
     for index, stream in document["streams"].items():
         if index >= streams:
-            raise CheckpointInvalidError(f"{where}: field 'streams' names stream {index}, but the graph "
-                                         f"has {streams} streams")
+            raise CheckpointInvalidError(
+                f"{where}: field 'streams' names stream {index}, but the graph " f"has {streams} streams"
+            )
         state = stream.get("state")
         if state and state["file"] != f"state/{index}-{state['time']}":
             _fail(where, f"streams.{index}.state.file", f"state/{index}-{state['time']}", state["file"])
@@ -140,8 +175,14 @@ def _encoded_records(value: Any, where: str, field: str) -> None:
     """A partition as ``ValueCodec.encode_records`` wrote it: [0, rows] or [1, keys, values]."""
     if isinstance(value, list) and len(value) == 2 and value[0] == 0 and isinstance(value[1], list):
         return
-    if isinstance(value, list) and len(value) == 3 and value[0] == 1 and isinstance(value[1], list) \
-            and isinstance(value[2], list) and len(value[1]) == len(value[2]):
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and value[0] == 1
+        and isinstance(value[1], list)
+        and isinstance(value[2], list)
+        and len(value[1]) == len(value[2])
+    ):
         return
     _fail(where, field, "encoded records ([0, rows] or [1, keys, values] of equal lengths)", value)
 
@@ -153,8 +194,10 @@ def check_state(body: Any, where: str, stream: int, time_ms: int) -> dict[str, A
     """``body`` if it is the state file of ``stream`` at ``time_ms``, else the error."""
     _STATE(body, where, "")
     if (body["stream"], body["time"]) != (stream, time_ms):
-        raise CheckpointInvalidError(f"{where}: holds the state of stream {body['stream']} at {body['time']} ms, "
-                                     f"not stream {stream} at {time_ms} ms as its name says")
+        raise CheckpointInvalidError(
+            f"{where}: holds the state of stream {body['stream']} at {body['time']} ms, "
+            f"not stream {stream} at {time_ms} ms as its name says"
+        )
     return body
 
 

@@ -13,6 +13,7 @@ re-running the batches since; a receiver without the write-ahead log cannot give
 back, so recovery says which batches of which stream are lost, once, on the log and to
 listeners (``onStreamingDataLost``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -82,20 +83,38 @@ class CheckpointSession:
         stateful = [(index, s) for index, s in enumerate(self.streams) if s.must_checkpoint]
         for index, stream in stateful:
             if index not in state_times:
-                _log.warning("Recovering %s (stream #%d) with empty state: checkpoint-%d holds no state "
-                             "for it (the job stopped before its first checkpoint interval); its state is "
-                             "recomputed only from the input recorded since %d ms", stream.describe(),
-                             index, loaded.time_ms, document["zero_ms"])
-        self.resume = Resume(document["zero_ms"], document["last_completed_ms"], self.graph.batch_ms,
-                             stateful, state_times, self.ssc.sparkContext.getConf())
-        _log.warning("Recovering from %s: last completed batch %d ms, %d batches generated but not "
-                     "completed will run again", self.directory.store.where(f"checkpoint-{loaded.time_ms}"),
-                     document["last_completed_ms"], len(document.get("pending", [])))
+                _log.warning(
+                    "Recovering %s (stream #%d) with empty state: checkpoint-%d holds no state "
+                    "for it (the job stopped before its first checkpoint interval); its state is "
+                    "recomputed only from the input recorded since %d ms",
+                    stream.describe(),
+                    index,
+                    loaded.time_ms,
+                    document["zero_ms"],
+                )
+        self.resume = Resume(
+            document["zero_ms"],
+            document["last_completed_ms"],
+            self.graph.batch_ms,
+            stateful,
+            state_times,
+            self.ssc.sparkContext.getConf(),
+        )
+        _log.warning(
+            "Recovering from %s: last completed batch %d ms, %d batches generated but not "
+            "completed will run again",
+            self.directory.store.where(f"checkpoint-{loaded.time_ms}"),
+            document["last_completed_ms"],
+            len(document.get("pending", [])),
+        )
         if not wal.enabled(self.ssc.sparkContext.getConf()):
-            self._report_unreplayable(stateful, state_times, document["zero_ms"], document["last_completed_ms"])
+            self._report_unreplayable(
+                stateful, state_times, document["zero_ms"], document["last_completed_ms"]
+            )
 
-    def _report_unreplayable(self, stateful: list, state_times: dict[int, int], zero_ms: int,
-                             last_completed_ms: int) -> None:
+    def _report_unreplayable(
+        self, stateful: list, state_times: dict[int, int], zero_ms: int, last_completed_ms: int
+    ) -> None:
         """Name the batches whose input the state replay needs but no receiver can give back."""
         batch_ms = self.graph.batch_ms
         lost: dict[int, tuple[Any, set[int], list[str]]] = {}
@@ -108,13 +127,19 @@ class CheckpointSession:
                 lost_times.update(times)
                 states.append(stream.describe())
         for receiver, lost_times, states in lost.values():
-            info = DataLossInfo(receiver.id, receiver.describe(), tuple(sorted(lost_times)), tuple(states),
-                                wal.ENABLE_SETTING)
-            _log.warning("Data lost on recovery: the records %s received in the %d batches %s are not in "
-                         "the restored state of %s (it was checkpointed before them, and without the "
-                         "write-ahead log a receiver's input cannot be replayed); set %s=true to keep them",
-                         receiver.describe(), len(lost_times), _describe_times(info.batch_times_ms),
-                         ", ".join(states), wal.ENABLE_SETTING)
+            info = DataLossInfo(
+                receiver.id, receiver.describe(), tuple(sorted(lost_times)), tuple(states), wal.ENABLE_SETTING
+            )
+            _log.warning(
+                "Data lost on recovery: the records %s received in the %d batches %s are not in "
+                "the restored state of %s (it was checkpointed before them, and without the "
+                "write-ahead log a receiver's input cannot be replayed); set %s=true to keep them",
+                receiver.describe(),
+                len(lost_times),
+                _describe_times(info.batch_times_ms),
+                ", ".join(states),
+                wal.ENABLE_SETTING,
+            )
             self.ssc.listener_bus.post("onStreamingDataLost", StreamingListenerStreamingDataLost(info))
 
     def _attach_logs(self, recovered: bool) -> None:
@@ -134,7 +159,11 @@ class CheckpointSession:
         """Checkpoint the job after the batch at ``time_ms`` completed."""
         zero_ms = self.graph.zero_ms
         for index, stream in enumerate(self.streams):
-            if stream.must_checkpoint and stream.checkpoint_ms and (time_ms - zero_ms) % stream.checkpoint_ms == 0:
+            if (
+                stream.must_checkpoint
+                and stream.checkpoint_ms
+                and (time_ms - zero_ms) % stream.checkpoint_ms == 0
+            ):
                 self._write_state(index, stream, time_ms)
         self.directory.write_checkpoint(self._document(time_ms))
         self.last_checkpointed_ms = time_ms
@@ -159,13 +188,21 @@ class CheckpointSession:
         if rdd is None:
             return False
         partitions = rdd.glom().collect()
-        name, size = self.directory.write_state_sized(index, time_ms, partitions, f"the state of {stream.describe()}")
-        self.latest_state[index] = {"file": name, "time": time_ms, "records": sum(map(len, partitions)),
-                                    "bytes": size}
+        name, size = self.directory.write_state_sized(
+            index, time_ms, partitions, f"the state of {stream.describe()}"
+        )
+        self.latest_state[index] = {
+            "file": name,
+            "time": time_ms,
+            "records": sum(map(len, partitions)),
+            "bytes": size,
+        }
         return True
 
     def _document(self, time_ms: int) -> dict[str, Any]:
-        streams: dict[int, dict[str, Any]] = {index: {"state": state} for index, state in self.latest_state.items()}
+        streams: dict[int, dict[str, Any]] = {
+            index: {"state": state} for index, state in self.latest_state.items()
+        }
         pending: set[int] = set()
         for index, stream in enumerate(self.streams):
             data, allocated = stream.checkpoint_data(time_ms)
@@ -174,10 +211,18 @@ class CheckpointSession:
             pending.update(allocated)
             if index in self.logs:
                 streams.setdefault(index, {})["wal"] = {"pending_batches": sorted(allocated)}
-        return {"format": FORMAT_VERSION, "ember_version": __version__, "time": time_ms,
-                "written_ms": int(time.time() * 1000), "batch_ms": self.graph.batch_ms,
-                "zero_ms": self.graph.zero_ms, "last_completed_ms": time_ms, "pending": sorted(pending),
-                "graph": self.fingerprint, "streams": streams}
+        return {
+            "format": FORMAT_VERSION,
+            "ember_version": __version__,
+            "time": time_ms,
+            "written_ms": int(time.time() * 1000),
+            "batch_ms": self.graph.batch_ms,
+            "zero_ms": self.graph.zero_ms,
+            "last_completed_ms": time_ms,
+            "pending": sorted(pending),
+            "graph": self.fingerprint,
+            "streams": streams,
+        }
 
     def close(self) -> None:
         for log in self.logs.values():

@@ -1,5 +1,6 @@
 """ember.checkpoint's implementation of the streaming engine's ``CheckpointingSupport``
 interface (``ember.streaming.checkpointing``), registered when ``ember.checkpoint`` is imported."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -4,20 +4,35 @@ This package's namespace is the author API of executor plugins (docs/plugins.md)
 interface, the task runner every executor shares, the function shipping of the pool (each
 function sent once per worker) and the block codec.
 """
+
 from ember.executor.base import (
-                                 BlocksLostError,
-                                 BlockStore,
-                                 Executor,
-                                 Task,
-                                 TaskContext,
-                                 TaskFailedError,
-                                 TaskResult,
-                                 WorkerStatus,
-                                 run_task,
+    BlocksLostError,
+    BlockStore,
+    Executor,
+    Task,
+    TaskContext,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    run_task,
 )
 from ember.executor.shipping import FunctionCache, FunctionShipper, PickledStage, StageCommon
 from ember.serde.codec import decode_block, encode_block
 
-__all__ = ["BlockStore", "BlocksLostError", "Executor", "FunctionCache", "FunctionShipper", "PickledStage",
-           "StageCommon", "Task", "TaskContext", "TaskFailedError", "TaskResult", "WorkerStatus", "decode_block", "encode_block",
-           "run_task"]
+__all__ = [
+    "BlockStore",
+    "BlocksLostError",
+    "Executor",
+    "FunctionCache",
+    "FunctionShipper",
+    "PickledStage",
+    "StageCommon",
+    "Task",
+    "TaskContext",
+    "TaskFailedError",
+    "TaskResult",
+    "WorkerStatus",
+    "decode_block",
+    "encode_block",
+    "run_task",
+]

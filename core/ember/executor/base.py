@@ -5,6 +5,7 @@ The driver (``ember.rdd.scheduler``) cuts a job into stages and hands each stage
 (lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
 in-process executor, the shared-memory process pool and a Dask plugin all implement this.
 """
+
 from __future__ import annotations
 
 import threading

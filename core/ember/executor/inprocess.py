@@ -9,6 +9,7 @@ goes through the same pickling as in the process pool (functions by digest, unpi
 per task), so closures behave alike on every master: a task gets its own copy of what its
 functions captured, and a closure that cannot be pickled fails here too.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Master URLs: ``local``, ``local[N]``, ``local[*]``, ``local[N,F]`` and plugin schemes."""
+
 from __future__ import annotations
 
 import os
@@ -66,10 +67,18 @@ _SPARK_CLUSTERS = ("spark://", "yarn", "k8s://", "mesos://")
 def _no_executor_for(master: str) -> str:
     """Why ``master`` cannot run, what can, and which executor plugin provides clusters."""
     installed = sorted({record.distribution for record in plugin_manager().implementers("ember_executor")})
-    what = (f"{master!r} is a Spark cluster manager, which ember does not run on"
-            if master.startswith(_SPARK_CLUSTERS) else f"no installed executor plugin serves {master!r}")
-    dask = ("ember-dask is installed: use --master dask://HOST:PORT" if "ember-dask" in installed
-            else "install ember-dask and use --master dask://HOST:PORT")
-    return (f"Cannot run on master {master}: {what}. ember runs jobs on this machine (local, "
-            f"local[N], local[*] or local[N,F]); clusters come from executor plugins: {dask} to run "
-            f"on a Dask cluster (installed executor plugins: {', '.join(installed) or 'none'})")
+    what = (
+        f"{master!r} is a Spark cluster manager, which ember does not run on"
+        if master.startswith(_SPARK_CLUSTERS)
+        else f"no installed executor plugin serves {master!r}"
+    )
+    dask = (
+        "ember-dask is installed: use --master dask://HOST:PORT"
+        if "ember-dask" in installed
+        else "install ember-dask and use --master dask://HOST:PORT"
+    )
+    return (
+        f"Cannot run on master {master}: {what}. ember runs jobs on this machine (local, "
+        f"local[N], local[*] or local[N,F]); clusters come from executor plugins: {dask} to run "
+        f"on a Dask cluster (installed executor plugins: {', '.join(installed) or 'none'})"
+    )

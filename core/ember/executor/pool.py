@@ -12,6 +12,7 @@ elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` tim
 A user exception counts as an attempt: the task is retried until ``max_task_attempts``
 (``local[N,F]``) attempts failed, then the stage fails with the user's own exception.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -47,7 +48,9 @@ class WorkerProcess:
         driver_end, worker_end = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
-            pass_fds=[worker_end.fileno()], env=env)
+            pass_fds=[worker_end.fileno()],
+            env=env,
+        )
         worker_end.close()
         self.connection = Connection(driver_end.detach())
         self.task_id: int | None = None
@@ -87,7 +90,7 @@ def worker_environment(conf) -> dict[str, str]:
     if conf is not None:
         for key, value in conf.getAll():
             if key.startswith("spark.executorEnv."):
-                env[key[len("spark.executorEnv."):]] = value
+                env[key[len("spark.executorEnv.") :]] = value
     return env
 
 
@@ -142,8 +145,16 @@ class ProcessPoolExecutor(Executor):
 
     def worker_status(self) -> list[WorkerStatus]:
         """Per worker slot; a replaced worker's slot starts again from zero."""
-        return [WorkerStatus(f"worker-{index}", worker.pid, worker.tasks_done, worker.task_seconds,
-                             worker.task_id is not None) for index, worker in enumerate(list(self._workers))]
+        return [
+            WorkerStatus(
+                f"worker-{index}",
+                worker.pid,
+                worker.tasks_done,
+                worker.task_seconds,
+                worker.task_id is not None,
+            )
+            for index, worker in enumerate(list(self._workers))
+        ]
 
     def shm_bytes(self) -> int | None:
         return self._store.shm_bytes()
@@ -204,7 +215,9 @@ class _StageRun:
     def run(self) -> list[TaskResult]:
         while self.remaining:
             self._dispatch()
-            watched: dict[Any, WorkerProcess] = {w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready}
+            watched: dict[Any, WorkerProcess] = {
+                w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready
+            }
             for connection in wait(list(watched)):
                 worker = watched[connection]
                 if worker.ready:
@@ -225,8 +238,10 @@ class _StageRun:
             task_id = next(_task_ids)
             new, forget = self.pool._shipper.updates_for(worker, self.stage.needed)
             common = None if worker in self.holding_stage else self.stage.common
-            message = pickle.dumps((task_id, attempt, new, forget, common, self.stage.tasks[index]),
-                                   protocol=pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps(
+                (task_id, attempt, new, forget, common, self.stage.tasks[index]),
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
             try:
                 worker.connection.send_bytes(message)
             except OSError:  # it died while idle: replace it, the task waits for the next one
@@ -251,7 +266,8 @@ class _StageRun:
             raise RuntimeError(
                 f"A worker process of the local[{self.pool.default_parallelism}] pool failed to "
                 f"start ({worker.describe_exit()}); its error output is above. Workers run "
-                f"`{sys.executable} -m ember.executor.worker` with the driver's sys.path.")
+                f"`{sys.executable} -m ember.executor.worker` with the driver's sys.path."
+            )
 
     def _receive(self, worker: WorkerProcess) -> None:
         task_id, worker.task_id = worker.task_id, None
@@ -295,7 +311,8 @@ class _StageRun:
             task = self.tasks[index]
             raise TaskFailedError(
                 f"Task {task.partition} in stage {task.stage_id} lost its worker process "
-                f"{self.losses[index]} times (last one {how}); giving up")
+                f"{self.losses[index]} times (last one {how}); giving up"
+            )
         self.pending.appendleft((index, attempt))
 
     def _fail(self, index: int, reply) -> None:
@@ -305,7 +322,9 @@ class _StageRun:
         raise TaskFailedError(
             f"Task {task.partition} in stage {task.stage_id} failed "
             f"{self.pool.max_task_attempts} time(s); most recent failure: {description}",
-            cause=cause, remote_traceback=remote_traceback)
+            cause=cause,
+            remote_traceback=remote_traceback,
+        )
 
 
 class RemoteTaskError(Exception):

@@ -16,6 +16,7 @@ Names start with ``ember_<driver pid>_<nonce>_``, which is what the clean-ups lo
 driver's ``remove_all`` at stop, workers when they notice their driver died, and
 ``sweep_stale`` at the next start for pools whose driver is gone.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -120,7 +121,9 @@ class SegmentStore(BlockStore):
         self.space = space
         self._temp_names = itertools.count()
         self._removed = False
-        self._usage = _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
+        self._usage = (
+            _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
+        )
 
     # -- BlockStore -----------------------------------------------------------------------
     def put_block(self, block_id: str, records: list) -> None:
@@ -132,13 +135,14 @@ class SegmentStore(BlockStore):
     def put_encoded(self, block_id: str, data: bytes) -> None:
         """Store already-encoded bytes (a task result too large to send inline)."""
         if self._removed:
-            raise RuntimeError(f"cannot store block {block_id!r}: the executor was shut down "
-                               "(SparkContext stopped)")
+            raise RuntimeError(
+                f"cannot store block {block_id!r}: the executor was shut down " "(SparkContext stopped)"
+            )
         name = _block_name(self.space.prefix, block_id)
         tiers = [self.space.shm_dir, self.space.file_dir] if self._usage else [self.space.file_dir]
         for index, directory in enumerate(tiers):
             if self._write(directory, name, data):
-                for other in tiers[:index] + tiers[index + 1:]:
+                for other in tiers[:index] + tiers[index + 1 :]:
                     self._unlink(other, name)
                 return
         raise AssertionError("the file tier accepts every block")
@@ -289,5 +293,8 @@ def sweep_stale() -> None:
             if match and not _alive(int(match.group(1))):
                 stale.add(match.group(0))
     for prefix in stale:
-        remove_pool(prefix, SHM_DIR if os.path.isdir(SHM_DIR) else None,
-                    os.path.join(tempfile.gettempdir(), prefix.rstrip("_")))
+        remove_pool(
+            prefix,
+            SHM_DIR if os.path.isdir(SHM_DIR) else None,
+            os.path.join(tempfile.gettempdir(), prefix.rstrip("_")),
+        )

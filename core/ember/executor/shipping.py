@@ -26,6 +26,7 @@ globals), where every part is immutable (numbers, strings, tuples of them, modul
 and functions pickled by reference, functions keyed the same way).  A function holding
 anything mutable (a list, a dict, an object) has no key and is pickled again every stage.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -101,9 +102,13 @@ def _function_key(function: types.FunctionType, memo: dict):
         cells = tuple(cell.cell_contents for cell in function.__closure__ or ())
     except ValueError:  # an empty cell (a name assigned after the function was made)
         return None
-    parts = (cells, function.__defaults__, tuple(sorted((function.__kwdefaults__ or {}).items())),
-             tuple(sorted(function.__annotations__.items())),
-             tuple((n, function.__globals__[n]) for n in names))
+    parts = (
+        cells,
+        function.__defaults__,
+        tuple(sorted((function.__kwdefaults__ or {}).items())),
+        tuple(sorted(function.__annotations__.items())),
+        tuple((n, function.__globals__[n]) for n in names),
+    )
     key = structural_key(parts, memo)
     if key is None:
         return None
@@ -169,15 +174,23 @@ def _template(tasks: Sequence):
     others = [(name, value) for name, value in state.items() if name != "partition"]
     for task in tasks[1:]:
         own = getattr(task, "__dict__", None)
-        if type(task) is not type(first) or own is None or own.keys() != state.keys() \
-                or any(own[name] is not value for name, value in others):
+        if (
+            type(task) is not type(first)
+            or own is None
+            or own.keys() != state.keys()
+            or any(own[name] is not value for name, value in others)
+        ):
             return None
     return first
 
 
 #: the kinds of value worth sharing, by the length from which they are
-_SHARED_MIN_LENGTH = {tuple: SHARED_MIN_ITEMS, frozenset: SHARED_MIN_ITEMS,
-                      str: SHARED_MIN_LENGTH, bytes: SHARED_MIN_LENGTH}
+_SHARED_MIN_LENGTH = {
+    tuple: SHARED_MIN_ITEMS,
+    frozenset: SHARED_MIN_ITEMS,
+    str: SHARED_MIN_LENGTH,
+    bytes: SHARED_MIN_LENGTH,
+}
 
 
 class _DigestPickler(cloudpickle.CloudPickler):
@@ -257,7 +270,8 @@ class FunctionShipper:
             pickled_common = cloudpickle.dumps(common, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # PySpark's wording: the closure holds what cannot travel
             raise pickle.PicklingError(
-                f"Could not serialize object: {type(error).__name__}: {error}") from error
+                f"Could not serialize object: {type(error).__name__}: {error}"
+            ) from error
         return PickledStage(pickled_common, own, self._closure(pickler.digests))
 
     def digest_of(self, function: types.FunctionType, memo: dict) -> Digest | None:
@@ -314,7 +328,9 @@ class FunctionShipper:
                     known.discard(digest)
                     self._forget[worker].append(digest)
 
-    def updates_for(self, worker: Hashable, needed: frozenset[Digest]) -> tuple[dict[Digest, bytes], list[Digest]]:
+    def updates_for(
+        self, worker: Hashable, needed: frozenset[Digest]
+    ) -> tuple[dict[Digest, bytes], list[Digest]]:
         """What ``worker`` must receive before a task needing ``needed``: (new payloads, to forget)."""
         known = self._known.setdefault(worker, set())
         forget = self._forget.setdefault(worker, [])
@@ -399,5 +415,6 @@ class _DigestUnpickler(pickle.Unpickler):
             return self._shared[pid]
         if pid not in self._loaded:
             self._loaded[pid] = _DigestUnpickler(
-                io.BytesIO(self._payloads[pid]), self._payloads, self._loaded, self._shared).load()
+                io.BytesIO(self._payloads[pid]), self._payloads, self._loaded, self._shared
+            ).load()
         return self._loaded[pid]

@@ -7,6 +7,7 @@ The frames of a user function show its file, line and source: ``ember.executor.s
 ships each function's code with its file name, which cloudpickle would replace by
 ``<dynamic-code>``.
 """
+
 from __future__ import annotations
 
 import os

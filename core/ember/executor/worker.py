@@ -8,6 +8,7 @@ a task (with what its stage's tasks have in common when that is new to this work
 its result or its failure.  An empty message means stop.  End of file means the driver died:
 the worker removes the pool's segments and exits.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -64,8 +65,9 @@ def main() -> None:
         store.remove_all()  # the driver is gone: nobody else will clean up
 
 
-def _run(task_id: int, attempt: int, own, common: StageCommon | None, functions: FunctionCache,
-         store: SegmentStore) -> bytes:
+def _run(
+    task_id: int, attempt: int, own, common: StageCommon | None, functions: FunctionCache, store: SegmentStore
+) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
         task = functions.load_task(own, common)
@@ -79,9 +81,15 @@ def _run(task_id: int, attempt: int, own, common: StageCommon | None, functions:
         store.put_encoded(block_id, payload)
         return pickle.dumps((task_id, OK, None, block_id, updates))
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
-        return pickle.dumps((task_id, FAILED, _pickled_exception(error),
-                             f"{type(error).__module__}.{type(error).__qualname__}: {error}",
-                             format_for_user(error)))
+        return pickle.dumps(
+            (
+                task_id,
+                FAILED,
+                _pickled_exception(error),
+                f"{type(error).__module__}.{type(error).__qualname__}: {error}",
+                format_for_user(error),
+            )
+        )
 
 
 def _pickled_exception(error: BaseException) -> bytes | None:

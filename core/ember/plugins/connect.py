@@ -6,6 +6,7 @@ two dispatch through the StreamingContext or DStream they are given, the third t
 plugin host (``ember.pluginhost`` installs itself here when it is imported, which
 ``import ember`` does).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -5,6 +5,7 @@ streams list and sniff; ``SparkContext.textFile`` and ``wholeTextFiles`` list in
 rules and read byte ranges); ember-files
 implements ``file`` and ``s3``, and a third party adds a scheme (``hdfs``) with the core alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

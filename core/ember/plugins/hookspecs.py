@@ -8,6 +8,7 @@ running anything; the two ``firstresult`` hooks choose among plugins by URL sche
 ``ember_streaming_started`` lets a plugin watch a running job (a web UI, metrics).
 docs/plugins.md documents every hook (a test keeps the two in step).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,6 +81,7 @@ class FileSystem:
 
 # -- 1. discovery: called when the plugin list is built (``python -m ember plugins``) -------------
 
+
 @hookspec
 def ember_cli_commands() -> list[CliCommand]:
     """Extra ``python -m ember`` subcommands this plugin adds."""
@@ -93,6 +95,7 @@ def ember_connector_apis() -> Mapping[str, Any]:
 
 # -- 2. context creation: called when a SparkContext starts --------------------------------------
 
+
 @hookspec(firstresult=True)
 def ember_executor(master: str, conf: SparkConf) -> Any:
     """The executor for ``master`` when its scheme is this plugin's (e.g. ``dask://``),
@@ -100,6 +103,7 @@ def ember_executor(master: str, conf: SparkConf) -> Any:
 
 
 # -- 3. graph building: called when a program creates input streams and output operations ---------
+
 
 @hookspec
 def ember_source_kinds() -> list[SourceKind]:
@@ -118,6 +122,7 @@ def ember_filesystems() -> list[FileSystem]:
 
 # -- 4. checkpointing: called when ``ssc.checkpoint(uri)`` or recovery needs a store -------------
 
+
 @hookspec(firstresult=True)
 def ember_checkpoint_store(uri: str, conf: SparkConf) -> Any:
     """The checkpoint store for ``uri`` when its scheme is this plugin's (e.g. ``s3://``),
@@ -125,6 +130,7 @@ def ember_checkpoint_store(uri: str, conf: SparkConf) -> Any:
 
 
 # -- 5. running: called when a StreamingContext starts ---------------------------------------------
+
 
 @hookspec
 def ember_streaming_started(ssc: Any) -> Callable[[], None] | None:

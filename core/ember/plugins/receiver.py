@@ -7,6 +7,7 @@ ember runs each receiver under a supervisor (``ember.streaming.receiver_supervis
 of its own, never in the scheduler's task slots, so a receiver can not starve batch processing;
 the receiver reaches it only through the small ``Supervisor`` interface defined here.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -77,8 +78,7 @@ class Receiver(ABC):
         """Store several records as one block, e.g. what one network read decoded."""
         self._attached().store_block(records)
 
-    def restart(self, message: str, error: BaseException | None = None,
-                delay_ms: int | None = None) -> None:
+    def restart(self, message: str, error: BaseException | None = None, delay_ms: int | None = None) -> None:
         """Stop and start again after ``delay_ms`` (default ``spark.streaming.receiverRestartDelay``).
 
         Returns at once: the restart happens on the supervisor's thread.

@@ -5,6 +5,7 @@ file's bytes, shard sequence numbers) and reads a range back on request.  ember 
 ranges of every batch as plain data, so that a batch re-run after a failure or restored from
 a checkpoint reads exactly the same records; that is what makes exactly-once possible.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -13,6 +13,7 @@ Real servers (a broker, an emulator) run as ``ServerProcess`` on a ``free_port()
 here imports pytest: a server that cannot start raises ``ServiceUnavailable``, and the test
 suite decides whether that skips or fails.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -52,16 +53,21 @@ class BatchCollector:
         with self._changed:
             return [record for _, records in self.batches for record in records]
 
-    def wait_for(self, condition: Callable[[BatchCollector], bool], timeout: float = 15.0,
-                 what: str = "the expected records") -> None:
+    def wait_for(
+        self,
+        condition: Callable[[BatchCollector], bool],
+        timeout: float = 15.0,
+        what: str = "the expected records",
+    ) -> None:
         """Block until ``condition(self)`` holds after some batch; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while not condition(self):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
-                                         f"collected {self.records[:20]!r}")
+                    raise AssertionError(
+                        f"timed out after {timeout} s waiting for {what}; " f"collected {self.records[:20]!r}"
+                    )
                 self._changed.wait(left)
 
 
@@ -80,7 +86,9 @@ def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = 
         except Exception as error:  # noqa: BLE001 - kept to explain a timeout
             last_error = error
         if time.monotonic() > deadline:
-            cause = f"; the condition last raised {type(last_error).__name__}: {last_error}" if last_error else ""
+            cause = (
+                f"; the condition last raised {type(last_error).__name__}: {last_error}" if last_error else ""
+            )
             raise AssertionError(f"timed out after {timeout} s waiting for {what}{cause}") from last_error
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
@@ -132,14 +140,17 @@ class ServerProcess:
     def start(self, timeout: float = 20.0) -> ServerProcess:
         if shutil.which(self.command[0]) is None:
             raise ServiceUnavailable(f"cannot start {self.name}: {self.command[0]} is not installed")
-        self.process = subprocess.Popen(self.command, cwd=self.workdir, stdout=self._log, stderr=self._log,
-                                        preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            self.command, cwd=self.workdir, stdout=self._log, stderr=self._log, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout
         while not accepts(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
-                raise ServiceUnavailable(f"cannot start {self.name}: it did not listen on "
-                                         f"127.0.0.1:{self.port}: {self.log_tail(600)}")
+                raise ServiceUnavailable(
+                    f"cannot start {self.name}: it did not listen on "
+                    f"127.0.0.1:{self.port}: {self.log_tail(600)}"
+                )
             time.sleep(0.02)
         return self
 

@@ -4,6 +4,7 @@ Where PySpark reduces per-partition results on the driver (reduce, fold, aggrega
 countByValue) ember does the same, in partition order, so results that depend on the
 order of a non-commutative function equal PySpark's.
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,6 +44,7 @@ class ActionsMixin:
         def reduce_partition(iterator):  # a list, so an empty partition is told apart from None
             first = next(iterator, _NOTHING)
             return [] if first is _NOTHING else [_reduce(f, iterator, first)]
+
         values = [value for part in self._run_job(reduce_partition) for value in part]
         if not values:
             raise ValueError("Can not reduce() empty RDD")
@@ -84,6 +86,7 @@ class ActionsMixin:
             for value, count in right.items():
                 left[value] += count
             return left
+
         return self.mapPartitions(count_values).reduce(merge)
 
     def countByKey(self: RDD[tuple[K, Any]]) -> dict[K, int]:
@@ -97,8 +100,10 @@ class ActionsMixin:
             for key, value in right.items():
                 left[key] = func(left[key], value) if key in left else value
             return left
+
         per_partition = self.mapPartitionsWithIndex(
-            lambda split, iterator: [dict(reduce_partition(split, iterator))])
+            lambda split, iterator: [dict(reduce_partition(split, iterator))]
+        )
         return per_partition.reduce(merge)
 
     def lookup(self: RDD[tuple[K, V]], key: K) -> list[V]:
@@ -112,6 +117,7 @@ class ActionsMixin:
         def apply(iterator):
             for record in iterator:
                 f(record)
+
         self._run_job(apply)
 
     def foreachPartition(self: RDD[T], f: Callable[[Iterable[T]], Any]) -> None:
@@ -120,6 +126,7 @@ class ActionsMixin:
             if hasattr(result, "__iter__"):  # a generator function does its work when drained
                 for _ in result:
                     pass
+
         self._run_job(apply)
 
     # -- the first records, without computing partitions that are not needed ----------------
@@ -163,8 +170,9 @@ class ActionsMixin:
     def top(self: RDD[T], num: int, key: Callable[[T], Any] | None = None) -> list[T]:
         return self._best(num, heapq.nlargest, key)
 
-    def _best(self: RDD[T], num: int, select: Callable[..., list[T]],
-              key: Callable[[T], Any] | None) -> list[T]:
+    def _best(
+        self: RDD[T], num: int, select: Callable[..., list[T]], key: Callable[[T], Any] | None
+    ) -> list[T]:
         per_partition = self._run_job(lambda iterator: select(num, iterator, key=key))
         if not per_partition:
             raise ValueError("Can not reduce() empty RDD")

@@ -8,6 +8,7 @@ tasks no longer carry.  ``localCheckpoint()`` does the same with the executor's 
 faster, but lost with the executor (as in Spark, it persists the RDD with a disk level).
 Files hold one encoded block (``ember.serde.codec``) per partition.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,25 +26,29 @@ if TYPE_CHECKING:
 _log = logging.getLogger("ember.rdd")
 _LOCAL_SCHEME = "file:"
 #: what RDD.__init__ sets: all a checkpointed RDD keeps when it travels in a task
-_RDD_ATTRIBUTES = ("ctx", "_id", "_num_partitions", "partitioner", "_storage_level", "name_",
-                   "_checkpoint")
+_RDD_ATTRIBUTES = ("ctx", "_id", "_num_partitions", "partitioner", "_storage_level", "name_", "_checkpoint")
 
 
 def new_checkpoint_directory(dirName: str) -> str:
     """``SparkContext.setCheckpointDir``: a fresh ``<dirName>/<uuid>``, created, as a file: URL."""
     if not isinstance(dirName, (str, os.PathLike)):
-        raise TypeError(f"setCheckpointDir expects a directory path, got {type(dirName).__name__} "
-                        f"{dirName!r}")
+        raise TypeError(
+            f"setCheckpointDir expects a directory path, got {type(dirName).__name__} " f"{dirName!r}"
+        )
     path = os.fspath(dirName)
     if "://" in path and not path.startswith("file://"):
-        raise ValueError(f"setCheckpointDir: ember checkpoints RDDs to local directories (a path or "
-                         f"a file:// URL), not {path!r}")
+        raise ValueError(
+            f"setCheckpointDir: ember checkpoints RDDs to local directories (a path or "
+            f"a file:// URL), not {path!r}"
+        )
     directory = os.path.join(os.path.abspath(path.removeprefix("file://")), str(uuid.uuid4()))
     try:
         os.makedirs(directory)
     except OSError as error:
-        raise OSError(error.errno, f"setCheckpointDir: cannot create the checkpoint directory "
-                                   f"{directory}: {error.strerror}") from None
+        raise OSError(
+            error.errno,
+            f"setCheckpointDir: cannot create the checkpoint directory " f"{directory}: {error.strerror}",
+        ) from None
     return _LOCAL_SCHEME + directory
 
 
@@ -76,8 +81,11 @@ class LocalCheckpoint:
         self.done = False
 
     def materialize(self, rdd: RDD) -> None:
-        missing = [split for split in range(rdd.getNumPartitions())
-                   if not rdd.ctx.executor.has_block(rdd._cache_block_id(split))]
+        missing = [
+            split
+            for split in range(rdd.getNumPartitions())
+            if not rdd.ctx.executor.has_block(rdd._cache_block_id(split))
+        ]
         if missing:  # the job computed only some partitions (take, lookup)
             rdd.ctx.scheduler.run_job(rdd, _drain, missing)
         self.done = True
@@ -89,7 +97,8 @@ class LocalCheckpoint:
                 f"Checkpoint block {block_id} not found! Either the executor that originally "
                 "checkpointed this partition is no longer alive, or the original RDD is "
                 "unpersisted. If this problem persists, you may consider using `rdd.checkpoint()` "
-                "instead, which is slower than local checkpointing but more fault-tolerant.")
+                "instead, which is slower than local checkpointing but more fault-tolerant."
+            )
         return iter(context.blocks.get_block(block_id))
 
 
@@ -105,6 +114,7 @@ def _partition_writer(directory: str):
         with open(staging, "wb") as part:
             part.write(encode_block(list(records), f"checkpointing to {target}"))
         os.replace(staging, target)
+
     return write_partition
 
 
@@ -145,15 +155,20 @@ class CheckpointMixin:
 
     def localCheckpoint(self: RDD[Any]) -> None:
         level = self._storage_level
-        self.persist(StorageLevel.MEMORY_AND_DISK_DESER if level is None else StorageLevel(
-            True, level.useMemory, False, level.deserialized, level.replication))
+        self.persist(
+            StorageLevel.MEMORY_AND_DISK_DESER
+            if level is None
+            else StorageLevel(True, level.useMemory, False, level.deserialized, level.replication)
+        )
         if self.isCheckpointed():
-            _log.warning("Not marking RDD for local checkpoint because it was already "
-                         "checkpointed and materialized")
+            _log.warning(
+                "Not marking RDD for local checkpoint because it was already " "checkpointed and materialized"
+            )
             return
         if isinstance(self._checkpoint, ReliableCheckpoint):
-            _log.warning("RDD was already marked for reliable checkpointing: overriding with "
-                         "local checkpoint.")
+            _log.warning(
+                "RDD was already marked for reliable checkpointing: overriding with " "local checkpoint."
+            )
         self._checkpoint = LocalCheckpoint()
 
     def isCheckpointed(self: RDD[Any]) -> bool:

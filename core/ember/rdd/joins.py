@@ -5,6 +5,7 @@ unioned and grouped by key in one shuffle, and each key's values are split back 
 So a join has as many partitions as the union of its inputs (or ``numPartitions``), and
 none is shuffled again when both inputs already share a partitioner.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,6 +28,7 @@ def _group_by_input(rdds: list[RDD], numPartitions: int | None, operation: str) 
     def tagger(position: int) -> Callable:
         def tag(_, iterator):
             return ((key, (position, value)) for key, value in pairs_of(iterator, operation))
+
         return tag
 
     def first_value(tagged):
@@ -43,15 +45,19 @@ def _group_by_input(rdds: list[RDD], numPartitions: int | None, operation: str) 
             mine.extend(theirs)
         return buffers
 
-    tagged = [rdd.mapPartitionsWithIndex(tagger(i), preservesPartitioning=True)
-              for i, rdd in enumerate(rdds)]
+    tagged = [rdd.mapPartitionsWithIndex(tagger(i), preservesPartitioning=True) for i, rdd in enumerate(rdds)]
     union = reduce(lambda left, right: left.union(right), tagged)
-    return union._combine(first_value, add_value, merge_buffers, numPartitions, portable_hash,
-                          operation)
+    return union._combine(first_value, add_value, merge_buffers, numPartitions, portable_hash, operation)
 
 
-def _joined(left: RDD, right: RDD, numPartitions: int | None, operation: str,
-            keep_left_only: bool, keep_right_only: bool) -> RDD:
+def _joined(
+    left: RDD,
+    right: RDD,
+    numPartitions: int | None,
+    operation: str,
+    keep_left_only: bool,
+    keep_right_only: bool,
+) -> RDD:
     """Every (left value, right value) per key; a missing side is None where it is kept."""
 
     def pairs(buffers):
@@ -66,35 +72,47 @@ def _joined(left: RDD, right: RDD, numPartitions: int | None, operation: str,
 
 
 class JoinsMixin:
-    def cogroup(self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None,
-                ) -> RDD[tuple[K, tuple[ResultIterable[V], ResultIterable[U]]]]:
+    def cogroup(
+        self: RDD[tuple[K, V]],
+        other: RDD[tuple[K, U]],
+        numPartitions: int | None = None,
+    ) -> RDD[tuple[K, tuple[ResultIterable[V], ResultIterable[U]]]]:
         return _group_by_input([self, other], numPartitions, "cogroup").mapValues(_as_results)
 
-    def groupWith(self: RDD[tuple[K, Any]], other: RDD[tuple[K, Any]], *others: RDD[tuple[K, Any]],
-                  ) -> RDD[tuple[K, tuple[ResultIterable[Any], ...]]]:
+    def groupWith(
+        self: RDD[tuple[K, Any]],
+        other: RDD[tuple[K, Any]],
+        *others: RDD[tuple[K, Any]],
+    ) -> RDD[tuple[K, tuple[ResultIterable[Any], ...]]]:
         return _group_by_input([self, other, *others], None, "groupWith").mapValues(_as_results)
 
-    def join(self: RDD[tuple[K, V]], other: RDD[tuple[K, U]],
-             numPartitions: int | None = None) -> RDD[tuple[K, tuple[V, U]]]:
+    def join(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V, U]]]:
         return _joined(self, other, numPartitions, "join", False, False)
 
-    def leftOuterJoin(self: RDD[tuple[K, V]], other: RDD[tuple[K, U]],
-                      numPartitions: int | None = None) -> RDD[tuple[K, tuple[V, U | None]]]:
+    def leftOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V, U | None]]]:
         return _joined(self, other, numPartitions, "leftOuterJoin", True, False)
 
-    def rightOuterJoin(self: RDD[tuple[K, V]], other: RDD[tuple[K, U]],
-                       numPartitions: int | None = None) -> RDD[tuple[K, tuple[V | None, U]]]:
+    def rightOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V | None, U]]]:
         return _joined(self, other, numPartitions, "rightOuterJoin", False, True)
 
-    def fullOuterJoin(self: RDD[tuple[K, V]], other: RDD[tuple[K, U]],
-                      numPartitions: int | None = None) -> RDD[tuple[K, tuple[V | None, U | None]]]:
+    def fullOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V | None, U | None]]]:
         return _joined(self, other, numPartitions, "fullOuterJoin", True, True)
 
-    def subtractByKey(self: RDD[tuple[K, V]], other: RDD[tuple[K, Any]],
-                      numPartitions: int | None = None) -> RDD[tuple[K, V]]:
+    def subtractByKey(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, Any]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, V]]:
         def only_in_self(buffers):
             mine, theirs = buffers
             return mine if not theirs else ()
+
         return _group_by_input([self, other], numPartitions, "subtractByKey").flatMapValues(only_in_self)
 
     def subtract(self: RDD[T], other: RDD[T], numPartitions: int | None = None) -> RDD[T]:
@@ -103,7 +121,6 @@ class JoinsMixin:
     def intersection(self: RDD[T], other: RDD[T]) -> RDD[T]:
         grouped = _group_by_input([self.map(_with_none), other.map(_with_none)], None, "intersection")
         return grouped.filter(lambda key_buffers: all(key_buffers[1])).keys()
-
 
 
 def _as_results(buffers: list) -> tuple:

@@ -8,6 +8,7 @@ aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewe
 (``CoalescedRDD``), paired with every partition of another RDD (``CartesianRDD``) or
 record by record with the same partition of another (``ZippedRDD``).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -55,8 +56,9 @@ class PipelinedRDD(RDD):
             self.source: RDD = source
         else:
             self.func, self.source = func, prev
-        super().__init__(prev.ctx, prev.getNumPartitions(),
-                         prev.partitioner if preservesPartitioning else None)
+        super().__init__(
+            prev.ctx, prev.getNumPartitions(), prev.partitioner if preservesPartitioning else None
+        )
 
     def dependencies(self):
         return [self.source]
@@ -94,12 +96,17 @@ class ShuffledRDD(RDD):
     def lost_map_splits(self, block_ids) -> set[int]:
         """The map partitions that wrote any of ``block_ids`` (blocks an executor lost)."""
         prefix = f"shuffle/{self.shuffle_id}/"
-        return {int(block_id[len(prefix):].split("/")[0]) for block_id in block_ids if block_id.startswith(prefix)}
+        return {
+            int(block_id[len(prefix) :].split("/")[0])
+            for block_id in block_ids
+            if block_id.startswith(prefix)
+        }
 
     def compute(self, split, context):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
-            get_block(self.shuffle_block_id(m, split)) for m in self.map_outputs[split])
+            get_block(self.shuffle_block_id(m, split)) for m in self.map_outputs[split]
+        )
 
 
 class UnionRDD(RDD):
@@ -150,7 +157,8 @@ class CoalescedRDD(RDD):
 
     def compute(self, split, context):
         return itertools.chain.from_iterable(
-            self.prev.iterator(parent, context) for parent in self.groups[split])
+            self.prev.iterator(parent, context) for parent in self.groups[split]
+        )
 
 
 class CartesianRDD(RDD):
@@ -188,6 +196,8 @@ class ZippedRDD(RDD):
         left = list(self.left.iterator(split, context))
         right = list(self.right.iterator(split, context))
         if len(left) != len(right):  # PySpark's message, which counts its pickle batches
-            raise ValueError("Can not deserialize PairRDD with different number of items in "
-                             f"batches: ({len(left)}, {len(right)})")
+            raise ValueError(
+                "Can not deserialize PairRDD with different number of items in "
+                f"batches: ({len(left)}, {len(right)})"
+            )
         return zip(left, right)

@@ -5,6 +5,7 @@ ones too) plus an empty ``_SUCCESS`` into a hidden temporary directory next to `
 which is renamed to ``path`` when every part is complete: a reader sees no directory or a
 whole one.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -35,14 +36,17 @@ def _writer(directory: str, extension: str, opener: Callable) -> Callable:
                 part.write(_as_line(record))
                 part.write(b"\n")
         return iter(())
+
     return write_part
 
 
 class OutputMixin:
     def saveAsTextFile(self: RDD[Any], path: str, compressionCodecClass: str | None = None) -> None:
         if compressionCodecClass is not None and compressionCodecClass not in _CODECS:
-            raise ValueError(f"saveAsTextFile: unsupported compressionCodecClass "
-                             f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}")
+            raise ValueError(
+                f"saveAsTextFile: unsupported compressionCodecClass "
+                f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}"
+            )
         extension, opener = _CODECS.get(compressionCodecClass, ("", open))
         target = os.path.abspath(path)
         if os.path.exists(target):

@@ -5,6 +5,7 @@ one shuffle: combine each partition's values per key (narrow), move the combiner
 key's partition (``partitionBy``, the shuffle), merge them per key (narrow).  Within a
 partition keys come out in the order they were first seen, which is PySpark's order.
 """
+
 from __future__ import annotations
 
 import copy
@@ -80,66 +81,116 @@ class PairFunctionsMixin:
             raise ValueError(f"{operation}: numPartitions must be a positive int, got {numPartitions!r}")
         return numPartitions
 
-    def partitionBy(self: RDD[tuple[K, V]], numPartitions: int | None,
-                    partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, V]]:
+    def partitionBy(
+        self: RDD[tuple[K, V]], numPartitions: int | None, partitionFunc: Callable[[K], int] = portable_hash
+    ) -> RDD[tuple[K, V]]:
         numPartitions = self._reduce_partitions(numPartitions, "partitionBy")
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
         return self._shuffle(numPartitions, partitionFunc, partitioner)
 
-    def _combine(self: RDD[tuple[K, V]], createCombiner: Callable[[V], U], mergeValue: Callable[[U, V], U],
-                 mergeCombiners: Callable[[U, U], U], numPartitions: int | None,
-                 partitionFunc: Callable[[K], int], operation: str,
-                 finish: Callable[[U], Any] | None = None) -> RDD[tuple[K, Any]]:
+    def _combine(
+        self: RDD[tuple[K, V]],
+        createCombiner: Callable[[V], U],
+        mergeValue: Callable[[U, V], U],
+        mergeCombiners: Callable[[U, U], U],
+        numPartitions: int | None,
+        partitionFunc: Callable[[K], int],
+        operation: str,
+        finish: Callable[[U], Any] | None = None,
+    ) -> RDD[tuple[K, Any]]:
         """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
         numPartitions = self._reduce_partitions(numPartitions, operation)
         locally = self.mapPartitionsWithIndex(
-            merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
+            merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True
+        )
         merge = merge_per_key(first_value, mergeCombiners, operation)
         if finish is not None:
+
             def merge_and_finish(split, iterator, _merge=merge):
                 return ((key, finish(combined)) for key, combined in _merge(split, iterator))
+
             merge = merge_and_finish
         shuffled = locally.partitionBy(numPartitions, partitionFunc)
         return shuffled.mapPartitionsWithIndex(merge, preservesPartitioning=True)
 
-    def combineByKey(self: RDD[tuple[K, V]], createCombiner: Callable[[V], U], mergeValue: Callable[[U, V], U],
-                     mergeCombiners: Callable[[U, U], U], numPartitions: int | None = None,
-                     partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, U]]:
-        return self._combine(createCombiner, mergeValue, mergeCombiners, numPartitions,
-                             partitionFunc, "combineByKey")
+    def combineByKey(
+        self: RDD[tuple[K, V]],
+        createCombiner: Callable[[V], U],
+        mergeValue: Callable[[U, V], U],
+        mergeCombiners: Callable[[U, U], U],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, U]]:
+        return self._combine(
+            createCombiner, mergeValue, mergeCombiners, numPartitions, partitionFunc, "combineByKey"
+        )
 
-    def reduceByKey(self: RDD[tuple[K, V]], func: Callable[[V, V], V], numPartitions: int | None = None,
-                    partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, V]]:
+    def reduceByKey(
+        self: RDD[tuple[K, V]],
+        func: Callable[[V, V], V],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, V]]:
         return self._combine(first_value, func, func, numPartitions, partitionFunc, "reduceByKey")
 
-    def aggregateByKey(self: RDD[tuple[K, V]], zeroValue: U, seqFunc: Callable[[U, V], U],
-                       combFunc: Callable[[U, U], U], numPartitions: int | None = None,
-                       partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, U]]:
+    def aggregateByKey(
+        self: RDD[tuple[K, V]],
+        zeroValue: U,
+        seqFunc: Callable[[U, V], U],
+        combFunc: Callable[[U, U], U],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, U]]:
         # Each key starts from its own copy of zeroValue, so seqFunc may mutate it.
-        return self._combine(lambda value: seqFunc(copy.deepcopy(zeroValue), value), seqFunc,
-                             combFunc, numPartitions, partitionFunc, "aggregateByKey")
+        return self._combine(
+            lambda value: seqFunc(copy.deepcopy(zeroValue), value),
+            seqFunc,
+            combFunc,
+            numPartitions,
+            partitionFunc,
+            "aggregateByKey",
+        )
 
-    def foldByKey(self: RDD[tuple[K, V]], zeroValue: V, func: Callable[[V, V], V],
-                  numPartitions: int | None = None,
-                  partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, V]]:
-        return self._combine(lambda value: func(copy.deepcopy(zeroValue), value), func, func,
-                             numPartitions, partitionFunc, "foldByKey")
+    def foldByKey(
+        self: RDD[tuple[K, V]],
+        zeroValue: V,
+        func: Callable[[V, V], V],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, V]]:
+        return self._combine(
+            lambda value: func(copy.deepcopy(zeroValue), value),
+            func,
+            func,
+            numPartitions,
+            partitionFunc,
+            "foldByKey",
+        )
 
-    def groupByKey(self: RDD[tuple[K, V]], numPartitions: int | None = None,
-                   partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, ResultIterable[V]]]:
-        return self._combine(_single_list, _append, _extend, numPartitions, partitionFunc,
-                             "groupByKey", finish=ResultIterable)
+    def groupByKey(
+        self: RDD[tuple[K, V]],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, ResultIterable[V]]]:
+        return self._combine(
+            _single_list, _append, _extend, numPartitions, partitionFunc, "groupByKey", finish=ResultIterable
+        )
 
-    def groupBy(self: RDD[T], f: Callable[[T], K], numPartitions: int | None = None,
-                partitionFunc: Callable[[K], int] = portable_hash) -> RDD[tuple[K, ResultIterable[T]]]:
+    def groupBy(
+        self: RDD[T],
+        f: Callable[[T], K],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, ResultIterable[T]]]:
         return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)
 
     # -- value maps: keys stay, so the partitioning is kept ----------------------------------
     def mapValues(self: RDD[tuple[K, V]], f: Callable[[V], U]) -> RDD[tuple[K, U]]:
         def map_values(_, iterator):
             return ((key, f(value)) for key, value in pairs_of(iterator, "mapValues"))
+
         return self.mapPartitionsWithIndex(map_values, preservesPartitioning=True)
 
     def flatMapValues(self: RDD[tuple[K, V]], f: Callable[[V], Iterable[U]]) -> RDD[tuple[K, U]]:
@@ -147,15 +198,16 @@ class PairFunctionsMixin:
             for key, value in pairs_of(iterator, "flatMapValues"):
                 for item in f(value):
                     yield key, item
+
         return self.mapPartitionsWithIndex(flat_map_values, preservesPartitioning=True)
 
     def keys(self: RDD[tuple[K, V]]) -> RDD[K]:
-        return self.mapPartitionsWithIndex(
-            lambda _, iterator: (key for key, _ in pairs_of(iterator, "keys")))
+        return self.mapPartitionsWithIndex(lambda _, iterator: (key for key, _ in pairs_of(iterator, "keys")))
 
     def values(self: RDD[tuple[K, V]]) -> RDD[V]:
         return self.mapPartitionsWithIndex(
-            lambda _, iterator: (value for _, value in pairs_of(iterator, "values")))
+            lambda _, iterator: (value for _, value in pairs_of(iterator, "values"))
+        )
 
     def keyBy(self: RDD[T], f: Callable[[T], K]) -> RDD[tuple[K, T]]:
         return self.map(lambda x: (f(x), x))

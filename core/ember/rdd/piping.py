@@ -5,6 +5,7 @@ while its stdout lines become the new records, so a command that writes before i
 everything cannot deadlock.  As in PySpark the command is split with shlex (no shell) and
 runs with ``env`` as its whole environment: empty unless given.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -41,11 +42,14 @@ def _feed(records: Iterable, stdin, failures: list, task: TaskContext | None) ->
 
 
 def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterator[str]:
-    process = subprocess.Popen(shlex.split(command), env=env, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE)
+    process = subprocess.Popen(shlex.split(command), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     failures: list[BaseException] = []
-    feeder = threading.Thread(target=_feed, name=f"pipe to {command}", daemon=True,
-                              args=(records, process.stdin, failures, TaskContext.get()))
+    feeder = threading.Thread(
+        target=_feed,
+        name=f"pipe to {command}",
+        daemon=True,
+        args=(records, process.stdin, failures, TaskContext.get()),
+    )
     feeder.start()
     try:
         for line in process.stdout:
@@ -60,11 +64,14 @@ def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterat
     if failures:
         raise failures[0]
     if check_code and process.returncode:
-        raise PySparkRuntimeError("PIPE_FUNCTION_EXITED", {"func_name": command,
-                                                           "error_code": str(process.returncode)})
+        raise PySparkRuntimeError(
+            "PIPE_FUNCTION_EXITED", {"func_name": command, "error_code": str(process.returncode)}
+        )
 
 
 class PipeMixin:
-    def pipe(self: RDD[Any], command: str, env: dict[str, str] | None = None, checkCode: bool = False) -> RDD[str]:
+    def pipe(
+        self: RDD[Any], command: str, env: dict[str, str] | None = None, checkCode: bool = False
+    ) -> RDD[str]:
         environment = dict(env or {})
         return self.mapPartitions(lambda records: _run(command, environment, checkCode, records))

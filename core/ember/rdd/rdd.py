@@ -7,6 +7,7 @@ per concept: ``transformations`` (narrow and wide record operations), ``pairs`` 
 operations) and ``actions`` (what returns values to the driver); ``statistics``, ``zipping``,
 ``piping`` and ``checkpointing`` add one operation family each.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -34,15 +35,29 @@ if TYPE_CHECKING:
     from ember.rdd.partitioner import Partitioner
 
 
-class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunctionsMixin, JoinsMixin,
-          SortingMixin, ActionsMixin, StatisticsMixin, ZipMixin, PipeMixin, CheckpointMixin, OutputMixin,
-          Generic[T_co]):
+class RDD(
+    TransformationsMixin,
+    RepartitioningMixin,
+    SamplingMixin,
+    PairFunctionsMixin,
+    JoinsMixin,
+    SortingMixin,
+    ActionsMixin,
+    StatisticsMixin,
+    ZipMixin,
+    PipeMixin,
+    CheckpointMixin,
+    OutputMixin,
+    Generic[T_co],
+):
     """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``.
 
     Generic in its element type, as PySpark's ``RDD[T]``; the mixins' methods take
     ``self: RDD[T]`` (``self: RDD[tuple[K, V]]`` for pair operations), as PySpark's do."""
 
-    def __init__(self, ctx: SparkContext, num_partitions: int, partitioner: Partitioner | None = None) -> None:
+    def __init__(
+        self, ctx: SparkContext, num_partitions: int, partitioner: Partitioner | None = None
+    ) -> None:
         self.ctx = ctx
         self._id = ctx._new_rdd_id()
         self._num_partitions = num_partitions
@@ -79,7 +94,8 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         """Whether every partition is in the cache, so its lineage need not run again."""
         blocks = self.ctx.executor
         return self._storage_level is not None and all(
-            blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions))
+            blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions)
+        )
 
     # -- identity and persistence -----------------------------------------------------------
     @property
@@ -121,17 +137,24 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         return self._storage_level or StorageLevel(False, False, False, False, 1)
 
     # -- the two primitives every operation is built from -----------------------------------
-    def mapPartitionsWithIndex(self: RDD[T], f: Callable[[int, Iterable[T]], Iterable[U]],
-                               preservesPartitioning: bool = False) -> RDD[U]:
+    def mapPartitionsWithIndex(
+        self: RDD[T], f: Callable[[int, Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> RDD[U]:
         """A new RDD from ``f(partition_index, iterator)`` on each partition (narrow, fused)."""
         return PipelinedRDD(self, f, preservesPartitioning)
 
-    def _shuffle(self: RDD[T], num_partitions: int, partition_func: Callable[[Any], int],
-                 partitioner: Partitioner | None = None) -> RDD[T]:
+    def _shuffle(
+        self: RDD[T],
+        num_partitions: int,
+        partition_func: Callable[[Any], int],
+        partitioner: Partitioner | None = None,
+    ) -> RDD[T]:
         """Move (key, value) records to partition ``partition_func(key) % num_partitions``."""
         return ShuffledRDD(self, num_partitions, partition_func, partitioner)
 
-    def _run_job(self, func: Callable[[Iterator[Any]], U], partitions: Iterable[int] | None = None) -> list[U]:
+    def _run_job(
+        self, func: Callable[[Iterator[Any]], U], partitions: Iterable[int] | None = None
+    ) -> list[U]:
         """Run ``func`` over the records of each partition and return its results in order."""
         return self.ctx._run_partitions(self, func, partitions)
 

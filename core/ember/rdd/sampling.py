@@ -5,6 +5,7 @@ without replacement a record is kept when its draw is below ``fraction``, with r
 it is repeated a Poisson(``fraction``)-distributed number of times.  sortByKey samples its
 range bounds this way too.
 """
+
 from __future__ import annotations
 
 import math

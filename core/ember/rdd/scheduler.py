@@ -9,6 +9,7 @@ outputs that were among them, re-runs only the map tasks that wrote them (and wh
 own lost inputs need) and then the stage's tasks that had not finished, as Spark resubmits a
 stage after a fetch failure.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -55,7 +56,8 @@ class ShuffleMapTask:
 def _not_a_pair(record, partition: int) -> None:
     raise TypeError(
         f"a key/value operation expects (key, value) pairs, but partition {partition} holds "
-        f"{type(record).__name__} {record!r:.80}")
+        f"{type(record).__name__} {record!r:.80}"
+    )
 
 
 @dataclass

@@ -3,6 +3,7 @@
 The sample is PySpark's exactly (same fraction, seed 1, the same random draws per partition:
 see ``sampling``), so the partition bounds, and so every partition's contents, equal PySpark's.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -23,8 +24,12 @@ def _identity(key: Any) -> Any:
 
 
 class SortingMixin:
-    def sortByKey(self: RDD[tuple[K, V]], ascending: bool = True, numPartitions: int | None = None,
-                  keyfunc: Callable[[K], Any] = _identity) -> RDD[tuple[K, V]]:
+    def sortByKey(
+        self: RDD[tuple[K, V]],
+        ascending: bool = True,
+        numPartitions: int | None = None,
+        keyfunc: Callable[[K], Any] = _identity,
+    ) -> RDD[tuple[K, V]]:
         numPartitions = self._reduce_partitions(numPartitions, "sortByKey")
 
         def sort_partition(_, iterator):
@@ -48,6 +53,7 @@ class SortingMixin:
 
         return self.partitionBy(numPartitions, range_partition).mapPartitionsWithIndex(sort_partition, True)
 
-    def sortBy(self: RDD[T], keyfunc: Callable[[T], Any], ascending: bool = True,
-               numPartitions: int | None = None) -> RDD[T]:
+    def sortBy(
+        self: RDD[T], keyfunc: Callable[[T], Any], ascending: bool = True, numPartitions: int | None = None
+    ) -> RDD[T]:
         return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()

@@ -7,6 +7,7 @@ partition order, as PySpark does, so every result equals PySpark's to the last b
 PySpark, StatCounter takes numpy's ``maximum``/``minimum``/``sqrt`` when numpy is installed
 (then ``max()`` of integers is a float, and NaN wins a comparison), else the builtins.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -106,14 +107,21 @@ class StatCounter:
     def asDict(self, sample: bool = False) -> dict:
         """The members as a dict; note that, as in PySpark, ``sample=False`` (the default)
         gives the *sample* stdev and variance, and ``sample=True`` the population ones."""
-        return {"count": self.count(), "mean": self.mean(), "sum": self.sum(),
-                "min": self.min(), "max": self.max(),
-                "stdev": self.stdev() if sample else self.sampleStdev(),
-                "variance": self.variance() if sample else self.sampleVariance()}
+        return {
+            "count": self.count(),
+            "mean": self.mean(),
+            "sum": self.sum(),
+            "min": self.min(),
+            "max": self.max(),
+            "stdev": self.stdev() if sample else self.sampleStdev(),
+            "variance": self.variance() if sample else self.sampleVariance(),
+        }
 
     def __repr__(self) -> str:
-        return (f"(count: {self.count()}, mean: {self.mean()}, stdev: {self.stdev()}, "
-                f"max: {self.max()}, min: {self.min()})")
+        return (
+            f"(count: {self.count()}, mean: {self.mean()}, stdev: {self.stdev()}, "
+            f"max: {self.max()}, min: {self.min()})"
+        )
 
 
 def _merge_counters(left: StatCounter, right: StatCounter) -> StatCounter:
@@ -151,7 +159,9 @@ class StatisticsMixin:
     def sampleStdev(self: RDD[Any]) -> float:
         return self.stats().sampleStdev()
 
-    def histogram(self: RDD[Any], buckets: int | list[Any] | tuple[Any, ...]) -> tuple[Sequence[Any], list[int]]:
+    def histogram(
+        self: RDD[Any], buckets: int | list[Any] | tuple[Any, ...]
+    ) -> tuple[Sequence[Any], list[int]]:
         """Counts per bucket: ``buckets`` evenly spaced ones between min and max when an int,
         else the sorted bucket bounds given; every bucket is [low, high) but the last,
         [low, high].  None and NaN records are not counted."""
@@ -176,8 +186,7 @@ class StatisticsMixin:
             counts[-1] += last
             return [counts]
 
-        return bounds, self.mapPartitions(count_partition).reduce(
-            lambda a, b: [x + y for x, y in zip(a, b)])
+        return bounds, self.mapPartitions(count_partition).reduce(lambda a, b: [x + y for x, y in zip(a, b)])
 
     def _even_buckets(self: RDD[Any], count: int) -> tuple[list[Any], bool, float | None]:
         """``count`` even buckets between the records' min and max: (bounds, True, width)."""

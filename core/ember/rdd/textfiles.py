@@ -12,6 +12,7 @@ directories inside an input directory, where textFile fails on them.  Unlike
 Spark, the input is listed when the RDD is created, so a missing path fails there rather than
 at the first action.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -126,7 +127,7 @@ def _lines(data: bytes, start: int, limit: float) -> Iterator[bytes]:
         if match is None:
             yield data[position:]
             return
-        yield data[position:match.start()]
+        yield data[position : match.start()]
         position = match.end()
 
 
@@ -157,6 +158,7 @@ def _as_text(data: bytes, use_unicode: bool):
 def _text_reader(use_unicode: bool):
     def read(split: FileSplit) -> Iterator:
         return (_as_text(line, use_unicode) for line in _lines_of_split(split))
+
     return read
 
 
@@ -184,4 +186,5 @@ def _whole_reader(use_unicode: bool):
     def read(group: list[InputFile]) -> Iterator:
         for file in group:
             yield _as_text(file.path.encode("utf-8"), use_unicode), _as_text(file.read_all(), use_unicode)
+
     return read

@@ -1,4 +1,5 @@
 """Record-level transformations of an RDD (PySpark's names, argument orders and defaults)."""
+
 from __future__ import annotations
 
 import itertools
@@ -17,13 +18,15 @@ class TransformationsMixin:
 
     def flatMap(self: RDD[T], f: Callable[[T], Iterable[U]], preservesPartitioning: bool = False) -> RDD[U]:
         return self.mapPartitionsWithIndex(
-            lambda _, iterator: itertools.chain.from_iterable(map(f, iterator)), preservesPartitioning)
+            lambda _, iterator: itertools.chain.from_iterable(map(f, iterator)), preservesPartitioning
+        )
 
     def filter(self: RDD[T], f: Callable[[T], bool]) -> RDD[T]:
         return self.mapPartitionsWithIndex(lambda _, iterator: filter(f, iterator), True)
 
-    def mapPartitions(self: RDD[T], f: Callable[[Iterable[T]], Iterable[U]],
-                      preservesPartitioning: bool = False) -> RDD[U]:
+    def mapPartitions(
+        self: RDD[T], f: Callable[[Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> RDD[U]:
         return self.mapPartitionsWithIndex(lambda _, iterator: f(iterator), preservesPartitioning)
 
     def glom(self: RDD[T]) -> RDD[list[T]]:
@@ -52,9 +55,11 @@ class TransformationsMixin:
         return UnionRDD(self.ctx, non_empty)
 
     def distinct(self: RDD[T], numPartitions: int | None = None) -> RDD[T]:
-        return (self.map(lambda x: (x, None))
-                .reduceByKey(lambda first, _: first, numPartitions)
-                .map(lambda pair: pair[0]))
+        return (
+            self.map(lambda x: (x, None))
+            .reduceByKey(lambda first, _: first, numPartitions)
+            .map(lambda pair: pair[0])
+        )
 
     def cartesian(self: RDD[T], other: RDD[U]) -> RDD[tuple[T, U]]:
         from ember.rdd.lineage import CartesianRDD
@@ -70,6 +75,7 @@ class TransformationsMixin:
 
         def with_index(split, iterator):
             return ((record, index) for index, record in enumerate(iterator, starts[split]))
+
         return self.mapPartitionsWithIndex(with_index)
 
     def zipWithUniqueId(self: RDD[T]) -> RDD[tuple[T, int]]:
@@ -78,4 +84,5 @@ class TransformationsMixin:
 
         def with_id(split, iterator):
             return ((record, k * count + split) for k, record in enumerate(iterator))
+
         return self.mapPartitionsWithIndex(with_id)

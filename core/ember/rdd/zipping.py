@@ -4,6 +4,7 @@ Both RDDs must have as many partitions, and each pair of partitions as many reco
 Spark the second is checked only while computing (``ZippedRDD``), so a mismatch fails the
 job that reads it.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -11,6 +11,7 @@ A block (a list of records) whose records are all tuples of one length, the (key
 pairs of every shuffle, is stored column by column: two flat lists pack and unpack several
 times faster than one extension object per pair.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -94,7 +95,8 @@ def encode(value, operation: str) -> bytes:
     except _Unserializable as failure:
         raise SerializationError(
             f"cannot serialize a value of type {type(failure.value).__module__}."
-            f"{type(failure.value).__qualname__} while {operation}: {failure.reason}") from None
+            f"{type(failure.value).__qualname__} while {operation}: {failure.reason}"
+        ) from None
 
 
 def decode(data):

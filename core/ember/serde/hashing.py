@@ -17,6 +17,7 @@ keys land in the same partitions as in PySpark and ``collect()`` orders agree:
 Anything else falls back to ``hash(obj)``: stable when the class defines a stable
 ``__hash__``, not otherwise (documented in docs/partitioning.md).
 """
+
 from __future__ import annotations
 
 import datetime

@@ -11,6 +11,7 @@ past it ``store`` blocks until batches complete (``release``), so the source is 
 flow control or its own client instead of the heap growing.  Sizes are estimated per record
 (``record_bytes``), which is close for the strings and bytes receivers store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,6 +38,7 @@ def record_bytes(record: Any) -> int:
         size += sum(map(sys.getsizeof, record))
     return size
 
+
 class RateLimiter:
     """At most ``per_second`` permits a second (0 or less: unlimited), evenly spaced.
 
@@ -45,8 +47,12 @@ class RateLimiter:
     returns True when the wait was cut short (the buffer was closed).
     """
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
-                 wait: Callable[[float], bool] | None = None):
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+    ):
         self.per_second = per_second
         self._clock = clock
         self._wait = wait
@@ -80,9 +86,14 @@ class BlockBuffer:
     """Thread-safe buffer of received records, sealed into blocks by time and by batch, that
     holds stores back while ``max_bytes`` of records are not yet processed."""
 
-    def __init__(self, block_interval_ms: int, limiter: RateLimiter,
-                 clock: Callable[[], float] = time.monotonic, max_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
-                 name: str = "a receiver"):
+    def __init__(
+        self,
+        block_interval_ms: int,
+        limiter: RateLimiter,
+        clock: Callable[[], float] = time.monotonic,
+        max_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        name: str = "a receiver",
+    ):
         self._interval = block_interval_ms / 1000.0
         self._limiter = limiter
         self._clock = clock
@@ -118,8 +129,11 @@ class BlockBuffer:
         """Wait until ``records`` may be stored: for the rate limit, then for room under
         ``max_bytes`` (a store larger than the limit goes in alone); returns their bytes,
         now counted.  Raises ``ReceiverStoppedError`` once the buffer is closed."""
-        if self._closed.is_set() or not self._limiter.acquire(len(records), self._closed.wait) \
-                or self._closed.is_set():
+        if (
+            self._closed.is_set()
+            or not self._limiter.acquire(len(records), self._closed.wait)
+            or self._closed.is_set()
+        ):
             raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
         size = sum(map(record_bytes, records))
         if not size:
@@ -128,8 +142,9 @@ class BlockBuffer:
             if self._bytes and self._bytes + size > self.max_bytes:
                 self.held_back += 1
                 self._warn_held_back()
-                self._room.wait_for(lambda: not self._bytes or self._bytes + size <= self.max_bytes
-                                    or self._closed.is_set())
+                self._room.wait_for(
+                    lambda: not self._bytes or self._bytes + size <= self.max_bytes or self._closed.is_set()
+                )
             if self._closed.is_set():
                 raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
             self._bytes += size
@@ -139,9 +154,14 @@ class BlockBuffer:
         now = time.monotonic()
         if now - self._warned_at >= _WARN_EVERY_S:
             self._warned_at = now
-            _log.warning("%s is held back: %d bytes received are not processed yet, the limit of %s; "
-                         "it stores again as batches complete, and its source slows down meanwhile "
-                         "(the job is slower than the input)", self.name, self._bytes, MAX_BUFFERED_BYTES_SETTING)
+            _log.warning(
+                "%s is held back: %d bytes received are not processed yet, the limit of %s; "
+                "it stores again as batches complete, and its source slows down meanwhile "
+                "(the job is slower than the input)",
+                self.name,
+                self._bytes,
+                MAX_BUFFERED_BYTES_SETTING,
+            )
 
     def release(self, time_ms: int) -> None:
         """The batches up to ``time_ms`` completed: their bytes no longer count."""

@@ -4,6 +4,7 @@
 implements ``CheckpointingSupport`` and registers it here when it is imported, which the
 composition root (``import ember``'s names, ``ember.testing``, the command line) makes sure of.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,8 +46,7 @@ class CheckpointingSupport(Protocol):
     def validate_directory(self, directory: str, conf: SparkConf) -> None:
         """Fail (naming the installed stores) when no store serves ``directory``'s scheme."""
 
-    def get_or_create(self, checkpoint_path: str,
-                      setup: Callable[[], StreamingContext]) -> StreamingContext:
+    def get_or_create(self, checkpoint_path: str, setup: Callable[[], StreamingContext]) -> StreamingContext:
         """``StreamingContext.getOrCreate``: the context ``setup`` builds, with the checkpoint at
         ``checkpoint_path`` (if any) to be restored into it at ``start()``."""
 
@@ -66,6 +66,8 @@ def register_checkpointing(support: CheckpointingSupport) -> None:
 def checkpointing() -> CheckpointingSupport:
     """The registered checkpointing support."""
     if _support is None:
-        raise RuntimeError("ember's checkpointing is not loaded: use `from ember import SparkContext` "
-                           "(or import ember.checkpoint) before checkpointing a StreamingContext")
+        raise RuntimeError(
+            "ember's checkpointing is not loaded: use `from ember import SparkContext` "
+            "(or import ember.checkpoint) before checkpointing a StreamingContext"
+        )
     return _support

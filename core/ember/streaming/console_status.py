@@ -6,6 +6,7 @@ the job holds.  It is erased when a batch starts, so what the batch prints (``pp
 on a clean line.  Only ``python -m ember run`` asks for it (``request``), only when its output
 is a terminal, and ``spark.ui.showConsoleProgress=false`` turns it off, as in Spark.
 """
+
 from __future__ import annotations
 
 import sys
@@ -68,10 +69,12 @@ class ConsoleStatusLine(StreamingListener):
 
     def render(self, info) -> str:
         clock = time.strftime("%H:%M:%S", time.localtime(info.batchTime().milliseconds() / 1000))
-        return (f"[Batch {clock}] input {info.numRecords() / self._batch_seconds:,.0f} records/s"
-                f" | processing {info.processingDelay() / 1000:.3f} s"
-                f" | scheduling delay {info.schedulingDelay() / 1000:.3f} s"
-                f" | state {_human_bytes(state_bytes(self._ssc))}")
+        return (
+            f"[Batch {clock}] input {info.numRecords() / self._batch_seconds:,.0f} records/s"
+            f" | processing {info.processingDelay() / 1000:.3f} s"
+            f" | scheduling delay {info.schedulingDelay() / 1000:.3f} s"
+            f" | state {_human_bytes(state_bytes(self._ssc))}"
+        )
 
     def finish(self) -> None:
         """Leave the last line on screen and move below it."""

@@ -4,6 +4,7 @@ It owns the DStream graph, the batch scheduler that runs it on a clock, the list
 the error waiter behind ``awaitTermination``.  Its life cycle is Spark's: INITIALIZED (streams
 and outputs are added), ACTIVE after ``start()`` (one active context per process), STOPPED.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,9 @@ class StreamingContext:
     _activeContext: StreamingContext | None = None
     _lock = threading.RLock()
 
-    def __init__(self, sparkContext: SparkContext, batchDuration: float | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, sparkContext: SparkContext, batchDuration: float | None = None, clock: Clock | None = None
+    ) -> None:
         """``batchDuration`` in seconds; ``clock`` (ember only) lets tests drive time by hand."""
         if not isinstance(sparkContext, SparkContext):
             raise TypeError(f"StreamingContext expects a SparkContext, got {type(sparkContext).__name__}")
@@ -84,8 +86,9 @@ class StreamingContext:
             return cls._activeContext
 
     @classmethod
-    def getActiveOrCreate(cls, checkpointPath: str | None,
-                          setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
+    def getActiveOrCreate(
+        cls, checkpointPath: str | None, setupFunc: Callable[[], StreamingContext]
+    ) -> StreamingContext:
         if not callable(setupFunc):
             raise TypeError("setupFunc should be callable.")
         active = cls.getActive()
@@ -146,8 +149,10 @@ class StreamingContext:
             try:
                 os.makedirs(directory.removeprefix("file://"), exist_ok=True)
             except OSError as error:
-                raise ConfigurationError(f"Cannot use {directory!r} as the checkpoint directory: "
-                                         f"{error.strerror or error} ({error.filename or directory})") from error
+                raise ConfigurationError(
+                    f"Cannot use {directory!r} as the checkpoint directory: "
+                    f"{error.strerror or error} ({error.filename or directory})"
+                ) from error
             self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
@@ -155,8 +160,12 @@ class StreamingContext:
         self.listener_bus.add(streamingListener)
 
     # -- creating streams --------------------------------------------------------------------
-    def queueStream(self, rdds: Iterable[RDD[T] | Iterable[T]], oneAtATime: bool = True,
-                    default: RDD[T] | Iterable[T] | None = None) -> DStream[T]:
+    def queueStream(
+        self,
+        rdds: Iterable[RDD[T] | Iterable[T]],
+        oneAtATime: bool = True,
+        default: RDD[T] | Iterable[T] | None = None,
+    ) -> DStream[T]:
         """A stream of the given RDDs (or lists), one per batch or all in the first; once they
         are used up each batch gets ``default`` if given, else an empty RDD."""
         if default and not isinstance(default, RDD):
@@ -164,11 +173,13 @@ class StreamingContext:
         rdds = list(rdds)
         if not rdds and default:
             rdds = [[]]  # PySpark starts such a stream with one empty batch
-        return QueueInputDStream(self, as_queue(self, rdds), oneAtATime,
-                                 default if isinstance(default, RDD) else None)
+        return QueueInputDStream(
+            self, as_queue(self, rdds), oneAtATime, default if isinstance(default, RDD) else None
+        )
 
-    def socketTextStream(self, hostname: str, port: int,
-                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream[str]:
+    def socketTextStream(
+        self, hostname: str, port: int, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2
+    ) -> DStream[str]:
         return self.create_source_stream("socket", hostname=hostname, port=port, storageLevel=storageLevel)
 
     def textFileStream(self, directory: str) -> DStream[str]:
@@ -182,7 +193,9 @@ class StreamingContext:
         ``"kafka"``...), created with ``options``; what ``ember.plugins.create_source_stream``
         calls.  ``MissingPluginError`` names the distribution to install."""
         record, source_kind = registry.source_kind(kind)
-        return as_input_stream(self, source_kind.create(self, **options), f"{kind} source of {record.distribution}")
+        return as_input_stream(
+            self, source_kind.create(self, **options), f"{kind} source of {record.distribution}"
+        )
 
     def union(self, *dstreams: DStream[T]) -> DStream[T]:
         if not dstreams:
@@ -194,7 +207,9 @@ class StreamingContext:
             return first
         return TransformedDStream(list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union")
 
-    def transform(self, dstreams: list[DStream[Any]], transformFunc: Callable[[list[RDD[Any]]], RDD[T]]) -> DStream[T]:
+    def transform(
+        self, dstreams: list[DStream[Any]], transformFunc: Callable[[list[RDD[Any]]], RDD[T]]
+    ) -> DStream[T]:
         """``transformFunc(list_of_rdds)`` gives each batch's RDD from the streams' RDDs."""
         dstreams = list(dstreams)
         if not dstreams:
@@ -213,16 +228,22 @@ class StreamingContext:
                 raise RuntimeError("StreamingContext has already been stopped")
             active = StreamingContext._activeContext
             if active is not None:
-                raise RuntimeError("Only one StreamingContext may be started in this process "
-                                   f"(stop {active!r} first)")
+                raise RuntimeError(
+                    "Only one StreamingContext may be started in this process " f"(stop {active!r} first)"
+                )
             self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
             session = self._checkpointing = checkpointing().open_session(self)
             self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
                 stream.start()
-            self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             session.after_batch if session else None,
-                                             graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms))
+            self._scheduler = BatchScheduler(
+                self._graph,
+                self.clock,
+                self.listener_bus,
+                self._report_error,
+                session.after_batch if session else None,
+                graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms),
+            )
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
@@ -289,8 +310,10 @@ class StreamingContext:
         """True when the context stopped, False when ``timeout`` seconds passed first; raises
         the first error of a failed batch, with the user's own traceback."""
         with self._terminated:
-            self._terminated.wait_for(lambda: self._error is not None or self._stop_finished,
-                                      None if timeout is None else float(timeout))
+            self._terminated.wait_for(
+                lambda: self._error is not None or self._stop_finished,
+                None if timeout is None else float(timeout),
+            )
             if self._error is not None:
                 raise tracebacks.trim(self._error, self._sc.getConf())
             return self._stop_finished

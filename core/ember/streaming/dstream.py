@@ -6,6 +6,7 @@ running user code.  ``get_or_compute(time_ms)`` returns the RDD of a batch, comp
 and keeping it while the stream must remember it.  The public methods (PySpark's names) come
 from mixins, one per concept; the node kinds they build live beside them.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from ember.streaming.context import StreamingContext
 
 
-class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin, OutputOpsMixin, Generic[T_co]):
+class DStream(
+    TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin, OutputOpsMixin, Generic[T_co]
+):
     """Base of every DStream.  Subclasses define ``compute(time_ms) -> RDD | None``.
 
     Generic in its element type, as PySpark's ``DStream[T]``."""
@@ -39,7 +42,9 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     #: stateful streams must have a checkpoint directory (Spark's ``mustCheckpoint``)
     must_checkpoint = False
 
-    def __init__(self, ssc: StreamingContext, parents: list[DStream[Any]], slide_ms: int | None = None) -> None:
+    def __init__(
+        self, ssc: StreamingContext, parents: list[DStream[Any]], slide_ms: int | None = None
+    ) -> None:
         ssc._graph.check_not_started()
         self._ssc: StreamingContext = ssc
         self._sc: SparkContext = ssc.sparkContext
@@ -117,8 +122,7 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
 
     def remember(self, duration_ms: int | None) -> None:
         """Keep generated RDDs at least ``duration_ms``; parents keep what we need of them."""
-        wanted = max(duration_ms or 0, self.slide_ms,
-                     2 * self.checkpoint_ms if self.checkpoint_ms else 0)
+        wanted = max(duration_ms or 0, self.slide_ms, 2 * self.checkpoint_ms if self.checkpoint_ms else 0)
         if self.remember_ms is not None and self.remember_ms >= wanted:
             return
         self.remember_ms = wanted
@@ -194,17 +198,21 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         if millis % self.slide_ms:
             raise ValueError(
                 f"The checkpoint interval of {self.describe()} ({format_ms(millis)}) must be a "
-                f"multiple of its slide duration ({format_ms(self.slide_ms)})")
+                f"multiple of its slide duration ({format_ms(self.slide_ms)})"
+            )
         self.is_checkpointed = True
         self.checkpoint_ms = millis
         self.persist(StorageLevel.MEMORY_ONLY)
         return self
 
-    def slice(self: DStream[T], begin: datetime.datetime | float,
-              end: datetime.datetime | float) -> list[RDD[T]]:
+    def slice(
+        self: DStream[T], begin: datetime.datetime | float, end: datetime.datetime | float
+    ) -> list[RDD[T]]:
         """The RDDs of this stream's batches from ``begin`` to ``end`` (datetimes or seconds)."""
         if self.zero_ms is None:
-            raise RuntimeError(f"{self.describe()} has not been initialized: start the StreamingContext first")
+            raise RuntimeError(
+                f"{self.describe()} has not been initialized: start the StreamingContext first"
+            )
         return self._slice_ms(datetime_to_ms(begin), datetime_to_ms(end))
 
 
@@ -213,7 +221,9 @@ class TransformedDStream(DStream[T_co]):
 
     kind = "transformed"
 
-    def __init__(self, parents: list[DStream[Any]], func: Callable[..., RDD[Any] | None], kind: str | None = None):
+    def __init__(
+        self, parents: list[DStream[Any]], func: Callable[..., RDD[Any] | None], kind: str | None = None
+    ):
         """``func(time_ms, *rdds) -> RDD``."""
         super().__init__(parents[0]._ssc, parents)
         self.func = func
@@ -226,8 +236,10 @@ class TransformedDStream(DStream[T_co]):
             return None
         result = self.func(time_ms, *rdds)
         if result is not None and not isinstance(result, RDD):
-            raise TypeError(f"the function of {self.describe()} returned {type(result).__name__} "
-                            f"{result!r:.80}, but it must return an RDD")
+            raise TypeError(
+                f"the function of {self.describe()} returned {type(result).__name__} "
+                f"{result!r:.80}, but it must return an RDD"
+            )
         return result
 
 
@@ -243,9 +255,11 @@ def with_time(func: Callable[..., Any], rdd_count: int, what: str) -> Callable[.
         return lambda time_ms, *rdds: func(*rdds)
     if arity == rdd_count + 1:
         return lambda time_ms, *rdds: func(ms_to_datetime(time_ms), *rdds)
-    raise TypeError(f"{what} expects a function of {rdd_count} or {rdd_count + 1} arguments "
-                    f"(the RDD{'s' if rdd_count > 1 else ''}, optionally preceded by the time), "
-                    f"but {getattr(func, '__name__', func)!r} takes {arity}")
+    raise TypeError(
+        f"{what} expects a function of {rdd_count} or {rdd_count + 1} arguments "
+        f"(the RDD{'s' if rdd_count > 1 else ''}, optionally preceded by the time), "
+        f"but {getattr(func, '__name__', func)!r} takes {arity}"
+    )
 
 
 def positional_arity(func: Callable[..., Any]) -> int | None:

@@ -5,6 +5,7 @@ Everything reachable from the outputs through ``parents`` is part of the graph, 
 stream records its kind, slide and window, so the graph can be walked (to describe it, or to
 restore a checkpoint into it) without running user code.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -32,8 +33,9 @@ class DStreamGraph:
     def new_stream_id(self) -> int:
         return next(self._ids)
 
-    def check_not_started(self, change: str = "Adding new inputs, transformations, and output "
-                                                "operations") -> None:
+    def check_not_started(
+        self, change: str = "Adding new inputs, transformations, and output " "operations"
+    ) -> None:
         """Spark freezes the graph at start: ``change`` says what was attempted."""
         if self._started:
             raise RuntimeError(f"{change} after starting a context is not supported")
@@ -64,8 +66,10 @@ class DStreamGraph:
     def validate(self, checkpoint_dir: str | None) -> None:
         """Spark's checks at start: something to run, and a checkpoint directory when needed."""
         if not self.outputs:
-            raise ValueError("No output operations registered, so nothing to execute: "
-                             "add one (pprint, foreachRDD, saveAsTextFiles) before start()")
+            raise ValueError(
+                "No output operations registered, so nothing to execute: "
+                "add one (pprint, foreachRDD, saveAsTextFiles) before start()"
+            )
         if checkpoint_dir is None:
             for stream in self.streams():
                 if stream.must_checkpoint or stream.is_checkpointed:
@@ -73,7 +77,8 @@ class DStreamGraph:
                         f"The checkpoint directory has not been set. Please set it by "
                         f"StreamingContext.checkpoint() or SparkContext.setCheckpointDir() "
                         f"({stream.describe()} keeps state "
-                        f"across batches and must be checkpointed)")
+                        f"across batches and must be checkpointed)"
+                    )
 
     def start(self, zero_ms: int) -> None:
         self.zero_ms = zero_ms

@@ -15,6 +15,7 @@
 
 ``self._ssc`` is the StreamingContext and ``self._ssc.sparkContext`` the SparkContext.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -86,7 +87,9 @@ def as_queue(ssc: StreamingContext, rdds: Iterable) -> deque:
     for index, item in enumerate(items):
         if not isinstance(item, RDD):
             if isinstance(item, (str, bytes)) or not hasattr(item, "__iter__"):
-                raise TypeError(f"queueStream expects RDDs or lists, but item {index} is "
-                                f"{type(item).__name__} {item!r:.80}")
+                raise TypeError(
+                    f"queueStream expects RDDs or lists, but item {index} is "
+                    f"{type(item).__name__} {item!r:.80}"
+                )
             items[index] = ssc.sparkContext.parallelize(item)
     return items

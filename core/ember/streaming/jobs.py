@@ -1,4 +1,5 @@
 """Output streams and the jobs they make: one ``Job`` per output operation per batch."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

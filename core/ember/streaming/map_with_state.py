@@ -8,6 +8,7 @@ is computed from the previous batch's state and the batch's data partitioned the
 As in Spark, idle keys are timed out only in batches where the state is checkpointed (every
 checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -82,8 +83,10 @@ class StateSpec:
     def __init__(self, mapping_function: Callable):
         arity = positional_arity(mapping_function)
         if arity not in (3, 4, None):
-            raise TypeError("StateSpec.function expects f(key, value, state) or "
-                            f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments")
+            raise TypeError(
+                "StateSpec.function expects f(key, value, state) or "
+                f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments"
+            )
         self.mapping_function = mapping_function
         self.with_time = arity == 4
         self.initial_state: Any = None
@@ -147,7 +150,8 @@ class InternalMapWithStateDStream(DStream):
         elif not isinstance(initial, RDD):
             initial = self._sc.parallelize(initial)
         return initial.partitionBy(self.num_partitions, portable_hash).mapPartitions(
-            lambda pairs: [({key: (state, time_ms) for key, state in pairs}, [])], True)
+            lambda pairs: [({key: (state, time_ms) for key, state in pairs}, [])], True
+        )
 
 
 class _BatchUpdate:
@@ -212,8 +216,9 @@ class MapWithStateDStream(DStream):
 
     def stateSnapshots(self) -> DStream:
         """Every key's (key, state) after each batch."""
-        return TransformedDStream([self._state_stream], lambda _time, rdd: rdd.flatMap(_snapshot),
-                                  "stateSnapshots")
+        return TransformedDStream(
+            [self._state_stream], lambda _time, rdd: rdd.flatMap(_snapshot), "stateSnapshots"
+        )
 
 
 def _snapshot(states_mapped) -> list:

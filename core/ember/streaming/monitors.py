@@ -6,6 +6,7 @@ A plugin whose hook fails is reported by the plugin manager and left out; the jo
 Contexts started inside ``unmonitored()`` (the test kit's ``run_stream``) get no monitor, so
 they do not even load the plugins, as Spark's test suites run without a UI.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,11 @@ def start(ssc: StreamingContext) -> list[Callable[[], None]]:
         if callable(stop_function):
             stops.append(stop_function)
         else:
-            plugin_manager().report_broken(record, "ember_streaming_started",
-                                           TypeError(f"expected a function or None, got {stop_function!r}"))
+            plugin_manager().report_broken(
+                record,
+                "ember_streaming_started",
+                TypeError(f"expected a function or None, got {stop_function!r}"),
+            )
     return stops
 
 

@@ -3,6 +3,7 @@
 Every output operation is a ``foreachRDD`` underneath and becomes one job per batch, run in
 the order the operations were registered.
 """
+
 from __future__ import annotations
 
 import datetime

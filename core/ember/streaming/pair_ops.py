@@ -3,6 +3,7 @@
 As in PySpark, a shuffle's partition count defaults to ``sc.defaultParallelism`` here (the
 RDD operations of the same names default to the parent's count instead).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -28,28 +29,37 @@ class PairOpsMixin:
     def flatMapValues(self: DStream[tuple[K, V]], f: Callable[[V], Iterable[U]]) -> DStream[tuple[K, U]]:
         return self.flatMap(lambda kv: ((kv[0], v) for v in f(kv[1])), preservesPartitioning=True)
 
-    def partitionBy(self: DStream[tuple[K, V]], numPartitions: int,
-                    partitionFunc: Callable[[K], int] = portable_hash) -> DStream[tuple[K, V]]:
+    def partitionBy(
+        self: DStream[tuple[K, V]], numPartitions: int, partitionFunc: Callable[[K], int] = portable_hash
+    ) -> DStream[tuple[K, V]]:
         return self._transformed(lambda rdd: rdd.partitionBy(numPartitions, partitionFunc), "partitionBy")
 
-    def combineByKey(self: DStream[tuple[K, V]], createCombiner: Callable[[V], U],
-                     mergeValue: Callable[[U, V], U], mergeCombiners: Callable[[U, U], U],
-                     numPartitions: int | None = None) -> DStream[tuple[K, U]]:
+    def combineByKey(
+        self: DStream[tuple[K, V]],
+        createCombiner: Callable[[V], U],
+        mergeValue: Callable[[U, V], U],
+        mergeCombiners: Callable[[U, U], U],
+        numPartitions: int | None = None,
+    ) -> DStream[tuple[K, U]]:
         count = self._partitions(numPartitions)
         return self._transformed(
-            lambda rdd: rdd.combineByKey(createCombiner, mergeValue, mergeCombiners, count), "combineByKey")
+            lambda rdd: rdd.combineByKey(createCombiner, mergeValue, mergeCombiners, count), "combineByKey"
+        )
 
-    def reduceByKey(self: DStream[tuple[K, V]], func: Callable[[V, V], V],
-                    numPartitions: int | None = None) -> DStream[tuple[K, V]]:
+    def reduceByKey(
+        self: DStream[tuple[K, V]], func: Callable[[V, V], V], numPartitions: int | None = None
+    ) -> DStream[tuple[K, V]]:
         return self.combineByKey(lambda x: x, func, func, numPartitions)
 
-    def groupByKey(self: DStream[tuple[K, V]],
-                   numPartitions: int | None = None) -> DStream[tuple[K, ResultIterable[V]]]:
+    def groupByKey(
+        self: DStream[tuple[K, V]], numPartitions: int | None = None
+    ) -> DStream[tuple[K, ResultIterable[V]]]:
         count = self._partitions(numPartitions)
         return self._transformed(lambda rdd: rdd.groupByKey(count), "groupByKey")
 
-    def _joined(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], rdd_method: str,
-                numPartitions: int | None) -> DStream[Any]:
+    def _joined(
+        self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], rdd_method: str, numPartitions: int | None
+    ) -> DStream[Any]:
         count = self._partitions(numPartitions)
 
         def joined(a: RDD[tuple[K, V]], b: RDD[tuple[K, U]]) -> RDD[Any]:
@@ -58,22 +68,29 @@ class PairOpsMixin:
 
         return self.transformWith(joined, other)
 
-    def cogroup(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], numPartitions: int | None = None,
-                ) -> DStream[tuple[K, tuple[ResultIterable[V], ResultIterable[U]]]]:
+    def cogroup(
+        self: DStream[tuple[K, V]],
+        other: DStream[tuple[K, U]],
+        numPartitions: int | None = None,
+    ) -> DStream[tuple[K, tuple[ResultIterable[V], ResultIterable[U]]]]:
         return self._joined(other, "cogroup", numPartitions)
 
-    def join(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]],
-             numPartitions: int | None = None) -> DStream[tuple[K, tuple[V, U]]]:
+    def join(
+        self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], numPartitions: int | None = None
+    ) -> DStream[tuple[K, tuple[V, U]]]:
         return self._joined(other, "join", numPartitions)
 
-    def leftOuterJoin(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]],
-                      numPartitions: int | None = None) -> DStream[tuple[K, tuple[V, U | None]]]:
+    def leftOuterJoin(
+        self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], numPartitions: int | None = None
+    ) -> DStream[tuple[K, tuple[V, U | None]]]:
         return self._joined(other, "leftOuterJoin", numPartitions)
 
-    def rightOuterJoin(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]],
-                       numPartitions: int | None = None) -> DStream[tuple[K, tuple[V | None, U]]]:
+    def rightOuterJoin(
+        self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], numPartitions: int | None = None
+    ) -> DStream[tuple[K, tuple[V | None, U]]]:
         return self._joined(other, "rightOuterJoin", numPartitions)
 
-    def fullOuterJoin(self: DStream[tuple[K, V]], other: DStream[tuple[K, U]],
-                      numPartitions: int | None = None) -> DStream[tuple[K, tuple[V | None, U | None]]]:
+    def fullOuterJoin(
+        self: DStream[tuple[K, V]], other: DStream[tuple[K, U]], numPartitions: int | None = None
+    ) -> DStream[tuple[K, tuple[V | None, U | None]]]:
         return self._joined(other, "fullOuterJoin", numPartitions)

@@ -1,6 +1,7 @@
 """Log lines that stay few when the same thing keeps happening: a receiver failing to connect
 every two seconds for an hour, or a job that stays behind, is one line and then summaries,
 not a line per retry or per batch."""
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,13 @@ class RepeatLimitedLog:
     def flush(self) -> None:
         """Log how often the last message repeated since it (or its last summary) was logged."""
         if self._repeats:
-            self._logger.log(logging.WARNING, "... the same happened %d more time%s in the last %.0f s: %s",
-                             self._repeats, "" if self._repeats == 1 else "s", self._clock() - self._since,
-                             self._key)
+            self._logger.log(
+                logging.WARNING,
+                "... the same happened %d more time%s in the last %.0f s: %s",
+                self._repeats,
+                "" if self._repeats == 1 else "s",
+                self._clock() - self._since,
+                self._key,
+            )
             self._since = self._clock()
         self._repeats = 0

@@ -5,6 +5,7 @@
 what it receives into the stream's block buffer, and posts ``onReceiverStarted``/``Error``/
 ``Stopped``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,14 @@ class ReceiverSupervisor:
     ``post(event_name, info)`` delivers ``onReceiverStarted``/``Error``/``Stopped``.
     """
 
-    def __init__(self, receiver: Receiver, stream_id: int, buffer: BlockBuffer,
-                 restart_delay_ms: int, post: Callable[[str, ReceiverInfo], None]):
+    def __init__(
+        self,
+        receiver: Receiver,
+        stream_id: int,
+        buffer: BlockBuffer,
+        restart_delay_ms: int,
+        post: Callable[[str, ReceiverInfo], None],
+    ):
         self.receiver = receiver
         self.stream_id = stream_id
         self.buffer = buffer
@@ -54,8 +61,11 @@ class ReceiverSupervisor:
 
     def start(self) -> None:
         """Run the receiver on a thread of its own; returns at once."""
-        self._thread = threading.Thread(target=self._supervise, daemon=True,
-                                        name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}")
+        self._thread = threading.Thread(
+            target=self._supervise,
+            daemon=True,
+            name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}",
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -84,8 +94,9 @@ class ReceiverSupervisor:
         """Log (repeats of the same ``key``, by default the message, are counted, not logged
         again) and tell listeners.  A restart without an error (the input ended) is not a
         problem: it is logged at INFO level."""
-        text = (f"receiver {self._info.receiver_name} (stream {self.stream_id}): {message}"
-                + (f": {error!r}" if error is not None else ""))
+        text = f"receiver {self._info.receiver_name} (stream {self.stream_id}): {message}" + (
+            f": {error!r}" if error is not None else ""
+        )
         self._errors_log.log(logging.WARNING if error is not None else logging.INFO, key or text, "%s", text)
         self._info.last_error_message = message
         self._info.last_error = repr(error) if error is not None else ""
@@ -111,8 +122,11 @@ class ReceiverSupervisor:
             if restart is not None and not self._stopping.is_set():
                 message, error, delay_ms = restart
                 self.restarts += 1
-                self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error,
-                                  key=f"restarting receiver: {message}: {error!r}")
+                self.report_error(
+                    f"restarting receiver in {delay_ms} ms: {message}",
+                    error,
+                    key=f"restarting receiver: {message}: {error!r}",
+                )
                 self._stopping.wait(delay_ms / 1000.0)
         self._errors_log.flush()
         self._info.is_active = False

@@ -9,6 +9,7 @@ wait in the queue and their scheduling delay grows; listeners see it in ``BatchI
 A failing job fails its batch: the error goes to the context (``awaitTermination`` raises
 it) and later batches still run.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,9 +56,15 @@ class Batch:
 
 
 class BatchScheduler:
-    def __init__(self, graph: DStreamGraph, clock: Clock, bus: StreamingListenerBus,
-                 report_error: Callable[[BaseException], None],
-                 after_batch: Callable[[int], None] | None = None, graceful_stop_timeout_ms: int | None = None):
+    def __init__(
+        self,
+        graph: DStreamGraph,
+        clock: Clock,
+        bus: StreamingListenerBus,
+        report_error: Callable[[BaseException], None],
+        after_batch: Callable[[int], None] | None = None,
+        graceful_stop_timeout_ms: int | None = None,
+    ):
         """``after_batch(time_ms)`` runs after each batch, before it counts as completed
         (the checkpoint is written there).  A graceful stop processes the queued batches for
         at most ``graceful_stop_timeout_ms`` (Spark's ``spark.streaming.gracefulStopTimeout``,
@@ -111,34 +118,49 @@ class BatchScheduler:
             self._timer.join()
         batches, records = self._queued()
         if batches:
-            _log.warning("Stopping %s: %d batches (%d records) received before the stop %s", "gracefully"
-                         if graceful else "at once", batches, records, "are processed first" if graceful
-                         else "are dropped")
+            _log.warning(
+                "Stopping %s: %d batches (%d records) received before the stop %s",
+                "gracefully" if graceful else "at once",
+                batches,
+                records,
+                "are processed first" if graceful else "are dropped",
+            )
         self._queue.put(None)
         if self._runner is not threading.current_thread():
             self._runner.join(self.graceful_stop_timeout_ms / 1000 if graceful else None)
             if self._runner.is_alive():
                 dropped, dropped_records = self._queued()
                 self._drop_pending = True
-                _log.warning("Graceful stop timed out after %d ms (spark.streaming.gracefulStopTimeout): of the %d "
-                             "waiting batches, %d ran or are running; the other %d (%d records) are dropped",
-                             self.graceful_stop_timeout_ms, batches, batches - dropped, dropped, dropped_records)
+                _log.warning(
+                    "Graceful stop timed out after %d ms (spark.streaming.gracefulStopTimeout): of the %d "
+                    "waiting batches, %d ran or are running; the other %d (%d records) are dropped",
+                    self.graceful_stop_timeout_ms,
+                    batches,
+                    batches - dropped,
+                    dropped,
+                    dropped_records,
+                )
                 self._runner.join()
             elif graceful and batches:
-                _log.warning("Graceful stop: processed the %d batches (%d records) that were waiting", batches, records)
+                _log.warning(
+                    "Graceful stop: processed the %d batches (%d records) that were waiting", batches, records
+                )
 
     def _queued(self) -> tuple[int, int]:
         """Batches generated and not yet run, and their records: the backlog a stop drains or
         drops (bounded: receivers hold back past their byte limit)."""
         with self._queue.mutex:
-            waiting = [batch for batch in self._queue.queue if batch is not None and not batch.generation_failed]
+            waiting = [
+                batch for batch in self._queue.queue if batch is not None and not batch.generation_failed
+            ]
         return len(waiting), sum(batch.info.num_records or 0 for batch in waiting)
 
     def wait_for_batch(self, time_ms: int, timeout: float | None = None) -> bool:
         """Block until the batch at ``time_ms`` has completed (or the runner stopped)."""
         with self._progress:
             return self._progress.wait_for(
-                lambda: (self.last_completed_ms or 0) >= time_ms or not self._runner.is_alive(), timeout)
+                lambda: (self.last_completed_ms or 0) >= time_ms or not self._runner.is_alive(), timeout
+            )
 
     # -- the timer -------------------------------------------------------------------------
     def _generate_batches(self) -> None:
@@ -166,11 +188,16 @@ class BatchScheduler:
             self.report_error(error)
             self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        info = BatchInfo(time_ms, self.clock.time_ms(), num_records=sum(records.values()),
-                         input_infos={i: StreamInputInfo(i, n) for i, n in records.items()})
+        info = BatchInfo(
+            time_ms,
+            self.clock.time_ms(),
+            num_records=sum(records.values()),
+            input_infos={i: StreamInputInfo(i, n) for i, n in records.items()},
+        )
         for job in jobs:
             info.output_operations[job.output_op_id] = OutputOperationInfo(
-                time_ms, job.output_op_id, job.name, job.describe())
+                time_ms, job.output_op_id, job.name, job.describe()
+            )
         self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
         self._queue.put(Batch(info, jobs, stateful))
 
@@ -202,9 +229,13 @@ class BatchScheduler:
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
         info.processing_end_ms = self.clock.time_ms()
-        _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
-                  info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
-                  info.processingDelay() / 1000)
+        _log.info(
+            "Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
+            info.totalDelay() / 1000,
+            info.batch_time_ms,
+            info.schedulingDelay() / 1000,
+            info.processingDelay() / 1000,
+        )
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
         self.delay_warning.observe(info)
         self._update_rates(info)
@@ -215,11 +246,13 @@ class BatchScheduler:
         records = {stream_id: input_info.num_records for stream_id, input_info in info.input_infos.items()}
         start_ms, end_ms = info.processing_start_ms, info.processing_end_ms
         try:
-            update_rate_controllers(self.graph.inputs, records, end_ms, end_ms - start_ms,
-                                    start_ms - info.submission_time_ms)
+            update_rate_controllers(
+                self.graph.inputs, records, end_ms, end_ms - start_ms, start_ms - info.submission_time_ms
+            )
         except Exception:  # noqa: BLE001 - a rate update never fails the job
-            _log.exception("ember: updating the backpressure rate after the batch at %d ms failed",
-                           info.batch_time_ms)
+            _log.exception(
+                "ember: updating the backpressure rate after the batch at %d ms failed", info.batch_time_ms
+            )
 
     def _after_batch(self, time_ms: int) -> None:
         if self.after_batch is None:
@@ -235,7 +268,9 @@ class BatchScheduler:
             try:
                 materialize_and_cut(rdd)
             except Exception as error:  # noqa: BLE001 - the user's update function failed
-                _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batch_time_ms} ms)")
+                _add_note(
+                    error, f"(ember: while updating state in the batch at time {batch.info.batch_time_ms} ms)"
+                )
                 self.report_error(error)
                 return error
         return None

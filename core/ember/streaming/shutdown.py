@@ -5,6 +5,7 @@ Python lets only the main thread install signal handlers, so a context started f
 thread leaves the process's handlers alone.  The stop runs on its own thread because a signal
 handler must return quickly (the main thread is usually inside ``awaitTermination``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,10 +54,14 @@ class SignalHandlers:
             return
         self._signals_seen += 1
         graceful = self._signals_seen == 1
-        _log.warning("Received %s: stopping the stream %s", signal.Signals(signum).name,
-                     "gracefully (send it again to stop at once)" if graceful else "at once")
-        threading.Thread(target=self._ssc._stop_on_signal, args=(graceful,),
-                         name="ember-signal-stop", daemon=True).start()
+        _log.warning(
+            "Received %s: stopping the stream %s",
+            signal.Signals(signum).name,
+            "gracefully (send it again to stop at once)" if graceful else "at once",
+        )
+        threading.Thread(
+            target=self._ssc._stop_on_signal, args=(graceful,), name="ember-signal-stop", daemon=True
+        ).start()
 
 
 def _pass_on(signum, frame, previous) -> None:

@@ -1,5 +1,6 @@
 """Output operations that write to a ``Sink``: each batch opened on the driver, its partitions
 written by tasks, then committed at once (or aborted when a task failed)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

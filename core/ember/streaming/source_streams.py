@@ -7,6 +7,7 @@ and records them, so a batch computed again reads the very same records.  Both k
 allocated per batch as plain data (lists of records, ``PositionRange.to_data()`` lists) for
 the checkpoint and write-ahead-log code to persist.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -31,9 +32,11 @@ BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
 RECEIVER_RESTART_DELAY = "spark.streaming.receiverRestartDelay"
 
-_EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
-           "onReceiverError": listener.StreamingListenerReceiverError,
-           "onReceiverStopped": listener.StreamingListenerReceiverStopped}
+_EVENTS = {
+    "onReceiverStarted": listener.StreamingListenerReceiverStarted,
+    "onReceiverError": listener.StreamingListenerReceiverError,
+    "onReceiverStopped": listener.StreamingListenerReceiverStopped,
+}
 
 
 class ReceiverInputDStream(InputDStream):
@@ -54,18 +57,26 @@ class ReceiverInputDStream(InputDStream):
         if self.rate_controller is not None and initial_rate(conf) > 0:
             start_rate = _bounded(initial_rate(conf), self._max_rate)
         self._limiter = RateLimiter(start_rate)
-        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"), self._limiter,
-                                   max_bytes=conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES),
-                                   name=f"the receiver of {description} (stream {self.id})")
+        self._blocks = BlockBuffer(
+            conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
+            self._limiter,
+            max_bytes=conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES),
+            name=f"the receiver of {description} (stream {self.id})",
+        )
         self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
         self._supervisor = ReceiverSupervisor(
-            receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
-            self._post)
+            receiver,
+            self.id,
+            self._buffer,
+            conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
+            self._post,
+        )
         #: batch time -> the blocks that batch holds
         self.allocated: dict[int, list[list[Any]]] = {}
 
-    def attach_write_ahead_log(self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list],
-                               unallocated: list) -> None:
+    def attach_write_ahead_log(
+        self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list], unallocated: list
+    ) -> None:
         """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
         block buffer, give the batches the log recovered their records back (time -> records),
         and store again, through the log, the records no batch had taken."""
@@ -164,7 +175,9 @@ class DirectInputDStream(InputDStream):
     def compute(self, time_ms: int) -> SourceRDD:
         ranges = self.recorded.get(time_ms)
         if ranges is None:
-            ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._batch_max_records()))
+            ranges = self.recorded[time_ms] = list(
+                self.source.next_ranges(time_ms, self._batch_max_records())
+            )
         return SourceRDD(self._sc, self.source, ranges)
 
     def _batch_max_records(self) -> int | None:
@@ -203,7 +216,9 @@ class DirectInputDStream(InputDStream):
 
     def validate_checkpoint_data(self, data: dict) -> None:
         """The source checks every recorded range before any is read (``validate_positions``)."""
-        ranges = [PositionRange.from_data(r) for batch in (data.get("positions") or {}).values() for r in batch]
+        ranges = [
+            PositionRange.from_data(r) for batch in (data.get("positions") or {}).values() for r in batch
+        ]
         if ranges:
             self.source.validate_positions(ranges)
 
@@ -217,16 +232,25 @@ def conf_duration_ms(conf: SparkConf, setting: str, default: str) -> int:
     return duration_ms(conf.get(setting, default), setting)
 
 
-_BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30}
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1 << 10,
+    "kb": 1 << 10,
+    "m": 1 << 20,
+    "mb": 1 << 20,
+    "g": 1 << 30,
+    "gb": 1 << 30,
+}
 
 
 def conf_bytes(conf: SparkConf, setting: str, default: int) -> int:
     """A size setting written as Spark writes them (``64m``, ``512k``, ``1g`` or bytes)."""
     value = conf.get(setting, str(default)).strip().lower()
     digits = value.rstrip("kmgb")
-    if not digits.isdigit() or value[len(digits):] not in _BYTE_UNITS or int(digits) < 1:
+    if not digits.isdigit() or value[len(digits) :] not in _BYTE_UNITS or int(digits) < 1:
         raise ValueError(f"{setting}={value!r} is not a size; write e.g. 64m, 512k or 1g")
-    return int(digits) * _BYTE_UNITS[value[len(digits):]]
+    return int(digits) * _BYTE_UNITS[value[len(digits) :]]
 
 
 def conf_rate(conf: SparkConf, setting: str) -> float:
@@ -251,5 +275,7 @@ def as_input_stream(ssc, source: Any, description: str) -> InputDStream:
         return DirectInputDStream(ssc, source, description)
     if isinstance(source, InputDStream):
         return source
-    raise TypeError(f"the {description} returned {type(source).__name__}; a source kind must "
-                    "create a Receiver, a ReplayableSource or an InputDStream")
+    raise TypeError(
+        f"the {description} returned {type(source).__name__}; a source kind must "
+        "create a Receiver, a ReplayableSource or an InputDStream"
+    )

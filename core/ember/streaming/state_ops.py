@@ -1,4 +1,5 @@
 """Stateful DStream operations: ``updateStateByKey`` (PySpark) and ``mapWithState`` (Scala's)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -13,10 +14,12 @@ if TYPE_CHECKING:
 
 
 class StateOpsMixin:
-    def updateStateByKey(self: DStream[tuple[K, V]], updateFunc: Callable[[list[V], S | None], S | None],
-                         numPartitions: int | None = None,
-                         initialRDD: RDD[tuple[K, S]] | Iterable[tuple[K, S]] | None = None,
-                         ) -> DStream[tuple[K, S]]:
+    def updateStateByKey(
+        self: DStream[tuple[K, V]],
+        updateFunc: Callable[[list[V], S | None], S | None],
+        numPartitions: int | None = None,
+        initialRDD: RDD[tuple[K, S]] | Iterable[tuple[K, S]] | None = None,
+    ) -> DStream[tuple[K, S]]:
         """Keep a state per key: every batch, ``updateFunc(new_values, state)`` for every key
         with new values or a state (``new_values`` may be empty, ``state`` None for a new key);
         returning None removes the key.  Needs ``ssc.checkpoint(dir)``."""
@@ -34,6 +37,8 @@ class StateOpsMixin:
         from ember.streaming.map_with_state import MapWithStateDStream, StateSpec
 
         if not isinstance(spec, StateSpec):
-            raise TypeError(f"mapWithState expects a StateSpec (StateSpec.function(f)), got "
-                            f"{type(spec).__name__} {spec!r:.80}")
+            raise TypeError(
+                f"mapWithState expects a StateSpec (StateSpec.function(f)), got "
+                f"{type(spec).__name__} {spec!r:.80}"
+            )
         return MapWithStateDStream(self, spec)

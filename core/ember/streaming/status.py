@@ -6,6 +6,7 @@ keys and bytes of each stateful stream's latest state, and each input stream's l
 positions and receiver restarts.  They only read: a monitor calling them from its own thread
 never changes the job, and a figure that is not known is ``None``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -77,15 +78,21 @@ def source_status(ssc: StreamingContext) -> list[SourceStatus]:
 def _source(stream) -> SourceStatus:
     if stream.kind == "receiver":
         supervisor = stream._supervisor
-        return SourceStatus(stream.id, stream.receiver.name(), "receiver",
-                            active=supervisor.receiver.isStarted(), restarts=supervisor.restarts)
+        return SourceStatus(
+            stream.id,
+            stream.receiver.name(),
+            "receiver",
+            active=supervisor.receiver.isStarted(),
+            restarts=supervisor.restarts,
+        )
     if stream.kind == "direct":
         recorded = dict(stream.recorded)
         if not recorded:
             return SourceStatus(stream.id, stream.description, "direct")
         latest = max(recorded)
-        return SourceStatus(stream.id, stream.description, "direct",
-                            {r.partition: r.end for r in recorded[latest]}, latest)
+        return SourceStatus(
+            stream.id, stream.description, "direct", {r.partition: r.end for r in recorded[latest]}, latest
+        )
     return SourceStatus(stream.id, f"{type(stream).__name__}[{stream.id}]", stream.kind)
 
 
@@ -111,14 +118,16 @@ class _StateSizes:
                 block_id = rdd._cache_block_id(split)
                 records = executor.get_block(block_id)
                 # mapWithState keeps one record per partition: (key -> (state, time), mapped)
-                keys += sum(len(r[0]) for r in records) if stream.kind == "mapWithState-state" else len(records)
+                keys += (
+                    sum(len(r[0]) for r in records) if stream.kind == "mapWithState-state" else len(records)
+                )
                 block_size = executor.block_bytes(block_id)
                 size = None if size is None or block_size is None else size + block_size
         except KeyError:  # the batch was forgotten while we read it
             return None
         with self._lock:
             self._by_rdd[rdd.id()] = (keys, size)
-            for old in sorted(self._by_rdd)[:-self.KEPT]:
+            for old in sorted(self._by_rdd)[: -self.KEPT]:
                 del self._by_rdd[old]
         return keys, size
 
@@ -130,7 +139,9 @@ def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[
     """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
     for stream in list(ssc.graph.streams()):
         if stream.must_checkpoint:
-            materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
+            materialized = [
+                (t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)
+            ]
             yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
 
 
@@ -154,6 +165,8 @@ def state_bytes(ssc: StreamingContext) -> int:
         if states:
             rdd = states[0][1]
             executor = rdd.ctx.executor
-            total += sum(executor.block_bytes(rdd._cache_block_id(split)) or 0
-                         for split in range(rdd.getNumPartitions()))
+            total += sum(
+                executor.block_bytes(rdd._cache_block_id(split)) or 0
+                for split in range(rdd.getNumPartitions())
+            )
     return total

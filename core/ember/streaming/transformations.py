@@ -1,5 +1,6 @@
 """Record-level DStream transformations: each applies the RDD operation of the same name to
 every batch (PySpark's names, argument orders and defaults)."""
+
 from __future__ import annotations
 
 import datetime
@@ -26,21 +27,25 @@ class TransformationsMixin:
     def map(self: DStream[T], f: Callable[[T], U], preservesPartitioning: bool = False) -> DStream[U]:
         return self._transformed(lambda rdd: rdd.map(f, preservesPartitioning), "map")
 
-    def flatMap(self: DStream[T], f: Callable[[T], Iterable[U]],
-                preservesPartitioning: bool = False) -> DStream[U]:
+    def flatMap(
+        self: DStream[T], f: Callable[[T], Iterable[U]], preservesPartitioning: bool = False
+    ) -> DStream[U]:
         return self._transformed(lambda rdd: rdd.flatMap(f, preservesPartitioning), "flatMap")
 
     def filter(self: DStream[T], f: Callable[[T], bool]) -> DStream[T]:
         return self._transformed(lambda rdd: rdd.filter(f), "filter")
 
-    def mapPartitions(self: DStream[T], f: Callable[[Iterable[T]], Iterable[U]],
-                      preservesPartitioning: bool = False) -> DStream[U]:
+    def mapPartitions(
+        self: DStream[T], f: Callable[[Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> DStream[U]:
         return self._transformed(lambda rdd: rdd.mapPartitions(f, preservesPartitioning), "mapPartitions")
 
-    def mapPartitionsWithIndex(self: DStream[T], f: Callable[[int, Iterable[T]], Iterable[U]],
-                               preservesPartitioning: bool = False) -> DStream[U]:
-        return self._transformed(lambda rdd: rdd.mapPartitionsWithIndex(f, preservesPartitioning),
-                                 "mapPartitionsWithIndex")
+    def mapPartitionsWithIndex(
+        self: DStream[T], f: Callable[[int, Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> DStream[U]:
+        return self._transformed(
+            lambda rdd: rdd.mapPartitionsWithIndex(f, preservesPartitioning), "mapPartitionsWithIndex"
+        )
 
     def glom(self: DStream[T]) -> DStream[list[T]]:
         return self._transformed(lambda rdd: rdd.glom(), "glom")
@@ -72,15 +77,24 @@ class TransformationsMixin:
         return TransformedDStream([self], with_time(func, 1, "transform()"), "transform")
 
     @overload
-    def transformWith(self: DStream[T], func: Callable[[RDD[T], RDD[U]], RDD[V]], other: DStream[U],
-                      keepSerializer: bool = False) -> DStream[V]: ...
+    def transformWith(
+        self: DStream[T],
+        func: Callable[[RDD[T], RDD[U]], RDD[V]],
+        other: DStream[U],
+        keepSerializer: bool = False,
+    ) -> DStream[V]: ...
 
     @overload
-    def transformWith(self: DStream[T], func: Callable[[datetime.datetime, RDD[T], RDD[U]], RDD[V]],
-                      other: DStream[U], keepSerializer: bool = False) -> DStream[V]: ...
+    def transformWith(
+        self: DStream[T],
+        func: Callable[[datetime.datetime, RDD[T], RDD[U]], RDD[V]],
+        other: DStream[U],
+        keepSerializer: bool = False,
+    ) -> DStream[V]: ...
 
-    def transformWith(self: DStream[T], func: Callable[..., RDD[V]], other: DStream[U],
-                      keepSerializer: bool = False) -> DStream[V]:
+    def transformWith(
+        self: DStream[T], func: Callable[..., RDD[V]], other: DStream[U], keepSerializer: bool = False
+    ) -> DStream[V]:
         """``func(rdd, other_rdd)`` or ``func(time, rdd, other_rdd)`` for each batch."""
         from ember.streaming.dstream import TransformedDStream, with_time
 
@@ -101,7 +115,8 @@ class TransformationsMixin:
         if other.slide_ms != self.slide_ms:
             raise ValueError(
                 f"{operation}() needs DStreams with the same slide duration, but "
-                f"{self.describe()} and {other.describe()} differ")
+                f"{self.describe()} and {other.describe()} differ"
+            )
 
 
 def _union_rdds(a: RDD[T], b: RDD[U]) -> RDD[T | U]:

@@ -1,5 +1,6 @@
 """updateStateByKey's stream: each batch's state is computed from the previous state and
 the batch's new values, so it is persisted and must be checkpointed (Spark's StateDStream)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,8 +15,7 @@ class StateDStream(DStream):
     kind = "updateStateByKey"
     must_checkpoint = True
 
-    def __init__(self, parent: DStream, update_func: Callable, num_partitions: int,
-                 initial_rdd: RDD | None):
+    def __init__(self, parent: DStream, update_func: Callable, num_partitions: int, initial_rdd: RDD | None):
         super().__init__(parent._ssc, [parent])
         self.update_func = update_func
         self.num_partitions = num_partitions
@@ -36,7 +36,8 @@ class StateDStream(DStream):
             grouped = new_values.groupByKey(count).mapValues(lambda values: (list(values), None))
         else:
             grouped = state.cogroup(new_values.partitionBy(count), count).mapValues(
-                lambda states_values: (list(states_values[1]), _only_state(states_values[0])))
+                lambda states_values: (list(states_values[1]), _only_state(states_values[0]))
+            )
         updated = grouped.mapValues(lambda values_state: update(*values_state))
         return updated.filter(lambda kv: kv[1] is not None)
 

@@ -13,6 +13,7 @@ from lineage; the driver's own blocks are placed again; state blocks whose linea
 replicated on a second worker beforehand (``replicate_blocks``).  The worker list is read at
 every stage, so a worker that joins takes tasks from the next one.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -114,8 +115,9 @@ class DaskExecutor(Executor):
         removed = self._blocks.take_removed()
         if not plan and not removed:
             return
-        replies = self._client.run(update_blocks, self._id, plan, removed, workers=self._workers,
-                                   on_error="return")
+        replies = self._client.run(
+            update_blocks, self._id, plan, removed, workers=self._workers, on_error="return"
+        )
         for address, token in replies.items():
             if isinstance(token, str):
                 self._worker_seen(address, token)
@@ -129,7 +131,9 @@ class DaskExecutor(Executor):
     def get_block(self, block_id: str) -> list:
         data = self._blocks.driver_copy(block_id)
         for address in [] if data is not None else self._blocks.holders(block_id):
-            replies = self._client.run(read_blocks, self._id, [block_id], workers=[address], on_error="return")
+            replies = self._client.run(
+                read_blocks, self._id, [block_id], workers=[address], on_error="return"
+            )
             found = replies.get(address)
             if isinstance(found, dict) and block_id in found:
                 data = found[block_id]
@@ -188,8 +192,10 @@ class DaskExecutor(Executor):
         done[2] += outcome.seconds
 
     def worker_status(self) -> list[WorkerStatus]:
-        return [WorkerStatus(address, pid, tasks, seconds, False)
-                for address, (pid, tasks, seconds) in sorted(self._done.items())]
+        return [
+            WorkerStatus(address, pid, tasks, seconds, False)
+            for address, (pid, tasks, seconds) in sorted(self._done.items())
+        ]
 
     @property
     def function_payloads_sent(self) -> int:
@@ -259,10 +265,19 @@ class _StageRun:
             functions = self.functions[address] = self.executor._shipper.updates_for(address, self.needed)
         task = self.tasks[index]
         future = self.executor._client.submit(
-            run_shipped_task, self.executor._id, task.stage_id, self.stage.common, self.stage.tasks[index],
-            attempt, functions, self.locations,
+            run_shipped_task,
+            self.executor._id,
+            task.stage_id,
+            self.stage.common,
+            self.stage.tasks[index],
+            attempt,
+            functions,
+            self.locations,
             key=f"ember-task-{task.stage_id}-{task.partition}-{uuid.uuid4().hex[:12]}",
-            workers=[address], allow_other_workers=True, pure=False)
+            workers=[address],
+            allow_other_workers=True,
+            pure=False,
+        )
         self.pending[future] = (index, attempt)
         self.completed.add(future)
 
@@ -285,8 +300,12 @@ class _StageRun:
         elif error is None or type(error).__name__ == "KilledWorker":
             self.executor._refresh_workers()
             task = self.tasks[index]
-            self._lost_worker(index, attempt, f"lost its worker ({error or future.status})",
-                              self.executor._worker_for(task.partition))
+            self._lost_worker(
+                index,
+                attempt,
+                f"lost its worker ({error or future.status})",
+                self.executor._worker_for(task.partition),
+            )
         elif attempt + 1 < self.executor.max_task_attempts:
             self._submit(index, attempt + 1, self.executor._worker_for(self.tasks[index].partition))
         else:
@@ -294,12 +313,16 @@ class _StageRun:
             self.failures[index] = TaskFailedError(
                 f"Task {task.partition} in stage {task.stage_id} failed {self.executor.max_task_attempts} "
                 f"time(s); most recent failure: {type(error).__name__}: {error}",
-                cause=error, remote_traceback="".join(traceback.format_tb(future.traceback())))
+                cause=error,
+                remote_traceback="".join(traceback.format_tb(future.traceback())),
+            )
 
     def _lost_worker(self, index: int, attempt: int, how: str, address: str) -> None:
         self.losses[index] += 1
         if self.losses[index] >= MAX_WORKER_LOSSES:
             task = self.tasks[index]
-            raise TaskFailedError(f"Task {task.partition} in stage {task.stage_id} {how}, "
-                                  f"{self.losses[index]} times; giving up")
+            raise TaskFailedError(
+                f"Task {task.partition} in stage {task.stage_id} {how}, "
+                f"{self.losses[index]} times; giving up"
+            )
         self._submit(index, attempt, address)

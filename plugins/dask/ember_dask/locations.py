@@ -8,6 +8,7 @@ that the driver does not have, is lost: ``worker_lost`` names them, and the tabl
 with no holder, so a task that reads one reports it lost (the DAG scheduler then recomputes
 it) where a block never written is a plain ``KeyError``.
 """
+
 from __future__ import annotations
 
 import threading

@@ -5,6 +5,7 @@ the process exits: later contexts in the same program (or test session) reuse it
 instead of waiting for N new processes.  ``SparkContext.stop()`` drops the context's blocks and
 functions from the workers, not the workers.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -50,8 +51,10 @@ def parse_dask_master(master: str) -> DaskMaster | None:
         return DaskMaster(master, address="tcp://" + remote["address"])
     if local is not None and int(local["workers"]) >= 1:
         return DaskMaster(master, local_workers=int(local["workers"]))
-    raise ValueError(f"Invalid master URL {master!r}: ember-dask takes dask://HOST:PORT (a running "
-                     "Dask scheduler) or dask-local[N] (N >= 1 local worker processes)")
+    raise ValueError(
+        f"Invalid master URL {master!r}: ember-dask takes dask://HOST:PORT (a running "
+        "Dask scheduler) or dask-local[N] (N >= 1 local worker processes)"
+    )
 
 
 @dataclass
@@ -74,7 +77,9 @@ def connect(master: DaskMaster) -> Connection:
         try:
             client = Client(master.address, timeout="30s", set_as_default=False)
         except OSError as error:
-            raise RuntimeError(f"Could not reach the Dask scheduler of master {master.url!r}: {error}") from None
+            raise RuntimeError(
+                f"Could not reach the Dask scheduler of master {master.url!r}: {error}"
+            ) from None
         return Connection(client, True, master.url)
     with _local_lock:
         if master.local_workers not in _local_clusters:
@@ -86,8 +91,9 @@ def connect(master: DaskMaster) -> Connection:
 def _start_local_cluster(workers: int) -> tuple[LocalCluster, Client]:
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", host="127.0.0.1")
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", host="127.0.0.1"
+    )
     client = Client(cluster, set_as_default=False)
     atexit.register(_close_local_cluster, workers)
     return cluster, client

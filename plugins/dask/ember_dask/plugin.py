@@ -1,4 +1,5 @@
 """The hook: the executor for ``dask://`` and ``dask-local[N]`` master URLs."""
+
 from __future__ import annotations
 
 from ember.plugins import hookimpl
@@ -13,5 +14,8 @@ def ember_executor(master, conf):
     from ember_dask.environment import job_environment
     from ember_dask.executor import DaskExecutor
 
-    return DaskExecutor(connect(parsed), parsed.max_task_attempts(conf),
-                        job_environment(conf, include_driver=parsed.address is None))
+    return DaskExecutor(
+        connect(parsed),
+        parsed.max_task_attempts(conf),
+        job_environment(conf, include_driver=parsed.address is None),
+    )

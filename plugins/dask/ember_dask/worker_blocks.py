@@ -8,6 +8,7 @@ server, through which another worker fetches blocks: blocks move worker to worke
 own comms, never through the driver.  Blocks are kept encoded (ember's block codec), per
 executor (one SparkContext), so several drivers can share one cluster.
 """
+
 from __future__ import annotations
 
 import os
@@ -151,8 +152,15 @@ async def ask_peer(worker, address: str, executor_id: str, block_ids: list[str])
 def fetch_blocks(worker, address: str, executor_id: str, block_ids: list[str]) -> dict[str, bytes]:
     """``ask_peer`` from a task's thread, on the worker's event loop."""
     try:
-        return sync(worker.loop, ask_peer, worker, address, executor_id, block_ids,
-                    callback_timeout=FETCH_TIMEOUT_SECONDS)
+        return sync(
+            worker.loop,
+            ask_peer,
+            worker,
+            address,
+            executor_id,
+            block_ids,
+            callback_timeout=FETCH_TIMEOUT_SECONDS,
+        )
     except TimeoutError:
         return {}
 
@@ -210,8 +218,15 @@ class TaskOutcome:
     seconds: float = field(default=0.0)
 
 
-def run_shipped_task(executor_id: str, stage_id: int, common: bytes, own, attempt: int, functions: tuple,
-                     locations: dict[str, tuple[str, ...]]) -> TaskOutcome:
+def run_shipped_task(
+    executor_id: str,
+    stage_id: int,
+    common: bytes,
+    own,
+    attempt: int,
+    functions: tuple,
+    locations: dict[str, tuple[str, ...]],
+) -> TaskOutcome:
     """The Dask task: run one task of a pickled stage on this worker.  A user's exception
     propagates (Dask reports it); so do ``StaleWorkerError`` and ``BlocksLostError``."""
     started = time.perf_counter()
@@ -220,13 +235,15 @@ def run_shipped_task(executor_id: str, stage_id: int, common: bytes, own, attemp
     task = holder.load_task(executor_id, functions, stage_id, common, own)
     blocks = TaskBlocks(worker, executor_id, locations)
     result = run_task(task, task.stage_id, attempt, blocks)
-    return TaskOutcome(result, blocks.written, worker.address, holder.token, os.getpid(),
-                       time.perf_counter() - started)
+    return TaskOutcome(
+        result, blocks.written, worker.address, holder.token, os.getpid(), time.perf_counter() - started
+    )
 
 
 # -- what the driver runs on workers (``Client.run``) ------------------------------------------
-def update_blocks(executor_id: str, plan: dict[str, dict[str, bytes]], removed: list[str],
-                  dask_worker=None) -> str:
+def update_blocks(
+    executor_id: str, plan: dict[str, dict[str, bytes]], removed: list[str], dask_worker=None
+) -> str:
     """Drop the removed blocks, then keep the driver's blocks planned for this worker;
     returns its holder's token."""
     holder = holder_of(dask_worker)

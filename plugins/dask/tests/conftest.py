@@ -1,4 +1,5 @@
 """Fixtures of ember-dask's tests (the helpers are in ``dask_helpers``)."""
+
 import pytest
 from dask_helpers import dask_cluster_processes
 

@@ -2,6 +2,7 @@
 modules clash when collected together): a scheduler and workers started as their own
 processes (``dask scheduler`` / ``dask worker``, as a user's cluster runs), and jobs run with
 ``python -m ember run`` in their own processes."""
+
 from __future__ import annotations
 
 import os
@@ -29,10 +30,14 @@ def wait_for(condition, what: str, process: subprocess.Popen | None = None, log:
         if result:
             return result
         if process is not None and process.poll() is not None:
-            pytest.fail(f"the job exited ({process.returncode}) while waiting for {what}:\n"
-                        f"{log.read_text() if log else ''}")
+            pytest.fail(
+                f"the job exited ({process.returncode}) while waiting for {what}:\n"
+                f"{log.read_text() if log else ''}"
+            )
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {WAIT_SECONDS} s waiting for {what}\n{log.read_text() if log else ''}")
+            pytest.fail(
+                f"timed out after {WAIT_SECONDS} s waiting for {what}\n{log.read_text() if log else ''}"
+            )
         time.sleep(pause)
         pause = min(pause * 2, 0.2)
 
@@ -50,9 +55,12 @@ def job_environment() -> dict[str, str]:
 def run_job(script: str, master: str, *args: str, log: pathlib.Path) -> subprocess.Popen:
     """``python -m ember run --master MASTER jobs/SCRIPT ARGS`` with its output in ``log``."""
     with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "ember", "run", "--master", master,
-                                 str(JOBS / script), *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=job_environment())
+        return subprocess.Popen(
+            [sys.executable, "-m", "ember", "run", "--master", master, str(JOBS / script), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=job_environment(),
+        )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -72,12 +80,41 @@ def dask_cluster_processes(tmp_path):
     env = job_environment()
     logs = tmp_path / "cluster.log"
     with open(logs, "wb") as out:
-        scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
-                                      "--port", str(port), "--no-dashboard"], stdout=out,
-                                     stderr=subprocess.STDOUT, env=env)
-        workers = subprocess.Popen([sys.executable, "-m", "dask", "worker", f"tcp://127.0.0.1:{port}",
-                                    "--nworkers", "2", "--nthreads", "1", "--host", "127.0.0.1",
-                                    "--no-dashboard"], stdout=out, stderr=subprocess.STDOUT, env=env)
+        scheduler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        workers = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "worker",
+                f"tcp://127.0.0.1:{port}",
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         from distributed import Client
 
@@ -87,6 +124,7 @@ def dask_cluster_processes(tmp_path):
                     return len(client.scheduler_info()["workers"]) == 2
             except OSError:
                 return False
+
         wait_for(two_workers, "a scheduler with two workers", scheduler, logs)
         yield f"127.0.0.1:{port}"
     finally:

@@ -1,6 +1,7 @@
 """The executor on dask-local[2] (the LocalCluster the session shares): blocks stay on the
 workers that wrote them, functions travel once per worker, lost shuffle outputs are rebuilt by
 re-running only the map tasks that wrote them."""
+
 import os
 import signal
 
@@ -23,7 +24,17 @@ def sc():
 def test_shuffle_and_cached_blocks_stay_spread_over_the_workers(sc):
     pairs = sc.parallelize(range(100), 4).map(lambda x: (x % 10, x)).partitionBy(4).cache()
     assert sorted(pairs.reduceByKey(lambda a, b: a + b).collect()) == [
-        (0, 450), (1, 460), (2, 470), (3, 480), (4, 490), (5, 500), (6, 510), (7, 520), (8, 530), (9, 540)]
+        (0, 450),
+        (1, 460),
+        (2, 470),
+        (3, 480),
+        (4, 490),
+        (5, 500),
+        (6, 510),
+        (7, 520),
+        (8, 530),
+        (9, 540),
+    ]
     by_worker = sc.executor.blocks_by_worker()
     assert len(by_worker) == 2
     # each worker holds its half of the 4 slices' shuffle outputs and cached partitions
@@ -54,8 +65,10 @@ def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
     assert mapped.value == 12
     victim = sc.executor.worker_status()[0]
     os.kill(victim.pid, signal.SIGKILL)
-    wait_for(lambda: victim.worker_id not in sc.executor.client.scheduler_info()["workers"],
-             "the scheduler to see the worker gone")
+    wait_for(
+        lambda: victim.worker_id not in sc.executor.client.scheduler_info()["workers"],
+        "the scheduler to see the worker gone",
+    )
     assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
     assert mapped.value == 12 + 6  # the two map tasks (of 3 records each) that ran on the victim
     assert sc.executor.workers_lost == 1

@@ -1,4 +1,5 @@
 """The entry point of ember-s3: provides the checkpoint store of ``s3://`` URIs."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

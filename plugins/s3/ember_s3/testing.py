@@ -7,6 +7,7 @@
     ... ssc.checkpoint("s3://my-bucket/job") ...
     server.kill()
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,20 +21,32 @@ class MotoServer(ServerProcess):
 
     def __init__(self, workdir: Path | None = None):
         port = free_port()
-        super().__init__("moto_server", [installed_script("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                         port, workdir)
+        super().__init__(
+            "moto_server",
+            [installed_script("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            port,
+            workdir,
+        )
         self.endpoint = f"http://127.0.0.1:{port}"
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3 (in this process and in worker processes) at it."""
-        return {"AWS_ENDPOINT_URL_S3": self.endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+        return {
+            "AWS_ENDPOINT_URL_S3": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
 
     def client(self, service: str = "s3"):
         """A boto3 client of ``service`` on this server."""
         import boto3
 
         settings = self.environment()
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=settings["AWS_DEFAULT_REGION"],
-                            aws_access_key_id=settings["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"])
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=settings["AWS_DEFAULT_REGION"],
+            aws_access_key_id=settings["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"],
+        )

@@ -1,5 +1,6 @@
 """ember-s3's checkpoint store against a real moto S3 server: the store contract, the
 fall-back over a damaged checkpoint, and the endpoint taken from Spark's setting."""
+
 from __future__ import annotations
 
 from checkpoint_documents import document

@@ -3,6 +3,7 @@
 Each partition writes a hidden part file; the commit concatenates them into a hidden file and
 renames it into place, so a batch appears whole and a re-run replaces it.
 """
+
 from __future__ import annotations
 
 import json

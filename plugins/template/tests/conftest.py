@@ -1,5 +1,6 @@
 """Fixtures of the template plugin's tests.  They use only ember and pytest, so this folder
 goes wherever the template is copied."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The template plugin, installed as a distribution: listed, and usable end to end."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ def ember_cli(*args: str) -> str:
 
 
 def test_the_installed_template_is_listed_with_what_it_provides():
-    [template] = [p for p in json.loads(ember_cli("plugins", "--json"))
-                  if p["distribution"] == "ember-plugin-template"]
+    [template] = [
+        p for p in json.loads(ember_cli("plugins", "--json")) if p["distribution"] == "ember-plugin-template"
+    ]
     assert template["errors"] == []
     assert template["provides"] == {"sources": ["ticker"], "sinks": ["jsonl"], "commands": ["template-hello"]}
 

@@ -11,6 +11,7 @@ Temporary names carry the writing driver's pid, so the first batch a job writes 
 removes the temporaries of drivers that are gone (never those of a job still running), and
 says so in one log line.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,10 +81,13 @@ class TextFilesSink(Sink):
                 shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
                 removed.append(entry)
         if removed or restored:
-            _log.warning("saveAsTextFiles(%s): a job that stopped mid-batch left %s%s%s", self.prefix,
-                         f"temporary directories, removed: {', '.join(removed)}" if removed else "",
-                         "; " if removed and restored else "",
-                         f"outputs moved aside, put back: {', '.join(restored)}" if restored else "")
+            _log.warning(
+                "saveAsTextFiles(%s): a job that stopped mid-batch left %s%s%s",
+                self.prefix,
+                f"temporary directories, removed: {', '.join(removed)}" if removed else "",
+                "; " if removed and restored else "",
+                f"outputs moved aside, put back: {', '.join(restored)}" if restored else "",
+            )
 
     def write_partition(self, batch: BatchDirectories, partition: int, records: Iterator[Any]) -> str:
         name = f"part-{partition:05d}"
@@ -132,6 +136,7 @@ def _local_path(prefix: str) -> str:
         return prefix
     parts = urlsplit(prefix)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        raise ValueError(f"saveAsTextFiles({prefix!r}): ember-sink-files writes local paths and "
-                         "file:/// URLs only")
+        raise ValueError(
+            f"saveAsTextFiles({prefix!r}): ember-sink-files writes local paths and " "file:/// URLs only"
+        )
     return unquote(parts.path)

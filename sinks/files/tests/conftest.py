@@ -1,6 +1,7 @@
 """Fixtures of ember-sink-files's tests: a SparkContext on every master, and the shared stream
 fixtures (a StreamingContext on the real clock, where sources live), and the warnings
 ember-sink-files logged."""
+
 from __future__ import annotations
 
 import logging
@@ -22,6 +23,10 @@ def sink_warnings(caplog):
     caplog.set_level(logging.WARNING, logger="ember.files.sink")
 
     def messages() -> list[str]:
-        return [r.getMessage() for r in caplog.records
-                if r.name == "ember.files.sink" and r.levelno >= logging.WARNING]
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "ember.files.sink" and r.levelno >= logging.WARNING
+        ]
+
     return messages

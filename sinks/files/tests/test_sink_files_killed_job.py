@@ -1,5 +1,6 @@
 """saveAsTextFiles after a driver was SIGKILLed mid-batch: the next job writing to the prefix
 removes the temporary directory the dead one left, says so once, and leaves live jobs' alone."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,9 @@ KILLED_JOB = textwrap.dedent("""
 
 def kill_mid_batch(prefix: str) -> str:
     """Run KILLED_JOB until it is writing, SIGKILL it; the temporary directory it left."""
-    job = subprocess.Popen([sys.executable, "-c", KILLED_JOB, prefix], stdout=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    job = subprocess.Popen(
+        [sys.executable, "-c", KILLED_JOB, prefix], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert job.stdout.readline() == "writing\n"
     finally:
@@ -58,20 +60,27 @@ def test_the_next_job_removes_what_a_killed_job_left_and_says_so_once(sc, tmp_pa
     write_batch(sink, 5000, sc.parallelize(["a", "b"], 2))
     write_batch(sink, 6000, sc.parallelize(["c"], 1))
     assert sorted(os.listdir(tmp_path)) == [other_prefix.name, "ids-5000.txt", "ids-6000.txt"]
-    assert sink_warnings() == [f"saveAsTextFiles({prefix}): a job that stopped mid-batch left "
-                               f"temporary directories, removed: {left}"]
+    assert sink_warnings() == [
+        f"saveAsTextFiles({prefix}): a job that stopped mid-batch left "
+        f"temporary directories, removed: {left}"
+    ]
 
 
-def test_a_running_job_s_temporaries_and_a_replaced_output_a_dead_job_moved_aside(sc, tmp_path, sink_warnings):
+def test_a_running_job_s_temporaries_and_a_replaced_output_a_dead_job_moved_aside(
+    sc, tmp_path, sink_warnings
+):
     live = tmp_path / f".run-1000.ember-tmp-{os.getpid()}-{uuid.uuid4().hex}"  # this process: alive
     live.mkdir()
-    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+    dead_pid = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     moved = tmp_path / f".run-2000.ember-old-{dead_pid}-{uuid.uuid4().hex}"  # died mid-replace
     moved.mkdir()
     (moved / "_SUCCESS").write_bytes(b"")
     write_batch(TextFilesSink(str(tmp_path / "run")), 3000, sc.parallelize(["x"], 1))
     assert sorted(os.listdir(tmp_path)) == [live.name, "run-2000", "run-3000"]
     assert os.listdir(tmp_path / "run-2000") == ["_SUCCESS"]
-    assert sink_warnings() == [f"saveAsTextFiles({tmp_path / 'run'}): a job that stopped mid-batch "
-                               f"left outputs moved aside, put back: run-2000"]
+    assert sink_warnings() == [
+        f"saveAsTextFiles({tmp_path / 'run'}): a job that stopped mid-batch "
+        f"left outputs moved aside, put back: run-2000"
+    ]

@@ -4,13 +4,20 @@ checkpointed every 3 s (6 batches), recoverable with getOrCreate; a listener pri
 
     python stateful_socket.py HOST PORT CHECKPOINT_DIR OUTPUT_DIR wal|nowal
 """
+
 import sys
 
 from ember import SparkConf, SparkContext
 from ember.streaming import StreamingContext
 from ember.streaming.listener import StreamingListener
 
-host, port, checkpoint_dir, output_dir, wal = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+host, port, checkpoint_dir, output_dir, wal = (
+    sys.argv[1],
+    int(sys.argv[2]),
+    sys.argv[3],
+    sys.argv[4],
+    sys.argv[5],
+)
 
 
 class DataLossPrinter(StreamingListener):

@@ -1,5 +1,6 @@
 """A batch job for the external-cluster test: word counts of a file, written as JSON, and
 where the blocks of its cached RDD live."""
+
 import json
 import sys
 
@@ -12,6 +13,13 @@ if __name__ == "__main__":
     counts = dict(words.reduceByKey(lambda a, b: a + b).collect())
     workers = sc.executor.blocks_by_worker()
     with open(target, "w") as out:
-        json.dump({"counts": counts, "total": words.count(), "parallelism": sc.defaultParallelism,
-                   "workers_with_blocks": len(workers)}, out)
+        json.dump(
+            {
+                "counts": counts,
+                "total": words.count(),
+                "parallelism": sc.defaultParallelism,
+                "workers_with_blocks": len(workers),
+            },
+            out,
+        )
     sc.stop()

@@ -3,6 +3,7 @@
 after every batch.  A task that meets the word SLOW1 (while splitting words) or the state
 key SLOW2 (while reading the state) leaves a marker file named after its worker's pid and
 sleeps, once, so that the test can SIGKILL that worker in the middle of a batch."""
+
 import json
 import os
 import sys
@@ -35,8 +36,12 @@ def main() -> None:
             pause_once(markers, "SLOW2")
         return pair
 
-    counts = ssc.textFileStream(watched).flatMap(split).map(lambda word: (word, 1)) \
+    counts = (
+        ssc.textFileStream(watched)
+        .flatMap(split)
+        .map(lambda word: (word, 1))
         .updateStateByKey(lambda new, old: sum(new) + (old or 0))
+    )
 
     def write(rdd):
         staging = output + ".tmp"
