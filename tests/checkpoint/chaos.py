@@ -22,7 +22,7 @@ from ember.plugins.testing import wait_until as poll_until
 JOBS = os.path.join(os.path.dirname(__file__), "jobs")
 
 
-def wait_until(condition, timeout: float, what: str, job: JobProcess | None = None):
+def wait_until(condition, timeout: float, what: str, job: JobProcess | None = None, max_pause: float = 0.05):
     """Poll ``condition()`` until it returns something true; with a ``job``, fail at once when
     it exits, and name its log on a timeout."""
 
@@ -32,7 +32,7 @@ def wait_until(condition, timeout: float, what: str, job: JobProcess | None = No
         return condition()
 
     try:
-        return poll_until(job_alive_and_condition, timeout, what)
+        return poll_until(job_alive_and_condition, timeout, what, max_pause)
     except AssertionError as timed_out:
         pytest.fail(f"{timed_out}" + (f"\n{job.log()}" if job else ""))
 

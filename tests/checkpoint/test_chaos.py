@@ -47,7 +47,13 @@ def test_sigkill_at_random_moments_gives_exact_totals_windows_and_outputs(tmp_pa
                 job,
             )
             if kill % 3 == 2:
-                wait_until(lambda: writing_checkpoint(str(checkpoints)), 30, "a checkpoint write", job)
+                wait_until(
+                    lambda: writing_checkpoint(str(checkpoints)),
+                    30,
+                    "a checkpoint write",
+                    job,
+                    max_pause=0.001,
+                )
             else:
                 later = newest_checkpoint(str(checkpoints)) + chance.randrange(0, 4) * BATCH_MS
                 wait_until(

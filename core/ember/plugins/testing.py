@@ -71,9 +71,12 @@ class BatchCollector:
                 self._changed.wait(left)
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = "the condition") -> Any:
-    """Poll ``condition()`` (state with no notification of its own) with a growing pause and
-    return its first true value.  A condition that raises is polled again; on timeout the
+def wait_until(
+    condition: Callable[[], Any], timeout: float = 15.0, what: str = "the condition", max_pause: float = 0.05
+) -> Any:
+    """Poll ``condition()`` (state with no notification of its own) with a pause growing up to
+    ``max_pause`` seconds, and return its first true value (a short ``max_pause`` catches
+    state that lasts only moments).  A condition that raises is polled again; on timeout the
     AssertionError names the last exception it raised, the error a bare timeout would hide."""
     deadline = time.monotonic() + timeout
     pause = 0.001
@@ -91,7 +94,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = 
             )
             raise AssertionError(f"timed out after {timeout} s waiting for {what}{cause}") from last_error
         time.sleep(pause)
-        pause = min(pause * 2, 0.05)
+        pause = min(pause * 2, max_pause)
 
 
 def free_port() -> int:
