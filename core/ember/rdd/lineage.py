@@ -13,6 +13,7 @@ import itertools
 import weakref
 from typing import Callable, Iterator, Sequence
 
+from ember.rdd.pipeline import RecordPipeline
 from ember.rdd.rdd import RDD, _drop_blocks
 
 PartitionFunc = Callable[[int, Iterator], Iterator]
@@ -40,11 +41,15 @@ class PipelinedRDD(RDD):
 
     Chained pipelines fuse into one function so a task runs them in a single pass, unless the
     parent is cached (then its partitions must be materialized) or ``preservesPartitioning``
-    differs in a way that matters only for the partitioner, not for fusion.
+    differs in a way that matters only for the partitioner, not for fusion.  Record operations
+    (``RecordPipeline``) following one another fuse further, into one loop.
     """
 
     def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
-        if isinstance(prev, PipelinedRDD) and not prev.is_cached:
+        if isinstance(prev, PipelinedRDD) and not prev.is_cached and isinstance(func, RecordPipeline) \
+                and isinstance(prev.func, RecordPipeline) and prev.func.is_open:
+            self.func, self.source = prev.func.then(func), prev.source
+        elif isinstance(prev, PipelinedRDD) and not prev.is_cached:
             parent_func, source = prev.func, prev.source
 
             def fused(split, iterator, _outer=func, _inner=parent_func):

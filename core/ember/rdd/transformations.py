@@ -1,8 +1,9 @@
 """Record-level transformations of an RDD (PySpark's names, argument orders and defaults)."""
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Callable, Iterable
+
+from ember.rdd.pipeline import RecordPipeline
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -10,14 +11,13 @@ if TYPE_CHECKING:
 
 class TransformationsMixin:
     def map(self, f: Callable, preservesPartitioning: bool = False) -> "RDD":
-        return self.mapPartitionsWithIndex(lambda _, iterator: map(f, iterator), preservesPartitioning)
+        return self.mapPartitionsWithIndex(RecordPipeline.of("map", f, "map"), preservesPartitioning)
 
     def flatMap(self, f: Callable[..., Iterable], preservesPartitioning: bool = False) -> "RDD":
-        return self.mapPartitionsWithIndex(
-            lambda _, iterator: itertools.chain.from_iterable(map(f, iterator)), preservesPartitioning)
+        return self.mapPartitionsWithIndex(RecordPipeline.of("flatMap", f, "flatMap"), preservesPartitioning)
 
     def filter(self, f: Callable) -> "RDD":
-        return self.mapPartitionsWithIndex(lambda _, iterator: filter(f, iterator), True)
+        return self.mapPartitionsWithIndex(RecordPipeline.of("filter", f, "filter"), True)
 
     def mapPartitions(self, f: Callable[[Iterable], Iterable], preservesPartitioning: bool = False) -> "RDD":
         return self.mapPartitionsWithIndex(lambda _, iterator: f(iterator), preservesPartitioning)

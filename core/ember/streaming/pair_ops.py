@@ -33,7 +33,10 @@ class PairOpsMixin:
             lambda rdd: rdd.combineByKey(createCombiner, mergeValue, mergeCombiners, count), "combineByKey")
 
     def reduceByKey(self, func: Callable, numPartitions: int | None = None) -> "DStream":
-        return self.combineByKey(lambda x: x, func, func, numPartitions)
+        # PySpark's combineByKey(lambda x: x, func, func): the same node, with the RDD's own
+        # reduceByKey, whose first value per key needs no function call
+        count = self._partitions(numPartitions)
+        return self._transformed(lambda rdd: rdd.reduceByKey(func, count), "combineByKey")
 
     def groupByKey(self, numPartitions: int | None = None) -> "DStream":
         count = self._partitions(numPartitions)
