@@ -1,7 +1,7 @@
 """The receiver write-ahead log (``spark.streaming.receiver.writeAheadLog.enable``).
 
-Each receiver stream logs into ``<checkpoint dir>/receivedData/<stream>/``.  Every ``store``
-or ``storeBlock`` appends one entry to the open segment before it returns, so a record the
+Each receiver stream logs into ``<checkpoint dir>/receivedData/<stream>/``.  Every ``store``,
+``storeRecords`` or ``storeBlock`` appends one entry to the open segment before it returns, so a record the
 receiver has stored survives the process being killed (the entry is in the kernel's hands);
 when a batch takes the stored blocks, the open segment is fsynced and renamed
 ``batch-<time ms>``, which both makes it durable and records which batch owns it.
@@ -140,6 +140,13 @@ class LoggedBlockBuffer:
         with self._lock:
             self._buffer.add(record)  # first: it may refuse the record (a stopped receiver)
             self._log.append([record])
+
+    def add_all(self, records: Iterable[Any]) -> None:
+        records = list(records)
+        if records:
+            with self._lock:
+                self._buffer.add_all(records)
+                self._log.append(records)
 
     def add_block(self, records: Iterable[Any]) -> None:
         block = list(records)

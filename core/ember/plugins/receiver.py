@@ -1,7 +1,7 @@
 """Receivers: push sources (socket, Flume, MQTT) with the shape of Spark's ``Receiver``.
 
 An author subclasses ``Receiver`` and writes ``onStart`` (start the threads that receive; do not
-block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeBlock``; a broken
+block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeRecords``/``storeBlock``; a broken
 connection calls ``restart``; a problem worth telling the user about calls ``reportError``.
 ember runs each receiver under a supervisor (``ember.streaming.receiver_supervisor``) on threads
 of its own, never in the scheduler's task slots, so a receiver can not starve batch processing;
@@ -33,6 +33,9 @@ class Supervisor(Protocol):
 
     def store(self, record: Any) -> None:
         """Add one record to the current block (waits for the rate limit)."""
+
+    def store_records(self, records: Iterable[Any]) -> None:
+        """Add several records to the current block at once (waits for the rate limit)."""
 
     def store_block(self, records: Iterable[Any]) -> None:
         """Add ``records`` as a block of their own (waits for the rate limit)."""
@@ -71,6 +74,11 @@ class Receiver(ABC):
         stored, so a source with acknowledgements must not acknowledge it.
         """
         self._attached().store(record)
+
+    def storeRecords(self, records: Iterable[Any]) -> None:
+        """Store several records as ``store`` would, with one rate-limit wait and one hand-over
+        for all of them (and one write-ahead-log entry): what one network read decoded."""
+        self._attached().store_records(records)
 
     def storeBlock(self, records: Iterable[Any]) -> None:
         """Store several records as one block, e.g. what one network read decoded."""

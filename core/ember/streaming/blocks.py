@@ -79,12 +79,24 @@ class BlockBuffer:
         """Store one record in the current block (after waiting for the rate limit)."""
         self._admit(1)
         with self._lock:
-            now = self._clock()
-            if self._current and now - self._current_started >= self._interval:
-                self._seal()
-            if not self._current:
-                self._current_started = now
-            self._current.append(record)
+            self._current_block().append(record)
+
+    def add_all(self, records: Iterable[Any]) -> None:
+        """Store ``records`` in the current block, as ``add`` each would, with one wait."""
+        records = list(records)
+        if records:
+            self._admit(len(records))
+            with self._lock:
+                self._current_block().extend(records)
+
+    def _current_block(self) -> list[Any]:
+        """The block new records go to: sealed and begun again once the interval is over."""
+        now = self._clock()
+        if self._current and now - self._current_started >= self._interval:
+            self._seal()
+        if not self._current:
+            self._current_started = now
+        return self._current
 
     def add_block(self, records: Iterable[Any]) -> None:
         """Store ``records`` as a block of their own (after waiting for the rate limit)."""

@@ -45,6 +45,9 @@ class ReceiverSupervisor:
     def store(self, record: Any) -> None:
         self.buffer.add(record)
 
+    def store_records(self, records: Iterable[Any]) -> None:
+        self.buffer.add_all(records)
+
     def store_block(self, records: Iterable[Any]) -> None:
         self.buffer.add_block(records)
 
