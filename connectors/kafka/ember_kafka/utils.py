@@ -5,7 +5,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from ember import StorageLevel
 from ember.plugins import batch_time_ms
-from ember.plugins import create_source_stream
+from ember.plugins import create_source_stream, send_to_receiver
 
 from ember_kafka.commits import CommitAfterBatch
 from ember_kafka.direct import offset_range, read_offsets
@@ -123,7 +123,6 @@ def _read_ranges(settings: KafkaSettings, decoder: RecordDecoder, rows) -> Itera
 def _commit_after_batches(ssc, raw) -> None:
     """Note each batch's offsets with a small output operation; commit them on completion."""
     noted: dict[int, dict[TopicAndPartition, int]] = {}
-    receiver = raw.receiver
 
     def note(time, rdd) -> None:
         offsets: dict[TopicAndPartition, int] = {}
@@ -137,7 +136,7 @@ def _commit_after_batches(ssc, raw) -> None:
         for older in [t for t in noted if t < time_ms]:
             del noted[older]
         if offsets:
-            receiver.commit_later(offsets)
+            send_to_receiver(raw, offsets)
 
     raw.foreachRDD(note)
     ssc.addStreamingListener(CommitAfterBatch(commit, "Kafka receiver stream"))

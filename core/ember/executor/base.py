@@ -4,13 +4,15 @@ The driver (``ember.rdd.scheduler``) cuts a job into stages and hands each stage
 ``Executor``.  An executor only has to run picklable ``Task`` objects and keep named blocks
 (lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
 in-process executor, the shared-memory process pool and a Dask plugin all implement this.
+Besides tasks, an executor hosts long-running ``Service``s (receivers) that take no task slot
+and store blocks where they run, as Spark runs receivers on its executors.
 """
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 
 class BlockStore(ABC):
@@ -113,6 +115,86 @@ def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore) -> Tas
     return TaskResult(value, context.accumulator_updates)
 
 
+class ServiceHost(ABC):
+    """What a running service sees where it runs: the blocks, and a way to the driver."""
+
+    #: the store the service's blocks go to (the same every task reads)
+    blocks: BlockStore
+    #: where it runs, for people ("driver", "worker-1", ...)
+    where: str = "driver"
+
+    @abstractmethod
+    def send(self, message: Any) -> None:
+        """Deliver ``message`` (picklable) to the ``on_message`` of the service's driver side."""
+
+
+class Service(ABC):
+    """A long-running job the executor hosts beside its tasks, without taking a task slot (a
+    receiver).  Picklable: the executor may ship it to a worker and, when that worker dies,
+    start the same pickled service again on another.  Messages from the driver arrive on
+    ``on_message`` on a thread other than ``run``'s."""
+
+    @abstractmethod
+    def run(self, host: ServiceHost) -> None:
+        """Run until ``stop``; called on a thread of its own."""
+
+    @abstractmethod
+    def on_message(self, message: Any) -> None:
+        """A message the driver sent with ``ServiceHandle.send``."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Make ``run`` return soon."""
+
+
+class ServiceHandle(ABC):
+    """The driver's side of a started service."""
+
+    @abstractmethod
+    def send(self, message: Any) -> None:
+        """Deliver ``message`` to the service's ``on_message`` (dropped while it moves)."""
+
+    @abstractmethod
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the service and wait (up to ``timeout``) for its ``run`` to return."""
+
+    @property
+    @abstractmethod
+    def where(self) -> str:
+        """Where the service runs now."""
+
+
+class _InProcessHost(ServiceHost):
+    def __init__(self, blocks: BlockStore, on_message: Callable[[Any], None]):
+        self.blocks = blocks
+        self._on_message = on_message
+
+    def send(self, message: Any) -> None:
+        self._on_message(message)
+
+
+class InProcessServiceHandle(ServiceHandle):
+    """A service run on a thread of the driver: messages are plain calls both ways."""
+
+    def __init__(self, service: Service, blocks: BlockStore, on_message: Callable[[Any], None], name: str):
+        self._service = service
+        self._thread = threading.Thread(target=service.run, args=(_InProcessHost(blocks, on_message),),
+                                        daemon=True, name=name)
+        self._thread.start()
+
+    def send(self, message: Any) -> None:
+        self._service.on_message(message)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._service.stop()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @property
+    def where(self) -> str:
+        return "driver"
+
+
 @dataclass(frozen=True)
 class WorkerStatus:
     """What one worker has done so far, for monitoring (``ember.streaming.executor_status``)."""
@@ -145,6 +227,14 @@ class Executor(BlockStore):
     @abstractmethod
     def shutdown(self) -> None:
         """Release workers and every block; the executor is unusable afterwards."""
+
+    def start_service(self, service: Service, on_message: Callable[[Any], None],
+                      on_moved: Callable[[str], None], name: str = "ember-service") -> ServiceHandle:
+        """Run ``service`` beside the tasks until its handle stops it; ``on_message`` gets
+        what it sends (on a thread of the executor's).  An executor with workers runs it in one
+        of them and, when that worker is lost, starts it again on another and calls
+        ``on_moved(where)`` first.  This default runs it on a thread of the driver."""
+        return InProcessServiceHandle(service, self, on_message, name)
 
     # -- read-only figures for monitoring; an executor that keeps none reports none ----------
     def worker_status(self) -> list[WorkerStatus]:

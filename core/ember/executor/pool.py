@@ -8,7 +8,8 @@ carries task pickles, function pickles the first time a worker needs them (``shi
 small results.
 
 A worker that dies (SIGKILL, segfault, out of memory) is replaced and its task re-run
-elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task.
+elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task;
+the services (receivers) it hosted start again on another worker (``services``).
 A user exception counts as an attempt: the task is retried until ``max_task_attempts``
 (``local[N,F]``) attempts failed, then the stage fails with the user's own exception.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import os
 import pickle
 import signal
@@ -26,10 +28,12 @@ import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
+from ember.executor.base import (Executor, Service, ServiceHandle, Task, TaskFailedError, TaskResult,
+                                 WorkerStatus)
 from ember.executor.segments import SegmentSpace, SegmentStore
+from ember.executor.services import ServiceHub
 from ember.executor.shipping import FunctionShipper
 from ember.executor.worker import OK, READY
 from ember.serde.codec import decode, decode_block
@@ -37,6 +41,7 @@ from ember.serde.codec import decode, decode_block
 #: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
 MAX_WORKER_LOSSES = 4
 _task_ids = itertools.count()
+_log = logging.getLogger("ember.executor")
 
 
 class WorkerProcess:
@@ -44,11 +49,16 @@ class WorkerProcess:
 
     def __init__(self, space: SegmentSpace, env: dict[str, str], preload: Sequence[str]):
         driver_end, worker_end = socket.socketpair()
+        services_driver_end, services_worker_end = socket.socketpair()
+        fds = [worker_end.fileno(), services_worker_end.fileno()]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
-            pass_fds=[worker_end.fileno()], env=env)
+            [sys.executable, "-m", "ember.executor.worker", *map(str, fds)], pass_fds=fds, env=env)
         worker_end.close()
+        services_worker_end.close()
         self.connection = Connection(driver_end.detach())
+        #: the socket of the services (receivers) it hosts, read by the pool's ServiceHub
+        self.service_connection = Connection(services_driver_end.detach())
+        self.service_sending = threading.Lock()
         self.task_id: int | None = None
         self.ready = False
         #: for monitoring: tasks answered, their time from dispatch to reply, the current start
@@ -109,6 +119,7 @@ class ProcessPoolExecutor(Executor):
         self._closing = threading.Lock()
         self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
         self._closed = False
+        self._hub: ServiceHub | None = None
         #: workers lost and replaced so far (for tests and the benchmark's report)
         self.workers_replaced = 0
         atexit.register(self.shutdown)
@@ -150,6 +161,23 @@ class ProcessPoolExecutor(Executor):
     def block_bytes(self, block_id: str) -> int | None:
         return self._store.block_bytes(block_id)
 
+    # -- services: receivers hosted by the workers -------------------------------------------
+    def start_service(self, service: Service, on_message: Callable[[Any], None],
+                      on_moved: Callable[[str], None], name: str = "ember-service") -> ServiceHandle:
+        """Run ``service`` in the worker hosting the fewest; moved when that worker dies.  A
+        service that cannot be pickled runs on a thread of the driver instead (with a warning)."""
+        with self._closing:
+            if self._closed:
+                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            if self._hub is None:
+                self._hub = ServiceHub(self)
+        try:
+            return self._hub.start(service, on_message, on_moved)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            _log.warning("%s cannot be pickled for a worker process (%s); it runs on a thread of "
+                         "the driver", name, error)
+            return super().start_service(service, on_message, on_moved, name)
+
     # -- running a stage ---------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
@@ -180,6 +208,8 @@ class ProcessPoolExecutor(Executor):
         atexit.unregister(self.shutdown)
         for worker in list(self._workers):
             worker.process.kill()
+        if self._hub is not None:
+            self._hub.close()
         with self._lock:  # a running stage sees its workers gone and lets go
             for worker in self._workers:
                 worker.process.wait()

@@ -1,7 +1,8 @@
 """A worker process of the local[N] pool: runs one task at a time for its driver.
 
-Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
-``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
+Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd> <service fd>``
+with ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver for tasks,
+``service fd`` the one for the services (receivers) it hosts beside them (``services``).  The first message
 gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
 the modules to import before the first task;
 the worker answers ``READY``; then each message is a task, each reply its result or its failure.  An empty message means
@@ -20,6 +21,7 @@ import cloudpickle
 
 from ember.executor.base import run_task
 from ember.executor.segments import SegmentStore
+from ember.executor.services import ServiceRunner
 from ember.executor.shipping import FunctionCache
 from ember.serde.codec import encode, encode_value
 
@@ -45,6 +47,7 @@ def main() -> None:
 
     store = SegmentStore(space)
     functions = FunctionCache()
+    ServiceRunner(Connection(int(sys.argv[2])), store).start()
     try:
         connection.send_bytes(READY)
         while True:

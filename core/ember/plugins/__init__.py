@@ -6,7 +6,7 @@ plugin; the plugin host (``ember.pluginhost``) loads plugins on the first questi
 them.  See docs/plugins.md for the guide and docs/architecture.md for where this sits.
 """
 from ember.plugins.checkpoint_store import CheckpointStore
-from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink
+from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink, send_to_receiver
 from ember.plugins.errors import MissingPluginError, PluginError
 from ember.plugins.filesystems import FileStatus, FileSystemAccess
 from ember.plugins.hookspecs import CliCommand, FileSystem, SinkKind, SourceKind, hookimpl
@@ -20,4 +20,4 @@ __all__ = ["BatchCollector", "CheckpointStore", "CliCommand", "FileStatus", "Fil
            "FileSystemAccess", "MissingPluginError", "PluginError", "PositionRange", "Receiver",
            "ReceiverStoppedError", "ReplayableSource", "Sink", "SinkKind", "SourceContext",
            "SourceKind", "Supervisor", "batch_time_ms", "create_source_stream", "duration_ms",
-           "hookimpl", "open_filesystem", "output_to_sink", "wait_until"]
+           "hookimpl", "open_filesystem", "output_to_sink", "send_to_receiver", "wait_until"]

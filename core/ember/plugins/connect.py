@@ -1,8 +1,8 @@
 """What a connector's public API calls to reach the engine: create an input stream of a source
-kind, send a stream to a sink kind, open a filesystem by URL.
+kind, send a stream to a sink kind, talk to a running receiver, open a filesystem by URL.
 
 These are thin on purpose, so that importing the author API loads no engine module: the first
-two dispatch through the StreamingContext or DStream they are given, the third through the
+three dispatch through the StreamingContext or DStream they are given, the third through the
 plugin host (``ember.pluginhost`` installs itself here when it is imported, which
 ``import ember`` does).
 """
@@ -22,6 +22,13 @@ def create_source_stream(ssc, kind: str, **options: Any):
 def output_to_sink(dstream, kind: str, **options: Any) -> None:
     """Register an output operation writing every batch of ``dstream`` to sink ``kind``."""
     dstream.output_to_sink(kind, **options)
+
+
+def send_to_receiver(stream, message: Any) -> None:
+    """Deliver ``message`` (picklable) to the ``onDriverMessage`` of the receiver of ``stream``
+    (an input stream ``create_source_stream`` made of a Receiver), wherever it runs; dropped
+    while the receiver moves to another worker."""
+    stream.send_to_receiver(message)
 
 
 def open_filesystem(url: str, asked_by: str | None = None) -> Any:

@@ -5,7 +5,10 @@ block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeRecor
 connection calls ``restart``; a problem worth telling the user about calls ``reportError``.
 ember runs each receiver under a supervisor (``ember.streaming.receiver_supervisor``) on threads
 of its own, never in the scheduler's task slots, so a receiver can not starve batch processing;
-the receiver reaches it only through the small ``Supervisor`` interface defined here.
+the receiver reaches it only through the small ``Supervisor`` interface defined here.  As in
+Spark, a receiver is pickled to where it runs (a worker process of ``local[N]``) before
+``onStart``: its locks and queues arrive new and empty, and the driver reaches it only with
+``send_to_receiver`` (``onDriverMessage``).
 """
 from __future__ import annotations
 
@@ -99,6 +102,11 @@ class Receiver(ABC):
     def reportError(self, message: str, error: BaseException | None = None) -> None:
         """Tell listeners (``onReceiverError``) and the log about an error; keep receiving."""
         self._attached().report_error(message, error)
+
+    def onDriverMessage(self, message: Any) -> None:
+        """A message the job's driver sent with ``ember.plugins.send_to_receiver`` (e.g. offsets
+        to commit once a batch completed).  Runs on an engine thread where the receiver runs,
+        which is usually a worker process, not the driver.  Ignored unless overridden."""
 
     def isStarted(self) -> bool:
         return self._supervisor is not None and self._supervisor.started

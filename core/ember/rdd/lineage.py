@@ -1,7 +1,7 @@
 """The kinds of RDD a lineage is built from.
 
 Every public operation is expressed with these few: data from the driver
-(``ParallelCollectionRDD``), a function over each partition's iterator (``PipelinedRDD``,
+(``ParallelCollectionRDD``) or already stored by the executor (``BlockRDD``), a function over each partition's iterator (``PipelinedRDD``,
 consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
 dependency) and narrow regroupings of parents' partitions: concatenated (``UnionRDD``),
 aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
@@ -34,6 +34,18 @@ class ParallelCollectionRDD(RDD):
 
     def compute(self, split, context):
         return iter(context.blocks.get_block(self._slice_block_id(split)))
+
+
+class BlockRDD(RDD):
+    """Blocks already in the executor's store, one partition each (what receivers stored);
+    whoever stored them removes them."""
+
+    def __init__(self, ctx, block_ids: Sequence[str]):
+        super().__init__(ctx, len(block_ids))
+        self.block_ids = list(block_ids)
+
+    def compute(self, split, context):
+        return iter(context.blocks.get_block(self.block_ids[split]))
 
 
 class PipelinedRDD(RDD):

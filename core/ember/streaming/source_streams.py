@@ -1,25 +1,27 @@
 """The input DStreams that carry plugin sources into the graph, and their batches' RDDs.
 
-``ReceiverInputDStream`` runs a ``Receiver`` under its supervisor and, at each batch time,
-turns the blocks received since the previous batch into the batch's RDD (one partition per
-block).  ``DirectInputDStream`` asks a ``ReplayableSource`` for each batch's position ranges
+``ReceiverInputDStream`` runs a ``Receiver`` as a service of the executor and, at each batch
+time, turns the blocks received since the previous batch into the batch's RDD (one partition
+per block, read where the receiver stored it).  ``DirectInputDStream`` asks a ``ReplayableSource`` for each batch's position ranges
 and records them, so a batch computed again reads the very same records.  Both keep what they
-allocated per batch as plain data (lists of records, ``PositionRange.to_data()`` lists) for
+allocated per batch as plain data (block ids and counts, ``PositionRange.to_data()`` lists) for
 the checkpoint and write-ahead-log code to persist.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable, Iterator
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
 from ember.rdd import RDD
-from ember.rdd.lineage import ParallelCollectionRDD
+from ember.rdd.lineage import BlockRDD
 from ember.streaming import listener
 from ember.streaming.blocks import BlockBuffer, RateLimiter
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
-from ember.streaming.receiver_supervisor import ReceiverSupervisor
+from ember.streaming.receiver_service import ReceiverService
+from ember.streaming.receiver_tracker import ReceiverTracker
 
 BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
@@ -31,7 +33,11 @@ _EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
 
 
 class ReceiverInputDStream(InputDStream):
-    """The stream of a push source: each batch holds the blocks received before its time."""
+    """The stream of a push source: each batch holds the blocks received before its time.
+
+    The receiver runs as a service of the executor (in a worker process of the local[N] pool)
+    and keeps its blocks there; this stream only learns their ids (``ReceiverTracker``).
+    """
 
     kind = "receiver"
     has_receiver = True
@@ -47,24 +53,28 @@ class ReceiverInputDStream(InputDStream):
         start_rate = self._max_rate
         if self.rate_controller is not None and initial_rate(conf) > 0:
             start_rate = _bounded(initial_rate(conf), self._max_rate)
-        self._limiter = RateLimiter(start_rate)
-        self._blocks = BlockBuffer(conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"), self._limiter)
-        self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
-        self._supervisor = ReceiverSupervisor(
-            receiver, self.id, self._buffer, conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
-            self._post)
-        #: batch time -> the blocks that batch holds
-        self.allocated: dict[int, list[list[Any]]] = {}
+        self._block_interval_ms = conf_duration_ms(conf, BLOCK_INTERVAL, "200ms")
+        self._restart_delay_ms = conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms")
+        self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
+        self._wrap_log: Callable | None = None
+        self.tracker = ReceiverTracker(ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post)
+        #: batch time -> the (block id, record count) of each block that batch holds
+        self.allocated: dict[int, list[tuple[str, int]]] = {}
 
     def attach_write_ahead_log(self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list],
                                unallocated: list) -> None:
         """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
         block buffer, give the batches the log recovered their records back (time -> records),
-        and store again, through the log, the records no batch had taken."""
-        self._buffer = self._supervisor.buffer = wrap(self._buffer)
+        and log again the records no batch had taken (the receiver stores them when it starts)."""
+        self._wrap_log = wrap
+        executor = self._sc.executor
         for time_ms, records in recovered.items():
-            self.allocated[time_ms] = [records] if records else []
-        self._buffer.add_block(unallocated)
+            self.allocated[time_ms] = []
+            if records:
+                block_id = f"{self._block_prefix}recovered/{time_ms}"
+                executor.put_block(block_id, records)
+                self.allocated[time_ms].append((block_id, len(records)))
+        wrap(BlockBuffer(self._block_interval_ms, RateLimiter(0))).add_block(unallocated)
 
     def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
         return {}, [t for t in list(self.allocated) if t > completed_ms]
@@ -72,34 +82,41 @@ class ReceiverInputDStream(InputDStream):
     def _set_rate(self, rate: float) -> None:
         """Backpressure's new estimate, bounded by ``spark.streaming.receiver.maxRate``."""
         if rate > 0:
-            self._limiter.per_second = _bounded(rate, self._max_rate)
+            self.tracker.set_rate(_bounded(rate, self._max_rate))
 
     def _post(self, event_name: str, info) -> None:
         self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
 
     def start(self) -> None:
-        self._supervisor.start()
+        self.tracker.start(ReceiverService(self.receiver, self.id, self._block_prefix, self._block_interval_ms,
+                                           self.tracker.rate, self._restart_delay_ms, self._wrap_log))
+
+    def send_to_receiver(self, message: Any) -> None:
+        """``ember.plugins.send_to_receiver``: to the running receiver's ``onDriverMessage``."""
+        self.tracker.send_to_receiver(message)
 
     def stop_receiving(self) -> None:
-        self.stop()
+        self.tracker.stop_receiving()
 
     def stop(self) -> None:
-        self._blocks.close()
-        self._supervisor.stop()
+        self.tracker.stop()
+        self._sc.executor.remove_blocks([self._block_prefix])
 
     def compute(self, time_ms: int):
         blocks = self.allocated.get(time_ms)
         if blocks is None:
-            blocks = self.allocated[time_ms] = self._buffer.take_blocks(time_ms)
-        return ParallelCollectionRDD(self._sc, blocks)
+            blocks = self.allocated[time_ms] = self.tracker.take(time_ms)
+        return BlockRDD(self._sc, [block_id for block_id, _ in blocks])
 
     def num_records(self, time_ms: int) -> int | None:
-        return sum(len(block) for block in self.allocated.get(time_ms, ()))
+        return sum(count for _, count in self.allocated.get(time_ms, ()))
 
     def clear_old(self, time_ms: int) -> None:
         super().clear_old(time_ms)
-        for old in [t for t in self.allocated if t <= time_ms - self.remember_ms]:
-            del self.allocated[old]
+        old = [t for t in self.allocated if t <= time_ms - self.remember_ms]
+        forgotten = [block_id for t in old for block_id, _ in self.allocated.pop(t)]
+        if forgotten:
+            self._sc.executor.remove_blocks(forgotten)
 
 
 class SourceRDD(RDD):

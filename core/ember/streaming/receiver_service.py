@@ -1,0 +1,146 @@
+"""A receiver as an executor service: it runs, and keeps what it receives, where the executor
+puts it (a worker process of the local[N] pool; a thread of the driver for local[1]).
+
+``ReceiverService`` is what travels there: the receiver, pickled as it is before ``onStart``
+(its locks and queues arrive new and empty), and the stream's block interval, rate and
+restart delay, with the write-ahead log's wrapper when the log is on.  Where it runs, it
+supervises the receiver as a driver thread would (``ReceiverSupervisor``, ``BlockBuffer``,
+the log in front of the buffer).  At each batch time the driver asks it to take the blocks
+received since the previous batch: it stores them in the executor's block store and answers
+with their ids and record counts, so records never pass through the driver.  Listener events
+and restarts go to the driver as messages.  Started again after its worker died, it first
+stores again what the log holds that no batch took (nothing accepted is lost with the log on).
+
+Messages from the driver: ``("take", time_ms)``, ``("rate", records_per_s)``,
+``("stop_receiving",)``, ``("receiver", message)`` for ``Receiver.onDriverMessage``.  To the driver: ``("ready", where)``, ``("taken", time_ms,
+[(block id, count), ...])``, ``("event", name, info fields, restarts)``.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import pickle
+import queue
+import threading
+from typing import Any, Callable
+
+import cloudpickle
+
+from ember.executor.base import Service, ServiceHost
+from ember.plugins.receiver import Receiver
+from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.receiver_supervisor import ReceiverSupervisor
+
+_instances = itertools.count()
+#: how long a message waits for the service's buffer to be set up after a (re)start
+SETUP_TIMEOUT_S = 60.0
+
+
+class ReceiverService(Service):
+    def __init__(self, receiver: Receiver, stream_id: int, block_prefix: str, block_interval_ms: int,
+                 rate: float, restart_delay_ms: int, wrap_log: Callable | None):
+        self.receiver = receiver
+        self.stream_id = stream_id
+        self.block_prefix = block_prefix
+        self.block_interval_ms = block_interval_ms
+        self.rate = rate
+        self.restart_delay_ms = restart_delay_ms
+        self.wrap_log = wrap_log
+        self._setup()
+
+    def _setup(self) -> None:
+        """The parts that live only where the service runs."""
+        self._ready = threading.Event()
+        self._stopped = threading.Event()
+        self._host: ServiceHost | None = None
+        self._limiter: RateLimiter | None = None
+        self._blocks: BlockBuffer | None = None
+        self._buffer = None
+        self._supervisor: ReceiverSupervisor | None = None
+        self._block_ids = itertools.count()
+        self._last_taken_ms: int | None = None
+        self._instance = f"{os.getpid()}-{next(_instances)}"
+
+    def __getstate__(self) -> dict:
+        state = {name: value for name, value in vars(self).items() if not name.startswith("_")}
+        state["receiver"] = _fresh_pickle(self.receiver)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["receiver"] = pickle.loads(state["receiver"])
+        self.__dict__.update(state)
+        self._setup()
+
+    # -- where it runs ----------------------------------------------------------------------------
+    def run(self, host: ServiceHost) -> None:
+        self._host = host
+        self._limiter = RateLimiter(self.rate)
+        self._blocks = BlockBuffer(self.block_interval_ms, self._limiter)
+        self._buffer = self._blocks if self.wrap_log is None else self.wrap_log(self._blocks)
+        if self.wrap_log is not None:
+            self._buffer.store_unsealed_again()
+        self._supervisor = ReceiverSupervisor(self.receiver, self.stream_id, self._buffer,
+                                              self.restart_delay_ms, self._post, host.where)
+        self._ready.set()
+        host.send(("ready", host.where))
+        self._supervisor.start()
+        self._stopped.wait()
+        self._supervisor.stop()
+
+    def on_message(self, message: tuple) -> None:
+        if not self._ready.wait(SETUP_TIMEOUT_S):
+            return
+        kind = message[0]
+        if kind == "take":
+            self._take(message[1])
+        elif kind == "rate":
+            self._limiter.per_second = message[1]
+        elif kind == "stop_receiving":
+            self._stop_receiving()
+        elif kind == "receiver":
+            self.receiver.onDriverMessage(message[1])
+
+    def stop(self) -> None:
+        if self._ready.is_set():
+            self._stop_receiving()
+        self._stopped.set()
+
+    def _stop_receiving(self) -> None:
+        self._blocks.close()
+        self._supervisor.stop()
+
+    def _take(self, time_ms: int) -> None:
+        """Store the blocks received since the last batch and tell the driver which they are
+        (once per batch: a take asked again, when a restart raced with it, is not answered twice)."""
+        if self._last_taken_ms is not None and time_ms <= self._last_taken_ms:
+            return
+        self._last_taken_ms = time_ms
+        taken = []
+        for records in self._buffer.take_blocks(time_ms):
+            block_id = f"{self.block_prefix}{self._instance}/{next(self._block_ids)}"
+            self._host.blocks.put_block(block_id, records)
+            taken.append((block_id, len(records)))
+        self._host.send(("taken", time_ms, taken))
+
+    def _post(self, event_name: str, info) -> None:
+        self._host.send(("event", event_name, dict(vars(info)), self._supervisor.restarts))
+
+
+class _FreshPickler(cloudpickle.CloudPickler):
+    """Pickles a receiver before its start: locks, events and queues become new, empty ones."""
+
+    _NEW = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock,
+            queue.SimpleQueue: queue.SimpleQueue}
+
+    def reducer_override(self, obj):
+        make = self._NEW.get(type(obj))
+        if make is not None:
+            return make, ()
+        return super().reducer_override(obj)
+
+
+def _fresh_pickle(receiver: Receiver) -> bytes:
+    buffer = io.BytesIO()
+    _FreshPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(receiver)
+    return buffer.getvalue()
