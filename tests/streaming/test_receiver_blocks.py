@@ -8,6 +8,7 @@ from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import LoggedBlockBuffer, WriteAheadLog
 from ember.plugins import ReceiverStoppedError
 from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.receiver_service import spread
 
 
 class HandClock:
@@ -50,3 +51,13 @@ def test_records_stored_at_once_are_one_log_entry_of_the_batch_that_takes_them(t
     with open(tmp_path / "wal" / "batch-1000", "rb") as segment:
         data = segment.read()
     assert len(data) == 8 + int.from_bytes(data[:4], "big")  # one entry: header and payload
+
+
+def test_a_batch_of_fewer_blocks_than_workers_is_spread_over_them_in_order():
+    big = list(range(3001))
+    assert [len(part) for part in spread([big], 2)] == [1501, 1500]
+    assert [r for part in spread([big[:1000], big[1000:]], 3) for r in part] == big
+    assert [len(part) for part in spread([big[:1000], big[1000:]], 3)] == [1001, 1001, 999]
+    assert spread([big[:1000], big[1000:]], 4) == [big[:1000], big[1000:]]     # too few records
+    assert spread([big[:10], big[10:20]], 2) == [big[:10], big[10:20]]   # as many blocks as parts
+    assert spread([big[:1500]], 2) == [big[:1500]]                         # too few records

@@ -33,14 +33,17 @@ from ember.streaming.blocks import BlockBuffer, RateLimiter
 from ember.streaming.receiver_supervisor import ReceiverSupervisor
 
 _instances = itertools.count()
+#: a batch is cut into more partitions than it has blocks only when each gets this many records
+MIN_SPREAD_RECORDS = 1000
 #: how long a message waits for the service's buffer to be set up after a (re)start
 SETUP_TIMEOUT_S = 60.0
 
 
 class ReceiverService(Service):
     def __init__(self, receiver: Receiver, stream_id: int, block_prefix: str, block_interval_ms: int,
-                 rate: float, restart_delay_ms: int, wrap_log: Callable | None):
+                 rate: float, restart_delay_ms: int, wrap_log: Callable | None, parallelism: int = 1):
         self.receiver = receiver
+        self.parallelism = parallelism
         self.stream_id = stream_id
         self.block_prefix = block_prefix
         self.block_interval_ms = block_interval_ms
@@ -117,7 +120,7 @@ class ReceiverService(Service):
             return
         self._last_taken_ms = time_ms
         taken = []
-        for records in self._buffer.take_blocks(time_ms):
+        for records in spread(self._buffer.take_blocks(time_ms), self.parallelism):
             block_id = f"{self.block_prefix}{self._instance}/{next(self._block_ids)}"
             self._host.blocks.put_block(block_id, records)
             taken.append((block_id, len(records)))
@@ -125,6 +128,18 @@ class ReceiverService(Service):
 
     def _post(self, event_name: str, info) -> None:
         self._host.send(("event", event_name, dict(vars(info)), self._supervisor.restarts))
+
+
+def spread(blocks: list[list], parts: int) -> list[list]:
+    """A batch's blocks, cut into ``parts`` partitions of consecutive records when it has fewer
+    blocks than that and enough records, so every worker takes part (a fast source can fill a
+    whole batch within one block interval).  The records keep their order."""
+    total = sum(map(len, blocks))
+    if len(blocks) >= parts or total < parts * MIN_SPREAD_RECORDS:
+        return blocks
+    records = list(itertools.chain.from_iterable(blocks)) if len(blocks) > 1 else blocks[0]
+    size = -(-total // parts)
+    return [records[start:start + size] for start in range(0, total, size)]
 
 
 class _FreshPickler(cloudpickle.CloudPickler):

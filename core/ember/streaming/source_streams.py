@@ -89,7 +89,8 @@ class ReceiverInputDStream(InputDStream):
 
     def start(self) -> None:
         self.tracker.start(ReceiverService(self.receiver, self.id, self._block_prefix, self._block_interval_ms,
-                                           self.tracker.rate, self._restart_delay_ms, self._wrap_log))
+                                           self.tracker.rate, self._restart_delay_ms, self._wrap_log,
+                                           self._sc.defaultParallelism))
 
     def send_to_receiver(self, message: Any) -> None:
         """``ember.plugins.send_to_receiver``: to the running receiver's ``onDriverMessage``."""
