@@ -23,7 +23,7 @@ class BatchCount(StreamingListener):
 def _word_counts(ssc):
     lines = ssc.queueStream([["a b a"], ["b c"], []])
     counts = lines.flatMap(str.split).map(lambda w: (w, 1)).updateStateByKey(
-        lambda new, old: sum(new) + (old or 0))
+        lambda new, old: sum(new) + (old or 0)).checkpoint(1)  # encoded (measured) every batch
     counts.foreachRDD(lambda rdd: None)
 
 

@@ -39,6 +39,34 @@ class BlockStore(ABC):
         """Drop every block whose id starts with one of ``prefixes``."""
 
 
+class LocalBlocks:
+    """Objects a process keeps in its own memory between tasks, by block id, never encoded (a
+    stateful stream's state partitions).  Only tasks that run in the same process see them:
+    the executor places a task that prefers one of them (``Task.prefers``) where it is."""
+
+    def __init__(self):
+        self._objects: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, block_id: str) -> Any:
+        """The object kept as ``block_id`` here; ``KeyError`` when this process has none."""
+        with self._lock:
+            return self._objects[block_id]
+
+    def keep(self, block_id: str, value: Any) -> None:
+        with self._lock:
+            self._objects[block_id] = value
+
+    def drop(self, prefixes: Iterable[str]) -> list[str]:
+        """Forget every object whose id starts with one of ``prefixes``; returns their ids."""
+        prefixes = tuple(prefixes)
+        with self._lock:
+            dropped = [block_id for block_id in self._objects if block_id.startswith(prefixes)]
+            for block_id in dropped:
+                del self._objects[block_id]
+        return dropped
+
+
 class TaskContext:
     """What a running task sees: its partition, its attempt, the blocks and its accumulators.
 
@@ -48,12 +76,29 @@ class TaskContext:
 
     _local = threading.local()
 
-    def __init__(self, stage_id: int, partition_id: int, attempt_number: int, blocks: BlockStore):
+    def __init__(self, stage_id: int, partition_id: int, attempt_number: int, blocks: BlockStore,
+                 local: LocalBlocks | None = None):
         self.stage_id = stage_id
         self.partition_id = partition_id
         self.attempt_number = attempt_number
         self.blocks = blocks
+        self.local = local if local is not None else LocalBlocks()
         self.accumulator_updates: dict[int, Any] = {}
+        #: local blocks this task kept and dropped, so the executor knows where each one is
+        self.kept: list[str] = []
+        self.dropped: list[str] = []
+
+    def keep_local(self, block_id: str, value: Any) -> None:
+        """Keep ``value`` in this process's memory for later tasks (``LocalBlocks``)."""
+        self.local.keep(block_id, value)
+        self.kept.append(block_id)
+
+    def local_block(self, block_id: str) -> Any:
+        """What this process keeps as ``block_id``; ``KeyError`` when it keeps none."""
+        return self.local.get(block_id)
+
+    def drop_local(self, block_id: str) -> None:
+        self.dropped.extend(self.local.drop([block_id]))
 
     @classmethod
     def get(cls) -> "TaskContext | None":
@@ -78,7 +123,10 @@ class TaskContext:
 
 
 class Task(Protocol):
-    """One unit of work: a partition of a stage.  Must be picklable (cloudpickle)."""
+    """One unit of work: a partition of a stage.  Must be picklable (cloudpickle).
+
+    A task may also have ``prefers``: ids of local blocks (``LocalBlocks``) it reads, so that
+    an executor with several processes runs it where they are kept."""
 
     stage_id: int
     partition: int
@@ -93,6 +141,9 @@ class TaskResult:
 
     value: Any
     accumulator_updates: dict[int, Any] = field(default_factory=dict)
+    #: local blocks the task kept and dropped where it ran
+    kept: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 class TaskFailedError(Exception):
@@ -108,11 +159,12 @@ class TaskFailedError(Exception):
         self.remote_traceback = remote_traceback
 
 
-def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore) -> TaskResult:
+def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore,
+             local: LocalBlocks | None = None) -> TaskResult:
     """Run ``task`` under a fresh TaskContext; shared by every executor so they agree on it."""
-    with TaskContext(stage_id, task.partition, attempt, blocks) as context:
+    with TaskContext(stage_id, task.partition, attempt, blocks, local) as context:
         value = task.run(context)
-    return TaskResult(value, context.accumulator_updates)
+    return TaskResult(value, context.accumulator_updates, context.kept, context.dropped)
 
 
 class ServiceHost(ABC):
@@ -212,7 +264,10 @@ class Executor(BlockStore):
     ``run_tasks`` returns one ``TaskResult`` per task, in task order, or raises
     ``TaskFailedError`` once a task has failed ``max_task_attempts`` times.  Blocks put by the
     driver (``put_block``) or by tasks (``TaskContext.blocks``) must be readable by every later
-    task until removed.
+    task until removed.  Local blocks (``TaskContext.keep_local``) live in the memory of the
+    process that kept them; ``remove_blocks`` forgets those too, and a task that prefers one
+    should run where it is (Spark's preferred locations), which an executor may ignore: the
+    task then recomputes what it would have read.
     """
 
     #: how many tasks can run at once; SparkContext.defaultParallelism reports it

@@ -17,7 +17,8 @@ import time
 import traceback
 from typing import Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus, run_task
+from ember.executor.base import (Executor, LocalBlocks, Task, TaskFailedError, TaskResult, WorkerStatus,
+                                 run_task)
 from ember.executor.shipping import FunctionCache, FunctionShipper
 from ember.serde.codec import decode_block, encode_block
 
@@ -27,6 +28,7 @@ class InProcessExecutor(Executor):
         self.default_parallelism = parallelism
         self.max_task_attempts = max_task_attempts
         self._blocks: dict[str, bytes] = {}
+        self._local = LocalBlocks()
         self._lock = threading.Lock()
         self._shipping = threading.Lock()
         self._shipper = FunctionShipper()
@@ -54,6 +56,7 @@ class InProcessExecutor(Executor):
         with self._lock:
             for block_id in [b for b in self._blocks if b.startswith(prefixes)]:
                 del self._blocks[block_id]
+        self._local.drop(prefixes)
 
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._shipping:  # jobs may be submitted from several threads
@@ -83,7 +86,8 @@ class InProcessExecutor(Executor):
     def _run_with_retries(self, task: Task, stage: bytes, index: int) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
-                return run_task(self._functions.load_task(stage, index), task.stage_id, attempt, self)
+                return run_task(self._functions.load_task(stage, index), task.stage_id, attempt, self,
+                                self._local)
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
                     raise TaskFailedError(
@@ -98,3 +102,4 @@ class InProcessExecutor(Executor):
     def shutdown(self) -> None:
         with self._lock:
             self._blocks.clear()
+        self._local.drop([""])

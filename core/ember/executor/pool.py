@@ -120,6 +120,10 @@ class ProcessPoolExecutor(Executor):
         self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
         self._closed = False
         self._hub: ServiceHub | None = None
+        #: local block id -> the worker keeping it; prefixes each worker must still drop
+        self._local_where: dict[str, WorkerProcess] = {}
+        self._local_drops: dict[WorkerProcess, list[str]] = {}
+        self._local_lock = threading.Lock()
         #: workers lost and replaced so far (for tests and the benchmark's report)
         self.workers_replaced = 0
         atexit.register(self.shutdown)
@@ -135,7 +139,34 @@ class ProcessPoolExecutor(Executor):
         return self._store.has_block(block_id)
 
     def remove_blocks(self, prefixes: Iterable[str]) -> None:
+        prefixes = tuple(prefixes)
         self._store.remove_blocks(prefixes)
+        with self._local_lock:
+            gone = [block_id for block_id in self._local_where if block_id.startswith(prefixes)]
+            for block_id in gone:
+                self._local_drops.setdefault(self._local_where.pop(block_id), []).extend(
+                    p for p in prefixes if block_id.startswith(p))
+
+    # -- local blocks: which worker keeps what (so a task runs where its blocks are) -------------
+    def _preferred_worker(self, task: Task) -> "WorkerProcess | None":
+        with self._local_lock:
+            for block_id in getattr(task, "prefers", ()):
+                worker = self._local_where.get(block_id)
+                if worker is not None and worker in self._workers:
+                    return worker
+        return None
+
+    def _local_changes(self, worker: "WorkerProcess", kept: list[str], dropped: list[str]) -> None:
+        with self._local_lock:
+            for block_id in dropped:
+                if self._local_where.get(block_id) is worker:
+                    del self._local_where[block_id]
+            for block_id in kept:
+                self._local_where[block_id] = worker
+
+    def _drops_for(self, worker: "WorkerProcess") -> list[str]:
+        with self._local_lock:
+            return sorted(set(self._local_drops.pop(worker, ())))
 
     @property
     def function_payloads_sent(self) -> int:
@@ -194,6 +225,9 @@ class ProcessPoolExecutor(Executor):
         worker.process.wait()
         self._store.remove_partial_writes(worker.pid)
         self._shipper.drop_worker(worker)
+        with self._local_lock:  # what it kept in its memory is gone with it
+            self._local_where = {b: w for b, w in self._local_where.items() if w is not worker}
+            self._local_drops.pop(worker, None)
         replacement = WorkerProcess(self._space, self._env, self._preload)
         self._workers[self._workers.index(worker)] = replacement
         self.workers_replaced += 1
@@ -249,11 +283,14 @@ class _StageRun:
                 return
             if worker.task_id is not None or not worker.ready:
                 continue
-            index, attempt = self.pending.popleft()
+            chosen = self._task_for(worker)
+            if chosen is None:
+                continue
+            index, attempt = chosen
             task_id = next(_task_ids)
             new, forget = self.pool._shipper.updates_for(worker, self.needed)
-            message = pickle.dumps((task_id, attempt, new, forget, self.stage, index),
-                                   protocol=pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps((task_id, attempt, new, forget, self.pool._drops_for(worker), self.stage,
+                                    index), protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 worker.connection.send_bytes(message)
             except OSError:  # it died while idle: replace it, the task waits for the next one
@@ -263,6 +300,15 @@ class _StageRun:
             worker.task_id = task_id
             worker.task_started = time.perf_counter()
             self.running[task_id] = (index, attempt)
+
+    def _task_for(self, worker: WorkerProcess) -> tuple[int, int] | None:
+        """The first pending task that prefers ``worker`` or no live worker (a task whose local
+        blocks another worker keeps waits for that one)."""
+        for position, (index, attempt) in enumerate(self.pending):
+            if self.pool._preferred_worker(self.tasks[index]) in (worker, None):
+                del self.pending[position]
+                return index, attempt
+        return None
 
     def _started(self, worker: WorkerProcess) -> None:
         try:
@@ -294,6 +340,7 @@ class _StageRun:
         worker.task_finished()
         if reply[1] == OK:
             self.results[index] = self._result(reply)
+            self.pool._local_changes(worker, *reply[5])
             self.remaining -= 1
         elif attempt + 1 < self.pool.max_task_attempts:
             self.pending.append((index, attempt + 1))
@@ -301,7 +348,7 @@ class _StageRun:
             self._fail(index, reply)
 
     def _result(self, reply) -> TaskResult:
-        _, _, payload, block_id, updates = reply
+        _, _, payload, block_id, updates, _ = reply
         if block_id is not None:
             store = self.pool._store
             value = store.read_block(block_id, decode_block)

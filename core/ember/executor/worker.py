@@ -5,7 +5,8 @@ with ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver for 
 ``service fd`` the one for the services (receivers) it hosts beside them (``services``).  The first message
 gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
 the modules to import before the first task;
-the worker answers ``READY``; then each message is a task, each reply its result or its failure.  An empty message means
+the worker answers ``READY``; then each message is a task, each reply its result or its failure
+(and the local blocks the task kept or dropped: objects the worker holds for later tasks).  An empty message means
 stop.  End of file means the driver died: the worker removes the pool's segments and exits.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from multiprocessing.connection import Connection
 
 import cloudpickle
 
-from ember.executor.base import run_task
+from ember.executor.base import LocalBlocks, run_task
 from ember.executor.segments import SegmentStore
 from ember.executor.services import ServiceRunner
 from ember.executor.shipping import FunctionCache
@@ -47,6 +48,7 @@ def main() -> None:
 
     store = SegmentStore(space)
     functions = FunctionCache()
+    local = LocalBlocks()
     ServiceRunner(Connection(int(sys.argv[2])), store).start()
     try:
         connection.send_bytes(READY)
@@ -54,9 +56,10 @@ def main() -> None:
             message = connection.recv_bytes()
             if not message:
                 return
-            task_id, attempt, new_functions, forget, stage, index = pickle.loads(message)
+            task_id, attempt, new_functions, forget, drop_local, stage, index = pickle.loads(message)
             functions.update(new_functions, forget)
-            reply = _run(task_id, attempt, stage, index, functions, store)
+            local.drop(drop_local)
+            reply = _run(task_id, attempt, stage, index, functions, store, local)
             _flush_output()
             connection.send_bytes(reply)
     except (EOFError, OSError):
@@ -64,19 +67,20 @@ def main() -> None:
 
 
 def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: FunctionCache,
-         store: SegmentStore) -> bytes:
+         store: SegmentStore, local: LocalBlocks) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
         task = functions.load_task(stage, index)
-        result = run_task(task, task.stage_id, attempt, store)
+        result = run_task(task, task.stage_id, attempt, store, local)
         operation = f"returning the result of task {task.partition} in stage {task.stage_id}"
         payload = encode_value(result.value, operation)
         updates = encode(result.accumulator_updates, operation)
+        kept = (result.kept, result.dropped)
         if len(payload) <= INLINE_RESULT_LIMIT:
-            return pickle.dumps((task_id, OK, payload, None, updates))
+            return pickle.dumps((task_id, OK, payload, None, updates, kept))
         block_id = f"result/{task_id}"
         store.put_encoded(block_id, payload)
-        return pickle.dumps((task_id, OK, None, block_id, updates))
+        return pickle.dumps((task_id, OK, None, block_id, updates, kept))
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
         return pickle.dumps((task_id, FAILED, _pickled_exception(error),
                              f"{type(error).__module__}.{type(error).__qualname__}: {error}",

@@ -76,6 +76,9 @@ class PipelinedRDD(RDD):
     def dependencies(self):
         return [self.source]
 
+    def local_blocks(self, split):
+        return self.source.local_blocks(split)
+
     def compute(self, split, context):
         # User functions may return any iterable (a list, say); consumers expect an iterator.
         return iter(self.func(split, self.source.iterator(split, context)))

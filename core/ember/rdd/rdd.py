@@ -47,6 +47,11 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         """The parent RDDs this one is computed from."""
         return []
 
+    def local_blocks(self, split: int) -> tuple[str, ...]:
+        """Ids of the local blocks (``TaskContext.keep_local``) computing ``split`` would read,
+        so the executor runs its task where they are; none unless an RDD kind keeps some."""
+        return ()
+
     def iterator(self, split: int, context: "TaskContext") -> Iterator:
         """Records of ``split``: from the cache when persisted, else computed."""
         if self._storage_level is None:

@@ -24,6 +24,8 @@ class ShuffleMapTask:
     stage_id: int
     partition: int
     shuffle: ShuffledRDD
+    #: local blocks the task reads (the executor runs it where they are kept)
+    prefers: tuple[str, ...] = ()
 
     def run(self, context: TaskContext) -> frozenset[int]:
         shuffle = self.shuffle
@@ -58,6 +60,7 @@ class ResultTask:
     partition: int
     rdd: RDD
     func: Callable[[Iterator], Any]
+    prefers: tuple[str, ...] = ()
 
     def run(self, context: TaskContext) -> Any:
         return self.func(self.rdd.iterator(self.partition, context))
@@ -93,10 +96,11 @@ class DAGScheduler:
     def run_job(self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Sequence[int]) -> list:
         for shuffle in missing_shuffles(rdd):
             stage_id = next(_stage_ids)
-            tasks = [ShuffleMapTask(stage_id, m, shuffle) for m in range(shuffle.prev.getNumPartitions())]
+            tasks = [ShuffleMapTask(stage_id, m, shuffle, shuffle.prev.local_blocks(m))
+                     for m in range(shuffle.prev.getNumPartitions())]
             shuffle.map_outputs = self._run_stage(tasks)
         stage_id = next(_stage_ids)
-        return self._run_stage([ResultTask(stage_id, p, rdd, func) for p in partitions])
+        return self._run_stage([ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions])
 
     def _run_stage(self, tasks: list) -> list:
         if not tasks:
