@@ -10,12 +10,14 @@ the checkpoint and write-ahead-log code to persist.
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import Any, Callable, Iterator
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
 from ember.rdd import RDD
 from ember.rdd.lineage import BlockRDD
+from ember.rdd.rdd import _drop_blocks
 from ember.streaming import listener
 from ember.streaming.blocks import BlockBuffer, RateLimiter
 from ember.streaming.input import InputDStream
@@ -121,14 +123,23 @@ class ReceiverInputDStream(InputDStream):
 
 
 class SourceRDD(RDD):
-    """One batch of a replayable source: partition i reads ``ranges[i]``."""
+    """One batch of a replayable source: partition i reads ``ranges[i]``, or the block of the
+    records the source already fetched for it (``prefetched``: block ids by partition)."""
 
-    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
+    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange],
+                 prefetched: dict[int, str] | None = None):
         super().__init__(ctx, len(ranges))
         self.source = source
         self.ranges = list(ranges)
+        self.prefetched = prefetched or {}
 
     def compute(self, split: int, context) -> Iterator:
+        block_id = self.prefetched.get(split)
+        if block_id is not None:
+            try:
+                return iter(context.blocks.get_block(block_id))
+            except KeyError:  # dropped already: read the range again
+                pass
         return iter(self.source.read(self.ranges[split]))
 
     def offsetRanges(self) -> list[PositionRange]:
@@ -165,21 +176,44 @@ class DirectInputDStream(InputDStream):
 
     def compute(self, time_ms: int) -> SourceRDD:
         ranges = self.recorded.get(time_ms)
-        if ranges is None:
-            ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._batch_max_records()))
-        return SourceRDD(self._sc, self.source, ranges)
+        if ranges is not None:
+            return SourceRDD(self._sc, self.source, ranges)
+        ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._batch_max_records()))
+        rdd = SourceRDD(self._sc, self.source, ranges, self._store_prefetched(time_ms, ranges))
+        weakref.finalize(rdd, _drop_blocks, self._sc.executor, f"prefetched/{self.id}/{time_ms}/")
+        return rdd
 
-    def _batch_max_records(self) -> int | None:
+    def _store_prefetched(self, time_ms: int, ranges: list[PositionRange]) -> dict[int, str]:
+        """Put what the source read while cutting ``ranges`` into the block store, so that the
+        batch does not read it again; block ids by partition."""
+        stored = {}
+        for split, position_range in enumerate(ranges):
+            records = self.source.prefetched(position_range)
+            if records is not None:
+                stored[split] = f"prefetched/{self.id}/{time_ms}/{split}"
+                self._sc.executor.put_block(stored[split], list(records))
+        return stored
+
+    def _batch_max_records(self) -> int | dict[str, int] | None:
         """Records per partition this batch may read: the max rate per partition, or under
         backpressure the estimated rate (the initial rate before the first estimate) split
-        evenly across the source's partitions, capped by that max rate; at least 1."""
+        across the source's partitions, capped by that max rate; at least 1.  The split is
+        even, or by each partition's lag when the source reports lags (Spark's rule)."""
         if self.rate_controller is None:
             return self._max_records
         rate = self.rate_controller.latest_rate or self._initial_rate
         if rate <= 0:
             return self._max_records
-        per_partition = _bounded(rate / max(1, len(self.source.partitions())), self._max_rate_per_partition)
-        return max(1, int(per_partition * self.slide_ms / 1000))
+        lags = self.source.lags()
+        if lags:
+            total = sum(lags.values())
+            return {partition: self._per_partition(rate * lag / total if total else 0.0)
+                    for partition, lag in lags.items()}
+        return self._per_partition(rate / max(1, len(self.source.partitions())))
+
+    def _per_partition(self, rate: float) -> int:
+        """A partition's records for one batch at ``rate``/s, capped by the max rate; at least 1."""
+        return max(1, int(_bounded(rate, self._max_rate_per_partition) * self.slide_ms / 1000))
 
     def num_records(self, time_ms: int) -> int | None:
         counts = [r.count() for r in self.recorded.get(time_ms, ())]
