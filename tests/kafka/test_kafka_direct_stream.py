@@ -107,6 +107,20 @@ def test_max_rate_per_partition_bounds_each_batch(tansu, client):
     assert sorted(int(v) for _, v in recorder.records()) == sorted(list(range(10)) * 2)
 
 
+def test_backpressure_shares_a_batch_by_each_partitions_lag(tansu, client):
+    topic = tansu.create_topic(partitions=2)
+    tansu.produce(topic, [str(i) for i in range(30)], partition=0)
+    tansu.produce(topic, [str(i) for i in range(10)], partition=1)
+    conf = SparkConf().setMaster("local[1]").set("spark.streaming.backpressure.enabled", "true") \
+        .set("spark.streaming.backpressure.initialRate", "8")
+    with SparkContext(conf=conf) as sc:
+        ssc = manual_streaming_context(sc, 1)
+        stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client))
+        recorder = run_batches(ssc, stream, 1)
+    # 8 records for the first batch, shared 30:10 as the partitions lag (evenly it was 4 and 4)
+    assert [[r.count() for r in batch] for batch in recorder.ranges] == [[6, 2]]
+
+
 def test_partitions_added_later_are_read_from_their_start(tansu, client, sc):
     """Tansu cannot add partitions to a topic, so the (still empty) topic is recreated with
     two partitions between batches: to the stream, a partition appeared."""
