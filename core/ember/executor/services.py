@@ -21,6 +21,8 @@ import traceback
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, Callable
 
+import cloudpickle
+
 from ember.executor.base import BlockStore, Service, ServiceHandle, ServiceHost
 
 if TYPE_CHECKING:
@@ -144,8 +146,6 @@ class ServiceHub:
 
     def start(self, service: Service, on_message: Callable[[Any], None],
               on_moved: Callable[[str], None]) -> PooledService:
-        import cloudpickle  # the service may be defined in the job's own modules
-
         handle = PooledService(self, cloudpickle.dumps(service, protocol=pickle.HIGHEST_PROTOCOL),
                                on_message, on_moved)
         with self._lock:
