@@ -57,6 +57,11 @@ class LocalBlocks:
         with self._lock:
             self._objects[block_id] = value
 
+    def discard(self, block_id: str) -> bool:
+        """Forget ``block_id`` itself; whether it was kept here."""
+        with self._lock:
+            return self._objects.pop(block_id, self) is not self
+
     def drop(self, prefixes: Iterable[str]) -> list[str]:
         """Forget every object whose id starts with one of ``prefixes``; returns their ids."""
         prefixes = tuple(prefixes)
@@ -98,7 +103,8 @@ class TaskContext:
         return self.local.get(block_id)
 
     def drop_local(self, block_id: str) -> None:
-        self.dropped.extend(self.local.drop([block_id]))
+        if self.local.discard(block_id):
+            self.dropped.append(block_id)
 
     @classmethod
     def get(cls) -> "TaskContext | None":

@@ -53,11 +53,13 @@ def _sleep(seconds: float) -> bool:
 
 
 class BlockBuffer:
-    """Thread-safe buffer of received records, sealed into blocks by time and by batch."""
+    """Thread-safe buffer of received records, sealed into blocks by time and by batch (and,
+    with ``max_block_records``, once a block holds that many)."""
 
     def __init__(self, block_interval_ms: int, limiter: RateLimiter,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, max_block_records: int | None = None):
         self._interval = block_interval_ms / 1000.0
+        self._max_records = max_block_records
         self._limiter = limiter
         self._clock = clock
         self._current: list[Any] = []
@@ -92,7 +94,8 @@ class BlockBuffer:
     def _current_block(self) -> list[Any]:
         """The block new records go to: sealed and begun again once the interval is over."""
         now = self._clock()
-        if self._current and now - self._current_started >= self._interval:
+        if self._current and (now - self._current_started >= self._interval
+                              or (self._max_records and len(self._current) >= self._max_records)):
             self._seal()
         if not self._current:
             self._current_started = now
@@ -112,6 +115,12 @@ class BlockBuffer:
         for the batch at ``time_ms`` (which wrappers such as the write-ahead log record)."""
         with self._lock:
             self._seal()
+            blocks, self._sealed = self._sealed, []
+            return blocks
+
+    def take_sealed(self) -> list[list[Any]]:
+        """The blocks sealed so far, not the current one (to store them before the batch)."""
+        with self._lock:
             blocks, self._sealed = self._sealed, []
             return blocks
 

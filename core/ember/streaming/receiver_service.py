@@ -35,6 +35,9 @@ from ember.streaming.receiver_supervisor import ReceiverSupervisor
 _instances = itertools.count()
 #: a batch is cut into more partitions than it has blocks only when each gets this many records
 MIN_SPREAD_RECORDS = 1000
+#: without the write-ahead log, a block this full is sealed and stored (encoded, smaller)
+#: at once rather than kept as Python objects until its batch
+MAX_BLOCK_RECORDS = 50_000
 #: how long a message waits for the service's buffer to be set up after a (re)start
 SETUP_TIMEOUT_S = 60.0
 
@@ -63,6 +66,8 @@ class ReceiverService(Service):
         self._supervisor: ReceiverSupervisor | None = None
         self._block_ids = itertools.count()
         self._last_taken_ms: int | None = None
+        self._storing = threading.Lock()
+        self._stored: list[tuple[str, int]] = []  # stored ahead of their batch
         self._instance = f"{os.getpid()}-{next(_instances)}"
 
     def __getstate__(self) -> dict:
@@ -79,10 +84,15 @@ class ReceiverService(Service):
     def run(self, host: ServiceHost) -> None:
         self._host = host
         self._limiter = RateLimiter(self.rate)
-        self._blocks = BlockBuffer(self.block_interval_ms, self._limiter)
-        self._buffer = self._blocks if self.wrap_log is None else self.wrap_log(self._blocks)
-        if self.wrap_log is not None:
+        logged = self.wrap_log is not None
+        self._blocks = BlockBuffer(self.block_interval_ms, self._limiter,
+                                   max_block_records=None if logged else MAX_BLOCK_RECORDS)
+        self._buffer = self.wrap_log(self._blocks) if logged else self._blocks
+        if logged:
             self._buffer.store_unsealed_again()
+        else:
+            threading.Thread(target=self._store_sealed_blocks, daemon=True,
+                             name=f"ember-receiver-{self.stream_id}-blocks").start()
         self._supervisor = ReceiverSupervisor(self.receiver, self.stream_id, self._buffer,
                                               self.restart_delay_ms, self._post, host.where)
         self._ready.set()
@@ -119,12 +129,27 @@ class ReceiverService(Service):
         if self._last_taken_ms is not None and time_ms <= self._last_taken_ms:
             return
         self._last_taken_ms = time_ms
-        taken = []
-        for records in spread(self._buffer.take_blocks(time_ms), self.parallelism):
-            block_id = f"{self.block_prefix}{self._instance}/{next(self._block_ids)}"
-            self._host.blocks.put_block(block_id, records)
-            taken.append((block_id, len(records)))
+        with self._storing:
+            taken, self._stored = self._stored, []
+            blocks = self._buffer.take_blocks(time_ms)
+            taken += self._store(spread(blocks, self.parallelism) if not taken else blocks)
         self._host.send(("taken", time_ms, taken))
+
+    def _store(self, blocks: list[list]) -> list[tuple[str, int]]:
+        stored = []
+        for records in blocks:
+            # ends with "/": ids are also prefixes (remove_blocks), and .../1 must not match .../10
+            block_id = f"{self.block_prefix}{self._instance}/{next(self._block_ids)}/"
+            self._host.blocks.put_block(block_id, records)
+            stored.append((block_id, len(records)))
+        return stored
+
+    def _store_sealed_blocks(self) -> None:
+        """Without the log: store each block as soon as it is sealed, so that a fast source's
+        records wait for their batch encoded in the block store, not as Python objects."""
+        while not self._stopped.wait(self.block_interval_ms / 4000.0):
+            with self._storing:
+                self._stored += self._store(self._buffer.take_sealed())
 
     def _post(self, event_name: str, info) -> None:
         self._host.send(("event", event_name, dict(vars(info)), self._supervisor.restarts))

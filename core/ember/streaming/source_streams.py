@@ -73,7 +73,7 @@ class ReceiverInputDStream(InputDStream):
         for time_ms, records in recovered.items():
             self.allocated[time_ms] = []
             if records:
-                block_id = f"{self._block_prefix}recovered/{time_ms}"
+                block_id = f"{self._block_prefix}recovered/{time_ms}/"
                 executor.put_block(block_id, records)
                 self.allocated[time_ms].append((block_id, len(records)))
         wrap(BlockBuffer(self._block_interval_ms, RateLimiter(0))).add_block(unallocated)
