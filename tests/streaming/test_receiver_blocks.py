@@ -61,3 +61,15 @@ def test_a_batch_of_fewer_blocks_than_workers_is_spread_over_them_in_order():
     assert spread([big[:1000], big[1000:]], 4) == [big[:1000], big[1000:]]     # too few records
     assert spread([big[:10], big[10:20]], 2) == [big[:10], big[10:20]]   # as many blocks as parts
     assert spread([big[:1500]], 2) == [big[:1500]]                         # too few records
+
+
+def test_a_full_block_is_sealed_at_once_and_can_be_taken_before_the_batch():
+    clock = HandClock()
+    buffer = BlockBuffer(200, RateLimiter(0), clock=clock, max_block_records=3)
+    buffer.add_all(["a", "b"])
+    buffer.add("c")
+    buffer.add("d")                     # the block held 3: sealed, "d" begins the next
+    assert buffer.take_sealed() == [["a", "b", "c"]]
+    assert buffer.take_sealed() == []
+    buffer.add_all(["e", "f"])
+    assert buffer.take_blocks() == [["d", "e", "f"]]
