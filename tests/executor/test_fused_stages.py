@@ -76,3 +76,10 @@ def test_the_users_own_errors_in_a_pair_step_go_through_unchanged(sc):
         pairs.mapValues(int).collect()
     with pytest.raises(TypeError, match="not iterable"):
         pairs.flatMapValues(lambda value: 5).collect()
+
+
+def test_grouping_appends_in_the_loop_and_keeps_the_values_order(sc):
+    grouped = sc.parallelize(LINES, 2).flatMap(str.split).map(lambda w: (w, len(w))).groupByKey()
+    assert repr(grouped.source.prev.func) == "RecordPipeline(flatMap, map, combine group)"
+    assert sorted((key, list(values)) for key, values in grouped.collect()) == [
+        ("a", [1, 1, 1]), ("b", [1, 1]), ("c", [1]), ("d", [1]), ("e", [1, 1, 1, 1])]

@@ -11,7 +11,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ember.rdd.partitioner import Partitioner
-from ember.rdd.pipeline import Combine, RecordPipeline, first_value
+from ember.rdd.pipeline import Combine, RecordPipeline, append_to, first_value, single_list
 from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
@@ -24,15 +24,6 @@ def merge_per_key(create: Callable, merge: Callable, operation: str,
     """A partition function folding (key, value) records into one value per key (then
     ``finish``ed); a stage's record operations before it run in the same loop."""
     return RecordPipeline.combining(Combine(create, merge, operation, finish))
-
-
-def _single_list(value) -> list:
-    return [value]
-
-
-def _append(values: list, value) -> list:
-    values.append(value)
-    return values
 
 
 def _extend(values: list, more: list) -> list:
@@ -98,7 +89,7 @@ class PairFunctionsMixin:
 
     def groupByKey(self, numPartitions: int | None = None,
                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self._combine(_single_list, _append, _extend, numPartitions, partitionFunc,
+        return self._combine(single_list, append_to, _extend, numPartitions, partitionFunc,
                              "groupByKey", finish=ResultIterable)
 
     def groupBy(self, f: Callable, numPartitions: int | None = None,

@@ -68,6 +68,17 @@ def first_value(value):
     return value
 
 
+def single_list(value) -> list:
+    """groupByKey's combiner of a key's first value."""
+    return [value]
+
+
+def append_to(values: list, value) -> list:
+    """groupByKey's merge of one more value (in the compiled loop: an ``append`` in place)."""
+    values.append(value)
+    return values
+
+
 @dataclass(frozen=True)
 class Combine:
     """The end of a pipeline that folds its (key, value) records into one combiner per key,
@@ -126,6 +137,8 @@ class RecordPipeline:
         """What the compiled loop depends on: the step kinds and how the records end."""
         if self.combine is None:
             end = "yield"
+        elif self.combine.create is single_list and self.combine.merge is append_to:
+            end = "combine group"
         else:
             end = "combine first" if self.combine.create is first_value else "combine"
         return tuple(step.kind for step in self.steps) + (end,)
@@ -163,9 +176,13 @@ def _compile(shape: tuple) -> Callable:
     else:
         parameters += ["create", "merge", f"op{len(kinds)}"]
         body += [indent + line for line in _UNPACK.format(op=f"op{len(kinds)}").split("\n")]
-        first = "value" if end == "combine first" else "create(value)"
-        body += [indent + "current = get(key, MISSING)",
-                 indent + f"values[key] = {first} if current is MISSING else merge(current, value)"]
+        body.append(indent + "current = get(key, MISSING)")
+        if end == "combine group":
+            body += [indent + "if current is MISSING:", indent + "    values[key] = [value]",
+                     indent + "else:", indent + "    current.append(value)"]
+        else:
+            first = "value" if end == "combine first" else "create(value)"
+            body.append(indent + f"values[key] = {first} if current is MISSING else merge(current, value)")
         prologue = ["    values = {}", "    get = values.get"]
         epilogue = ["    return values"]
     source = "\n".join([f"def run({', '.join(parameters)}):", *prologue,

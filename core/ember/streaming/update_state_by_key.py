@@ -15,7 +15,8 @@ import uuid
 from typing import Callable, Iterable
 
 from ember.rdd import RDD
-from ember.rdd.pairs import _append, _extend, _single_list
+from ember.rdd.pairs import _extend
+from ember.rdd.pipeline import append_to, single_list
 from ember.serde.hashing import portable_hash
 from ember.storagelevel import StorageLevel
 from ember.streaming.dstream import DStream
@@ -43,7 +44,7 @@ class StateDStream(DStream):
             previous = self.initial_rdd.partitionBy(self.num_partitions)
         if isinstance(previous, StateRDD):
             previous_ms = previous.time_ms
-        grouped = new_values._combine(_single_list, _append, _extend, self.num_partitions, portable_hash,
+        grouped = new_values._combine(single_list, append_to, _extend, self.num_partitions, portable_hash,
                                       "updateStateByKey")
         state = StateRDD(previous, grouped, self.update_func, self._block_prefix, time_ms, previous_ms)
         if (time_ms - self.zero_ms) % self.checkpoint_ms == 0:
