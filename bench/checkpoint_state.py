@@ -9,6 +9,7 @@ importable, the same pairs are checkpointed as PySpark checkpoints updateStateBy
 (an RDD of pickled Python pairs written by ``rdd.checkpoint()``), and the sizes compared.
 Targets (issue 6): write and restore under 2 s each, smaller on disk than PySpark.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ def make_state(keys: int, partitions: int) -> list[list[tuple[str, int]]]:
 
 
 def directory_size(path: str) -> int:
-    return sum(os.path.getsize(os.path.join(root, name))
-               for root, _, names in os.walk(path) for name in names)
+    return sum(
+        os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names
+    )
 
 
 def bench_ember(state: list[list], workdir: str) -> dict:
@@ -93,15 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"state: {options.keys:,} keys in {options.partitions} partitions")
-    print(f"ember   write {ember['write_s']:.2f} s  restore {ember['restore_s']:.2f} s  "
-          f"on disk {ember['bytes'] / 1e6:.1f} MB")
+    print(
+        f"ember   write {ember['write_s']:.2f} s  restore {ember['restore_s']:.2f} s  "
+        f"on disk {ember['bytes'] / 1e6:.1f} MB"
+    )
     within = ember["write_s"] < TARGET_SECONDS and ember["restore_s"] < TARGET_SECONDS
     print(f"target: under {TARGET_SECONDS:.0f} s each: {'met' if within else 'MISSED'}")
     if pyspark is None:
         print("pyspark: not importable or skipped; no size comparison")
         return 0 if within else 1
-    print(f"pyspark write {pyspark['write_s']:.2f} s  on disk {pyspark['bytes'] / 1e6:.1f} MB "
-          f"(ember is {ember['bytes'] / pyspark['bytes']:.0%} of it)")
+    print(
+        f"pyspark write {pyspark['write_s']:.2f} s  on disk {pyspark['bytes'] / 1e6:.1f} MB "
+        f"(ember is {ember['bytes'] / pyspark['bytes']:.0%} of it)"
+    )
     return 0 if within and ember["bytes"] < pyspark["bytes"] else 1
 
 

@@ -3,6 +3,7 @@
 A fresh process per (workload, engine) isolates peak memory and start-up costs; the last
 line on stdout is the result as JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from bench.memory import tree_peak_mib
 def _input(params: dict) -> list[list[str]]:
     lines = corpus(params["corpus_lines"])
     offset = params.get("offset", 0)
-    return batches(lines[offset:offset + params["lines"]], params["batch_lines"])
+    return batches(lines[offset : offset + params["lines"]], params["batch_lines"])
 
 
 def run_plain(workload: str, params: dict) -> dict:
@@ -36,11 +37,12 @@ def run_plain(workload: str, params: dict) -> dict:
 def run_engine(workload: str, engine: str, master: str, params: dict) -> dict:
     api = streaming.load_api(engine)
     if workload == "rdd":
-        result = rdd_jobs.measure(api, master, corpus(params["corpus_lines"])[:params["lines"]],
-                                  params["empty_jobs"])
+        result = rdd_jobs.measure(
+            api, master, corpus(params["corpus_lines"])[: params["lines"]], params["empty_jobs"]
+        )
         stop = result.pop("sc").stop
     elif workload == "latency":
-        small = corpus(params["corpus_lines"])[:params["small_batch_lines"]]
+        small = corpus(params["corpus_lines"])[: params["small_batch_lines"]]
         result = streaming.latency(api, master, small, params["intervals"], params["seconds"])
         stop = result.pop("sc").stop
     else:

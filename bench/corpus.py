@@ -1,4 +1,5 @@
 """The deterministic Zipf corpus every workload reads (cached under bench/results/)."""
+
 from __future__ import annotations
 
 import itertools
@@ -47,4 +48,4 @@ def corpus(lines: int = 1_000_000, seed: int = 42) -> list[str]:
 
 
 def batches(lines: list[str], size: int) -> list[list[str]]:
-    return [lines[i:i + size] for i in range(0, len(lines), size)]
+    return [lines[i : i + size] for i in range(0, len(lines), size)]

@@ -1,4 +1,5 @@
 """The user functions of every workload, shared by ember, PySpark and the plain loop."""
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ a paho subscriber).  Servers are started here on free loopback ports: kinesalite
 
     python -m bench.ingest_streams [--records 20000] [--master local[2]] [--only kinesis|mqtt]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,8 +73,13 @@ def ember_word_count(make_stream, expected_words: int, master: str, feed=None) -
         if counted[0] >= expected_words:
             done.set()
 
-    (make_stream(ssc).flatMap(lambda line: line.split(" ")).map(lambda w: (w, 1))
-     .reduceByKey(lambda a, b: a + b).foreachRDD(add_batch))
+    (
+        make_stream(ssc)
+        .flatMap(lambda line: line.split(" "))
+        .map(lambda w: (w, 1))
+        .reduceByKey(lambda a, b: a + b)
+        .foreachRDD(add_batch)
+    )
     ssc.start()
     start = time.perf_counter() if feed is None else feed()
     if not done.wait(600):
@@ -96,29 +102,51 @@ def bench_kinesis(records: int, master: str, workdir: str) -> dict:
         client.create_stream(StreamName="bench", ShardCount=2)
         data = lines(records)
         for start in range(0, records, 500):
-            chunk = enumerate(data[start:start + 500], start)
-            client.put_records(StreamName="bench", Records=[{"Data": line.encode(), "PartitionKey": str(number)}
-                                                            for number, line in chunk])
+            chunk = enumerate(data[start : start + 500], start)
+            client.put_records(
+                StreamName="bench",
+                Records=[{"Data": line.encode(), "PartitionKey": str(number)} for number, line in chunk],
+            )
 
         start = time.perf_counter()
         counts: Counter = Counter()
         for shard in client.list_shards(StreamName="bench")["Shards"]:
-            iterator = client.get_shard_iterator(StreamName="bench", ShardId=shard["ShardId"],
-                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            iterator = client.get_shard_iterator(
+                StreamName="bench", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
             while iterator:
                 answer = client.get_records(ShardIterator=iterator, Limit=10000)
                 for record in answer["Records"]:
                     count_words(counts, record["Data"].decode())
-                iterator = None if answer.get("MillisBehindLatest") == 0 and not answer["Records"] \
+                iterator = (
+                    None
+                    if answer.get("MillisBehindLatest") == 0 and not answer["Records"]
                     else answer.get("NextShardIterator")
+                )
         loop_s = time.perf_counter() - start
 
-        ember_s = ember_word_count(lambda ssc: KinesisUtils.createStream(
-            ssc, "bench", "bench", endpoint, "us-east-1", InitialPositionInStream.TRIM_HORIZON, 2,
-            awsAccessKeyId="bench", awsSecretKey="bench"), sum(counts.values()), master)
+        ember_s = ember_word_count(
+            lambda ssc: KinesisUtils.createStream(
+                ssc,
+                "bench",
+                "bench",
+                endpoint,
+                "us-east-1",
+                InitialPositionInStream.TRIM_HORIZON,
+                2,
+                awsAccessKeyId="bench",
+                awsSecretKey="bench",
+            ),
+            sum(counts.values()),
+            master,
+        )
     finally:
         server.kill()
-    return {"records": records, "ember_records_per_s": records / ember_s, "loop_records_per_s": records / loop_s}
+    return {
+        "records": records,
+        "ember_records_per_s": records / ember_s,
+        "loop_records_per_s": records / loop_s,
+    }
 
 
 def bench_mqtt(records: int, master: str, workdir: str) -> dict:
@@ -173,12 +201,21 @@ def bench_mqtt(records: int, master: str, workdir: str) -> dict:
             began = time.perf_counter()
             publish_all()
             return began
-        ember_s = ember_word_count(lambda ssc: MQTTUtils.createStream(ssc, f"tcp://127.0.0.1:{port}", "bench"),
-                                   expected, master, feed)
+
+        ember_s = ember_word_count(
+            lambda ssc: MQTTUtils.createStream(ssc, f"tcp://127.0.0.1:{port}", "bench"),
+            expected,
+            master,
+            feed,
+        )
     finally:
         server.kill()
-    return {"records": records, "ember_records_per_s": records / ember_s, "loop_records_per_s": records / loop_s,
-            "note": "both from the first publish (QoS 1) to the last word counted"}
+    return {
+        "records": records,
+        "ember_records_per_s": records / ember_s,
+        "loop_records_per_s": records / loop_s,
+        "note": "both from the first publish (QoS 1) to the last word counted",
+    }
 
 
 def main() -> None:

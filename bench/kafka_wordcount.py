@@ -13,6 +13,7 @@ the driver (one batch on a manual clock; the worker pool is started before).  Ta
 (issue 7): ember >= 1.5x the loop with kafka-python, >= 1.0x with confluent-kafka.  Not part
 of the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,15 @@ def fill(bootstrap: str, topic: str, records: int) -> collections.Counter:
     from confluent_kafka import Producer
 
     rng = random.Random(7)
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "acks": "all",
-                         "batch.size": 1 << 20, "queue.buffering.max.messages": 1_000_000})
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "acks": "all",
+            "batch.size": 1 << 20,
+            "queue.buffering.max.messages": 1_000_000,
+        }
+    )
     expected: collections.Counter = collections.Counter()
     for index in range(records):
         words = rng.choices(VOCABULARY, k=WORDS_PER_LINE)
@@ -71,8 +79,7 @@ def loop(client: str, bootstrap: str, topic: str, records: int) -> dict:
     from ember_kafka.ranges import OffsetRange, TopicAndPartition
     from ember_kafka.settings import parse_kafka_params
 
-    reader = open_reader(parse_kafka_params({"bootstrap.servers": bootstrap,
-                                             "ember.kafka.client": client}))
+    reader = open_reader(parse_kafka_params({"bootstrap.servers": bootstrap, "ember.kafka.client": client}))
     started = time.perf_counter()
     partitions = [TopicAndPartition(topic, p) for p in (0, 1)]
     ends = log_ends(reader, {p: 0 for p in partitions})
@@ -99,11 +106,18 @@ def ember_direct(client: str, bootstrap: str, topic: str, records: int) -> dict:
     sc = SparkContext(conf=SparkConf().setMaster("local[2]").setAppName("bench-kafka"))
     sc.parallelize(range(4), 2).count()  # the worker pool is up before the clock starts
     ssc = manual_streaming_context(sc, 1)
-    stream = KafkaUtils.createDirectStream(ssc, [topic], {
-        "bootstrap.servers": bootstrap, "auto.offset.reset": "smallest", "ember.kafka.client": client})
+    stream = KafkaUtils.createDirectStream(
+        ssc,
+        [topic],
+        {"bootstrap.servers": bootstrap, "auto.offset.reset": "smallest", "ember.kafka.client": client},
+    )
     counts: collections.Counter = collections.Counter()
-    (stream.flatMap(split_words).map(to_pair).reduceByKey(add)
-           .foreachRDD(lambda rdd: counts.update(dict(rdd.collect()))))
+    (
+        stream.flatMap(split_words)
+        .map(to_pair)
+        .reduceByKey(add)
+        .foreachRDD(lambda rdd: counts.update(dict(rdd.collect())))
+    )
     started = time.perf_counter()
     ssc.start()
     while sum(counts.values()) < records * WORDS_PER_LINE:
@@ -115,8 +129,16 @@ def ember_direct(client: str, bootstrap: str, topic: str, records: int) -> dict:
 
 def measure(engine: str, client: str, bootstrap: str, topic: str, records: int) -> dict:
     """Run one measurement in a fresh process (no client library state is shared or forked)."""
-    command = [sys.executable, os.path.abspath(__file__), "--one", engine, client, bootstrap,
-               topic, str(records)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--one",
+        engine,
+        client,
+        bootstrap,
+        topic,
+        str(records),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
@@ -162,8 +184,10 @@ def main() -> None:
             target = "1.5x" if client == "kafka-python" else "1.0x"
             if None in rates.values():
                 continue
-            print(f"{client:<14}{rates['loop']:>14,.0f}{rates['ember']:>24,.0f}"
-                  f"{rates['ember'] / rates['loop']:>9.2f}x  {target}")
+            print(
+                f"{client:<14}{rates['loop']:>14,.0f}{rates['ember']:>24,.0f}"
+                f"{rates['ember'] / rates['loop']:>9.2f}x  {target}"
+            )
     finally:
         broker.kill()
 

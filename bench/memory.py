@@ -1,4 +1,5 @@
 """Peak memory of a process and everything it started (driver, workers, a JVM)."""
+
 from __future__ import annotations
 
 import os

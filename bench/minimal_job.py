@@ -3,6 +3,7 @@
 ``python bench/minimal_job.py ENGINE MASTER``: prints the first batch with pprint, then a JSON
 line with how long ``stop()`` took.  bench/run.py times launch to the first printed line.
 """
+
 import json
 import sys
 import threading

@@ -1,4 +1,5 @@
 """The baseline: one Python process applying the workloads' functions in a plain loop."""
+
 from __future__ import annotations
 
 import itertools
@@ -56,7 +57,7 @@ def w2(batches: list[list[str]], empty_batches: int) -> dict:
                 state[key] = updated
         outputs.append(len(state))
         times.append((time.perf_counter() - start) * 1000)
-    return {"batch_ms": times[:len(batches)], "empty_ms": times[len(batches):], "outputs": outputs}
+    return {"batch_ms": times[: len(batches)], "empty_ms": times[len(batches) :], "outputs": outputs}
 
 
 def w3(batches: list[list[str]], window: int) -> dict:

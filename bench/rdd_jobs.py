@@ -1,4 +1,5 @@
 """Executor-level measurements without the streaming layer: one big job, and empty jobs."""
+
 from __future__ import annotations
 
 import time
@@ -17,5 +18,9 @@ def measure(api, master: str, lines: list[str], empty_jobs: int) -> dict:
     for _ in range(empty_jobs):
         sc.parallelize([], 2).count()
     empty_ms = (time.perf_counter() - start) / empty_jobs * 1000
-    return {"lines_per_s": len(lines) / word_count_s, "outputs": [distinct],
-            "empty_job_ms": empty_ms, "sc": sc}
+    return {
+        "lines_per_s": len(lines) / word_count_s,
+        "outputs": [distinct],
+        "empty_job_ms": empty_ms,
+        "sc": sc,
+    }

@@ -1,4 +1,5 @@
 """The results table: one row per measurement, one column per engine, targets on the right."""
+
 from __future__ import annotations
 
 import statistics
@@ -10,16 +11,30 @@ def _median(key):
 
 def _keeps_up(interval_ms: float):
     """Kept up: no batch waited longer than one interval for the one before it."""
+
     def check(r):
         if "max_scheduling_delay_ms" in r:
             return r["max_scheduling_delay_ms"] < interval_ms
         return max(r["batch_ms"]) < interval_ms if r.get("batch_ms") else None
+
     return check
 
 
 ROWS = [
-    ("W1 word count, one RDD job (lines/s)", "rdd", lambda r: r.get("lines_per_s"), "{:,.0f}", ">= 1.3x plain"),
-    ("W1 word count, streaming (lines/s)", "w1", lambda r: r.get("lines_per_s"), "{:,.0f}", ">= 1.3x plain, 5x PySpark"),
+    (
+        "W1 word count, one RDD job (lines/s)",
+        "rdd",
+        lambda r: r.get("lines_per_s"),
+        "{:,.0f}",
+        ">= 1.3x plain",
+    ),
+    (
+        "W1 word count, streaming (lines/s)",
+        "w1",
+        lambda r: r.get("lines_per_s"),
+        "{:,.0f}",
+        ">= 1.3x plain, 5x PySpark",
+    ),
     ("W1 processing only (lines/s)", "w1", lambda r: r.get("processing_lines_per_s"), "{:,.0f}", ""),
     ("W2 updateStateByKey, median batch (ms)", "w2", _median("batch_ms"), "{:,.1f}", "10x below PySpark"),
     ("W2 batch with no new data, 50k keys (ms)", "w2", _median("empty_ms"), "{:,.1f}", "< 20"),
@@ -28,7 +43,13 @@ ROWS = [
     ("Empty batch processing (ms)", "latency", lambda r: r.get("empty_batch_ms"), "{:,.2f}", "< 2"),
     ("Smallest sustained interval (s)", "latency", lambda r: r.get("smallest_interval_s"), "{}", "<= 0.05"),
     ("Empty RDD job, 2 partitions (ms)", "rdd", lambda r: r.get("empty_job_ms"), "{:,.2f}", ""),
-    ("Start-up: launch to first output (s)", "startup", lambda r: r.get("first_output_s"), "{:,.2f}", "< 0.5"),
+    (
+        "Start-up: launch to first output (s)",
+        "startup",
+        lambda r: r.get("first_output_s"),
+        "{:,.2f}",
+        "< 0.5",
+    ),
     ("Stop (s)", "startup", lambda r: r.get("stop_s"), "{:,.3f}", ""),
     ("Peak RSS, W1 (MiB)", "w1", lambda r: r.get("peak_mib"), "{:,.0f}", "< 200"),
     ("Peak RSS, W2 (MiB)", "w2", lambda r: r.get("peak_mib"), "{:,.0f}", ""),
@@ -81,6 +102,10 @@ def table(results: dict, labels: list[str]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     out = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
     out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    errors = [f"{workload} on {label}: {run['error']}" for workload, runs in results.items()
-              for label, run in runs.items() if "error" in run and "skipped" not in run["error"]]
+    errors = [
+        f"{workload} on {label}: {run['error']}"
+        for workload, runs in results.items()
+        for label, run in runs.items()
+        if "error" in run and "skipped" not in run["error"]
+    ]
     return "\n".join(out + [""] + _agreement(results, labels) + errors)

@@ -6,6 +6,7 @@ single-process Python loop with the same functions and data, and PySpark local[2
 bench/results/bench-<time>.json.  W1 reads a local TCP socket (the ember-socket connector);
 the other streaming workloads feed queueStream.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,11 @@ import time
 from bench.corpus import RESULTS_DIR, corpus
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENGINES = [("ember local[2]", "ember", "local[2]"), ("ember local[1]", "ember", "local[1]"),
-           ("plain loop", "plain", "-")]
+ENGINES = [
+    ("ember local[2]", "ember", "local[2]"),
+    ("ember local[1]", "ember", "local[1]"),
+    ("plain loop", "plain", "-"),
+]
 PYSPARK = ("pyspark local[2]", "pyspark", "local[2]")
 
 
@@ -30,16 +34,38 @@ def workload_params(quick: bool, full: bool) -> dict[str, dict]:
     corpus_lines = 100_000 if quick else 1_000_000
     scale = 10 if quick else 1
     return {
-        "rdd": {"corpus_lines": corpus_lines, "lines": corpus_lines, "batch_lines": corpus_lines,
-                "empty_jobs": 200},
-        "w1": {"corpus_lines": corpus_lines, "lines": corpus_lines, "batch_lines": 100_000 // scale,
-               "interval": 0.5},
-        "w2": {"corpus_lines": corpus_lines, "lines": 1_000_000 // scale, "batch_lines": 50_000 // scale,
-               "empty_batches": 6, "interval": 0.5},
-        "w3": {"corpus_lines": corpus_lines, "lines": 400_000 // scale, "batch_lines": 10_000 // scale,
-               "window": 30, "interval": 1.0 if full else 0.2},
-        "latency": {"corpus_lines": corpus_lines, "small_batch_lines": 100,
-                    "intervals": [0.1, 0.05, 0.02, 0.01], "seconds": 2.0},
+        "rdd": {
+            "corpus_lines": corpus_lines,
+            "lines": corpus_lines,
+            "batch_lines": corpus_lines,
+            "empty_jobs": 200,
+        },
+        "w1": {
+            "corpus_lines": corpus_lines,
+            "lines": corpus_lines,
+            "batch_lines": 100_000 // scale,
+            "interval": 0.5,
+        },
+        "w2": {
+            "corpus_lines": corpus_lines,
+            "lines": 1_000_000 // scale,
+            "batch_lines": 50_000 // scale,
+            "empty_batches": 6,
+            "interval": 0.5,
+        },
+        "w3": {
+            "corpus_lines": corpus_lines,
+            "lines": 400_000 // scale,
+            "batch_lines": 10_000 // scale,
+            "window": 30,
+            "interval": 1.0 if full else 0.2,
+        },
+        "latency": {
+            "corpus_lines": corpus_lines,
+            "small_batch_lines": 100,
+            "intervals": [0.1, 0.05, 0.02, 0.01],
+            "seconds": 2.0,
+        },
     }
 
 
@@ -56,8 +82,13 @@ def startup(engine: str, master: str, runs: int = 3) -> dict:
     firsts, stops = [], []
     for _ in range(runs):
         launched = time.perf_counter()
-        job = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "minimal_job.py"), engine, master],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        job = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "bench", "minimal_job.py"), engine, master],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         first = job.stdout.readline()
         firsts.append(time.perf_counter() - launched)
         rest = job.stdout.read().strip().splitlines()
@@ -77,8 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pyspark", action="store_true", help="also run PySpark local[2] (slow)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the data, for a smoke run")
     parser.add_argument("--full", action="store_true", help="W3 with real 1 s batches (30 s window)")
-    parser.add_argument("--only", default="rdd,w1,w2,w3,latency,startup",
-                        help="comma-separated workloads (rdd, w1, w2, w3, latency, startup)")
+    parser.add_argument(
+        "--only",
+        default="rdd,w1,w2,w3,latency,startup",
+        help="comma-separated workloads (rdd, w1, w2, w3, latency, startup)",
+    )
     args = parser.parse_args(argv)
     engines = list(ENGINES)
     if args.pyspark:
@@ -91,9 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings
     source_note = "W1 input: socketTextStream on a local TCP socket; W2, W3, latency: queueStream"
     load_before = os.getloadavg()[0]
-    print(f"ember benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
-          f"{load_before:.1f}; {source_note}")
+    print(
+        f"ember benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{load_before:.1f}; {source_note}"
+    )
     results: dict[str, dict] = {}
     for workload in [w for w in ("rdd", "w1", "w2", "w3", "latency") if w in wanted]:
         results[workload] = {}
@@ -112,14 +148,27 @@ def main(argv: list[str] | None = None) -> None:
     from bench.report import table
 
     load_after = os.getloadavg()[0]
-    print(f"\nload average (1 min) before: {load_before:.1f}, after: {load_after:.1f} "
-          "(other work on the machine slows every column, the multi-process ones most)")
+    print(
+        f"\nload average (1 min) before: {load_before:.1f}, after: {load_after:.1f} "
+        "(other work on the machine slows every column, the multi-process ones most)"
+    )
     print(table(results, [label for label, _, _ in engines]))
     os.makedirs(RESULTS_DIR, exist_ok=True)
     path = os.path.join(RESULTS_DIR, f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
     with open(path, "w") as out:
-        json.dump({"machine": {"cores": os.cpu_count(), "platform": platform.platform(),
-                               "python": platform.python_version(),
-                               "load_average": [load_before, load_after]},
-                   "source": source_note, "params": params, "results": results}, out, indent=1)
+        json.dump(
+            {
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "load_average": [load_before, load_after],
+                },
+                "source": source_note,
+                "params": params,
+                "results": results,
+            },
+            out,
+            indent=1,
+        )
     print(f"\nsaved {path}")

@@ -4,6 +4,7 @@ A process of its own, as ``nc -lk`` would be, so the corpus is not counted in th
 engine's memory.  Prints its port, sends the corpus to the first client, then keeps the
 connection open (a closed socket makes receivers reconnect) until its stdin closes.
 """
+
 import socket
 import sys
 

@@ -5,6 +5,7 @@ engine) and a master URL, builds the job PySpark's way and reports what the list
 W1 reads a local TCP socket (``socketTextStream``, the ember-socket connector on ember) served
 by ``bench.serve``; the others feed ``queueStream``.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -27,8 +28,12 @@ def load_api(engine: str) -> SimpleNamespace:
         from ember import SparkContext
         from ember.streaming import StreamingContext
         from ember.streaming.listener import StreamingListener
-    return SimpleNamespace(SparkContext=SparkContext, StreamingContext=StreamingContext,
-                           StreamingListener=StreamingListener, engine=engine)
+    return SimpleNamespace(
+        SparkContext=SparkContext,
+        StreamingContext=StreamingContext,
+        StreamingListener=StreamingListener,
+        engine=engine,
+    )
 
 
 def _listener(api):
@@ -71,8 +76,12 @@ def _context(api, master: str, name: str, interval: float):
 
 def w1(api, master: str, corpus_lines: int, interval: float) -> dict:
     """Word count over a socket: lines/s from start() until every line was processed."""
-    server = subprocess.Popen([sys.executable, "-m", "bench.serve", str(corpus_lines)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.serve", str(corpus_lines)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     port = int(server.stdout.readline())
     sc, ssc, listener = _context(api, master, "bench-w1", interval)
     totals: list[int] = []
@@ -85,8 +94,13 @@ def w1(api, master: str, corpus_lines: int, interval: float) -> dict:
     server.stdin.close()
     server.wait()
     processing = sum(p for _, p in listener.batches if p) / 1000
-    return {"lines_per_s": corpus_lines / elapsed, "processing_lines_per_s": corpus_lines / processing,
-            "batches": len(listener.batches), "outputs": [sum(totals)], "ssc": ssc}
+    return {
+        "lines_per_s": corpus_lines / elapsed,
+        "processing_lines_per_s": corpus_lines / processing,
+        "batches": len(listener.batches),
+        "outputs": [sum(totals)],
+        "ssc": ssc,
+    }
 
 
 def w2(api, master: str, batches: list[list[str]], empty_batches: int, interval: float = 0.5) -> dict:
@@ -95,17 +109,24 @@ def w2(api, master: str, batches: list[list[str]], empty_batches: int, interval:
     ssc.checkpoint(tempfile.mkdtemp(prefix="bench-w2-"))
     rdds = [sc.parallelize(batch) for batch in batches]
     outputs: list[int] = []
-    state = ssc.queueStream(rdds, default=sc.parallelize([], 2)).flatMap(split_line).map(to_pair) \
+    state = (
+        ssc.queueStream(rdds, default=sc.parallelize([], 2))
+        .flatMap(split_line)
+        .map(to_pair)
         .updateStateByKey(update_count)
+    )
     state.foreachRDD(lambda rdd: outputs.append(rdd.count()))
     ssc.start()
     total = len(batches) + empty_batches
     listener.wait_for(total)
     delays = listener.batches[:total]
-    return {"batch_ms": [p for _, p in delays[:len(batches)]],
-            "empty_ms": [p for _, p in delays[len(batches):]],
-            "max_scheduling_delay_ms": max(s for s, _ in delays),
-            "outputs": outputs[:total], "ssc": ssc}
+    return {
+        "batch_ms": [p for _, p in delays[: len(batches)]],
+        "empty_ms": [p for _, p in delays[len(batches) :]],
+        "max_scheduling_delay_ms": max(s for s, _ in delays),
+        "outputs": outputs[:total],
+        "ssc": ssc,
+    }
 
 
 def w3(api, master: str, batches: list[list[str]], window: int, interval: float) -> dict:
@@ -114,25 +135,33 @@ def w3(api, master: str, batches: list[list[str]], window: int, interval: float)
     ssc.checkpoint(tempfile.mkdtemp(prefix="bench-w3-"))
     rdds = [sc.parallelize(batch) for batch in batches]
     outputs: list[int] = []
-    windowed = ssc.queueStream(rdds).flatMap(split_line).map(to_pair).reduceByKeyAndWindow(
-        add, subtract, window * interval, interval, filterFunc=positive)
+    windowed = (
+        ssc.queueStream(rdds)
+        .flatMap(split_line)
+        .map(to_pair)
+        .reduceByKeyAndWindow(add, subtract, window * interval, interval, filterFunc=positive)
+    )
     windowed.foreachRDD(lambda rdd: outputs.append(rdd.count()))
     ssc.start()
     listener.wait_for(len(batches))
-    return {"batch_ms": [p for _, p in listener.batches[:len(batches)]],
-            "max_scheduling_delay_ms": max(s for s, _ in listener.batches[:len(batches)]),
-            "outputs": outputs[:len(batches)], "ssc": ssc}
+    return {
+        "batch_ms": [p for _, p in listener.batches[: len(batches)]],
+        "max_scheduling_delay_ms": max(s for s, _ in listener.batches[: len(batches)]),
+        "outputs": outputs[: len(batches)],
+        "ssc": ssc,
+    }
 
 
 def latency(api, master: str, small_batch: list[str], intervals: list[float], seconds: float) -> dict:
     """The empty batch's processing time, and the smallest interval whose delay stays bounded."""
     sc, ssc, listener = _context(api, master, "bench-latency", 0.1)
     empty = [sc.parallelize([], 2) for _ in range(40)]
-    ssc.queueStream(empty).flatMap(split_line).map(to_pair).reduceByKey(add) \
-        .foreachRDD(lambda rdd: rdd.count())
+    ssc.queueStream(empty).flatMap(split_line).map(to_pair).reduceByKey(add).foreachRDD(
+        lambda rdd: rdd.count()
+    )
     ssc.start()
     listener.wait_for(len(empty))
-    empty_ms = statistics.mean(p for _, p in listener.batches[5:len(empty)])
+    empty_ms = statistics.mean(p for _, p in listener.batches[5 : len(empty)])
     ssc.stop(stopSparkContext=False)
     sustained = {}
     for interval in intervals:
@@ -141,14 +170,19 @@ def latency(api, master: str, small_batch: list[str], intervals: list[float], se
         listener = _listener(api)
         ssc.addStreamingListener(listener)
         rdds = [sc.parallelize(small_batch) for _ in range(count)]
-        ssc.queueStream(rdds).flatMap(split_line).map(to_pair).reduceByKey(add) \
-            .foreachRDD(lambda rdd: rdd.count())
+        ssc.queueStream(rdds).flatMap(split_line).map(to_pair).reduceByKey(add).foreachRDD(
+            lambda rdd: rdd.count()
+        )
         ssc.start()
         listener.wait_for(count, timeout=seconds * 20 + 60)
         ssc.stop(stopSparkContext=False)
-        last = [s for s, _ in listener.batches[count // 2:count]]
+        last = [s for s, _ in listener.batches[count // 2 : count]]
         # bounded: the second half's scheduling delay neither exceeds two intervals nor grows
         sustained[interval] = max(last) <= 2 * interval * 1000 + 5
     keeping_up = [i for i, ok in sustained.items() if ok]
-    return {"empty_batch_ms": empty_ms, "sustained": sustained,
-            "smallest_interval_s": min(keeping_up) if keeping_up else None, "sc": sc}
+    return {
+        "empty_batch_ms": empty_ms,
+        "sustained": sustained,
+        "smallest_interval_s": min(keeping_up) if keeping_up else None,
+        "sc": sc,
+    }

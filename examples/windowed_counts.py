@@ -3,6 +3,7 @@ and the number of lines per window; fed from a queue so it runs anywhere.
 
     python -m ember run examples/windowed_counts.py
 """
+
 import tempfile
 import time
 

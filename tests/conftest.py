@@ -1,4 +1,5 @@
 """Fixtures shared by every test: a SparkContext per executor kind."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,10 +3,11 @@
 Every test module must give the same results on each; conftest files take both from here
 (they cannot import one another: they share a name).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from ember import SparkContext
 

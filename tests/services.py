@@ -3,6 +3,7 @@
 A server that cannot start makes its tests skip with the reason, loudly, except under
 ``CI=true``, where it is a failure: CI must never pass by testing nothing.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,7 +59,7 @@ class ServerProcess:
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 20.0) -> "ServerProcess":
+    def start(self, timeout_s: float = 20.0) -> ServerProcess:
         if shutil.which(self.command[0]) is None and not Path(self.command[0]).exists():
             unavailable(self.service, f"{self.command[0]} is not installed")
         log = open(self.workdir / f"{self.service}.log", "ab")

@@ -3,6 +3,7 @@ plugin author API loads no engine module, and plugins import only the documented
 
 docs/architecture.md describes the same layers; change both together.
 """
+
 from __future__ import annotations
 
 import ast
@@ -46,9 +47,17 @@ def imported_modules(path: pathlib.Path, *, type_only: bool = True) -> list[tupl
     """Every import in the file, at any depth (inside functions too): (line, module, the names
     taken from it).  ``type_only=False`` leaves out those under ``if TYPE_CHECKING:``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    skipped = set() if type_only else {id(node) for block in ast.walk(tree)
-                                       if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
-                                       for statement in block.body for node in ast.walk(statement)}
+    skipped = (
+        set()
+        if type_only
+        else {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+            for statement in block.body
+            for node in ast.walk(statement)
+        }
+    )
     found = []
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -84,10 +93,12 @@ def core_imports(type_only: bool = True) -> list[tuple[str, int, str, str]]:
 
 
 def test_every_core_import_goes_down_the_layers():
-    upward = [f"{where}:{line}: {importer} ({LAYERS[layer_of(importer)][0]}) imports {imported} "
-              f"({LAYERS[layer_of(imported)][0]})"
-              for where, line, importer, imported in core_imports()
-              if layer_of(imported) > layer_of(importer)]
+    upward = [
+        f"{where}:{line}: {importer} ({LAYERS[layer_of(importer)][0]}) imports {imported} "
+        f"({LAYERS[layer_of(imported)][0]})"
+        for where, line, importer, imported in core_imports()
+        if layer_of(imported) > layer_of(importer)
+    ]
     assert upward == []
 
 
@@ -124,16 +135,21 @@ def test_the_layer_test_sees_imports_hidden_in_functions(tmp_path):
 
 
 def test_importing_the_author_api_loads_no_engine_module():
-    program = ("import sys, ember.plugins\n"
-               f"print(sorted(m for m in sys.modules if m.startswith({tuple(ENGINE)!r})))")
+    program = (
+        "import sys, ember.plugins\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({tuple(ENGINE)!r})))"
+    )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 def test_plugins_import_only_the_documented_author_api():
-    submodules = {module_name(path, CORE).rsplit(".", 1)[-1]
-                  for path in (CORE / "ember" / "plugins").glob("*.py") if path.stem != "__init__"}
+    submodules = {
+        module_name(path, CORE).rsplit(".", 1)[-1]
+        for path in (CORE / "ember" / "plugins").glob("*.py")
+        if path.stem != "__init__"
+    }
     offenders = []
     for folder in PLUGIN_FOLDERS:
         for path in sorted((ROOT / folder).rglob("*.py")):

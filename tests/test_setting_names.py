@@ -1,5 +1,6 @@
 """ember's own settings are named spark.ember.* (spark-submit forwards only spark.* keys); the
 former ember.* names still work, with one warning per name that gives the new name."""
+
 from __future__ import annotations
 
 import subprocess
@@ -24,8 +25,12 @@ for warning in caught:
 
 
 def test_former_ember_names_still_work_and_warn_once_each_with_the_new_name(tmp_path):
-    done = subprocess.run([sys.executable, "-c", "import sys\n" + PROGRAM, str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n" + PROGRAM, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "4 4 2 4",

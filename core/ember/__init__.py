@@ -6,13 +6,24 @@ of the engine; the engine loads with the first of its names used here (``from em
 SparkContext``), together with ``ember.checkpoint``, which registers itself as the streaming
 engine's checkpointing.
 """
+
 from __future__ import annotations
 
 import ember.pluginhost  # noqa: F401 - the author API's open_filesystem answers through it
 from ember._version import __version__
 
-__all__ = ["Accumulator", "AccumulatorParam", "Broadcast", "Partitioner", "RDD", "SparkConf",
-           "SparkContext", "StorageLevel", "TaskContext", "__version__"]
+__all__ = [
+    "RDD",
+    "Accumulator",
+    "AccumulatorParam",
+    "Broadcast",
+    "Partitioner",
+    "SparkConf",
+    "SparkContext",
+    "StorageLevel",
+    "TaskContext",
+    "__version__",
+]
 
 
 def __getattr__(name: str):
@@ -28,7 +39,15 @@ def __getattr__(name: str):
     from ember.rdd import RDD, Partitioner
     from ember.storagelevel import StorageLevel
 
-    globals().update(Accumulator=Accumulator, AccumulatorParam=AccumulatorParam, Broadcast=Broadcast,
-                     SparkConf=SparkConf, SparkContext=SparkContext, TaskContext=TaskContext, RDD=RDD,
-                     Partitioner=Partitioner, StorageLevel=StorageLevel)
+    globals().update(
+        Accumulator=Accumulator,
+        AccumulatorParam=AccumulatorParam,
+        Broadcast=Broadcast,
+        SparkConf=SparkConf,
+        SparkContext=SparkContext,
+        TaskContext=TaskContext,
+        RDD=RDD,
+        Partitioner=Partitioner,
+        StorageLevel=StorageLevel,
+    )
     return globals()[name]

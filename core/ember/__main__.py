@@ -1,4 +1,5 @@
 """Entry point of ``python -m ember``."""
+
 import sys
 
 from ember.cli import main

@@ -3,6 +3,7 @@
 A task adds into its own TaskContext; the driver merges a task's updates once, when that
 task's successful attempt returns, so failed and retried attempts never count twice.
 """
+
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
@@ -68,7 +69,7 @@ class Accumulator(Generic[T]):
         current = updates[self.aid] if self.aid in updates else self.accum_param.zero(self._value)
         updates[self.aid] = self.accum_param.addInPlace(current, term)
 
-    def __iadd__(self, term: T) -> "Accumulator[T]":
+    def __iadd__(self, term: T) -> Accumulator[T]:
         self.add(term)
         return self
 
@@ -86,8 +87,10 @@ class Accumulator(Generic[T]):
 def default_param_for(value: Any) -> AccumulatorParam:
     """PySpark's choice of param for a plain value; anything else needs an explicit param."""
     if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
-        raise TypeError(f"No default accumulator param for type {type(value).__name__}: "
-                        "pass an AccumulatorParam as the second argument")
+        raise TypeError(
+            f"No default accumulator param for type {type(value).__name__}: "
+            "pass an AccumulatorParam as the second argument"
+        )
     if isinstance(value, int):
         return INT_ACCUMULATOR_PARAM
     if isinstance(value, float):

@@ -1,4 +1,5 @@
 """Broadcast variables: a read-only value shipped to the executor once, read by every task."""
+
 from __future__ import annotations
 
 from typing import Generic, TypeVar

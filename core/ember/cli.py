@@ -4,6 +4,7 @@
 SparkConf (settings the job makes itself win), the job sees its own arguments in
 ``sys.argv``, and its directory is importable.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ import sys
 from ember._version import __version__
 from ember.checkpoint.commands import checkpoint_command
 from ember.conf import set_submit_defaults
-from ember.plugins import PluginError
 from ember.pluginhost.commands import plugin_subcommands, plugins_command
+from ember.plugins import PluginError
 
 _RUN_OPTIONS_WITH_VALUE = {"--master", "--conf", "--name"}
 
@@ -61,12 +62,20 @@ def run_command(argv: list[str]) -> int:
         prog="python -m ember run",
         description="Run a PySpark-style streaming job file on ember.",
         epilog="ember's options may stand before or after JOB.py; put the job's own arguments "
-               "after `--` if they clash with them.")
-    parser.add_argument("--master", help="master URL: local, local[N], local[*], local[N,F] or a "
-                                         "plugin scheme (default: local[*])")
+        "after `--` if they clash with them.",
+    )
+    parser.add_argument(
+        "--master",
+        help="master URL: local, local[N], local[*], local[N,F] or a " "plugin scheme (default: local[*])",
+    )
     parser.add_argument("--name", help="application name (spark.app.name)")
-    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting for the job's SparkConf; repeatable")
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the job's SparkConf; repeatable",
+    )
     parser.add_argument("job", metavar="JOB.py", help="the job file to run")
     ours, job_args = _split_run_arguments(argv)
     if not job_args and "-h" not in ours and "--help" not in ours:
@@ -109,10 +118,14 @@ def _run(argv: list[str]) -> int:
 # name -> (one-line help, handler taking the command's own arguments and returning an exit code)
 COMMANDS: dict[str, tuple[str, object]] = {
     "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [args]", _run),
-    "plugins": ("list installed plugins, what they provide and load errors: plugins [--json]",
-                plugins_command),
-    "checkpoint": ("inspect or verify a job's checkpoints: checkpoint inspect|verify DIR",
-                   checkpoint_command),
+    "plugins": (
+        "list installed plugins, what they provide and load errors: plugins [--json]",
+        plugins_command,
+    ),
+    "checkpoint": (
+        "inspect or verify a job's checkpoints: checkpoint inspect|verify DIR",
+        checkpoint_command,
+    ),
 }
 
 
@@ -120,7 +133,8 @@ def build_parser(commands: dict) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ember",
         description="ember runs PySpark Streaming (DStream) programs natively in Python.",
-        epilog="`python -m ember COMMAND --help` explains a command.")
+        epilog="`python -m ember COMMAND --help` explains a command.",
+    )
     parser.add_argument("--version", action="version", version=f"ember {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (summary, _) in commands.items():

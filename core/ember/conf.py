@@ -1,8 +1,9 @@
 """SparkConf: the key/value settings of an application, with PySpark's API."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -19,9 +20,13 @@ def current_setting_name(key: str) -> str:
     current = "spark." + key
     if key not in _warned_former_names:
         _warned_former_names.add(key)
-        warnings.warn(f"the setting {key} is now named {current}; the old name still works for now",
-                      FutureWarning, stacklevel=3)
+        warnings.warn(
+            f"the setting {key} is now named {current}; the old name still works for now",
+            FutureWarning,
+            stacklevel=3,
+        )
     return current
+
 
 # Settings given on the command line (``python -m ember run --master ... --conf k=v``).  As with
 # spark-submit, they fill in what the job's own SparkConf leaves unset.
@@ -40,32 +45,33 @@ class SparkConf:
     def __init__(self, loadDefaults: bool = True, _jvm=None, _jconf=None):
         self._settings: dict[str, str] = dict(_submit_defaults) if loadDefaults else {}
 
-    def set(self, key: str, value) -> "SparkConf":
+    def set(self, key: str, value) -> SparkConf:
         self._settings[current_setting_name(key)] = str(value)
         return self
 
-    def setIfMissing(self, key: str, value) -> "SparkConf":
+    def setIfMissing(self, key: str, value) -> SparkConf:
         self._settings.setdefault(current_setting_name(key), str(value))
         return self
 
-    def setMaster(self, value: str) -> "SparkConf":
+    def setMaster(self, value: str) -> SparkConf:
         return self.set("spark.master", value)
 
-    def setAppName(self, value: str) -> "SparkConf":
+    def setAppName(self, value: str) -> SparkConf:
         return self.set("spark.app.name", value)
 
-    def setSparkHome(self, value: str) -> "SparkConf":
+    def setSparkHome(self, value: str) -> SparkConf:
         return self.set("spark.home", value)
 
-    def setExecutorEnv(self, key: str | None = None, value: str | None = None,
-                       pairs: Iterable[tuple[str, str]] | None = None) -> "SparkConf":
+    def setExecutorEnv(
+        self, key: str | None = None, value: str | None = None, pairs: Iterable[tuple[str, str]] | None = None
+    ) -> SparkConf:
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
         for k, v in pairs if pairs is not None else [(key, value)]:
             self.set(f"spark.executorEnv.{k}", v)
         return self
 
-    def setAll(self, pairs: Iterable[tuple[str, str]]) -> "SparkConf":
+    def setAll(self, pairs: Iterable[tuple[str, str]]) -> SparkConf:
         for key, value in pairs:
             self.set(key, value)
         return self

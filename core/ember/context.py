@@ -4,13 +4,15 @@ It owns the executor chosen by the master URL and the DAG scheduler that runs jo
 RDDs are created here (``parallelize``, ``emptyRDD``, ``union``) and so are broadcast
 variables and accumulators.
 """
+
 from __future__ import annotations
 
 import itertools
 import logging
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ember._version import __version__
 from ember.accumulators import Accumulator, AccumulatorParam, default_param_for
@@ -24,29 +26,46 @@ from ember.rdd.slicing import slice_collection
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_APP_NAME = "ember"
-_LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR,
-               "FATAL": logging.CRITICAL, "INFO": logging.INFO, "OFF": logging.CRITICAL + 10,
-               "TRACE": logging.DEBUG, "WARN": logging.WARNING}
+_LOG_LEVELS = {
+    "ALL": logging.NOTSET,
+    "DEBUG": logging.DEBUG,
+    "ERROR": logging.ERROR,
+    "FATAL": logging.CRITICAL,
+    "INFO": logging.INFO,
+    "OFF": logging.CRITICAL + 10,
+    "TRACE": logging.DEBUG,
+    "WARN": logging.WARNING,
+}
 
 
 class SparkContext:
     """One per process, as in Spark: ``SparkContext.getOrCreate()`` returns the active one."""
 
-    _active_spark_context: "SparkContext | None" = None
+    _active_spark_context: SparkContext | None = None
     _lock = threading.RLock()
 
-    def __init__(self, master: str | None = None, appName: str | None = None,
-                 sparkHome: str | None = None, pyFiles: list[str] | None = None,
-                 environment: dict[str, str] | None = None, batchSize: int = 0,
-                 serializer: Any = None, conf: SparkConf | None = None, gateway: Any = None,
-                 jsc: Any = None, profiler_cls: Any = None):
+    def __init__(
+        self,
+        master: str | None = None,
+        appName: str | None = None,
+        sparkHome: str | None = None,
+        pyFiles: list[str] | None = None,
+        environment: dict[str, str] | None = None,
+        batchSize: int = 0,
+        serializer: Any = None,
+        conf: SparkConf | None = None,
+        gateway: Any = None,
+        jsc: Any = None,
+        profiler_cls: Any = None,
+    ):
         with SparkContext._lock:
             active = SparkContext._active_spark_context
             if active is not None:
                 raise ValueError(
                     f"Cannot run multiple SparkContexts at once; existing SparkContext("
                     f"app={active.appName}, master={active.master}); stop it first or use "
-                    "SparkContext.getOrCreate()")
+                    "SparkContext.getOrCreate()"
+                )
             self._conf = conf if conf is not None else SparkConf()
             if master:
                 self._conf.setMaster(master)
@@ -62,14 +81,18 @@ class SparkContext:
             self._executor = create_executor(self.master, self._conf, preload=[DAGScheduler.__module__])
             self._accumulators: weakref.WeakValueDictionary[int, Accumulator] = weakref.WeakValueDictionary()
             self._scheduler = DAGScheduler(self._executor, self._accumulators)
-            self._ids = {"rdd": itertools.count(), "shuffle": itertools.count(),
-                         "broadcast": itertools.count(), "accumulator": itertools.count()}
+            self._ids = {
+                "rdd": itertools.count(),
+                "shuffle": itertools.count(),
+                "broadcast": itertools.count(),
+                "accumulator": itertools.count(),
+            }
             self._stopped = False
             SparkContext._active_spark_context = self
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
-    def getOrCreate(cls, conf: SparkConf | None = None) -> "SparkContext":
+    def getOrCreate(cls, conf: SparkConf | None = None) -> SparkContext:
         with cls._lock:
             return cls._active_spark_context or cls(conf=conf)
 
@@ -82,7 +105,7 @@ class SparkContext:
             if SparkContext._active_spark_context is self:
                 SparkContext._active_spark_context = None
 
-    def __enter__(self) -> "SparkContext":
+    def __enter__(self) -> SparkContext:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -130,8 +153,7 @@ class SparkContext:
     def emptyRDD(self) -> RDD:
         return ParallelCollectionRDD(self, [])
 
-    def range(self, start: int, end: int | None = None, step: int = 1,
-              numSlices: int | None = None) -> RDD:
+    def range(self, start: int, end: int | None = None, step: int = 1, numSlices: int | None = None) -> RDD:
         if end is None:
             start, end = 0, start
         return self.parallelize(range(start, end, step), numSlices)
@@ -154,14 +176,20 @@ class SparkContext:
         return accumulator
 
     # -- running jobs -------------------------------------------------------------------------
-    def runJob(self, rdd: RDD, partitionFunc: Callable[[Iterator], Iterable],
-               partitions: Iterable[int] | None = None, allowLocal: bool = False) -> list:
+    def runJob(
+        self,
+        rdd: RDD,
+        partitionFunc: Callable[[Iterator], Iterable],
+        partitions: Iterable[int] | None = None,
+        allowLocal: bool = False,
+    ) -> list:
         """Run ``partitionFunc`` over each listed partition; all the records it yields, in order."""
         results = self._run_partitions(rdd, lambda iterator: list(partitionFunc(iterator)), partitions)
         return [record for part in results for record in part]
 
-    def _run_partitions(self, rdd: RDD, func: Callable[[Iterator], Any],
-                        partitions: Iterable[int] | None = None) -> list:
+    def _run_partitions(
+        self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Iterable[int] | None = None
+    ) -> list:
         """``func``'s result for each listed partition of ``rdd`` (all by default), in order."""
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")
@@ -169,8 +197,9 @@ class SparkContext:
         wanted = range(count) if partitions is None else list(partitions)
         for split in wanted:
             if not 0 <= split < count:
-                raise ValueError(f"runJob: partition {split} does not exist in {rdd!r}, "
-                                 f"which has {count} partitions")
+                raise ValueError(
+                    f"runJob: partition {split} does not exist in {rdd!r}, " f"which has {count} partitions"
+                )
         return self._scheduler.run_job(rdd, func, wanted)
 
     def _new_rdd_id(self) -> int:

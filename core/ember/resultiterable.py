@@ -1,7 +1,9 @@
 """ResultIterable: the values of one key from groupByKey and cogroup, as PySpark gives them."""
+
 from __future__ import annotations
 
-from typing import Generic, Iterator, Sized, TypeVar
+from collections.abc import Iterator, Sized
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

@@ -4,12 +4,14 @@ ember keeps cached and received data in memory (or shared memory) whatever the l
 the level is recorded so that programs port unchanged and ``getStorageLevel`` answers as in
 PySpark.
 """
+
 from __future__ import annotations
 
 
 class StorageLevel:
-    def __init__(self, useDisk: bool, useMemory: bool, useOffHeap: bool, deserialized: bool,
-                 replication: int = 1):
+    def __init__(
+        self, useDisk: bool, useMemory: bool, useOffHeap: bool, deserialized: bool, replication: int = 1
+    ):
         self.useDisk = useDisk
         self.useMemory = useMemory
         self.useOffHeap = useOffHeap
@@ -17,13 +19,18 @@ class StorageLevel:
         self.replication = replication
 
     def __repr__(self) -> str:
-        return (f"StorageLevel({self.useDisk}, {self.useMemory}, {self.useOffHeap}, "
-                f"{self.deserialized}, {self.replication})")
+        return (
+            f"StorageLevel({self.useDisk}, {self.useMemory}, {self.useOffHeap}, "
+            f"{self.deserialized}, {self.replication})"
+        )
 
     def __str__(self) -> str:
-        parts = ["Disk" if self.useDisk else "", "Memory" if self.useMemory else "",
-                 "OffHeap" if self.useOffHeap else "",
-                 "Deserialized" if self.deserialized else "Serialized"]
+        parts = [
+            "Disk" if self.useDisk else "",
+            "Memory" if self.useMemory else "",
+            "OffHeap" if self.useOffHeap else "",
+            "Deserialized" if self.deserialized else "Serialized",
+        ]
         return " ".join(p for p in parts if p) + f" {self.replication}x Replicated"
 
     def __eq__(self, other) -> bool:

@@ -16,10 +16,11 @@ or, step by step (e.g. with a plugin's own input stream)::
 
 Time only moves when ``advance_batches`` moves it, so results do not depend on the machine.
 """
+
 from __future__ import annotations
 
 import tempfile
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import ember.checkpoint  # noqa: F401 - checkpointing for the contexts made here (ember is the root)
 from ember.context import SparkContext
@@ -32,8 +33,9 @@ from ember.streaming.dstream import DStream
 BATCH_TIMEOUT_SECONDS = 30.0
 
 
-def manual_streaming_context(sc: SparkContext, batch_duration=1, checkpoint_dir: str | None = None,
-                             start_ms: int = 0) -> StreamingContext:
+def manual_streaming_context(
+    sc: SparkContext, batch_duration=1, checkpoint_dir: str | None = None, start_ms: int = 0
+) -> StreamingContext:
     """A StreamingContext whose clock stands at ``start_ms`` until advanced."""
     ssc = StreamingContext(sc, batch_duration, clock=ManualClock(start_ms))
     if checkpoint_dir is not None:
@@ -53,8 +55,10 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
     to finish.  A failed batch raises its error unless ``raise_errors`` is False."""
     clock = ssc.clock
     if not isinstance(clock, ManualClock):
-        raise TypeError("advance_batches needs a StreamingContext on a ManualClock "
-                        "(use ember.testing.manual_streaming_context)")
+        raise TypeError(
+            "advance_batches needs a StreamingContext on a ManualClock "
+            "(use ember.testing.manual_streaming_context)"
+        )
     scheduler = ssc.scheduler
     if scheduler is None:
         raise RuntimeError("advance_batches: start the StreamingContext first")
@@ -68,9 +72,16 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
             raise ssc.error
 
 
-def run_stream(sc: SparkContext, input_batches: Sequence[Sequence], func: Callable[..., DStream],
-               num_batches: int | None = None, batch_duration=1, input_batches2: Sequence | None = None,
-               num_slices: int | None = None, checkpoint: bool = False) -> list[list]:
+def run_stream(
+    sc: SparkContext,
+    input_batches: Sequence[Sequence],
+    func: Callable[..., DStream],
+    num_batches: int | None = None,
+    batch_duration=1,
+    input_batches2: Sequence | None = None,
+    num_slices: int | None = None,
+    checkpoint: bool = False,
+) -> list[list]:
     """Run ``func`` over streams fed with ``input_batches`` (one list per batch) and return the
     collected output of each of ``num_batches`` batches (default: one per input batch).
 

@@ -1,5 +1,6 @@
 """Helpers of the chaos tests: a job run in a subprocess that is killed and restarted, input
 files that keep arriving, and readers of the outputs saveAsTextFiles left."""
+
 from __future__ import annotations
 
 import ast
@@ -18,7 +19,7 @@ import pytest
 JOBS = os.path.join(os.path.dirname(__file__), "jobs")
 
 
-def wait_until(condition, timeout: float, what: str, job: "JobProcess | None" = None):
+def wait_until(condition, timeout: float, what: str, job: JobProcess | None = None):
     """Poll ``condition()`` until it returns something true; fail naming ``what`` (and the
     job's log, when a job was given) after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -42,8 +43,12 @@ class JobProcess:
         self.log_path = log_path
         environment = dict(os.environ, PYTHONHASHSEED="0", PYTHONUNBUFFERED="1", **(env or {}))
         with open(log_path, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, os.path.join(JOBS, script), *args],
-                                            stdout=log, stderr=subprocess.STDOUT, env=environment)
+            self.process = subprocess.Popen(
+                [sys.executable, os.path.join(JOBS, script), *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+            )
 
     def kill(self) -> None:
         """SIGKILL: no handler runs, nothing is flushed or cleaned up."""
@@ -78,7 +83,7 @@ class FileFeeder:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._feed, daemon=True)
 
-    def __enter__(self) -> "FileFeeder":
+    def __enter__(self) -> FileFeeder:
         self._thread.start()
         return self
 
@@ -95,7 +100,7 @@ class FileFeeder:
 
     def write_file(self) -> None:
         words = self.random.choices(self.VOCABULARY, k=self.random.randint(1, 12))
-        lines = [" ".join(words[i:i + 4]) for i in range(0, len(words), 4)]
+        lines = [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]
         name = f"input-{self.files:05d}.txt"
         hidden = os.path.join(self.directory, f".{name}.writing")
         with open(hidden, "w") as handle:
@@ -120,7 +125,7 @@ def read_outputs(output_dir: str, prefix: str) -> dict[int, dict]:
                         key, value = ast.literal_eval(line)
                         assert key not in records, f"{name} holds {key!r} twice"
                         records[key] = value
-        outputs[int(name[len(prefix) + 1:])] = records
+        outputs[int(name[len(prefix) + 1 :])] = records
     return outputs
 
 

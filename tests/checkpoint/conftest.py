@@ -1,5 +1,6 @@
 """Fixtures for checkpoint tests: a checkpoint directory over the local store, and a real
 moto S3 server for the s3:// store."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,12 @@ def checkpoints(tmp_path) -> CheckpointDirectory:
 def moto_endpoint(tmp_path_factory):
     """``http://127.0.0.1:PORT`` of a moto S3 server started for this test session."""
     port = free_port()
-    server = ServerProcess("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port,
-                           tmp_path_factory.mktemp("moto")).start()
+    server = ServerProcess(
+        "moto_server",
+        ["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        port,
+        tmp_path_factory.mktemp("moto"),
+    ).start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -50,8 +55,12 @@ def s3_bucket(moto_endpoint, monkeypatch, request):
     pytest.importorskip("ember_s3", reason="the s3:// store comes with ember-s3: pip install -e plugins/s3")
     import boto3
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": moto_endpoint}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_S3": moto_endpoint,
+    }.items():
         monkeypatch.setenv(name, value)
     bucket = f"ember-ckpt-{abs(hash(request.node.nodeid)) % 10**8}"
     boto3.client("s3").create_bucket(Bucket=bucket)

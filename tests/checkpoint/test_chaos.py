@@ -7,6 +7,7 @@ over and over, some kills landing while a checkpoint file is being written, new 
 arriving all the while; then the outputs of every batch are checked against each other and
 against a count of all the files.
 """
+
 from __future__ import annotations
 
 import random
@@ -38,13 +39,20 @@ def test_sigkill_at_random_moments_gives_exact_totals_windows_and_outputs(tmp_pa
     with FileFeeder(str(inputs), seed=6) as feeder:
         for kill in range(KILLS):
             before = newest_checkpoint(str(checkpoints))
-            wait_until(lambda: newest_checkpoint(str(checkpoints)) > before and caught_up(str(checkpoints), BATCH_MS),
-                       60, "the job to recover and keep up", job)
+            wait_until(
+                lambda: newest_checkpoint(str(checkpoints)) > before
+                and caught_up(str(checkpoints), BATCH_MS),
+                60,
+                "the job to recover and keep up",
+                job,
+            )
             if kill % 3 == 2:
                 wait_until(lambda: writing_checkpoint(str(checkpoints)), 30, "a checkpoint write", job)
             else:
                 later = newest_checkpoint(str(checkpoints)) + chance.randrange(0, 4) * BATCH_MS
-                wait_until(lambda: newest_checkpoint(str(checkpoints)) >= later, 30, "a random later batch", job)
+                wait_until(
+                    lambda: newest_checkpoint(str(checkpoints)) >= later, 30, "a random later batch", job
+                )
             job.kill()
             interrupted_writes += writing_checkpoint(str(checkpoints))
             job = start_job("file_wordcount.py", args)
@@ -68,5 +76,6 @@ def test_sigkill_at_random_moments_gives_exact_totals_windows_and_outputs(tmp_pa
         window = {key: value for key, value in windows[time_ms].items() if value}
         assert window == _difference(totals[time_ms], earlier), f"the window at {time_ms} ms"
         previous = totals.get(time_ms - BATCH_MS, {})
-        assert all(totals[time_ms].get(key, 0) >= count for key, count in previous.items()), \
-            f"totals at {time_ms} ms went down"
+        assert all(
+            totals[time_ms].get(key, 0) >= count for key, count in previous.items()
+        ), f"totals at {time_ms} ms went down"

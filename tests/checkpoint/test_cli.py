@@ -1,4 +1,5 @@
 """``python -m ember checkpoint inspect|verify``, run as a user runs it."""
+
 from __future__ import annotations
 
 import json
@@ -9,21 +10,35 @@ from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 
 
 def _ember(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ember", "checkpoint", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "ember", "checkpoint", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def _write_job_checkpoints(location: str) -> CheckpointDirectory:
     directory = CheckpointDirectory(open_store(location), ValueCodec(), keep=3)
-    graph = [{"kind": "direct", "slide_ms": 1000, "window_ms": None, "parents": []},
-             {"kind": "updateStateByKey", "slide_ms": 1000, "window_ms": None, "parents": [0]}]
+    graph = [
+        {"kind": "direct", "slide_ms": 1000, "window_ms": None, "parents": []},
+        {"kind": "updateStateByKey", "slide_ms": 1000, "window_ms": None, "parents": [0]},
+    ]
     for time_ms in (1000, 2000):
         name = directory.write_state(1, time_ms, [[("a", 1), ("b", 2)], [("c", 3)]], "state")
-        directory.write_checkpoint({
-            "format": 1, "ember_version": "0.1.0", "time": time_ms, "batch_ms": 1000, "zero_ms": 0,
-            "last_completed_ms": time_ms, "pending": [], "graph": graph,
-            "streams": {0: {"positions": {time_ms: [["/in/f1", 0, 10, None]]}},
-                        1: {"state": {"file": name, "time": time_ms}}}})
+        directory.write_checkpoint(
+            {
+                "format": 1,
+                "ember_version": "0.1.0",
+                "time": time_ms,
+                "batch_ms": 1000,
+                "zero_ms": 0,
+                "last_completed_ms": time_ms,
+                "pending": [],
+                "graph": graph,
+                "streams": {
+                    0: {"positions": {time_ms: [["/in/f1", 0, 10, None]]}},
+                    1: {"state": {"file": name, "time": time_ms}},
+                },
+            }
+        )
     return directory
 
 
@@ -36,7 +51,10 @@ def test_inspect_shows_times_streams_state_sizes_and_positions(tmp_path):
     assert "last completed batch: 2000" in out
     assert "#1 updateStateByKey (slide 1000 ms; parents [0])" in out
     assert "3 records in 2 partitions" in out
-    assert "positions recorded for 1 batches (2000 to 2000), 1 ranges; batch 2000: [['/in/f1', 0, 10, None]]" in out
+    assert (
+        "positions recorded for 1 batches (2000 to 2000), 1 ranges; batch 2000: [['/in/f1', 0, 10, None]]"
+        in out
+    )
     report = json.loads(_ember("inspect", "--json", str(tmp_path)).stdout)
     assert report["newest_readable"]["streams"][1]["state"]["records"] == 3
 

@@ -1,4 +1,5 @@
 """examples/recoverable_network_wordcount.py, run as the Spark guide runs it, killed and run again."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,12 @@ EXAMPLE = os.path.join(ROOT, "examples", "recoverable_network_wordcount.py")
 
 def _start(args: list[str], log_path: str) -> subprocess.Popen:
     with open(log_path, "wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "ember", "run", EXAMPLE, *args],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "ember", "run", EXAMPLE, *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
 
 
 def _lines(path: str) -> list[str]:

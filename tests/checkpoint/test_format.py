@@ -1,4 +1,5 @@
 """The checkpoint format: round trips, damage, fallback, newer versions and signed pickles."""
+
 from __future__ import annotations
 
 import datetime
@@ -8,11 +9,17 @@ import pickle
 import struct
 
 import msgpack
-
 import pytest
 
-from ember.checkpoint import (CheckpointCorruptError, CheckpointSignatureError, CheckpointValueError,
-                              CheckpointVersionError, NoCheckpointError, PicklePolicy, ValueCodec)
+from ember.checkpoint import (
+    CheckpointCorruptError,
+    CheckpointSignatureError,
+    CheckpointValueError,
+    CheckpointVersionError,
+    NoCheckpointError,
+    PicklePolicy,
+    ValueCodec,
+)
 from ember.checkpoint.directory import checkpoint_name
 from ember.checkpoint.framing import FORMAT_VERSION, HEADER_SIZE, frame, unframe
 from ember.conf import SparkConf
@@ -30,7 +37,9 @@ class Point:
 
 def _checkpoint(directory, time_ms, state):
     name = directory.write_state(0, time_ms, state, "test state")
-    return directory.write_checkpoint({"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}})
+    return directory.write_checkpoint(
+        {"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}}
+    )
 
 
 def _damage(directory, name, change):
@@ -43,10 +52,19 @@ def _damage(directory, name, change):
 
 def test_values_round_trip_exactly():
     codec = ValueCodec()
-    value = {"pairs": [("a", 1), (("nested", 2), [3])], "set": {1, 2}, "frozen": frozenset({"x"}),
-             "big": 2 ** 100, "when": datetime.datetime(2024, 5, 1, 12, 30, 0, 5),
-             "day": datetime.date(2024, 5, 1), "money": decimal.Decimal("1.10"), "raw": b"\x00\xff",
-             "text": "héllo", "none": None, 7: 1.5}
+    value = {
+        "pairs": [("a", 1), (("nested", 2), [3])],
+        "set": {1, 2},
+        "frozen": frozenset({"x"}),
+        "big": 2**100,
+        "when": datetime.datetime(2024, 5, 1, 12, 30, 0, 5),
+        "day": datetime.date(2024, 5, 1),
+        "money": decimal.Decimal("1.10"),
+        "raw": b"\x00\xff",
+        "text": "héllo",
+        "none": None,
+        7: 1.5,
+    }
     assert codec.decode(codec.encode(value, "test"), "test") == value
     decoded = codec.decode(codec.encode(value, "test"), "test")
     assert type(decoded["pairs"][1][0]) is tuple and type(decoded["raw"]) is bytes
@@ -59,7 +77,9 @@ def test_pair_records_are_stored_as_columns_and_come_back_as_tuples():
     assert encoded[0] == 1 and encoded[1] == ["k", "j"]
     assert codec.decode_records(codec.decode(codec.encode(encoded, "t"), "t")) == records
     mixed = [("k", 1), ["j", 2], 3]
-    assert codec.decode_records(codec.decode(codec.encode(codec.encode_records(mixed, "t"), "t"), "t")) == mixed
+    assert (
+        codec.decode_records(codec.decode(codec.encode(codec.encode_records(mixed, "t"), "t"), "t")) == mixed
+    )
 
 
 def test_written_checkpoint_reads_back(checkpoints):
@@ -81,13 +101,16 @@ def test_no_temporary_files_are_left(checkpoints):
     assert sorted(checkpoints.store.list()) == ["checkpoint-1000", "state/0-1000"]
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda data: data[:len(data) // 2], "truncated"),
-    (lambda data: data[:HEADER_SIZE - 3], "truncated"),
-    (lambda data: data[:-1] + bytes([data[-1] ^ 0x40]), "checksum mismatch"),
-    (lambda data: b"GARBAGE!" + data[8:], "not an ember checkpoint"),
-    (lambda data: b"", "truncated"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda data: data[: len(data) // 2], "truncated"),
+        (lambda data: data[: HEADER_SIZE - 3], "truncated"),
+        (lambda data: data[:-1] + bytes([data[-1] ^ 0x40]), "checksum mismatch"),
+        (lambda data: b"GARBAGE!" + data[8:], "not an ember checkpoint"),
+        (lambda data: b"", "truncated"),
+    ],
+)
 def test_damaged_latest_checkpoint_falls_back_with_a_warning(checkpoints, caplog, damage, message):
     _checkpoint(checkpoints, 1000, [[("a", 1)]])
     _checkpoint(checkpoints, 2000, [[("a", 2)]])
@@ -149,7 +172,9 @@ def test_user_objects_are_refused_without_the_opt_in(checkpoints):
     with pytest.raises(CheckpointValueError) as caught:
         checkpoints.write_state(3, 1000, [[("a", Point(1, 2))]], "state of updateStateByKey stream #3")
     message = str(caught.value)
-    assert "stream #3" in message and "Point" in message and "spark.ember.checkpoint.allowPickle=true" in message
+    assert (
+        "stream #3" in message and "Point" in message and "spark.ember.checkpoint.allowPickle=true" in message
+    )
     assert checkpoints.store.list() == []
 
 
@@ -184,8 +209,9 @@ def test_a_tampered_pickle_is_refused_and_never_loaded(checkpoints, tmp_path):
     checkpoints.codec = _pickling_codec("secret-1")
     _checkpoint(checkpoints, 1000, [[("a", Point(1, 2))]])
     keep_ext = lambda code, data: msgpack.ExtType(code, data)  # noqa: E731 - decode nothing
-    body = msgpack.unpackb(unframe(checkpoints.store.read("state/0-1000"), "s"), ext_hook=keep_ext,
-                           strict_map_key=False)
+    body = msgpack.unpackb(
+        unframe(checkpoints.store.read("state/0-1000"), "s"), ext_hook=keep_ext, strict_map_key=False
+    )
     values = body["partitions"][0][2]
     signed = values[0]
     marker = tmp_path / "code-ran"

@@ -1,5 +1,6 @@
 """getOrCreate in one process, on a manual clock: state restored, intervals, and each bad
 checkpoint's error or fallback."""
+
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,12 @@ import struct
 import pytest
 
 from ember import SparkConf, SparkContext
-from ember.checkpoint import (CheckpointSignatureError, CheckpointValueError, CheckpointVersionError,
-                              GraphMismatchError)
+from ember.checkpoint import (
+    CheckpointSignatureError,
+    CheckpointValueError,
+    CheckpointVersionError,
+    GraphMismatchError,
+)
 from ember.streaming import StreamingContext
 from ember.streaming.clock import ManualClock
 from ember.testing import advance_batches
@@ -28,8 +33,9 @@ def _context(start_ms: int, conf: dict | None = None, batch_seconds: float = 1) 
     return StreamingContext(sc, batch_seconds, clock=ManualClock(start_ms))
 
 
-def _word_totals(ssc: StreamingContext, batches: list[list[str]], outputs: list, window: bool = False,
-                 update=None):
+def _word_totals(
+    ssc: StreamingContext, batches: list[list[str]], outputs: list, window: bool = False, update=None
+):
     pairs = ssc.queueStream([ssc.sparkContext.parallelize(b, 2) for b in batches]).map(lambda w: (w, 1))
     totals = pairs.updateStateByKey(update or (lambda new, total: sum(new) + (total or 0)))
     totals.checkpoint(totals._slideDuration)  # state saved every batch
@@ -38,13 +44,21 @@ def _word_totals(ssc: StreamingContext, batches: list[list[str]], outputs: list,
     totals.foreachRDD(lambda rdd: outputs.append(sorted(rdd.collect())))
 
 
-def _totals_job(start_ms: int, batches: list[list[str]], outputs: list, conf: dict | None = None,
-                batch_seconds: float = 1, **options):
+def _totals_job(
+    start_ms: int,
+    batches: list[list[str]],
+    outputs: list,
+    conf: dict | None = None,
+    batch_seconds: float = 1,
+    **options,
+):
     """A setup function for getOrCreate: word totals of ``batches``, on a clock at ``start_ms``."""
+
     def setup():
         ssc = _context(start_ms, conf, batch_seconds)
         _word_totals(ssc, batches, outputs, **options)
         return ssc
+
     return setup
 
 
@@ -117,12 +131,16 @@ def test_a_changed_batch_interval_is_refused(tmp_path):
     outputs = []
 
     _run(path, _totals_job(0, [["a"]], outputs, batch_seconds=1), 1)
-    with pytest.raises(GraphMismatchError, match="the batch interval was 1000 ms, the setup function now uses 2000 ms"):
+    with pytest.raises(
+        GraphMismatchError, match="the batch interval was 1000 ms, the setup function now uses 2000 ms"
+    ):
         StreamingContext.getOrCreate(path, _totals_job(0, [["a"]], outputs, batch_seconds=2))
 
 
 def _rewrite_latest(path: str, change) -> str:
-    name = max((n for n in os.listdir(path) if n.startswith("checkpoint-")), key=lambda n: int(n.split("-")[1]))
+    name = max(
+        (n for n in os.listdir(path) if n.startswith("checkpoint-")), key=lambda n: int(n.split("-")[1])
+    )
     with open(os.path.join(path, name), "rb") as handle:
         data = handle.read()
     with open(os.path.join(path, name), "wb") as handle:
@@ -179,10 +197,12 @@ def test_signed_pickled_state_recovers_and_a_wrong_key_is_refused(tmp_path):
 
     def setup(start_ms, key):
         ssc = _context(start_ms, dict(settings, **{"spark.ember.checkpoint.pickleKey": key}))
-        _word_totals(ssc, [["a"], ["a"]], [],
-                     update=lambda new, tally: Tally(len(new) + (tally.count if tally else 0)))
+        _word_totals(
+            ssc, [["a"], ["a"]], [], update=lambda new, tally: Tally(len(new) + (tally.count if tally else 0))
+        )
         ssc._graph.outputs[-1].parents[0].foreachRDD(
-            lambda rdd: seen.append(sorted((k, t.count) for k, t in rdd.collect())))
+            lambda rdd: seen.append(sorted((k, t.count) for k, t in rdd.collect()))
+        )
         return ssc
 
     _run(path, lambda: setup(0, "k1"), 2)
@@ -200,8 +220,12 @@ def test_catch_up_after_downtime_can_be_bounded(tmp_path, caplog):
     _run(path, first_setup, 2)
 
     # down from 2000 to 7000 ms: five batches missed
-    second_setup = _totals_job(7000, [["b"], ["b"], ["b"], ["c"], ["d"]], second,
-                               {"spark.ember.streaming.recovery.maxCatchUpBatches": "2"})
+    second_setup = _totals_job(
+        7000,
+        [["b"], ["b"], ["b"], ["c"], ["d"]],
+        second,
+        {"spark.ember.streaming.recovery.maxCatchUpBatches": "2"},
+    )
 
     with caplog.at_level(logging.WARNING, logger="ember.checkpoint"):
         _run(path, second_setup, 1)
@@ -215,7 +239,9 @@ def test_an_unknown_checkpoint_scheme_fails_at_checkpoint(tmp_path):
 
     ssc = _context(0)
     try:
-        with pytest.raises(MissingPluginError, match="checkpoint store for 'hdfs://'.*file:// \\(built in\\)"):
+        with pytest.raises(
+            MissingPluginError, match="checkpoint store for 'hdfs://'.*file:// \\(built in\\)"
+        ):
             ssc.checkpoint("hdfs://namenode:8020/ckpt")
     finally:
         ssc.stop()
@@ -245,9 +271,12 @@ def test_map_with_state_is_restored(tmp_path):
         def build():
             ssc = _context(start_ms)
             pairs = ssc.queueStream([ssc.sparkContext.parallelize(b, 2) for b in batches])
-            counted = pairs.map(lambda w: ((w, len(w)), 1)).mapWithState(StateSpec.function(count)).checkpoint(1)
+            counted = (
+                pairs.map(lambda w: ((w, len(w)), 1)).mapWithState(StateSpec.function(count)).checkpoint(1)
+            )
             counted.stateSnapshots().foreachRDD(lambda rdd: snapshots.append(sorted(rdd.collect())))
             return ssc
+
         return build
 
     _run(path, setup(0, [["ab", "c"], ["ab"]]), 2)

@@ -1,5 +1,6 @@
 """Checkpoint stores by URI scheme: the local directory, s3:// on a real moto server, and
 the error for a scheme nothing provides."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,8 @@ import pytest
 from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 from ember.checkpoint.store import LocalCheckpointStore
 from ember.conf import SparkConf
-from ember.plugins import MissingPluginError
 from ember.pluginhost.manager import plugin_manager
+from ember.plugins import MissingPluginError
 
 
 def _exercise(store):
@@ -52,7 +53,9 @@ def test_checkpoints_in_s3_fall_back_like_local_ones(s3_bucket):
     directory = CheckpointDirectory(open_store(f"s3://{s3_bucket}/ckpt"), ValueCodec(), keep=2)
     for time_ms in (1000, 2000, 3000):
         name = directory.write_state(0, time_ms, [[("k", time_ms)]], "state")
-        directory.write_checkpoint({"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}})
+        directory.write_checkpoint(
+            {"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}}
+        )
     assert directory.checkpoint_times() == [2000, 3000]
     directory.store.write("checkpoint-3000", directory.store.read("checkpoint-3000")[:-4])
     loaded = directory.load_latest()

@@ -1,4 +1,5 @@
 """The receiver write-ahead log on its own: segments per batch, torn tails, replay, trimming."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """With the receiver write-ahead log on, every record a socket receiver stored before a
 SIGKILL is counted after recovery, exactly once."""
+
 from __future__ import annotations
 
 import glob
@@ -31,8 +32,12 @@ def test_records_stored_before_a_sigkill_are_all_counted_after_recovery(tmp_path
         wait_until(lambda: newest_checkpoint(checkpoints) > 0, 30, "the first checkpoint", job)
         before = newest_checkpoint(checkpoints)
         wait_until(lambda: newest_checkpoint(checkpoints) > before, 30, "a second checkpoint", job)
-        wait_until(lambda: len(_logged(checkpoints, open_only=True)) >= 5, 30,
-                   "records stored but not yet in a batch", job)
+        wait_until(
+            lambda: len(_logged(checkpoints, open_only=True)) >= 5,
+            30,
+            "records stored but not yet in a batch",
+            job,
+        )
         job.kill()
         server.sending.clear()
         acknowledged = _logged(checkpoints)

@@ -1,9 +1,11 @@
 """Fixtures for connector tests: a StreamingContext on the real clock (sources live on it)."""
+
 from __future__ import annotations
 
 import pytest
 
-from ember.plugins.testing import BatchCollector, wait_until as _wait_until
+from ember.plugins.testing import BatchCollector
+from ember.plugins.testing import wait_until as _wait_until
 from ember.streaming import StreamingContext
 
 BATCH_SECONDS = 0.1

@@ -1,4 +1,5 @@
 """The executor tests' fixture: SparkContexts on process pools, stopped after each test."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Helpers for the executor tests: find a pool's segments, wait on conditions, check pids."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,9 @@ def pool_files(prefix: str) -> list[str]:
     found = []
     for directory in (SHM_DIR, tempfile.gettempdir()):
         if os.path.isdir(directory):
-            found += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefix.rstrip("_"))]
+            found += [
+                os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefix.rstrip("_"))
+            ]
     return found
 
 

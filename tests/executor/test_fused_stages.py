@@ -4,25 +4,26 @@ The results must be those of the operations applied one after another (PySpark's
 master; a record that is not a pair fails where a pair operation meets it, naming that
 operation, while the user's own exceptions go through unchanged.
 """
+
 import operator
 
 import pytest
 
 from ember.rdd.lineage import ShuffledRDD
-from ember.rdd.pipeline import RecordPipeline
 
 LINES = ["a b a", "c", "", "b a d", "e e e e"]
 
 
 def test_a_chain_of_every_record_operation_gives_the_stepwise_result(sc):
-    pairs = (sc.parallelize(LINES, 3)
-             .flatMap(str.split)
-             .filter(lambda word: word != "c")
-             .map(lambda word: (word, len(word)))
-             .mapValues(lambda n: n * 10)
-             .flatMapValues(lambda n: [n, n + 1]))
-    assert sorted(pairs.reduceByKey(operator.add).collect()) == [
-        ("a", 63), ("b", 42), ("d", 21), ("e", 84)]
+    pairs = (
+        sc.parallelize(LINES, 3)
+        .flatMap(str.split)
+        .filter(lambda word: word != "c")
+        .map(lambda word: (word, len(word)))
+        .mapValues(lambda n: n * 10)
+        .flatMapValues(lambda n: [n, n + 1])
+    )
+    assert sorted(pairs.reduceByKey(operator.add).collect()) == [("a", 63), ("b", 42), ("d", 21), ("e", 84)]
     assert sorted(pairs.keys().collect()) == ["a"] * 6 + ["b"] * 4 + ["d"] * 2 + ["e"] * 8
     assert sorted(set(pairs.values().collect())) == [10, 11]
     assert pairs.groupByKey().mapValues(sorted).collectAsMap()["b"] == [10, 10, 11, 11]
@@ -54,19 +55,25 @@ def test_a_cached_step_ends_the_loop_and_is_computed_once(sc):
     assert calls.value == len(LINES)
 
 
-@pytest.mark.parametrize("operation, name", [
-    (lambda rdd: rdd.mapValues(str), "mapValues"),
-    (lambda rdd: rdd.flatMapValues(lambda v: [v]), "flatMapValues"),
-    (lambda rdd: rdd.keys(), "keys"),
-    (lambda rdd: rdd.values(), "values"),
-    (lambda rdd: rdd.reduceByKey(operator.add), "reduceByKey"),
-    (lambda rdd: rdd.combineByKey(lambda v: [v], lambda c, v: c + [v], operator.add), "combineByKey"),
-])
+@pytest.mark.parametrize(
+    "operation, name",
+    [
+        (lambda rdd: rdd.mapValues(str), "mapValues"),
+        (lambda rdd: rdd.flatMapValues(lambda v: [v]), "flatMapValues"),
+        (lambda rdd: rdd.keys(), "keys"),
+        (lambda rdd: rdd.values(), "values"),
+        (lambda rdd: rdd.reduceByKey(operator.add), "reduceByKey"),
+        (lambda rdd: rdd.combineByKey(lambda v: [v], lambda c, v: c + [v], operator.add), "combineByKey"),
+    ],
+)
 def test_a_record_that_is_not_a_pair_names_the_operation_that_met_it(sc, operation, name):
-    records = sc.parallelize(["ab1", "cd2", "x"], 1).map(lambda text: (text[:2], int(text[2:]))
-                                                         if len(text) == 3 else ("x", "y", "z"))
-    with pytest.raises(TypeError, match=rf"^{name} expects an RDD of \(key, value\) pairs, but "
-                                        r"found tuple \('x', 'y', 'z'\)"):
+    records = sc.parallelize(["ab1", "cd2", "x"], 1).map(
+        lambda text: (text[:2], int(text[2:])) if len(text) == 3 else ("x", "y", "z")
+    )
+    with pytest.raises(
+        TypeError,
+        match=rf"^{name} expects an RDD of \(key, value\) pairs, but " r"found tuple \('x', 'y', 'z'\)",
+    ):
         operation(records).collect()
 
 
@@ -82,4 +89,9 @@ def test_grouping_appends_in_the_loop_and_keeps_the_values_order(sc):
     grouped = sc.parallelize(LINES, 2).flatMap(str.split).map(lambda w: (w, len(w))).groupByKey()
     assert repr(grouped.source.prev.func) == "RecordPipeline(flatMap, map, combine group)"
     assert sorted((key, list(values)) for key, values in grouped.collect()) == [
-        ("a", [1, 1, 1]), ("b", [1, 1]), ("c", [1]), ("d", [1]), ("e", [1, 1, 1, 1])]
+        ("a", [1, 1, 1]),
+        ("b", [1, 1]),
+        ("c", [1]),
+        ("d", [1]),
+        ("e", [1, 1, 1, 1]),
+    ]

@@ -1,4 +1,5 @@
 """Worker deaths, user exceptions, retries and accumulators on the local[N] pool."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ def _kill_first_attempt_worker(flag_dir: str) -> threading.Thread:
 
     def killer():
         pid_file = os.path.join(flag_dir, "pid")
-        wait_until(lambda: os.path.exists(pid_file) and open(pid_file).read().endswith("\n"),
-                   what="a task to start")
+        wait_until(
+            lambda: os.path.exists(pid_file) and open(pid_file).read().endswith("\n"), what="a task to start"
+        )
         pid = int(open(pid_file).read())
         open(os.path.join(flag_dir, "killed"), "w").close()
         os.kill(pid, signal.SIGKILL)
@@ -49,8 +51,12 @@ def test_sigkill_of_a_worker_mid_task_still_gives_correct_results(pool_context, 
     executor = sc._executor
     first_pids = set(executor.worker_pids)
     killer = _kill_first_attempt_worker(str(tmp_path))
-    result = sc.parallelize(range(100), 4).map(_blocks_until_killed(str(tmp_path))) \
-        .reduceByKey(lambda a, b: a + b).collectAsMap()
+    result = (
+        sc.parallelize(range(100), 4)
+        .map(_blocks_until_killed(str(tmp_path)))
+        .reduceByKey(lambda a, b: a + b)
+        .collectAsMap()
+    )
     killer.join()
     assert result == {k: sum(x for x in range(100) if x % 5 == k) for k in range(5)}
     killed = int(open(tmp_path / "pid").read())
@@ -79,7 +85,9 @@ def _segfault(x):
 
 def test_a_task_that_keeps_killing_its_worker_fails_the_job_with_a_clear_error(pool_context):
     sc = pool_context()
-    with pytest.raises(TaskFailedError, match=r"lost its worker process 4 times \(last one killed by SIGSEGV\)"):
+    with pytest.raises(
+        TaskFailedError, match=r"lost its worker process 4 times \(last one killed by SIGSEGV\)"
+    ):
         sc.parallelize([1], 1).map(_segfault).collect()
     assert sc.parallelize(range(5), 2).collect() == list(range(5))
 
@@ -162,5 +170,7 @@ def test_a_worker_that_cannot_start_is_a_clear_error(pool_context):
 
     broken = SparkConf().setExecutorEnv("PYTHONHOME", "/nonexistent/python-home")
     sc = pool_context("local[2]", broken)
-    with pytest.raises(RuntimeError, match=r"worker process of the local\[2\] pool failed to start \(exited with code 1\)"):
+    with pytest.raises(
+        RuntimeError, match=r"worker process of the local\[2\] pool failed to start \(exited with code 1\)"
+    ):
         sc.parallelize(range(4), 2).count()

@@ -1,4 +1,5 @@
 """Shared memory and temp files of the local[N] pool: where blocks go, and that none outlive it."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,9 @@ def test_a_one_mebibyte_budget_sends_blocks_to_memory_mapped_files(pool_context)
     rdd = sc.parallelize(lines, 8).cache()
     assert rdd.count() == len(lines)
     assert rdd.collect() == lines
-    shm_bytes = sum(os.path.getsize(p) for p in pool_files(space.prefix)
-                    if p.startswith(SHM_DIR) and "b." in p)
+    shm_bytes = sum(
+        os.path.getsize(p) for p in pool_files(space.prefix) if p.startswith(SHM_DIR) and "b." in p
+    )
     file_blocks = os.listdir(space.file_dir)
     assert 0 < shm_bytes <= parse_size("1m")
     assert any("b.rdd" in name for name in file_blocks) and any("b.input" in name for name in file_blocks)
@@ -48,8 +50,9 @@ def test_a_broadcast_is_stored_once_in_shared_memory_and_read_by_every_task(pool
     table = sc.broadcast({i: str(i) for i in range(1000)})
     blocks = [p for p in pool_files(sc._executor._space.prefix) if "b.broadcast" in p]
     assert len(blocks) == 1 and blocks[0].startswith(SHM_DIR)
-    assert sc.parallelize(range(10), 4).map(lambda x: table.value[x * 100]).collect() == \
-        [str(x * 100) for x in range(10)]
+    assert sc.parallelize(range(10), 4).map(lambda x: table.value[x * 100]).collect() == [
+        str(x * 100) for x in range(10)
+    ]
 
 
 def test_functions_are_sent_once_per_worker_not_per_job(pool_context):
@@ -62,7 +65,9 @@ def test_functions_are_sent_once_per_worker_not_per_job(pool_context):
 
     def run():
         shifted = sc.parallelize(range(20), 4).map(shift)
-        return shifted.filter(lambda x: x % 2 == 0).collect(), set(shifted.map(lambda _: os.getpid()).collect())
+        return shifted.filter(lambda x: x % 2 == 0).collect(), set(
+            shifted.map(lambda _: os.getpid()).collect()
+        )
 
     pids: set = set()
     wait_until(lambda: pids.update(run()[1]) or len(pids) == 2, what="both workers to run tasks")
@@ -88,8 +93,13 @@ def test_workers_inherit_sys_path_and_run_with_a_fixed_hash_seed(pool_context, t
         return job_helpers.triple(x), os.environ["PYTHONHASHSEED"], hash("ember")
 
     results = sc.parallelize(range(4), 2).map(uses_own_module).collect()
-    expected_hash = subprocess.run([sys.executable, "-c", "print(hash('ember'))"], env={**os.environ, "PYTHONHASHSEED": "0"},
-                                   capture_output=True, text=True, check=True).stdout.strip()
+    expected_hash = subprocess.run(
+        [sys.executable, "-c", "print(hash('ember'))"],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert results == [(3 * x, "0", int(expected_hash)) for x in range(4)]
 
 
@@ -115,8 +125,9 @@ _DRIVER = textwrap.dedent("""
 
 
 def _start_driver():
-    driver = subprocess.Popen([sys.executable, "-c", _DRIVER], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(
+        [sys.executable, "-c", _DRIVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     prefix, *pids = driver.stdout.readline().split()
     assert pool_files(prefix), "the driver stored no blocks"
     return driver, prefix, [int(p) for p in pids]

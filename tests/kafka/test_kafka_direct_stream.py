@@ -1,24 +1,26 @@
 """createDirectStream end to end on a real broker, on both client libraries: every record
 exactly once with both producer styles, offset ranges, resets, rate limits, new partitions,
 commits and the errors a stream can meet."""
+
 from __future__ import annotations
 
 import pytest
+from kafka_checks import first_batch_fails
 
 from ember import SparkConf, SparkContext
 from ember.streaming.kafka import KafkaUtils, OffsetRange, TopicAndPartition
 from ember.testing import advance_batches, manual_streaming_context
-
-from ember_kafka import (BrokerUnreachableError, DecodeError, OffsetOutOfRangeError,
-                         TopicNotFoundError)
+from ember_kafka import BrokerUnreachableError, DecodeError, OffsetOutOfRangeError, TopicNotFoundError
 from ember_kafka.testing import free_port
-
-from kafka_checks import first_batch_fails
 
 
 def params(broker, client, **extra):
-    return {"bootstrap.servers": broker.bootstrap, "ember.kafka.client": client,
-            "auto.offset.reset": "smallest", **extra}
+    return {
+        "bootstrap.servers": broker.bootstrap,
+        "ember.kafka.client": client,
+        "auto.offset.reset": "smallest",
+        **extra,
+    }
 
 
 class Recorder:
@@ -89,7 +91,8 @@ def test_largest_reset_skips_what_was_there_before_start(tansu, client, sc):
     tansu.produce(topic, ["old"] * 5, batched=True)
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client, **{"auto.offset.reset": "largest"}))
+        ssc, [topic], params(tansu, client, **{"auto.offset.reset": "largest"})
+    )
     recorder = run_batches(ssc, stream, 2, lambda i: tansu.produce(topic, [f"new{i}"]))
     assert recorder.batches == [[(None, "new0")], [(None, "new1")]]
 
@@ -111,8 +114,12 @@ def test_backpressure_shares_a_batch_by_each_partitions_lag(tansu, client):
     topic = tansu.create_topic(partitions=2)
     tansu.produce(topic, [str(i) for i in range(30)], partition=0)
     tansu.produce(topic, [str(i) for i in range(10)], partition=1)
-    conf = SparkConf().setMaster("local[1]").set("spark.streaming.backpressure.enabled", "true") \
+    conf = (
+        SparkConf()
+        .setMaster("local[1]")
+        .set("spark.streaming.backpressure.enabled", "true")
         .set("spark.streaming.backpressure.initialRate", "8")
+    )
     with SparkContext(conf=conf) as sc:
         ssc = manual_streaming_context(sc, 1)
         stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client))
@@ -146,12 +153,14 @@ def test_from_offsets_and_message_handler(tansu, client, sc):
     tansu.produce(topic, ["b0", "b1"], partition=1)
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client),
+        ssc,
+        [topic],
+        params(tansu, client),
         fromOffsets={TopicAndPartition(topic, 0): 2, TopicAndPartition(topic, 1): 1},
-        messageHandler=lambda m: (m.topic, m.partition, m.offset, m.message))
+        messageHandler=lambda m: (m.topic, m.partition, m.offset, m.message),
+    )
     recorder = run_batches(ssc, stream, 1)
-    assert sorted(recorder.records()) == [(topic, 0, 2, "a2"), (topic, 0, 3, "a3"),
-                                          (topic, 1, 1, "b1")]
+    assert sorted(recorder.records()) == [(topic, 0, 2, "a2"), (topic, 0, 3, "a3"), (topic, 1, 1, "b1")]
 
 
 def test_offsets_committed_to_the_group_after_each_batch(tansu, client, sc):
@@ -162,14 +171,15 @@ def test_offsets_committed_to_the_group_after_each_batch(tansu, client, sc):
     group = f"{topic}-group"
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(tansu, client, **{"group.id": group,
-                                               "ember.kafka.commit.offsets": "true"}))
+        ssc, [topic], params(tansu, client, **{"group.id": group, "ember.kafka.commit.offsets": "true"})
+    )
     committed = []
 
     def check_committed(index):
         if index == 1:
-            consumer = KafkaConsumer(bootstrap_servers=tansu.bootstrap, group_id=group,
-                                     enable_auto_commit=False)
+            consumer = KafkaConsumer(
+                bootstrap_servers=tansu.bootstrap, group_id=group, enable_auto_commit=False
+            )
             committed.append(consumer.committed(TopicPartition(topic, 0)))
             consumer.close()
             tansu.produce(topic, ["late"])
@@ -192,8 +202,7 @@ def test_raw_bytes_decoder_reads_anything(tansu, client, sc):
     topic = tansu.create_topic()
     tansu.produce(topic, [b"\xff\xfe"])
     ssc = manual_streaming_context(sc, 1)
-    stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client),
-                                           valueDecoder=lambda b: b)
+    stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client), valueDecoder=lambda b: b)
     assert run_batches(ssc, stream, 1).batches == [[(None, b"\xff\xfe")]]
 
 
@@ -208,9 +217,15 @@ def test_missing_topic_fails_at_start(tansu, client, sc):
 def test_unreachable_broker_fails_at_start(client, sc):
     ssc = manual_streaming_context(sc, 1)
     address = f"127.0.0.1:{free_port()}"
-    KafkaUtils.createDirectStream(ssc, ["t"], {"bootstrap.servers": address,
-                                               "ember.kafka.client": client,
-                                               "ember.kafka.connect.timeout.ms": "1000"}).pprint()
+    KafkaUtils.createDirectStream(
+        ssc,
+        ["t"],
+        {
+            "bootstrap.servers": address,
+            "ember.kafka.client": client,
+            "ember.kafka.connect.timeout.ms": "1000",
+        },
+    ).pprint()
     with pytest.raises(BrokerUnreachableError, match=address):
         ssc.start()
     ssc.stop(stopSparkContext=False)
@@ -222,7 +237,8 @@ def test_broker_outage_mid_stream_delays_records_but_loses_none(own_tansu, clien
     own_tansu.produce(topic, ["before"])
     ssc = manual_streaming_context(sc, 1)
     stream = KafkaUtils.createDirectStream(
-        ssc, [topic], params(own_tansu, client, **{"ember.kafka.connect.timeout.ms": "1000"}))
+        ssc, [topic], params(own_tansu, client, **{"ember.kafka.connect.timeout.ms": "1000"})
+    )
 
     def outage(index):
         if index == 1:

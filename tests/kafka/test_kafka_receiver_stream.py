@@ -1,5 +1,6 @@
 """createStream: a consumer-group receiver (one test per client: Tansu's first group join
 takes about 20 s), and the Spark guide's call with a ZooKeeper address."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,7 @@ from ember.testing import advance_batches, manual_streaming_context
 def committed_offset(broker, group, topic):
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group, enable_auto_commit=False)
     try:
         return consumer.committed(TopicPartition(topic, 0))
     finally:
@@ -26,14 +26,19 @@ def test_receiver_reads_the_group_and_commits_after_batches(tansu, client, sc):
     values = [f"word{i % 3} word{i % 5}" for i in range(40)]
     tansu.produce(topic, values[:25], batched=True)
     ssc = manual_streaming_context(sc, 1)
-    lines = KafkaUtils.createStream(ssc, tansu.bootstrap, group, {topic: 1},
-                                    {"auto.offset.reset": "smallest", "ember.kafka.client": client})
-    counts = lines.map(lambda kv: kv[1]).flatMap(str.split).map(lambda w: (w, 1)) \
-                  .reduceByKey(lambda a, b: a + b)
+    lines = KafkaUtils.createStream(
+        ssc,
+        tansu.bootstrap,
+        group,
+        {topic: 1},
+        {"auto.offset.reset": "smallest", "ember.kafka.client": client},
+    )
+    counts = (
+        lines.map(lambda kv: kv[1]).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+    )
     received, totals = [], {}
     lines.foreachRDD(lambda rdd: received.extend(rdd.collect()))
-    counts.foreachRDD(lambda rdd: [totals.__setitem__(w, totals.get(w, 0) + n)
-                                   for w, n in rdd.collect()])
+    counts.foreachRDD(lambda rdd: [totals.__setitem__(w, totals.get(w, 0) + n) for w, n in rdd.collect()])
     ssc.start()
     try:
         deadline = time.monotonic() + 90
@@ -70,9 +75,13 @@ def test_the_guides_zookeeper_call_runs_and_reports_the_unreachable_brokers(sc):
     ssc = manual_streaming_context(sc, 1)
     errors = ReceiverErrors()
     ssc.addStreamingListener(errors)
-    stream = KafkaUtils.createStream(ssc, "zookeeper:2181", "spark-streaming", {"topic": 1},
-                                     {"ember.kafka.client": "kafka-python",
-                                      "ember.kafka.connect.timeout.ms": "300"})
+    stream = KafkaUtils.createStream(
+        ssc,
+        "zookeeper:2181",
+        "spark-streaming",
+        {"topic": 1},
+        {"ember.kafka.client": "kafka-python", "ember.kafka.connect.timeout.ms": "300"},
+    )
     batches = []
     stream.foreachRDD(lambda rdd: batches.append(rdd.collect()))
     ssc.start()

@@ -1,6 +1,7 @@
 """Exactly once across a SIGKILL: a direct-stream job under getOrCreate is killed while
 records keep arriving, recovered from its checkpoint, and in the end has counted every
 record once, with offset ranges that add up to the records read."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ class KafkaCountsJob:
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(JOB), *self.arguments],
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, str(JOB), *self.arguments], stdout=log, stderr=subprocess.STDOUT
+            )
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -36,8 +38,10 @@ class KafkaCountsJob:
 
     def files(self, kind: str) -> dict[int, object]:
         """Batch time -> the data of each complete ``kind`` file (counts or ranges)."""
-        return {int(p.stem.split("-")[1]): json.loads(p.read_text())
-                for p in self.output_dir.glob(f"{kind}-*.json")}
+        return {
+            int(p.stem.split("-")[1]): json.loads(p.read_text())
+            for p in self.output_dir.glob(f"{kind}-*.json")
+        }
 
     def checkpointed_batches(self) -> int:
         """How many batches the checkpoint directory holds progress for."""
@@ -53,11 +57,14 @@ class KafkaCountsJob:
         deadline = time.monotonic() + PATIENCE_S
         while not condition():
             if self.process.poll() is not None:
-                pytest.fail(f"the job exited ({self.process.returncode}) waiting for {what}:\n"
-                            f"{self.log_path.read_text(errors='replace')[-4000:]}")
+                pytest.fail(
+                    f"the job exited ({self.process.returncode}) waiting for {what}:\n"
+                    f"{self.log_path.read_text(errors='replace')[-4000:]}"
+                )
             if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}:\n"
-                            f"{self.log_path.read_text(errors='replace')[-4000:]}")
+                pytest.fail(
+                    f"timed out waiting for {what}:\n" f"{self.log_path.read_text(errors='replace')[-4000:]}"
+                )
             time.sleep(0.1)
 
 

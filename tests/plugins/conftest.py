@@ -1,4 +1,5 @@
 """Fixtures for plugin-system tests: a plugin manager holding exactly the given modules."""
+
 from __future__ import annotations
 
 import types

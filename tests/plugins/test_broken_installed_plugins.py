@@ -1,5 +1,6 @@
 """Broken plugins installed beside good ones: each is reported with its distribution's name
 and error, and the good plugins keep working."""
+
 from __future__ import annotations
 
 import json
@@ -7,27 +8,35 @@ import os
 import sys
 
 import pytest
-
 from plugin_distributions import build_wheels, pip, run_python, write_distribution
 
 BROKEN = {
-    "ember-broken-import": ("ember_broken_import", """
+    "ember-broken-import": (
+        "ember_broken_import",
+        """
         raise RuntimeError("this plugin cannot start: licence key missing")
-        """),
-    "ember-broken-hook": ("ember_broken_hook", """
+        """,
+    ),
+    "ember-broken-hook": (
+        "ember_broken_hook",
+        """
         from ember.plugins import hookimpl
 
         @hookimpl
         def ember_source_kinds():
             raise KeyError("source table corrupted")
-        """),
-    "ember-misfit": ("ember_misfit", """
+        """,
+    ),
+    "ember-misfit": (
+        "ember_misfit",
+        """
         from ember.plugins import hookimpl
 
         @hookimpl
         def ember_executor(url, settings):   # the spec's arguments are master and conf
             return None
-        """),
+        """,
+    ),
 }
 
 
@@ -35,12 +44,25 @@ BROKEN = {
 def broken_plugins_env(tmp_path_factory):
     """An environment (PYTHONPATH) where three broken distributions are installed."""
     root = tmp_path_factory.mktemp("broken-plugins")
-    sources = [write_distribution(root / "src", name, package, code) for name, (package, code) in BROKEN.items()]
+    sources = [
+        write_distribution(root / "src", name, package, code) for name, (package, code) in BROKEN.items()
+    ]
     build_wheels(sources, root / "wheels")
     target = root / "site"
-    pip("install", "--quiet", "--no-deps", "--no-index", "--find-links", str(root / "wheels"),
-        "--target", str(target), *BROKEN)
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")])))
+    pip(
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        str(root / "wheels"),
+        "--target",
+        str(target),
+        *BROKEN,
+    )
+    return dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
+    )
 
 
 def test_each_broken_plugin_is_listed_with_its_distribution_and_error(broken_plugins_env):

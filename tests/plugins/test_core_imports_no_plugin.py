@@ -1,4 +1,5 @@
 """The core imports no plugin: not in its source, and not at run time until asked."""
+
 from __future__ import annotations
 
 import pathlib
@@ -11,8 +12,11 @@ PLUGIN_IMPORT = re.compile(r"^\s*(from|import)\s+ember_\w+", re.MULTILINE)
 
 
 def test_no_core_module_imports_a_plugin_package():
-    offenders = [str(path.relative_to(CORE)) for path in CORE.rglob("*.py")
-                 if PLUGIN_IMPORT.search(path.read_text(encoding="utf-8"))]
+    offenders = [
+        str(path.relative_to(CORE))
+        for path in CORE.rglob("*.py")
+        if PLUGIN_IMPORT.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 

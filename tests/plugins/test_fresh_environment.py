@@ -3,6 +3,7 @@ built here, with the core's dependencies copied from this environment: no index 
 
 The socket word count runs, ``python -m ember plugins`` lists only socket, and asking for
 anything else names the distribution to install."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -15,7 +16,6 @@ import sys
 import threading
 
 import pytest
-
 from plugin_distributions import build_wheels, pip, run_python
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -37,19 +37,37 @@ def copy_distribution(name: str, site_packages: pathlib.Path) -> None:
 def venv_python(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("fresh-venv")
     build_wheels([ROOT, ROOT / "connectors" / "socket"], root / "wheels")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True, timeout=60
+    )
     python = str(root / "venv" / "bin" / "python")
-    site = pathlib.Path(run_python(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
+    site = pathlib.Path(
+        run_python(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip()
+    )
     for name in CORE_DEPENDENCIES:
         copy_distribution(name, site)
-    pip("--python", python, "install", "--quiet", "--no-deps", "--no-index",
-        "--find-links", str(root / "wheels"), "ember", "ember-socket")
+    pip(
+        "--python",
+        python,
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        str(root / "wheels"),
+        "ember",
+        "ember-socket",
+    )
     return python
 
 
 def test_the_environment_holds_only_the_core_and_ember_socket(venv_python):
-    done = run_python(venv_python, "-c", "import importlib.metadata as m, json; "
-                      "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))")
+    done = run_python(
+        venv_python,
+        "-c",
+        "import importlib.metadata as m, json; "
+        "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))",
+    )
     names = set(json.loads(done.stdout))
     assert {"ember", "ember-socket", *CORE_DEPENDENCIES} <= names
     assert not {"ember-files", "ember-sink-files", "boto3", "pyspark"} & names
@@ -59,7 +77,11 @@ def test_plugins_lists_only_socket(venv_python):
     done = run_python(venv_python, "-m", "ember", "plugins", "--json")
     assert done.returncode == 0, done.stderr
     [plugin] = json.loads(done.stdout)
-    assert (plugin["distribution"], plugin["provides"], plugin["errors"]) == ("ember-socket", {"sources": ["socket"]}, [])
+    assert (plugin["distribution"], plugin["provides"], plugin["errors"]) == (
+        "ember-socket",
+        {"sources": ["socket"]},
+        [],
+    )
 
 
 WORD_COUNT = """
@@ -100,15 +122,20 @@ def test_the_socket_word_count_runs(venv_python, tmp_path):
     assert "-------------------------------------------\nTime: " in done.stdout
 
 
-@pytest.mark.parametrize("program, distribution", [
-    ("ssc.textFileStream('/tmp')", "ember-files"),
-    ("ssc.binaryRecordsStream('/tmp', 4)", "ember-files"),
-    ("ssc.queueStream([[1]]).saveAsTextFiles('/tmp/out')", "ember-sink-files"),
-    ("from ember.streaming.kafka import KafkaUtils", "ember-kafka"),
-])
+@pytest.mark.parametrize(
+    "program, distribution",
+    [
+        ("ssc.textFileStream('/tmp')", "ember-files"),
+        ("ssc.binaryRecordsStream('/tmp', 4)", "ember-files"),
+        ("ssc.queueStream([[1]]).saveAsTextFiles('/tmp/out')", "ember-sink-files"),
+        ("from ember.streaming.kafka import KafkaUtils", "ember-kafka"),
+    ],
+)
 def test_what_is_not_installed_names_its_distribution(venv_python, program, distribution):
-    script = ("from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
-              "ssc = StreamingContext(SparkContext('local[1]', 'missing'), 1)\n" + program)
+    script = (
+        "from ember import SparkContext\nfrom ember.streaming import StreamingContext\n"
+        "ssc = StreamingContext(SparkContext('local[1]', 'missing'), 1)\n" + program
+    )
     done = run_python(venv_python, "-c", script)
     assert done.returncode != 0
     assert "MissingPluginError: No installed ember plugin provides" in done.stderr

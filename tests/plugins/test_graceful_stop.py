@@ -4,12 +4,12 @@ Spark stops receivers before its last batches are cut; a receiver that kept stor
 last batch was cut would have records accepted (acknowledged, for Flume, MQTT and the WAL)
 but in no batch.
 """
+
 from __future__ import annotations
 
 import threading
 
-from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, ReceiverStoppedError, SourceKind, create_source_stream
 from ember.plugins.testing import BatchCollector, wait_until
 from ember.streaming import StreamingContext
 
@@ -42,8 +42,11 @@ class EndlessReceiver(Receiver):
 def test_every_record_accepted_before_a_graceful_stop_is_processed(sc, plugins, make_plugin, tmp_path):
     report = tmp_path / "accepted"
     receiver = EndlessReceiver(report)
-    plugins(endless=make_plugin("endless", ember_source_kinds=lambda: [
-        SourceKind("endless", lambda ssc: receiver)]))
+    plugins(
+        endless=make_plugin(
+            "endless", ember_source_kinds=lambda: [SourceKind("endless", lambda ssc: receiver)]
+        )
+    )
     ssc = StreamingContext(sc, 0.2)
     seen = BatchCollector(create_source_stream(ssc, "endless").count())
     ssc.start()

@@ -1,13 +1,14 @@
 """Hooks are called through pluggy: firstresult hooks stop at the first answer, a raising hook
 is recorded and the others still answer, and clashing commands are errors naming both."""
+
 from __future__ import annotations
 
 import pytest
 
 from ember import cli
-from ember.plugins import CliCommand, PluginError
 from ember.pluginhost import plugin_executor
 from ember.pluginhost.commands import plugin_subcommands
+from ember.plugins import CliCommand, PluginError
 
 
 def test_a_firstresult_hook_stops_at_the_first_answer(plugins, make_plugin):
@@ -17,10 +18,13 @@ def test_a_firstresult_hook_stops_at_the_first_answer(plugins, make_plugin):
         def executor(master, conf):
             asked.append(name)
             return f"executor of {name}"
+
         return executor
 
-    plugins(one=make_plugin("one", ember_executor=answering("one")),
-            two=make_plugin("two", ember_executor=answering("two")))
+    plugins(
+        one=make_plugin("one", ember_executor=answering("one")),
+        two=make_plugin("two", ember_executor=answering("two")),
+    )
     answer = plugin_executor("grid://x", None)
     assert len(asked) == 1 and answer == f"executor of {asked[0]}"
 
@@ -29,8 +33,10 @@ def test_a_raising_firstresult_hook_is_recorded_and_the_next_plugin_answers(plug
     def broken(master, conf):
         raise RuntimeError("executor hook exploded")
 
-    manager = plugins(good=make_plugin("good", ember_executor=lambda master, conf: "the good one"),
-                      broken=make_plugin("broken", ember_executor=broken))
+    manager = plugins(
+        good=make_plugin("good", ember_executor=lambda master, conf: "the good one"),
+        broken=make_plugin("broken", ember_executor=broken),
+    )
     assert plugin_executor("grid://x", None) == "the good one"
     errors = {record.distribution: record.errors for record in manager.plugins()}
     assert errors["test-good"] == []
@@ -50,8 +56,10 @@ def test_a_plugin_command_named_like_a_core_command_is_an_error_naming_both(plug
 
 
 def test_two_plugins_adding_one_command_is_an_error_naming_both(plugins, make_plugin):
-    plugins(first=make_plugin("a", ember_cli_commands=_command("hello")),
-            second=make_plugin("b", ember_cli_commands=_command("hello")))
+    plugins(
+        first=make_plugin("a", ember_cli_commands=_command("hello")),
+        second=make_plugin("b", ember_cli_commands=_command("hello")),
+    )
     with pytest.raises(PluginError, match="test-first and test-second|test-second and test-first"):
         plugin_subcommands(cli.COMMANDS)
 

@@ -1,4 +1,5 @@
 """Every hook is specified with a docstring and documented in docs/plugins.md."""
+
 from __future__ import annotations
 
 import pathlib
@@ -10,13 +11,23 @@ GUIDE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 
 
 def hook_names() -> list[str]:
-    return [name for name in dir(hookspecs)
-            if name.startswith("ember_") and hasattr(getattr(hookspecs, name), "ember_spec")]
+    return [
+        name
+        for name in dir(hookspecs)
+        if name.startswith("ember_") and hasattr(getattr(hookspecs, name), "ember_spec")
+    ]
 
 
 def test_there_are_hooks_for_every_extension_point():
-    assert {"ember_source_kinds", "ember_sink_kinds", "ember_executor", "ember_checkpoint_store",
-            "ember_cli_commands", "ember_connector_apis", "ember_filesystems"} <= set(hook_names())
+    assert {
+        "ember_source_kinds",
+        "ember_sink_kinds",
+        "ember_executor",
+        "ember_checkpoint_store",
+        "ember_cli_commands",
+        "ember_connector_apis",
+        "ember_filesystems",
+    } <= set(hook_names())
 
 
 def test_every_hook_has_a_docstring_and_a_section_in_the_plugin_guide():

@@ -1,15 +1,16 @@
 """With the plugins actually installed here (entry points, not in-process registration):
 what is installed works, and what is not raises MissingPluginError naming its distribution.
 In the `core` tox environment nothing is installed, so every kind below is missing there."""
+
 from __future__ import annotations
 
 import importlib.metadata
 
 import pytest
 
-from ember.plugins import MissingPluginError
 from ember.pluginhost.manager import PluginManager, using_plugins
 from ember.pluginhost.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
+from ember.plugins import MissingPluginError
 
 INSTALLED = {d.metadata["Name"] for d in importlib.metadata.distributions()}
 
@@ -35,9 +36,11 @@ def test_streaming_context_methods_work_or_name_what_to_install(installed_plugin
     from ember.streaming import StreamingContext
 
     ssc = StreamingContext(sc, 1)
-    calls = {"ember-socket": lambda: ssc.socketTextStream("127.0.0.1", 9),
-             "ember-files": lambda: ssc.textFileStream("/nonexistent-dir"),
-             "ember-sink-files": lambda: ssc.queueStream([[1]]).saveAsTextFiles("/tmp/never")}
+    calls = {
+        "ember-socket": lambda: ssc.socketTextStream("127.0.0.1", 9),
+        "ember-files": lambda: ssc.textFileStream("/nonexistent-dir"),
+        "ember-sink-files": lambda: ssc.queueStream([[1]]).saveAsTextFiles("/tmp/never"),
+    }
     for distribution, call in calls.items():
         if distribution in INSTALLED:
             call()  # builds the stream or registers the output without error

@@ -1,16 +1,16 @@
 """The Receiver API under a running StreamingContext: store, storeBlock, restart, errors,
 listener events, blocks per batch and the receiver rate limit."""
+
 from __future__ import annotations
 
 import threading
 
 import pytest
 
-from ember.plugins import Receiver, ReceiverStoppedError, SourceKind
-from ember.streaming.blocks import BlockBuffer, RateLimiter
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, ReceiverStoppedError, SourceKind, create_source_stream
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext, StreamingListener, source_status
+from ember.streaming.blocks import BlockBuffer, RateLimiter
 
 
 class CountingReceiver(Receiver):
@@ -59,8 +59,11 @@ class Events(StreamingListener):
 @pytest.fixture
 def receiver_plugin(plugins, make_plugin):
     receiver = CountingReceiver()
-    plugins(counting=make_plugin("counting", ember_source_kinds=lambda: [
-        SourceKind("counting", lambda ssc: receiver)]))
+    plugins(
+        counting=make_plugin(
+            "counting", ember_source_kinds=lambda: [SourceKind("counting", lambda ssc: receiver)]
+        )
+    )
     return receiver
 
 
@@ -118,7 +121,7 @@ def test_the_rate_limiter_spaces_permits_evenly_and_saves_none_while_idle():
 
 def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
     buffer = BlockBuffer(200, RateLimiter(0.5))
-    buffer.add("first")                       # the next permit is due in 2 s
+    buffer.add("first")  # the next permit is due in 2 s
     refused = []
 
     def throttled():
@@ -130,7 +133,7 @@ def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
     waiting = threading.Thread(target=throttled)
     waiting.start()
     buffer.close()
-    waiting.join(1)                           # woken by close, not after the 2 s
+    waiting.join(1)  # woken by close, not after the 2 s
     assert not waiting.is_alive() and len(refused) == 1
     with pytest.raises(ReceiverStoppedError, match="not stored"):
         buffer.add_block(["late"])
@@ -144,7 +147,7 @@ def test_blocks_are_cut_by_the_block_interval_and_taken_per_batch():
     time.now += 0.1
     buffer.add("b")
     time.now += 0.15
-    buffer.add("c")            # 250 ms after the block began: a new block
+    buffer.add("c")  # 250 ms after the block began: a new block
     buffer.add_block(["x", "y"])
     buffer.add("d")
     assert buffer.take_blocks() == [["a", "b"], ["c"], ["x", "y"], ["d"]]

@@ -1,4 +1,5 @@
 """The registry: kinds by name, missing plugins named, broken plugins isolated."""
+
 from __future__ import annotations
 
 import importlib
@@ -8,18 +9,20 @@ import pytest
 
 from ember import SparkContext
 from ember.executor.inprocess import InProcessExecutor
-from ember.plugins import MissingPluginError, PluginError, SinkKind, SourceKind
 from ember.pluginhost import registry
 from ember.pluginhost.manager import plugin_checkpoint_store
+from ember.plugins import MissingPluginError, PluginError, SinkKind, SourceKind
 
 
 def test_missing_kinds_name_the_distribution_to_install(plugins):
     plugins()
-    cases = [(lambda: registry.source_kind("socket"), "ember-socket"),
-             (lambda: registry.source_kind("text-files"), "ember-files"),
-             (lambda: registry.sink_kind("text-files"), "ember-sink-files"),
-             (lambda: registry.connector_api("kafka"), "ember-kafka"),
-             (lambda: registry.open_filesystem("/tmp/x"), "ember-files")]
+    cases = [
+        (lambda: registry.source_kind("socket"), "ember-socket"),
+        (lambda: registry.source_kind("text-files"), "ember-files"),
+        (lambda: registry.sink_kind("text-files"), "ember-sink-files"),
+        (lambda: registry.connector_api("kafka"), "ember-kafka"),
+        (lambda: registry.open_filesystem("/tmp/x"), "ember-files"),
+    ]
     for call, distribution in cases:
         with pytest.raises(ImportError, match=f"pip install {distribution}$"):
             call()
@@ -37,8 +40,7 @@ def test_a_broken_hook_is_reported_and_the_other_plugins_still_answer(plugins, m
 
     good = make_plugin("good", ember_source_kinds=lambda: [SourceKind("good", lambda ssc: None)])
     wrong_type = make_plugin("wrong", ember_source_kinds=lambda: ["not a SourceKind"])
-    manager = plugins(good=good, broken=make_plugin("broken", ember_source_kinds=broken),
-                      wrong=wrong_type)
+    manager = plugins(good=good, broken=make_plugin("broken", ember_source_kinds=broken), wrong=wrong_type)
     assert list(registry.source_kinds()) == ["good"]
     errors = {record.distribution: record.errors for record in manager.plugins()}
     assert errors["test-good"] == []
@@ -69,10 +71,15 @@ def test_the_executor_and_checkpoint_store_hooks_choose_by_scheme_first_answer_w
     def refuse(master, conf):
         return None
 
-    stores = make_plugin("stores", ember_checkpoint_store=lambda uri, conf: f"store for {uri}"
-                         if uri.startswith("mem://") else None)
-    plugins(refuse=make_plugin("r", ember_executor=refuse), inproc=make_plugin("i", ember_executor=executor),
-            stores=stores)
+    stores = make_plugin(
+        "stores",
+        ember_checkpoint_store=lambda uri, conf: f"store for {uri}" if uri.startswith("mem://") else None,
+    )
+    plugins(
+        refuse=make_plugin("r", ember_executor=refuse),
+        inproc=make_plugin("i", ember_executor=executor),
+        stores=stores,
+    )
     with SparkContext("inproc://anywhere", "plugin-executor") as sc:
         assert sc.parallelize([1, 2, 3]).map(lambda x: x * 2).collect() == [2, 4, 6]
     assert plugin_checkpoint_store("mem://x", None) == "store for mem://x"
@@ -94,6 +101,7 @@ def test_connector_shims_resolve_to_the_installed_api_or_name_the_package(plugin
     plugins(flume=make_plugin("f", ember_connector_apis=lambda: {"flume": api}))
     try:
         from ember.streaming.flume import FlumeUtils as Resolved
+
         assert Resolved is FlumeUtils
     finally:
         sys.modules.pop("ember.streaming.flume", None)

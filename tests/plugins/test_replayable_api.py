@@ -1,13 +1,13 @@
 """The ReplayableSource API on a manual clock: ranges per batch, max rate per partition,
 offsetRanges(), and exact replay of recorded ranges."""
+
 from __future__ import annotations
 
 import sys
 
 import cloudpickle
 
-from ember.plugins import PositionRange, ReplayableSource, SourceKind
-from ember.plugins import create_source_stream
+from ember.plugins import PositionRange, ReplayableSource, SourceKind, create_source_stream
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # tasks may run in worker processes
@@ -39,7 +39,7 @@ class LogSource(ReplayableSource):
         return ranges
 
     def read(self, position_range):
-        return self.logs[position_range.partition][position_range.start:position_range.end]
+        return self.logs[position_range.partition][position_range.start : position_range.end]
 
     def restore(self, recorded):
         last = recorded[max(recorded)]
@@ -58,8 +58,11 @@ def test_each_batch_reads_its_ranges_bounded_by_the_max_rate(sc, plugins, make_p
     ssc, stream = build(sc, plugins, make_plugin, source)
     outputs = collect_outputs(stream)
     seen_ranges = []
-    stream.foreachRDD(lambda rdd: seen_ranges.append(
-        [(r.partition, r.fromOffset, r.untilOffset) for r in rdd.offsetRanges()]))
+    stream.foreachRDD(
+        lambda rdd: seen_ranges.append(
+            [(r.partition, r.fromOffset, r.untilOffset) for r in rdd.offsetRanges()]
+        )
+    )
     ssc.start()
     advance_batches(ssc, 3)
     ssc.stop(stopSparkContext=False)

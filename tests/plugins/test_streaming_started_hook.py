@@ -1,4 +1,5 @@
 """The ember_streaming_started hook and the read-only status snapshots a monitor reads."""
+
 from __future__ import annotations
 
 import tempfile
@@ -22,8 +23,12 @@ class BatchCount(StreamingListener):
 
 def _word_counts(ssc):
     lines = ssc.queueStream([["a b a"], ["b c"], []])
-    counts = lines.flatMap(str.split).map(lambda w: (w, 1)).updateStateByKey(
-        lambda new, old: sum(new) + (old or 0)).checkpoint(1)  # encoded (measured) every batch
+    counts = (
+        lines.flatMap(str.split)
+        .map(lambda w: (w, 1))
+        .updateStateByKey(lambda new, old: sum(new) + (old or 0))
+        .checkpoint(1)
+    )  # encoded (measured) every batch
     counts.foreachRDD(lambda rdd: None)
 
 

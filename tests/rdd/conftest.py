@@ -1,4 +1,5 @@
 """One SparkContext per master for a whole test module: starting worker pools per test is slow."""
+
 from __future__ import annotations
 
 import pytest

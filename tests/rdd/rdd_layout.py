@@ -1,4 +1,5 @@
 """Shared inputs and the layout helper of the RDD tests."""
+
 from ember.resultiterable import ResultIterable
 
 PAIRS = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("d", 5), ("b", 6), ("e", 7)]

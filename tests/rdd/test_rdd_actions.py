@@ -1,4 +1,5 @@
 """Actions; expected values and error messages are PySpark 4's."""
+
 from operator import add
 
 import pytest
@@ -24,6 +25,7 @@ def test_take_computes_only_the_partitions_it_needs(sc):
     def counted(x):
         computed.add(1)
         return x
+
     rdd = sc.parallelize(range(100), 10).map(counted)
     assert rdd.take(3) == [0, 1, 2]
     assert computed.value == 3
@@ -51,7 +53,8 @@ def test_reduce_fold_aggregate(sc):
     assert sc.parallelize(["a", "b", "c"], 2).fold("z", add) == "zzazbc"
     assert sc.parallelize([], 3).fold(1, add) == 4
     assert sc.parallelize(range(10), 3).aggregate(
-        (0, 0), lambda acc, v: (acc[0] + v, acc[1] + 1), lambda x, y: (x[0] + y[0], x[1] + y[1])) == (45, 10)
+        (0, 0), lambda acc, v: (acc[0] + v, acc[1] + 1), lambda x, y: (x[0] + y[0], x[1] + y[1])
+    ) == (45, 10)
     assert sc.parallelize([], 2).aggregate("s", lambda a, v: a + str(v), add) == "sss"
 
 
@@ -79,11 +82,14 @@ def test_is_empty(sc):
     assert sc.parallelize(range(5), 2).filter(lambda x: x > 9).isEmpty()
 
 
-@pytest.mark.parametrize("action, message", [
-    (lambda rdd: rdd.reduce(add), "Can not reduce() empty RDD"),
-    (lambda rdd: rdd.max(), "Can not reduce() empty RDD"),
-    (lambda rdd: rdd.first(), "RDD is empty"),
-])
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        (lambda rdd: rdd.reduce(add), "Can not reduce() empty RDD"),
+        (lambda rdd: rdd.max(), "Can not reduce() empty RDD"),
+        (lambda rdd: rdd.first(), "RDD is empty"),
+    ],
+)
 def test_actions_on_empty_data(sc, action, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         action(sc.parallelize([], 2))
@@ -104,6 +110,7 @@ def test_foreach_and_foreach_partition_run_on_every_record(sc):
         partitions.add(1)
         for x in iterator:
             seen.add(x)
+
     rdd.foreachPartition(visit)
     assert (seen.value, partitions.value) == (30, 3)
 
@@ -111,6 +118,7 @@ def test_foreach_and_foreach_partition_run_on_every_record(sc):
         for x in iterator:
             seen.add(x)
             yield x
+
     rdd.foreachPartition(visit_lazily)
     rdd.foreachPartition(lambda iterator: sum(1 for _ in iterator))  # a non-iterable result
     assert seen.value == 45
@@ -119,6 +127,7 @@ def test_foreach_and_foreach_partition_run_on_every_record(sc):
 def test_a_failing_user_function_raises_its_own_error(sc):
     def broken(x):
         raise KeyError(f"no {x}")
+
     with pytest.raises(KeyError, match="no 1"):
         sc.parallelize([1], 1).map(broken).collect()
 
@@ -141,8 +150,10 @@ def test_reduce_by_key_locally_and_to_local_iterator(sc):
     assert pairs.top(2, key=lambda kv: kv[1]) == [("b", 9), ("a", 5)]
 
 
-@pytest.mark.parametrize("action", [
-    lambda rdd: rdd.countByValue(), lambda rdd: rdd.top(1), lambda rdd: rdd.reduceByKeyLocally(add)])
+@pytest.mark.parametrize(
+    "action",
+    [lambda rdd: rdd.countByValue(), lambda rdd: rdd.top(1), lambda rdd: rdd.reduceByKeyLocally(add)],
+)
 def test_driver_side_merges_of_an_rdd_without_partitions(sc, action):
     with pytest.raises(ValueError, match=r"Can not reduce\(\) empty RDD"):
         action(sc.emptyRDD())

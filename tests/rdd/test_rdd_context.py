@@ -1,10 +1,11 @@
 """SparkContext's RDD methods where the context's own settings matter (each test makes its own)."""
+
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS, layout
 
 from ember import SparkConf, SparkContext
-from rdd_layout import PAIRS, layout
 
 
 @pytest.fixture
@@ -35,9 +36,13 @@ def test_context_union_aligns_partitioned_rdds_but_forgets_the_partitioner(sc2):
     left = sc2.parallelize(PAIRS, 3).partitionBy(2)
     right = sc2.parallelize([("a", "x"), ("c", "y"), ("f", "z"), ("a", "w")], 2).partitionBy(2)
     union = sc2.union([left, right])
-    assert layout(union) == (2, [
-        [("b", 2), ("c", 4), ("d", 5), ("b", 6), ("c", "y")],
-        [("a", 1), ("a", 3), ("e", 7), ("a", "x"), ("f", "z"), ("a", "w")]])
+    assert layout(union) == (
+        2,
+        [
+            [("b", 2), ("c", 4), ("d", 5), ("b", 6), ("c", "y")],
+            [("a", 1), ("a", 3), ("e", 7), ("a", "x"), ("f", "z"), ("a", "w")],
+        ],
+    )
     assert union.partitioner is None
     assert left.union(right).partitioner == left.partitioner
 
@@ -64,6 +69,7 @@ def test_broadcast_and_accumulator_in_tasks(sc2):
     def name(x):
         seen.add(1)
         return lookup.value.get(x, "?")
+
     assert sc2.parallelize([1, 2, 3], 2).map(name).collect() == ["one", "two", "?"]
     assert seen.value == 3
 

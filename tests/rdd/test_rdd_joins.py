@@ -1,7 +1,8 @@
 """Joins, cogroups and set operations; expected values are PySpark 4's (PYTHONHASHSEED=0)."""
-import pytest
 
+import pytest
 from rdd_layout import OTHER, PAIRS, layout
+
 
 @pytest.fixture
 def left(sc):
@@ -30,28 +31,58 @@ def test_join_of_co_partitioned_inputs_keeps_their_partitioning(left, right):
 
 
 def test_outer_joins(left, right):
-    assert layout(left.leftOuterJoin(right)) == (5, [
-        [], [("d", (5, None)), ("e", (7, None))],
-        [("b", (2, None)), ("b", (6, None)), ("c", (4, "y"))], [], A_PAIRS])
-    assert layout(left.rightOuterJoin(right)) == (5, [
-        [], [], [("c", (4, "y"))], [("f", (None, "z"))], A_PAIRS])
-    assert layout(left.fullOuterJoin(right)) == (5, [
-        [], [("d", (5, None)), ("e", (7, None))],
-        [("b", (2, None)), ("b", (6, None)), ("c", (4, "y"))], [("f", (None, "z"))], A_PAIRS])
+    assert layout(left.leftOuterJoin(right)) == (
+        5,
+        [
+            [],
+            [("d", (5, None)), ("e", (7, None))],
+            [("b", (2, None)), ("b", (6, None)), ("c", (4, "y"))],
+            [],
+            A_PAIRS,
+        ],
+    )
+    assert layout(left.rightOuterJoin(right)) == (
+        5,
+        [[], [], [("c", (4, "y"))], [("f", (None, "z"))], A_PAIRS],
+    )
+    assert layout(left.fullOuterJoin(right)) == (
+        5,
+        [
+            [],
+            [("d", (5, None)), ("e", (7, None))],
+            [("b", (2, None)), ("b", (6, None)), ("c", (4, "y"))],
+            [("f", (None, "z"))],
+            A_PAIRS,
+        ],
+    )
 
 
 def test_cogroup(left, right):
-    assert layout(left.cogroup(right)) == (5, [
-        [], [("d", ([5], [])), ("e", ([7], []))],
-        [("b", ([2, 6], [])), ("c", ([4], ["y"]))], [("f", ([], ["z"]))], [("a", ([1, 3], ["x", "w"]))]])
+    assert layout(left.cogroup(right)) == (
+        5,
+        [
+            [],
+            [("d", ([5], [])), ("e", ([7], []))],
+            [("b", ([2, 6], [])), ("c", ([4], ["y"]))],
+            [("f", ([], ["z"]))],
+            [("a", ([1, 3], ["x", "w"]))],
+        ],
+    )
 
 
 def test_group_with_three_inputs(sc, left, right):
     third = sc.parallelize([("a", 0), ("z", 9)], 1)
-    assert layout(left.groupWith(right, third)) == (6, [
-        [("b", ([2, 6], [], [])), ("z", ([], [], [9]))], [("a", ([1, 3], ["x", "w"], [0]))],
-        [("d", ([5], [], []))], [("f", ([], ["z"], []))], [("c", ([4], ["y"], []))],
-        [("e", ([7], [], []))]])
+    assert layout(left.groupWith(right, third)) == (
+        6,
+        [
+            [("b", ([2, 6], [], [])), ("z", ([], [], [9]))],
+            [("a", ([1, 3], ["x", "w"], [0]))],
+            [("d", ([5], [], []))],
+            [("f", ([], ["z"], []))],
+            [("c", ([4], ["y"], []))],
+            [("e", ([7], [], []))],
+        ],
+    )
 
 
 def test_join_with_an_empty_rdd(sc, right):
@@ -79,28 +110,37 @@ def test_join_of_non_pairs_names_the_record(sc, right):
 def test_join_and_cogroup_with_num_partitions(sc):
     three = sc.parallelize([("a", 1), ("b", 2), ("c", 3)], 2)
     assert layout(three.leftOuterJoin(sc.parallelize([("a", 9)], 1), 3)) == (
-        3, [[("b", (2, None))], [("a", (1, 9)), ("c", (3, None))], []])
+        3,
+        [[("b", (2, None))], [("a", (1, 9)), ("c", (3, None))], []],
+    )
     two = sc.parallelize([("a", 1), ("b", 2)], 2)
     assert layout(two.cogroup(sc.parallelize([("a", 9), ("c", 8)], 1), 1)) == (
-        1, [[("a", ([1], [9])), ("b", ([2], [])), ("c", ([], [8]))]])
+        1,
+        [[("a", ([1], [9])), ("b", ([2], [])), ("c", ([], [8]))]],
+    )
     assert layout(two.partitionBy(3).join(two.partitionBy(3))) == (3, [[("b", (2, 2))], [("a", (1, 1))], []])
 
 
 def test_set_operations_of_mixed_records(sc):
     assert layout(sc.parallelize([(1, 2), (1, 2), (2, 1), "x", None, None], 2).distinct()) == (
-        2, [[None], [(1, 2), (2, 1), "x"]])
+        2,
+        [[None], [(1, 2), (2, 1), "x"]],
+    )
     assert layout(sc.parallelize([1, 2, 3, 4], 2).subtract(sc.parallelize([3], 1), 2)) == (2, [[2, 4], [1]])
     assert layout(sc.parallelize(["x", "y", "z", "x"], 2).intersection(sc.parallelize(["x", "z"], 1))) == (
-        3, [["z"], ["x"], []])
+        3,
+        [["z"], ["x"], []],
+    )
 
 
 def test_join_multiplies_values_per_key(sc):
     left = sc.parallelize([(1, "a"), (1, "b"), (2, "c")], 2)
     assert layout(left.join(sc.parallelize([(1, "x"), (1, "y"), (3, "z")], 2), 2)) == (
-        2, [[], [(1, ("a", "x")), (1, ("a", "y")), (1, ("b", "x")), (1, ("b", "y"))]])
+        2,
+        [[], [(1, ("a", "x")), (1, ("a", "y")), (1, ("b", "x")), (1, ("b", "y"))]],
+    )
     outer = sc.parallelize([(1, "a"), (2, "c")], 2).fullOuterJoin(sc.parallelize([(1, "x"), (3, "z")], 2), 1)
-    assert layout(outer) == (
-        1, [[(1, ("a", "x")), (2, ("c", None)), (3, (None, "z"))]])
+    assert layout(outer) == (1, [[(1, ("a", "x")), (2, ("c", None)), (3, (None, "z"))]])
 
 
 def test_cogroup_and_join_can_be_collected_twice(left, right):

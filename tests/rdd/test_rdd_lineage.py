@@ -1,12 +1,13 @@
 """What the executor is asked to run: narrow steps fused into one task per partition, and one
 shuffle-map stage per shuffle the operation needs (no more)."""
+
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS
 
 from ember.rdd.lineage import ParallelCollectionRDD, PipelinedRDD
 from ember.rdd.scheduler import ShuffleMapTask
-from rdd_layout import PAIRS
 
 
 @pytest.fixture
@@ -18,6 +19,7 @@ def stages(sc, monkeypatch):
     def spy(tasks):
         seen.append(("shuffle" if isinstance(tasks[0], ShuffleMapTask) else "result", len(tasks)))
         return run_tasks(tasks)
+
     monkeypatch.setattr(sc._executor, "run_tasks", spy)
     return seen
 
@@ -29,15 +31,18 @@ def test_narrow_steps_fuse_into_one_pipeline(sc):
     assert isinstance(source, ParallelCollectionRDD)
 
 
-@pytest.mark.parametrize("operation, expected", [
-    (lambda rdd: rdd.reduceByKey(add), [("shuffle", 3), ("result", 3)]),
-    (lambda rdd: rdd.groupByKey(2).mapValues(len), [("shuffle", 3), ("result", 2)]),
-    (lambda rdd: rdd.join(rdd.mapValues(str)), [("shuffle", 6), ("result", 6)]),
-    (lambda rdd: rdd.distinct(), [("shuffle", 3), ("result", 3)]),
-    (lambda rdd: rdd.repartition(2), [("shuffle", 3), ("result", 2)]),
-    (lambda rdd: rdd.coalesce(2), [("result", 2)]),
-    (lambda rdd: rdd.partitionBy(2).reduceByKey(add, 2).mapValues(str), [("shuffle", 3), ("result", 2)]),
-])
+@pytest.mark.parametrize(
+    "operation, expected",
+    [
+        (lambda rdd: rdd.reduceByKey(add), [("shuffle", 3), ("result", 3)]),
+        (lambda rdd: rdd.groupByKey(2).mapValues(len), [("shuffle", 3), ("result", 2)]),
+        (lambda rdd: rdd.join(rdd.mapValues(str)), [("shuffle", 6), ("result", 6)]),
+        (lambda rdd: rdd.distinct(), [("shuffle", 3), ("result", 3)]),
+        (lambda rdd: rdd.repartition(2), [("shuffle", 3), ("result", 2)]),
+        (lambda rdd: rdd.coalesce(2), [("result", 2)]),
+        (lambda rdd: rdd.partitionBy(2).reduceByKey(add, 2).mapValues(str), [("shuffle", 3), ("result", 2)]),
+    ],
+)
 def test_each_wide_operation_runs_one_shuffle(sc, stages, operation, expected):
     operation(sc.parallelize(PAIRS, 3)).collect()
     assert stages == expected

@@ -1,4 +1,5 @@
 """saveAsTextFile: Spark's directory layout, written atomically."""
+
 import gzip
 import os
 
@@ -12,8 +13,12 @@ def read_parts(directory):
 def test_save_as_text_file_writes_one_part_per_partition(sc, tmp_path):
     target = tmp_path / "out"
     sc.parallelize([1, "x", b"y", ("a", 2), None], 3).saveAsTextFile(str(target))
-    assert read_parts(target) == {"_SUCCESS": b"", "part-00000": b"1\n",
-                                  "part-00001": b"x\ny\n", "part-00002": b"('a', 2)\nNone\n"}
+    assert read_parts(target) == {
+        "_SUCCESS": b"",
+        "part-00000": b"1\n",
+        "part-00001": b"x\ny\n",
+        "part-00002": b"('a', 2)\nNone\n",
+    }
     assert os.listdir(tmp_path) == ["out"]  # no temporary directory left behind
 
 
@@ -42,6 +47,7 @@ def test_unknown_codec_is_an_error(sc, tmp_path):
 def test_a_failed_job_leaves_no_output(sc, tmp_path):
     def broken(x):
         raise RuntimeError("boom")
+
     with pytest.raises(RuntimeError, match="boom"):
         sc.parallelize([1, 2], 2).map(broken).saveAsTextFile(str(tmp_path / "never"))
     assert os.listdir(tmp_path) == []

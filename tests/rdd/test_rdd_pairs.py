@@ -1,10 +1,11 @@
 """Per-key aggregation and value maps; expected values are PySpark 4's (PYTHONHASHSEED=0)."""
+
 from operator import add
 
 import pytest
+from rdd_layout import PAIRS, WORDS, layout
 
 from ember.resultiterable import ResultIterable
-from rdd_layout import PAIRS, WORDS, layout
 
 
 @pytest.fixture
@@ -14,15 +15,28 @@ def pairs(sc):
 
 def test_reduce_by_key_keeps_the_input_partition_count_and_first_seen_order(sc):
     counts = sc.parallelize(WORDS, 3).map(lambda w: (w, 1)).reduceByKey(add)
-    assert layout(counts) == (3, [[("the", 3), ("fox", 2), ("jumps", 1), ("lazy", 1)],
-                                  [("quick", 1), ("brown", 1), ("over", 1), ("end", 1)],
-                                  [("dog", 1)]])
+    assert layout(counts) == (
+        3,
+        [
+            [("the", 3), ("fox", 2), ("jumps", 1), ("lazy", 1)],
+            [("quick", 1), ("brown", 1), ("over", 1), ("end", 1)],
+            [("dog", 1)],
+        ],
+    )
 
 
 def test_reduce_by_key_with_num_partitions(sc):
     counts = sc.parallelize(WORDS, 3).map(lambda w: (w, 1)).reduceByKey(add, 5)
-    assert layout(counts) == (5, [[("lazy", 1)], [("quick", 1), ("brown", 1), ("over", 1)],
-                                  [("the", 3), ("dog", 1)], [("fox", 2), ("jumps", 1)], [("end", 1)]])
+    assert layout(counts) == (
+        5,
+        [
+            [("lazy", 1)],
+            [("quick", 1), ("brown", 1), ("over", 1)],
+            [("the", 3), ("dog", 1)],
+            [("fox", 2), ("jumps", 1)],
+            [("end", 1)],
+        ],
+    )
 
 
 def test_reduce_by_key_int_keys(sc):
@@ -39,8 +53,10 @@ def test_group_by_key_gives_result_iterables(pairs):
 
 
 def test_group_by_key_num_partitions(pairs):
-    assert layout(pairs.groupByKey(2)) == (2, [[("b", [2, 6]), ("c", [4]), ("d", [5])],
-                                               [("a", [1, 3]), ("e", [7])]])
+    assert layout(pairs.groupByKey(2)) == (
+        2,
+        [[("b", [2, 6]), ("c", [4]), ("d", [5])], [("a", [1, 3]), ("e", [7])]],
+    )
 
 
 def test_group_by(sc):
@@ -52,10 +68,13 @@ def test_combine_aggregate_fold_by_key(pairs):
     expected_partitions = [["b"], ["a", "c"], ["d", "e"]]
     combined = pairs.combineByKey(lambda v: [v], lambda c, v: c + [v], lambda c1, c2: c1 + c2)
     assert layout(combined) == (3, [[("b", [2, 6])], [("a", [1, 3]), ("c", [4])], [("d", [5]), ("e", [7])]])
-    averaged = pairs.aggregateByKey((0, 0), lambda acc, v: (acc[0] + v, acc[1] + 1),
-                                    lambda x, y: (x[0] + y[0], x[1] + y[1]))
-    assert layout(averaged) == (3, [[("b", (8, 2))], [("a", (4, 2)), ("c", (4, 1))],
-                                    [("d", (5, 1)), ("e", (7, 1))]])
+    averaged = pairs.aggregateByKey(
+        (0, 0), lambda acc, v: (acc[0] + v, acc[1] + 1), lambda x, y: (x[0] + y[0], x[1] + y[1])
+    )
+    assert layout(averaged) == (
+        3,
+        [[("b", (8, 2))], [("a", (4, 2)), ("c", (4, 1))], [("d", (5, 1)), ("e", (7, 1))]],
+    )
     folded = pairs.foldByKey(0, add)
     assert layout(folded) == (3, [[("b", 8)], [("a", 4), ("c", 4)], [("d", 5), ("e", 7)]])
     assert [[k for k, _ in part] for part in folded.glom().collect()] == expected_partitions
@@ -63,15 +82,20 @@ def test_combine_aggregate_fold_by_key(pairs):
 
 def test_aggregate_by_key_gives_each_key_its_own_zero(sc):
     lists = sc.parallelize([("a", 1), ("b", 2), ("a", 3)], 1).aggregateByKey(
-        [], lambda acc, v: acc.append(v) or acc, lambda x, y: x + y)
+        [], lambda acc, v: acc.append(v) or acc, lambda x, y: x + y
+    )
     assert sorted(lists.collect()) == [("a", [1, 3]), ("b", [2])]
 
 
 def test_partition_by(pairs):
-    assert layout(pairs.partitionBy(2)) == (2, [[("b", 2), ("c", 4), ("d", 5), ("b", 6)],
-                                               [("a", 1), ("a", 3), ("e", 7)]])
-    assert layout(pairs.partitionBy(4, ord)) == (4, [[("d", 5)], [("a", 1), ("a", 3), ("e", 7)],
-                                                    [("b", 2), ("b", 6)], [("c", 4)]])
+    assert layout(pairs.partitionBy(2)) == (
+        2,
+        [[("b", 2), ("c", 4), ("d", 5), ("b", 6)], [("a", 1), ("a", 3), ("e", 7)]],
+    )
+    assert layout(pairs.partitionBy(4, ord)) == (
+        4,
+        [[("d", 5)], [("a", 1), ("a", 3), ("e", 7)], [("b", 2), ("b", 6)], [("c", 4)]],
+    )
 
 
 def test_partition_by_same_partitioner_is_a_no_op(pairs):
@@ -89,13 +113,16 @@ def test_reduce_by_key_on_partitioned_data_does_not_reshuffle(pairs):
     assert layout(summed) == (2, [[("b", 8), ("c", 4), ("d", 5)], [("a", 4), ("e", 7)]])
 
 
-@pytest.mark.parametrize("operation, name", [
-    (lambda rdd, n: rdd.partitionBy(n), "partitionBy"),
-    (lambda rdd, n: rdd.reduceByKey(add, n), "reduceByKey"),
-    (lambda rdd, n: rdd.groupByKey(n), "groupByKey"),
-    (lambda rdd, n: rdd.join(rdd, n), "join"),
-    (lambda rdd, n: rdd.sortByKey(True, n), "sortByKey"),
-])
+@pytest.mark.parametrize(
+    "operation, name",
+    [
+        (lambda rdd, n: rdd.partitionBy(n), "partitionBy"),
+        (lambda rdd, n: rdd.reduceByKey(add, n), "reduceByKey"),
+        (lambda rdd, n: rdd.groupByKey(n), "groupByKey"),
+        (lambda rdd, n: rdd.join(rdd, n), "join"),
+        (lambda rdd, n: rdd.sortByKey(True, n), "sortByKey"),
+    ],
+)
 @pytest.mark.parametrize("count", [0, -2, 1.5, "3"])
 def test_bad_partition_counts_are_named_with_their_operation(pairs, operation, name, count):
     with pytest.raises(ValueError, match=f"{name}: numPartitions must be a positive int, got {count!r}"):
@@ -104,23 +131,30 @@ def test_bad_partition_counts_are_named_with_their_operation(pairs, operation, n
 
 def test_value_maps_keep_partitioning(sc, pairs):
     assert layout(pairs.mapValues(lambda v: v * 10)) == (
-        3, [[("a", 10), ("b", 20)], [("a", 30), ("c", 40)], [("d", 50), ("b", 60), ("e", 70)]])
+        3,
+        [[("a", 10), ("b", 20)], [("a", 30), ("c", 40)], [("d", 50), ("b", 60), ("e", 70)]],
+    )
     flat = sc.parallelize([("a", [1, 2]), ("b", []), ("c", [3])], 2).flatMapValues(lambda x: x)
     assert layout(flat) == (2, [[("a", 1), ("a", 2)], [("c", 3)]])
     assert layout(pairs.keys()) == (3, [["a", "b"], ["a", "c"], ["d", "b", "e"]])
     assert layout(pairs.values()) == (3, [[1, 2], [3, 4], [5, 6, 7]])
     assert layout(sc.parallelize(range(5), 2).keyBy(lambda x: x * x)) == (
-        2, [[(0, 0), (1, 1)], [(4, 2), (9, 3), (16, 4)]])
+        2,
+        [[(0, 0), (1, 1)], [(4, 2), (9, 3), (16, 4)]],
+    )
 
 
-@pytest.mark.parametrize("operation", [
-    lambda rdd: rdd.reduceByKey(add),
-    lambda rdd: rdd.groupByKey(),
-    lambda rdd: rdd.mapValues(str),
-    lambda rdd: rdd.flatMapValues(lambda v: [v]),
-    lambda rdd: rdd.keys(),
-    lambda rdd: rdd.partitionBy(2),
-])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda rdd: rdd.reduceByKey(add),
+        lambda rdd: rdd.groupByKey(),
+        lambda rdd: rdd.mapValues(str),
+        lambda rdd: rdd.flatMapValues(lambda v: [v]),
+        lambda rdd: rdd.keys(),
+        lambda rdd: rdd.partitionBy(2),
+    ],
+)
 def test_non_pairs_to_a_pair_operation_name_what_was_found(sc, operation):
     with pytest.raises(TypeError, match=r"\(key, value\) pairs, but .*int 7"):
         operation(sc.parallelize([("a", 1), 7], 1)).collect()
@@ -130,7 +164,8 @@ def test_count_by_key_and_value(sc, pairs):
     assert repr(pairs.countByKey()) == "defaultdict(<class 'int'>, {'a': 2, 'b': 2, 'c': 1, 'd': 1, 'e': 1})"
     assert repr(sc.parallelize(WORDS, 3).countByValue()) == (
         "defaultdict(<class 'int'>, {'the': 3, 'quick': 1, 'brown': 1, 'fox': 2, 'jumps': 1, "
-        "'over': 1, 'lazy': 1, 'dog': 1, 'end': 1})")
+        "'over': 1, 'lazy': 1, 'dog': 1, 'end': 1})"
+    )
 
 
 def test_collect_as_map_and_lookup(pairs):
@@ -144,10 +179,17 @@ def test_reduce_by_key_over_a_co_partitioned_union_does_not_shuffle(pairs):
     left = pairs.reduceByKey(add, 2)
     right = pairs.mapValues(lambda v: v * 100).reduceByKey(add, 2)
     union = left.union(right)
-    assert layout(union) == (2, [[("b", 8), ("c", 4), ("d", 5), ("b", 800), ("c", 400), ("d", 500)],
-                                 [("a", 4), ("e", 7), ("a", 400), ("e", 700)]])
-    assert layout(union.reduceByKey(add)) == (2, [[("b", 808), ("c", 404), ("d", 505)],
-                                                  [("a", 404), ("e", 707)]])
+    assert layout(union) == (
+        2,
+        [
+            [("b", 8), ("c", 4), ("d", 5), ("b", 800), ("c", 400), ("d", 500)],
+            [("a", 4), ("e", 7), ("a", 400), ("e", 700)],
+        ],
+    )
+    assert layout(union.reduceByKey(add)) == (
+        2,
+        [[("b", 808), ("c", 404), ("d", 505)], [("a", 404), ("e", 707)]],
+    )
 
 
 def test_group_by_key_can_be_collected_twice(pairs):
@@ -174,4 +216,6 @@ def test_merge_functions_may_mutate_their_first_argument(sc):
 
 def test_group_by_with_num_partitions(sc):
     assert layout(sc.parallelize(range(6), 2).groupBy(lambda x: x % 2, 3)) == (
-        3, [[(0, [0, 2, 4])], [(1, [1, 3, 5])], []])
+        3,
+        [[(0, [0, 2, 4])], [(1, [1, 3, 5])], []],
+    )

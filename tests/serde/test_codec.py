@@ -1,4 +1,5 @@
 """The msgpack codec round-trips Python values exactly, in one process and through workers."""
+
 from __future__ import annotations
 
 import collections
@@ -29,14 +30,41 @@ class Name(str):
 
 
 VALUES = [
-    (1, (2, (3, "a"))), [1, [2, (3,)]], (), [], b"bytes", "text", "", b"",
-    2 ** 64, -(2 ** 63) - 1, 2 ** 200, 2 ** 64 - 1, -(2 ** 63), float("inf"), float("-inf"), 0.1,
-    None, True, False, {1, 2}, frozenset({(1, 2), "a"}), {(1, "a"): [1], ("x",): {"y": (2,)}},
-    {1: "int key", None: "none key"}, datetime.datetime(2024, 2, 29, 23, 59, 59, 999999),
+    (1, (2, (3, "a"))),
+    [1, [2, (3,)]],
+    (),
+    [],
+    b"bytes",
+    "text",
+    "",
+    b"",
+    2**64,
+    -(2**63) - 1,
+    2**200,
+    2**64 - 1,
+    -(2**63),
+    float("inf"),
+    float("-inf"),
+    0.1,
+    None,
+    True,
+    False,
+    {1, 2},
+    frozenset({(1, 2), "a"}),
+    {(1, "a"): [1], ("x",): {"y": (2,)}},
+    {1: "int key", None: "none key"},
+    datetime.datetime(2024, 2, 29, 23, 59, 59, 999999),
     datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=-3))),
-    datetime.date(1999, 12, 31), datetime.timedelta(seconds=5), decimal.Decimal("1.10"),
-    decimal.Decimal("-0"), Point(1, (2, 3)), Money(250), Name("subclass"), collections.Counter("aab"),
-    [("key", 1), ("key", 2.5)], 1 + 2j,
+    datetime.date(1999, 12, 31),
+    datetime.timedelta(seconds=5),
+    decimal.Decimal("1.10"),
+    decimal.Decimal("-0"),
+    Point(1, (2, 3)),
+    Money(250),
+    Name("subclass"),
+    collections.Counter("aab"),
+    [("key", 1), ("key", 2.5)],
+    1 + 2j,
 ]
 
 
@@ -47,8 +75,11 @@ def _same(a, b) -> bool:
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a) and \
-            [type(k) for k in a] == [type(k) for k in b]
+        return (
+            a.keys() == b.keys()
+            and all(_same(a[k], b[k]) for k in a)
+            and [type(k) for k in a] == [type(k) for k in b]
+        )
     if isinstance(a, (set, frozenset)):
         return a == b and sorted(map(repr, a)) == sorted(map(repr, b))
     if isinstance(a, decimal.Decimal):
@@ -65,15 +96,20 @@ def test_nan_round_trips():
     assert math.isnan(decode(encode(float("nan"), "testing")))
 
 
-@pytest.mark.parametrize("records", [
-    [("a", 1), ("b", 2)],                       # pairs: stored as columns
-    [("a", (1, 2)), ("b", [3])],                 # pairs with nested values
-    [(1, 2, 3), (4, 5, 6)],                      # triples
-    [("a", 1), ("b", 2, 3)],                     # mixed widths: rows
-    [("a", 1), ["b", 2]],                        # tuple and list: rows
-    [Point(1, 2), (3, 4)],                       # a namedtuple is not a plain tuple
-    ["line one", "line two"], [], [()],
-])
+@pytest.mark.parametrize(
+    "records",
+    [
+        [("a", 1), ("b", 2)],  # pairs: stored as columns
+        [("a", (1, 2)), ("b", [3])],  # pairs with nested values
+        [(1, 2, 3), (4, 5, 6)],  # triples
+        [("a", 1), ("b", 2, 3)],  # mixed widths: rows
+        [("a", 1), ["b", 2]],  # tuple and list: rows
+        [Point(1, 2), (3, 4)],  # a namedtuple is not a plain tuple
+        ["line one", "line two"],
+        [],
+        [()],
+    ],
+)
 def test_a_block_round_trips(records):
     assert _same(decode_block(encode_block(records, "testing")), records)
 
@@ -91,6 +127,8 @@ def test_values_cross_worker_processes_unchanged(sc):
     assert all(_same(got, sent) and name == type(sent).__name__ for (got, name), sent in zip(back, values))
 
 
-@pytest.mark.parametrize("value", [[("a", 1), ("b", 2)], ["x"], [], ("a", 1), 7, None, {"k": [(1, 2)]}, frozenset()])
+@pytest.mark.parametrize(
+    "value", [[("a", 1), ("b", 2)], ["x"], [], ("a", 1), 7, None, {"k": [(1, 2)]}, frozenset()]
+)
 def test_a_task_result_round_trips_whatever_its_shape(value):
     assert _same(decode_block(encode_value(value, "testing")), value)

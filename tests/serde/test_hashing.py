@@ -1,4 +1,5 @@
 """portable_hash is the same in every process, whatever its hash seed, and equals PySpark's."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,14 +10,18 @@ import sys
 
 import pytest
 
-KEYS = ("None, 'word', '', 'ünïcödé', '日本語', '\U0001F600 emoji', b'bytes', b'', 0, -1, 2**70, 1.5, "
-        "-0.0, True, ('a', 1), ('nested', ('t', None)), (), 'x' * 1000")
+KEYS = (
+    "None, 'word', '', 'ünïcödé', '日本語', '\U0001f600 emoji', b'bytes', b'', 0, -1, 2**70, 1.5, "
+    "-0.0, True, ('a', 1), ('nested', ('t', None)), (), 'x' * 1000"
+)
 EXTRA_KEYS = "datetime.date(2024, 2, 29), datetime.datetime(2024, 1, 1, 12, 30), frozenset({'a', 'b'})"
 
 
 def _hashes(seed: str, module: str, keys: str) -> list[int]:
-    code = (f"import datetime, json; from {module} import portable_hash; "
-            f"print(json.dumps([portable_hash(k) for k in [{keys}]]))")
+    code = (
+        f"import datetime, json; from {module} import portable_hash; "
+        f"print(json.dumps([portable_hash(k) for k in [{keys}]]))"
+    )
     env = {**os.environ, "PYTHONHASHSEED": seed}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)

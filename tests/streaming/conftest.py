@@ -1,5 +1,6 @@
 """Fixtures of the streaming tests: a two-worker context matching the PySpark runs the
 expected values were taken from (local[2], so sc.defaultParallelism == 2)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Backpressure (spark.streaming.backpressure.*): the PID rate estimator's numbers, worked out
 by hand from its formula, and the estimated rate bounding batches of a replayable source on
 a manual clock (and a receiver's rate limiter), only when the setting is on."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,8 @@ import pytest
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource
-from ember.streaming.source_streams import as_input_stream
 from ember.streaming.rate_control import PIDRateEstimator, RateController
+from ember.streaming.source_streams import as_input_stream
 from ember.testing import advance_batches, manual_streaming_context
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # tasks may run in worker processes
@@ -24,6 +25,7 @@ MAX_RATE = "spark.streaming.test.maxRatePerPartition"
 #                      - I * (schedulingDelay * processingRate / batchInterval)
 #                      - D * (error - latestError) / secondsSinceLastUpdate,   at least minRate
 # where processingRate = records / processingDelay (per second).  The first batch only primes.
+
 
 def test_pid_estimates_by_hand_with_the_default_gains():
     pid = PIDRateEstimator(1000)  # P 1.0, I 0.2, D 0.0, minRate 100
@@ -44,10 +46,13 @@ def test_pid_estimates_by_hand_with_the_default_gains():
 
 
 def test_pid_derivative_and_integral_gains_from_the_conf():
-    conf = SparkConf().set("spark.streaming.backpressure.pid.proportional", "0.5") \
-        .set("spark.streaming.backpressure.pid.integral", "0.1") \
-        .set("spark.streaming.backpressure.pid.derived", "0.5") \
+    conf = (
+        SparkConf()
+        .set("spark.streaming.backpressure.pid.proportional", "0.5")
+        .set("spark.streaming.backpressure.pid.integral", "0.1")
+        .set("spark.streaming.backpressure.pid.derived", "0.5")
         .set("spark.streaming.backpressure.pid.minRate", "10")
+    )
     pid = PIDRateEstimator.from_conf(conf, 2000)
     assert pid.compute(1000, 1000, 500, 0) is None  # primes at 2000/s
     # 2 s later: rate 1250; error 750; backlog 400 * 1250 / 2000 = 250; d(error)/dt = 750 / 2
@@ -55,8 +60,9 @@ def test_pid_derivative_and_integral_gains_from_the_conf():
     assert pid.compute(3000, 1000, 800, 400) == 1412.5
 
 
-@pytest.mark.parametrize("setting, value", [("proportional", "-1"), ("integral", "-0.1"),
-                                            ("derived", "-2"), ("minRate", "0")])
+@pytest.mark.parametrize(
+    "setting, value", [("proportional", "-1"), ("integral", "-0.1"), ("derived", "-2"), ("minRate", "0")]
+)
 def test_pid_rejects_bad_gains_naming_the_setting(setting, value):
     conf = SparkConf().set(f"spark.streaming.backpressure.pid.{setting}", value)
     with pytest.raises(ValueError, match=f"pid.{setting}"):
@@ -65,10 +71,14 @@ def test_pid_rejects_bad_gains_naming_the_setting(setting, value):
 
 def test_rate_controller_only_when_enabled_and_keeps_the_latest_estimate():
     assert RateController.for_stream(SparkConf(), 0, 1000) is None
-    assert RateController.for_stream(SparkConf().set("spark.streaming.backpressure.enabled", "false"), 0, 1000) is None
+    assert (
+        RateController.for_stream(SparkConf().set("spark.streaming.backpressure.enabled", "false"), 0, 1000)
+        is None
+    )
     seen = []
-    controller = RateController.for_stream(SparkConf().set("spark.streaming.backpressure.enabled", "true"),
-                                           0, 1000, seen.append)
+    controller = RateController.for_stream(
+        SparkConf().set("spark.streaming.backpressure.enabled", "true"), 0, 1000, seen.append
+    )
     assert controller.latest_rate == 0
     controller.batch_completed(1000, 1000, 500, 0)
     controller.batch_completed(2000, 1000, 800, 0)
@@ -132,8 +142,10 @@ def test_backpressure_off_reads_the_whole_backlog(local_sc):
 
 
 def test_backpressure_bounds_batches_by_the_estimated_rate(local_sc):
-    counts = run_backlog(local_sc, {"spark.streaming.backpressure.enabled": "true",
-                                    "spark.streaming.backpressure.initialRate": "200"})
+    counts = run_backlog(
+        local_sc,
+        {"spark.streaming.backpressure.enabled": "true", "spark.streaming.backpressure.initialRate": "200"},
+    )
     # batches 1-2: the initial rate, 200/s split evenly over the 2 partitions.  Batch 1 primes
     # the estimator (200 records in 0.1 s: 2000/s); batch 2 runs at 2000/s too, so the estimate
     # is 2000 and batch 3 reads 1000 per partition.  Batch 3: 2000 records in 0.1 s = 20000/s,
@@ -143,15 +155,22 @@ def test_backpressure_bounds_batches_by_the_estimated_rate(local_sc):
 
 
 def test_backpressure_estimate_is_capped_by_the_max_rate_per_partition(local_sc):
-    counts = run_backlog(local_sc, {"spark.streaming.backpressure.enabled": "true",
-                                    "spark.streaming.backpressure.initialRate": "200",
-                                    MAX_RATE: "600"}, batches=3)
+    counts = run_backlog(
+        local_sc,
+        {
+            "spark.streaming.backpressure.enabled": "true",
+            "spark.streaming.backpressure.initialRate": "200",
+            MAX_RATE: "600",
+        },
+        batches=3,
+    )
     assert counts == [[100, 100], [100, 100], [600, 600]]
 
 
 def test_without_an_initial_rate_the_first_batches_are_bounded_by_the_max_rate_only(local_sc):
-    counts = run_backlog(local_sc, {"spark.streaming.backpressure.enabled": "true", MAX_RATE: "3000"},
-                         batches=3)
+    counts = run_backlog(
+        local_sc, {"spark.streaming.backpressure.enabled": "true", MAX_RATE: "3000"}, batches=3
+    )
     # 6000 records in 0.1 s prime at 60000/s; batch 2 (3000 per partition again, 60000/s) gives
     # the estimate 60000/s: 30000 per partition, capped at 3000
     assert counts == [[3000, 3000], [3000, 3000], [3000, 3000]]

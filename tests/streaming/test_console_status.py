@@ -1,5 +1,6 @@
 """The live status line of ``python -m ember run``: drawn in place on a terminal (a real
 pseudo-terminal here), absent when stdout is a pipe or spark.ui.showConsoleProgress=false."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,10 @@ JOB = textwrap.dedent("""
     ssc.stop()
     print("job done")
 """)
-STATUS = re.compile(r"\r\x1b\[K\[Batch \d\d:\d\d:\d\d\] input [\d,]+ records/s \| processing \d+\.\d{3} s"
-                    r" \| scheduling delay \d+\.\d{3} s \| state (\d+ B|[\d.]+ KiB)")
+STATUS = re.compile(
+    r"\r\x1b\[K\[Batch \d\d:\d\d:\d\d\] input [\d,]+ records/s \| processing \d+\.\d{3} s"
+    r" \| scheduling delay \d+\.\d{3} s \| state (\d+ B|[\d.]+ KiB)"
+)
 
 
 @pytest.fixture
@@ -43,8 +46,15 @@ def job_file(tmp_path):
 def _run_on_terminal(job_file, tmp_path, *conf: str) -> str:
     """Run the job with stdout on a pseudo-terminal; everything it wrote there."""
     controller, terminal = pty.openpty()
-    args = [sys.executable, "-m", "ember", "run", *[f"--conf={c}" for c in conf], str(job_file),
-            str(tmp_path / "ck")]
+    args = [
+        sys.executable,
+        "-m",
+        "ember",
+        "run",
+        *[f"--conf={c}" for c in conf],
+        str(job_file),
+        str(tmp_path / "ck"),
+    ]
     process = subprocess.Popen(args, stdout=terminal, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     os.close(terminal)
     output = b""
@@ -82,7 +92,11 @@ def test_spark_ui_show_console_progress_false_turns_it_off(job_file, tmp_path):
 
 
 def test_not_on_a_terminal_there_is_no_status_line(job_file, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "ember", "run", str(job_file), str(tmp_path / "ck")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ember", "run", str(job_file), str(tmp_path / "ck")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "printed by batch" in done.stdout and "[Batch " not in done.stdout and "\x1b" not in done.stdout

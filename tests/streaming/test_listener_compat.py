@@ -5,15 +5,15 @@ accessor method, times and delays are longs with -1 for "not yet", a missing str
 (Java's null) and batch times are Spark ``Time`` objects.  ``PortedListener`` is written that
 way, only its import is ember's; the run is on a manual clock so every value is known.
 """
+
 from __future__ import annotations
 
 import threading
 
 import pytest
 
-from ember.plugins import Receiver, SourceKind, hookimpl
 from ember.pluginhost.manager import PluginManager, using_plugins
-from ember.plugins import create_source_stream
+from ember.plugins import Receiver, SourceKind, create_source_stream, hookimpl
 from ember.streaming.listener import StreamingListener
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
@@ -49,9 +49,19 @@ class PortedListener(StreamingListener):
         self.ops_completed.append(outputOperationCompleted.outputOperationInfo())
 
     def _receiver(self, kind, info):
-        self.receiver_events.append((kind, info.streamId(), info.name(), info.active(), info.location(),
-                                     info.executorId(), info.lastErrorMessage(), info.lastError(),
-                                     info.lastErrorTime()))
+        self.receiver_events.append(
+            (
+                kind,
+                info.streamId(),
+                info.name(),
+                info.active(),
+                info.location(),
+                info.executorId(),
+                info.lastErrorMessage(),
+                info.lastError(),
+                info.lastErrorTime(),
+            )
+        )
 
     def onReceiverStarted(self, receiverStarted):
         self._receiver("started", receiverStarted.receiverInfo())
@@ -128,15 +138,18 @@ def test_a_pyspark_listener_reads_the_same_methods_and_values(local_sc, three_re
         assert inputs[stream.id].metadataDescription() is None
     # each event has its own info, as through py4j: the submitted one still says "not yet"
     assert (first_submitted.processingStartTime(), first_submitted.processingEndTime()) == (-1, -1)
-    assert (first_submitted.schedulingDelay(), first_submitted.processingDelay(),
-            first_submitted.totalDelay()) == (-1, -1, -1)
+    assert (
+        first_submitted.schedulingDelay(),
+        first_submitted.processingDelay(),
+        first_submitted.totalDelay(),
+    ) == (-1, -1, -1)
     assert (first_started.processingStartTime(), first_started.schedulingDelay()) == (1000, 0)
     assert (first_started.processingDelay(), first_started.totalDelay()) == (-1, -1)
     # the manual clock stands still while the batch runs
     assert (first.processingStartTime(), first.processingEndTime()) == (1000, 1000)
     assert (first.schedulingDelay(), first.processingDelay(), first.totalDelay()) == (0, 0, 0)
 
-    (op_id, op), = first.outputOperationInfos().items()
+    ((op_id, op),) = first.outputOperationInfos().items()
     assert (op_id, op.id(), op.name(), op.batchTime().milliseconds()) == (0, 0, "foreachRDD", 1000)
     assert "foreachRDD" in op.description()
     assert (op.startTime(), op.endTime(), op.failureReason()) == (1000, 1000, None)

@@ -1,5 +1,6 @@
 """Output operations: pprint byte for byte, foreachRDD's two shapes, file output and sources
 that come from plugins."""
+
 from __future__ import annotations
 
 import datetime
@@ -90,12 +91,19 @@ def test_foreach_rdd_and_transform_take_the_time_when_asked(local_sc, utc):
     stream.foreachRDD(lambda rdd: seen.append(("rdd", rdd.collect())))
     stream.foreachRDD(lambda t, rdd: seen.append((t, rdd.collect())))
     stream.transform(lambda t, rdd: rdd.map(lambda x: (t.second, x))).foreachRDD(
-        lambda rdd: seen.append(("transformed", rdd.collect())))
+        lambda rdd: seen.append(("transformed", rdd.collect()))
+    )
     ssc.start()
     advance_batches(ssc, 2)
     ssc.stop(stopSparkContext=False)
-    assert seen == [("rdd", [1]), (datetime.datetime(1970, 1, 1, 0, 0, 1), [1]), ("transformed", [(1, 1)]),
-                    ("rdd", [2]), (datetime.datetime(1970, 1, 1, 0, 0, 2), [2]), ("transformed", [(2, 2)])]
+    assert seen == [
+        ("rdd", [1]),
+        (datetime.datetime(1970, 1, 1, 0, 0, 1), [1]),
+        ("transformed", [(1, 1)]),
+        ("rdd", [2]),
+        (datetime.datetime(1970, 1, 1, 0, 0, 2), [2]),
+        ("transformed", [(2, 2)]),
+    ]
 
 
 @pytest.mark.parametrize("func", [lambda: None, lambda a, b, c: None, "not a function"])
@@ -119,12 +127,17 @@ def test_save_as_text_files_names_directories_by_batch_time(sc, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["out-6000.txt", "out-7000.txt"]
 
 
-@pytest.mark.parametrize("create, distribution", [
-    (lambda ssc, d: ssc.socketTextStream("localhost", 9), "ember-socket"),
-    (lambda ssc, d: ssc.textFileStream(d), "ember-files"),
-    (lambda ssc, d: ssc.binaryRecordsStream(d, 4), "ember-files"),
-])
-def test_plugin_sources_give_a_stream_or_name_the_package_to_install(local_sc, tmp_path, create, distribution):
+@pytest.mark.parametrize(
+    "create, distribution",
+    [
+        (lambda ssc, d: ssc.socketTextStream("localhost", 9), "ember-socket"),
+        (lambda ssc, d: ssc.textFileStream(d), "ember-files"),
+        (lambda ssc, d: ssc.binaryRecordsStream(d, 4), "ember-files"),
+    ],
+)
+def test_plugin_sources_give_a_stream_or_name_the_package_to_install(
+    local_sc, tmp_path, create, distribution
+):
     ssc = manual_streaming_context(local_sc, 1)
     module = "ember_" + distribution.removeprefix("ember-")
     if importlib.util.find_spec(module) is None:

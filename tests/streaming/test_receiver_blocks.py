@@ -1,5 +1,6 @@
 """Storing several received records at once (``storeRecords``): one hand-over into the current
 block, cut by the block interval as single stores are, logged as one write-ahead-log entry."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,7 +26,7 @@ def test_records_stored_at_once_join_the_current_block_until_the_interval_ends()
     buffer.add("a")
     buffer.add_all(["b", "c"])
     clock.now += 0.25
-    buffer.add_all(["d", "e"])       # the interval is over: a new block
+    buffer.add_all(["d", "e"])  # the interval is over: a new block
     buffer.add_all([])
     buffer.add("f")
     assert buffer.take_blocks() == [["a", "b", "c"], ["d", "e", "f"]]
@@ -58,9 +59,9 @@ def test_a_batch_of_fewer_blocks_than_workers_is_spread_over_them_in_order():
     assert [len(part) for part in spread([big], 2)] == [1501, 1500]
     assert [r for part in spread([big[:1000], big[1000:]], 3) for r in part] == big
     assert [len(part) for part in spread([big[:1000], big[1000:]], 3)] == [1001, 1001, 999]
-    assert spread([big[:1000], big[1000:]], 4) == [big[:1000], big[1000:]]     # too few records
-    assert spread([big[:10], big[10:20]], 2) == [big[:10], big[10:20]]   # as many blocks as parts
-    assert spread([big[:1500]], 2) == [big[:1500]]                         # too few records
+    assert spread([big[:1000], big[1000:]], 4) == [big[:1000], big[1000:]]  # too few records
+    assert spread([big[:10], big[10:20]], 2) == [big[:10], big[10:20]]  # as many blocks as parts
+    assert spread([big[:1500]], 2) == [big[:1500]]  # too few records
 
 
 def test_a_full_block_is_sealed_at_once_and_can_be_taken_before_the_batch():
@@ -68,7 +69,7 @@ def test_a_full_block_is_sealed_at_once_and_can_be_taken_before_the_batch():
     buffer = BlockBuffer(200, RateLimiter(0), clock=clock, max_block_records=3)
     buffer.add_all(["a", "b"])
     buffer.add("c")
-    buffer.add("d")                     # the block held 3: sealed, "d" begins the next
+    buffer.add("d")  # the block held 3: sealed, "d" begins the next
     assert buffer.take_sealed() == [["a", "b", "c"]]
     assert buffer.take_sealed() == []
     buffer.add_all(["e", "f"])

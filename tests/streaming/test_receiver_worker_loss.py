@@ -5,6 +5,7 @@ test kills that worker with SIGKILL while stored lines wait for their batch.  Th
 must start again on another worker, and every line it had stored must be in exactly one
 batch.  Batches run on a manual clock, and the log's open segments show what was stored.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,11 @@ def server():
 
 
 def test_killing_the_receivers_worker_loses_no_stored_line(tmp_path, server):
-    conf = SparkConf().set("spark.streaming.receiver.writeAheadLog.enable", "true") \
+    conf = (
+        SparkConf()
+        .set("spark.streaming.receiver.writeAheadLog.enable", "true")
         .set("spark.streaming.receiverRestartDelay", "100")
+    )
     sc = SparkContext("local[2]", "receiver-worker-loss", conf=conf)
     try:
         ssc = manual_streaming_context(sc, 1, str(tmp_path / "checkpoint"))
@@ -85,7 +89,7 @@ def test_killing_the_receivers_worker_loses_no_stored_line(tmp_path, server):
 
         wait_until(lambda: server.connections and starts.executors, what="the receiver to connect")
         first_host = int(starts.executors[0])
-        assert first_host in sc.executor.worker_pids          # in a worker, not in the driver
+        assert first_host in sc.executor.worker_pids  # in a worker, not in the driver
         server.send([f"a{i}" for i in range(100)])
         wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 lines stored")
         advance_batches(ssc, 1)
@@ -94,8 +98,11 @@ def test_killing_the_receivers_worker_loses_no_stored_line(tmp_path, server):
         wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 more lines stored")
         os.kill(first_host, signal.SIGKILL)
 
-        wait_until(lambda: len(server.connections) == 2 and len(starts.executors) == 2, timeout=30,
-                   what="the receiver to start again and reconnect")
+        wait_until(
+            lambda: len(server.connections) == 2 and len(starts.executors) == 2,
+            timeout=30,
+            what="the receiver to start again and reconnect",
+        )
         second_host = int(starts.executors[-1])
         assert second_host != first_host and second_host in sc.executor.worker_pids
         server.send([f"c{i}" for i in range(100)])

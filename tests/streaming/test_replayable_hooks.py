@@ -1,6 +1,7 @@
 """The ReplayableSource hooks that spare reads: records fetched while cutting ranges
 (``prefetched``) are what the batch computes with, and backpressure shares a batch's records
 by each partition's lag (``lags``) rather than evenly."""
+
 from __future__ import annotations
 
 import os
@@ -62,10 +63,12 @@ def test_records_fetched_while_cutting_ranges_are_not_read_again(sc, tmp_path):
     ssc.start()
     advance_batches(ssc, 2)
     ssc.stop(stopSparkContext=False)
-    assert outputs == [[f"a{i}" for i in range(10)] + [f"b{i}" for i in range(5)],
-                       [f"a{i}" for i in range(10, 20)] + [f"b{i}" for i in range(5, 10)]]
+    assert outputs == [
+        [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(5)],
+        [f"a{i}" for i in range(10, 20)] + [f"b{i}" for i in range(5, 10)],
+    ]
     assert counts == [[15], [15]]
-    assert sorted(os.listdir(tmp_path)) == ["b-0", "b-5"]   # only what was not prefetched
+    assert sorted(os.listdir(tmp_path)) == ["b-0", "b-5"]  # only what was not prefetched
     assert stream.compute(2000).collect()[:2] == ["a10", "a11"]  # computed again: read again
     assert sorted(os.listdir(tmp_path)) == ["a-10", "b-0", "b-5"]
 
@@ -79,5 +82,5 @@ def test_backpressure_shares_a_batch_by_the_partitions_lag(local_sc, tmp_path):
     ssc.start()
     advance_batches(ssc, 1)
     ssc.stop(stopSparkContext=False)
-    assert source.asked == [{"a": 6, "b": 2}]              # 8 records: 3/4 and 1/4
+    assert source.asked == [{"a": 6, "b": 2}]  # 8 records: 3/4 and 1/4
     assert outputs == [[f"a{i}" for i in range(6)] + ["b0", "b1"]]

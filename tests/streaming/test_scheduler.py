@@ -1,4 +1,5 @@
 """The batch scheduler: batch times, ordering, delays, listener events, errors and stopping."""
+
 from __future__ import annotations
 
 import threading
@@ -122,17 +123,28 @@ def test_listener_sees_every_event_in_order_with_record_counts(local_sc):
     ssc.start()
     advance_batches(ssc, 2)
     ssc.stop(stopSparkContext=False)
-    one_batch = ["onBatchSubmitted", "onBatchStarted",
-                 "onOutputOperationStarted", "onOutputOperationCompleted",
-                 "onOutputOperationStarted", "onOutputOperationCompleted", "onBatchCompleted"]
+    one_batch = [
+        "onBatchSubmitted",
+        "onBatchStarted",
+        "onOutputOperationStarted",
+        "onOutputOperationCompleted",
+        "onOutputOperationStarted",
+        "onOutputOperationCompleted",
+        "onBatchCompleted",
+    ]
     assert recorder.events == ["onStreamingStarted"] + one_batch * 2
     first, second = recorder.completed
     assert (first.numRecords(), second.numRecords()) == (1, 2)
     assert {i: s.numRecords() for i, s in second.streamIdToInputInfo().items()} == {source.id: 2}
     assert (second.batchTime().milliseconds(), second.submissionTime(), second.processingStartTime()) == (
-        2000, 2000, 2000)
+        2000,
+        2000,
+        2000,
+    )
     assert [(o.id(), o.name(), o.failureReason()) for o in first.outputOperationInfos().values()] == [
-        (0, "foreachRDD", None), (1, "foreachRDD", None)]
+        (0, "foreachRDD", None),
+        (1, "foreachRDD", None),
+    ]
     assert source.calls == ["start", "compute 1000", "compute 2000", "stop"]
 
 
@@ -335,12 +347,15 @@ def test_a_graceful_stop_on_the_system_clock_completes_every_submitted_batch(loc
     assert recorder.events.count("onBatchSubmitted") == recorder.events.count("onBatchCompleted") >= 1
 
 
-@pytest.mark.parametrize("args, error, message", [
-    ((None,), ValueError, "needs a batchDuration"),
-    ((0,), ValueError, "batchDuration must be positive, got 0 s"),
-    (("1",), TypeError, "batchDuration must be a number of seconds, got str '1'"),
-    ((0.0005,), ValueError, "batchDuration must be a whole number of milliseconds, got 0.0005 s"),
-])
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        ((None,), ValueError, "needs a batchDuration"),
+        ((0,), ValueError, "batchDuration must be positive, got 0 s"),
+        (("1",), TypeError, "batchDuration must be a number of seconds, got str '1'"),
+        ((0.0005,), ValueError, "batchDuration must be a whole number of milliseconds, got 0.0005 s"),
+    ],
+)
 def test_a_bad_batch_duration_says_what_was_wrong(local_sc, args, error, message):
     with pytest.raises(error, match=message):
         StreamingContext(local_sc, *args)

@@ -1,4 +1,5 @@
 """SIGTERM while a stream runs: the first stops it gracefully, a second one at once."""
+
 from __future__ import annotations
 
 import signal
@@ -31,8 +32,12 @@ JOB = textwrap.dedent("""
 def start_job(tmp_path, seconds_per_batch: float) -> subprocess.Popen:
     script = tmp_path / "job.py"
     script.write_text(JOB)
-    process = subprocess.Popen([sys.executable, str(script), str(seconds_per_batch)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(seconds_per_batch)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline() == "batch\n"
     return process
 

@@ -1,4 +1,5 @@
 """updateStateByKey (against PySpark 4's outputs) and mapWithState (Scala Spark's semantics)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,7 +25,8 @@ def test_update_state_by_key_calls_every_key_every_batch(sc2):
         [("a", [[1], [1]]), ("b", [[1], []])],
         [("a", [[1], [1], []]), ("b", [[1], [], []])],
         [("a", [[1], [1], [], []]), ("b", [[1], [], [], [1]]), ("c", [[5]])],
-        [("a", [[1], [1], [], [], []]), ("b", [[1], [], [], [1], []]), ("c", [[5], []])]]
+        [("a", [[1], [1], [], [], []]), ("b", [[1], [], [], [1], []]), ("c", [[5], []])],
+    ]
 
 
 def test_update_state_by_key_removes_keys_on_none_and_starts_from_initial_rdd(sc2):
@@ -36,8 +38,12 @@ def test_update_state_by_key_removes_keys_on_none_and_starts_from_initial_rdd(sc
         return d.updateStateByKey(add_up_to_three, initialRDD=sc2.parallelize([("z", 0), ("a", 1)]))
 
     assert run(sc2, build, EVENTS, 5) == [
-        [("a", 2), ("b", 1), ("z", 0)], [("b", 1), ("z", 0)], [("b", 1), ("z", 0)], [("b", 2), ("z", 0)],
-        [("b", 2), ("z", 0)]]
+        [("a", 2), ("b", 1), ("z", 0)],
+        [("b", 1), ("z", 0)],
+        [("b", 1), ("z", 0)],
+        [("b", 2), ("z", 0)],
+        [("b", 2), ("z", 0)],
+    ]
 
 
 def test_update_state_by_key_partitions_and_initial_list(sc2):
@@ -45,30 +51,45 @@ def test_update_state_by_key_partitions_and_initial_list(sc2):
     inputs = [[("a", 1), ("b", 1), ("c", 1)], [("a", 1)], []]
     partitions = lambda d, **kw: d.updateStateByKey(count, **kw).glom().map(sorted)  # noqa: E731
     assert run(sc2, lambda d: partitions(d, numPartitions=3), inputs, 2, sort=False) == [
-        [[("b", 1)], [("a", 1), ("c", 1)], []], [[("b", 1)], [("a", 2), ("c", 1)], []]]
+        [[("b", 1)], [("a", 1), ("c", 1)], []],
+        [[("b", 1)], [("a", 2), ("c", 1)], []],
+    ]
     assert run(sc2, partitions, inputs, 2, sort=False) == [
-        [[("b", 1), ("c", 1)], [("a", 1)]], [[("b", 1), ("c", 1)], [("a", 2)]]]
+        [[("b", 1), ("c", 1)], [("a", 1)]],
+        [[("b", 1), ("c", 1)], [("a", 2)]],
+    ]
     assert run(sc2, lambda d: d.updateStateByKey(count, initialRDD=[("z", 10)]), inputs, 2) == [
-        [("a", 1), ("b", 1), ("c", 1), ("z", 10)], [("a", 2), ("b", 1), ("c", 1), ("z", 10)]]
+        [("a", 1), ("b", 1), ("c", 1), ("z", 10)],
+        [("a", 2), ("b", 1), ("c", 1), ("z", 10)],
+    ]
 
 
-@pytest.mark.parametrize("stateful", [
-    lambda d: d.updateStateByKey(lambda values, state: 0),
-    lambda d: d.mapWithState(StateSpec.function(lambda key, value, state: key)),
-    lambda d: d.map(str).checkpoint(2),
-])
+@pytest.mark.parametrize(
+    "stateful",
+    [
+        lambda d: d.updateStateByKey(lambda values, state: 0),
+        lambda d: d.mapWithState(StateSpec.function(lambda key, value, state: key)),
+        lambda d: d.map(str).checkpoint(2),
+    ],
+)
 def test_stateful_streams_need_a_checkpoint_directory(local_sc, stateful):
     ssc = manual_streaming_context(local_sc, 1)
     stateful(ssc.queueStream([[("a", 1)]])).pprint()
-    with pytest.raises(ValueError, match=r"The checkpoint directory has not been set. Please set it by "
-                                         r"StreamingContext.checkpoint\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"The checkpoint directory has not been set. Please set it by "
+        r"StreamingContext.checkpoint\(\)",
+    ):
         ssc.start()
 
 
 def test_checkpoint_interval_must_be_a_multiple_of_the_slide(local_sc):
     stream = manual_streaming_context(local_sc, 1).queueStream([[1]])
-    with pytest.raises(ValueError, match=r"checkpoint interval of .* \(1500 ms\) must be a multiple of its "
-                                         r"slide duration \(1000 ms\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"checkpoint interval of .* \(1500 ms\) must be a multiple of its "
+        r"slide duration \(1000 ms\)",
+    ):
         stream.checkpoint(1.5)
 
 
@@ -108,13 +129,19 @@ def test_map_with_state_maps_records_with_their_state(sc):
 
 
 def test_map_with_state_starts_from_the_initial_state_in_the_given_partitions(local_sc):
-    spec = StateSpec.function(running_count).initialState(local_sc.parallelize([("a", 10), ("z", 0)])).numPartitions(3)
+    spec = (
+        StateSpec.function(running_count)
+        .initialState(local_sc.parallelize([("a", 10), ("z", 0)]))
+        .numPartitions(3)
+    )
     mapped, snapshots = run_map_with_state(local_sc, spec, [[("a", 1)]], 1)
     assert mapped == [[("a", 11)]]
     assert snapshots == [[("a", 11), ("z", 0)]]
     spec = StateSpec.function(running_count).initialState([("q", 1)]).numPartitions(3)
     ssc = manual_streaming_context(local_sc, 1, checkpoint_dir=_tmp_dir())
-    partitions = collect_outputs(ssc.queueStream([[("q", 1)]]).mapWithState(spec).stateSnapshots().glom().map(len))
+    partitions = collect_outputs(
+        ssc.queueStream([[("q", 1)]]).mapWithState(spec).stateSnapshots().glom().map(len)
+    )
     ssc.start()
     advance_batches(ssc, 1)
     ssc.stop(stopSparkContext=False)
@@ -134,7 +161,13 @@ def test_idle_keys_time_out_when_the_state_is_checkpointed(sc):
     spec = StateSpec.function(note_timeouts).timeout(2)
     mapped, snapshots = run_map_with_state(sc, spec, inputs, 5, checkpoint_every=1)
     # "a" was last updated at 1 s; at 4 s it has been idle for more than 2 s
-    assert mapped == [[("a", 1), ("b", 1)], [("b", 2)], [("b", 3)], [("a", "timed out", 1), ("b", 4)], [("b", 5)]]
+    assert mapped == [
+        [("a", 1), ("b", 1)],
+        [("b", 2)],
+        [("b", 3)],
+        [("a", "timed out", 1), ("b", 4)],
+        [("b", 5)],
+    ]
     assert snapshots[2:] == [[("a", 1), ("b", 3)], [("b", 4)], [("b", 5)]]
 
 
@@ -150,7 +183,9 @@ def test_a_function_of_the_time_emits_only_what_it_returns(local_sc):
         state.update(value)
         return (time.second, key, value) if value % 2 == 0 else None
 
-    mapped, snapshots = run_map_with_state(local_sc, StateSpec.function(evens_only), [[("a", 1), ("b", 2)], [("a", 4)]], 2)
+    mapped, snapshots = run_map_with_state(
+        local_sc, StateSpec.function(evens_only), [[("a", 1), ("b", 2)], [("a", 4)]], 2
+    )
     assert mapped == [[(1, "b", 2)], [(2, "a", 4)]]
     assert snapshots == [[("a", 1), ("b", 2)], [("a", 4), ("b", 2)]]
 
@@ -185,7 +220,8 @@ def test_state_lineage_stays_short_over_long_runs(local_sc):
     hundred batches, tasks carrying the lineage could no longer be pickled."""
     ssc = manual_streaming_context(local_sc, 1, checkpoint_dir=_tmp_dir())
     counts = ssc.queueStream([[(i % 3, 1) for i in range(10)]] * 300).updateStateByKey(
-        lambda values, state: (state or 0) + sum(values))
+        lambda values, state: (state or 0) + sum(values)
+    )
     outputs = collect_outputs(counts)
     ssc.start()
     advance_batches(ssc, 300)

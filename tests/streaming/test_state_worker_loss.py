@@ -5,6 +5,7 @@ The state is encoded (and its lineage cut) only at its checkpoint times, every 2
 after the kill, the lost partition of batch 3 is computed again from the state of batch 2 and
 batch 3's new values, then batch 4 goes on from it.  Expected values are PySpark's.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,7 @@ def test_killing_a_worker_that_holds_state_changes_no_result(tmp_path):
         ssc.start()
         advance_batches(ssc, 3)
         holders = {int(name) for name in os.listdir(hosts)} & set(sc.executor.worker_pids)
-        assert holders                                  # the state lives in the workers
+        assert holders  # the state lives in the workers
         os.kill(min(holders), signal.SIGKILL)
         advance_batches(ssc, 2)
         ssc.stop(stopSparkContext=False)

@@ -1,4 +1,5 @@
 """ember.testing: the kit users and plugin authors test their streams with."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,14 +1,14 @@
 """Fixtures of the Flume, Kinesis and MQTT stream tests: a StreamingContext on ``local[2]``
 (network sources do not vary by executor, and the machine is shared), and the receiver errors
 a listener saw."""
+
 from __future__ import annotations
 
 import pytest
+from stream_batches import ReceiverEvents
 
 from ember import SparkConf, SparkContext
 from ember.streaming import StreamingContext
-
-from stream_batches import ReceiverEvents
 
 BATCH_SECONDS = 0.1
 
@@ -58,5 +58,7 @@ def kinesis(tmp_path_factory):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "spark_conf(**settings): SparkConf of the test's context "
-                                       "(write dots as double underscores)")
+    config.addinivalue_line(
+        "markers",
+        "spark_conf(**settings): SparkConf of the test's context " "(write dots as double underscores)",
+    )

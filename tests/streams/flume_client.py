@@ -2,6 +2,7 @@
 ``avro.ipc.Requestor`` over a TCP transceiver that writes Netty frames the way Avro's Java
 NettyTransceiver does (8 KiB buffers), optionally inside a zlib stream as Flume's
 ``compression-type = deflate``.  Written from the format, independently of ember_flume."""
+
 from __future__ import annotations
 
 import itertools
@@ -18,7 +19,7 @@ JAVA_BUFFER_BYTES = 8192
 
 
 def netty_frame(serial: int, payload: bytes) -> bytes:
-    chunks = [payload[i:i + JAVA_BUFFER_BYTES] for i in range(0, len(payload), JAVA_BUFFER_BYTES)]
+    chunks = [payload[i : i + JAVA_BUFFER_BYTES] for i in range(0, len(payload), JAVA_BUFFER_BYTES)]
     out = [struct.pack(">ii", serial, len(chunks))]
     for chunk in chunks:
         out += [struct.pack(">i", len(chunk)), chunk]
@@ -94,4 +95,3 @@ class FlumeRequestor(avro.ipc.Requestor):
 
 def flume_client(port: int, deflate: bool = False, stateful: bool = False) -> FlumeRequestor:
     return FlumeRequestor(NettyTransceiver(port, deflate), stateful)
-

@@ -1,5 +1,6 @@
 """A real kinesalite (the Kinesis API on LevelDB, from npm) for the Kinesis tests, with the
 producer-side helpers they need: put records, split a shard, build KPL aggregated records."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +8,6 @@ import itertools
 from pathlib import Path
 
 import boto3
-
 from services import ServerProcess, free_port, unavailable, wait_until
 
 HERE = Path(__file__).parent
@@ -20,12 +20,32 @@ class Kinesalite(ServerProcess):
         if not KINESALITE.exists():
             unavailable("kinesalite", f"{KINESALITE} is missing: run `npm install` in {HERE}")
         port = free_port()
-        super().__init__("kinesalite", [str(KINESALITE), "--port", str(port), "--createStreamMs", "0",
-                                        "--deleteStreamMs", "0", "--updateStreamMs", "0",
-                                        "--shardLimit", "50"], port, workdir)
+        super().__init__(
+            "kinesalite",
+            [
+                str(KINESALITE),
+                "--port",
+                str(port),
+                "--createStreamMs",
+                "0",
+                "--deleteStreamMs",
+                "0",
+                "--updateStreamMs",
+                "0",
+                "--shardLimit",
+                "50",
+            ],
+            port,
+            workdir,
+        )
         self.endpoint = f"http://127.0.0.1:{port}"
-        self.client = boto3.client("kinesis", endpoint_url=self.endpoint, region_name="us-east-1",
-                                   aws_access_key_id="test-key", aws_secret_access_key="test-secret")
+        self.client = boto3.client(
+            "kinesis",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test-key",
+            aws_secret_access_key="test-secret",
+        )
 
     def create_stream(self, shards: int) -> str:
         name = f"stream-{next(_names)}"
@@ -34,19 +54,30 @@ class Kinesalite(ServerProcess):
         return name
 
     def wait_active(self, name: str) -> None:
-        wait_until(lambda: self.client.describe_stream_summary(StreamName=name)
-                   ["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE", what=f"stream {name} to be active")
+        wait_until(
+            lambda: self.client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+                "StreamStatus"
+            ]
+            == "ACTIVE",
+            what=f"stream {name} to be active",
+        )
 
     def put(self, name: str, records: list[tuple[str, bytes]]) -> list[str]:
         """Put ``(partition key, data)`` records, one request each so their order is kept;
         returns their sequence numbers."""
-        return [self.client.put_record(StreamName=name, PartitionKey=key, Data=data)["SequenceNumber"]
-                for key, data in records]
+        return [
+            self.client.put_record(StreamName=name, PartitionKey=key, Data=data)["SequenceNumber"]
+            for key, data in records
+        ]
 
     def split(self, name: str, shard_id: str) -> None:
-        shard = next(s for s in self.client.list_shards(StreamName=name)["Shards"] if s["ShardId"] == shard_id)
+        shard = next(
+            s for s in self.client.list_shards(StreamName=name)["Shards"] if s["ShardId"] == shard_id
+        )
         low, high = (int(shard["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
-        self.client.split_shard(StreamName=name, ShardToSplit=shard_id, NewStartingHashKey=str((low + high) // 2))
+        self.client.split_shard(
+            StreamName=name, ShardToSplit=shard_id, NewStartingHashKey=str((low + high) // 2)
+        )
         self.wait_active(name)
 
 

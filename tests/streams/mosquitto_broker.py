@@ -1,4 +1,5 @@
 """A real Mosquitto broker for the MQTT tests, and a paho publisher that waits for delivery."""
+
 from __future__ import annotations
 
 import getpass
@@ -8,26 +9,58 @@ import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-
 from services import ServerProcess, free_port, unavailable
 
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     """A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl)."""
-    ca_key, ca, key, request, certificate = (directory / n for n in
-                                             ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    ca_key, ca, key, request, certificate = (
+        directory / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem")
+    )
     new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     commands = [
-        ["openssl", "req", "-x509", *new_key, "-days", "2", "-subj", "/CN=ember test CA", "-keyout", ca_key,
-         "-out", ca],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            *new_key,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=ember test CA",
+            "-keyout",
+            ca_key,
+            "-out",
+            ca,
+        ],
         ["openssl", "req", *new_key, "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", request],
-        ["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
-         "-extfile", "/dev/stdin", "-out", certificate],
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            request,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "/dev/stdin",
+            "-out",
+            certificate,
+        ],
     ]
     try:
         for command in commands:
-            subprocess.run([str(part) for part in command], check=True, capture_output=True,
-                           input=b"subjectAltName=IP:127.0.0.1\n")
+            subprocess.run(
+                [str(part) for part in command],
+                check=True,
+                capture_output=True,
+                input=b"subjectAltName=IP:127.0.0.1\n",
+            )
     except (OSError, subprocess.CalledProcessError) as error:
         unavailable("mosquitto with TLS", f"openssl could not make test certificates: {error}")
     return ca, certificate, key
@@ -46,8 +79,9 @@ class Mosquitto(ServerProcess):
             password_file = workdir / "passwords"
             password_file.write_text("".join(f"{user}:{password}\n" for user, password in users.items()))
             try:
-                subprocess.run(["mosquitto_passwd", "-U", str(password_file)], check=True,
-                               capture_output=True)
+                subprocess.run(
+                    ["mosquitto_passwd", "-U", str(password_file)], check=True, capture_output=True
+                )
             except (OSError, subprocess.CalledProcessError) as error:
                 unavailable("mosquitto", f"mosquitto_passwd failed: {error}")
             password_file.chmod(0o600)
@@ -58,8 +92,12 @@ class Mosquitto(ServerProcess):
             self.ca_file, certificate, key = make_certificates(workdir)
             tls_port = free_port()
             self.tls_url = f"ssl://127.0.0.1:{tls_port}"
-            lines += [f"listener {tls_port} 127.0.0.1", f"cafile {self.ca_file}", f"certfile {certificate}",
-                      f"keyfile {key}"]
+            lines += [
+                f"listener {tls_port} 127.0.0.1",
+                f"cafile {self.ca_file}",
+                f"certfile {certificate}",
+                f"keyfile {key}",
+            ]
         config = workdir / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n")
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"  # sbin: not on every user's PATH
@@ -107,9 +145,8 @@ class Publisher:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def __enter__(self) -> "Publisher":
+    def __enter__(self) -> Publisher:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-

@@ -1,4 +1,5 @@
 """Watching a running stream from a test: each batch's records, and receiver errors."""
+
 from __future__ import annotations
 
 import threading

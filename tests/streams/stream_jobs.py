@@ -1,6 +1,7 @@
 """Running ``jobs/recoverable_totals.py`` in its own interpreter, killing it with SIGKILL,
 recovering it, and reading the totals its newest batch wrote: the recovery tests of every
 connector (Flume and MQTT: what was acknowledged is counted; Kinesis: exactly once)."""
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from services import unavailable, wait_until
 
 JOB = Path(__file__).parent / "jobs" / "recoverable_totals.py"
@@ -27,10 +27,14 @@ class TotalsJob:
         self.log_path = workdir / "job.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "TotalsJob":
+    def start(self) -> TotalsJob:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(JOB), *self.arguments], stdout=log,
-                                            stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+            self.process = subprocess.Popen(
+                [sys.executable, str(JOB), *self.arguments],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            )
         return self
 
     def kill(self) -> None:
@@ -47,15 +51,19 @@ class TotalsJob:
 
     def checkpointed(self) -> bool:
         return self.checkpoint_dir.is_dir() and any(
-            path.name.startswith("checkpoint-") for path in self.checkpoint_dir.iterdir())
+            path.name.startswith("checkpoint-") for path in self.checkpoint_dir.iterdir()
+        )
 
     def batches_written(self) -> int:
         return sum(1 for p in self.output_dir.iterdir() if (p / "_SUCCESS").exists())
 
     def totals(self) -> dict:
         """The totals of the newest batch whose output is complete (``_SUCCESS``)."""
-        done = sorted((int(p.name.split("-")[1]), p) for p in self.output_dir.iterdir()
-                      if p.name.startswith("totals-") and (p / "_SUCCESS").exists())
+        done = sorted(
+            (int(p.name.split("-")[1]), p)
+            for p in self.output_dir.iterdir()
+            if p.name.startswith("totals-") and (p / "_SUCCESS").exists()
+        )
         if not done:
             return {}
         totals = {}
@@ -104,20 +112,32 @@ def kill_and_recover(job: TotalsJob, sender: Sender) -> list[str]:
     """Let records flow into a checkpointed job, SIGKILL it, start it again from its checkpoint,
     let records flow again, then stop sending; returns what the counterpart acknowledged."""
     sender.start()
-    wait_until(lambda: job.check_alive() or job.checkpointed() or job.batches_written() >= 6,
-               JOB_START_S, "the job to run batches")
+    wait_until(
+        lambda: job.check_alive() or job.checkpointed() or job.batches_written() >= 6,
+        JOB_START_S,
+        "the job to run batches",
+    )
     if not job.checkpointed():
         sender.stop()
-        unavailable("checkpointed recovery", "the job ran 6 batches without writing a checkpoint "
-                    "(the StreamingContext does not use ember.checkpoint's session yet)")
+        unavailable(
+            "checkpointed recovery",
+            "the job ran 6 batches without writing a checkpoint "
+            "(the StreamingContext does not use ember.checkpoint's session yet)",
+        )
     # killed once a batch holding records has completed, so the recovery restores counted state
-    wait_until(lambda: job.check_alive() or (len(sender.acknowledged) >= 40 and job.totals()), JOB_START_S,
-               "records to flow and be counted")
+    wait_until(
+        lambda: job.check_alive() or (len(sender.acknowledged) >= 40 and job.totals()),
+        JOB_START_S,
+        "records to flow and be counted",
+    )
     job.kill()
     acknowledged_before_kill = len(sender.acknowledged)
     job.start()
-    wait_until(lambda: job.check_alive() or len(sender.acknowledged) >= acknowledged_before_kill + 40,
-               JOB_START_S, "records to flow into the recovered job")
+    wait_until(
+        lambda: job.check_alive() or len(sender.acknowledged) >= acknowledged_before_kill + 40,
+        JOB_START_S,
+        "records to flow into the recovered job",
+    )
     return sender.stop()
 
 
@@ -127,8 +147,11 @@ def counted_across_a_kill(job: TotalsJob, send, ready=lambda: True) -> tuple[lis
     try:
         wait_until(lambda: job.check_alive() or ready(), JOB_START_S, "the job to be ready")
         acknowledged = kill_and_recover(job, Sender(send))
-        wait_until(lambda: job.check_alive() or set(acknowledged) <= set(job.totals()), JOB_START_S,
-                   "every acknowledged record in the totals")
+        wait_until(
+            lambda: job.check_alive() or set(acknowledged) <= set(job.totals()),
+            JOB_START_S,
+            "every acknowledged record in the totals",
+        )
         return acknowledged, job.totals()
     finally:
         job.stop()

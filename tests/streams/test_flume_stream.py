@@ -1,5 +1,6 @@
 """FlumeUtils.createStream against Apache Avro's own Requestor over Netty framing, on 127.0.0.1;
 and a job killed with SIGKILL, recovered from its checkpoint, counting every acknowledged event."""
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,14 @@ import zlib
 import avro.errors
 import avro.protocol
 import pytest
+from flume_client import flume_client, netty_frame
+from services import accepts, free_port, wait_until
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.streaming.flume import FlumeUtils
 from ember_flume import PollingStreamUnsupported
 from ember_flume.protocol import AVRO_SOURCE_PROTOCOL
-
-from flume_client import flume_client, netty_frame
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
-from services import accepts, free_port, wait_until
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def connect():
     def open_client(port: int, **options):
         opened.append(flume_client(port, **options))
         return opened[-1]
+
     yield open_client
     for client in opened:
         client.transceiver.close()
@@ -66,7 +67,7 @@ def test_events_are_headers_and_decoded_body_on_a_stateful_connection(ssc, conne
     sent = [({"n": str(i), "k": "v"}, f"event {i}".encode()) for i in range(5)]
     assert client.append_batch(sent[:3]) == "OK"
     assert client.connected, "the first call's handshake should have completed"
-    assert client.append(*sent[3]) == "OK"        # no handshake on these calls, as Java's
+    assert client.append(*sent[3]) == "OK"  # no handshake on these calls, as Java's
     assert client.append_batch(sent[4:]) == "OK"  # Netty transceiver does
     seen.wait_for(lambda records: len(records) == 5)
     assert seen.records == [(headers, body[::-1]) for headers, body in sent]
@@ -109,15 +110,20 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
-@pytest.mark.parametrize("bad_bytes, reported", [
-    (netty_frame(1, b"x" * 100)[:60], "closed the connection in the middle of a frame"),
-    (struct.pack(">ii", 7, 2_000_000_000), "announces 2000000000 buffers"),
-    (struct.pack(">iii", 7, 1, 1 << 30), "larger than the limit of 1048576 bytes"),
-    (netty_frame(3, bytes(range(256)) * 4), "is not valid Avro RPC for AvroSourceProtocol"),
-    (zlib.compress(netty_frame(4, b"data")), "set enableDecompression=True"),
-], ids=["truncated", "too-many-buffers", "oversized", "garbage", "compressed-unexpectedly"])
-def test_bad_frames_close_that_connection_only_and_lose_nothing_acknowledged(ssc, connect, events, bad_bytes,
-                                                                          reported):
+@pytest.mark.parametrize(
+    "bad_bytes, reported",
+    [
+        (netty_frame(1, b"x" * 100)[:60], "closed the connection in the middle of a frame"),
+        (struct.pack(">ii", 7, 2_000_000_000), "announces 2000000000 buffers"),
+        (struct.pack(">iii", 7, 1, 1 << 30), "larger than the limit of 1048576 bytes"),
+        (netty_frame(3, bytes(range(256)) * 4), "is not valid Avro RPC for AvroSourceProtocol"),
+        (zlib.compress(netty_frame(4, b"data")), "set enableDecompression=True"),
+    ],
+    ids=["truncated", "too-many-buffers", "oversized", "garbage", "compressed-unexpectedly"],
+)
+def test_bad_frames_close_that_connection_only_and_lose_nothing_acknowledged(
+    ssc, connect, events, bad_bytes, reported
+):
     port, seen = listening_stream(ssc, maxFrameBytes=1 << 20)
     good = connect(port, stateful=True)
     assert good.append({}, b"before") == "OK"
@@ -137,8 +143,10 @@ def test_deflate_receiver_rejects_an_uncompressed_stream(ssc, events):
     bad = raw_connection(port)
     bad.sendall(netty_frame(1, b"plain bytes"))
     assert closed_by_server(bad)
-    wait_until(lambda: events.saw("not a deflate (zlib) stream", "compression-type = deflate"),
-               what="the receiver to report the uncompressed stream")
+    wait_until(
+        lambda: events.saw("not a deflate (zlib) stream", "compression-type = deflate"),
+        what="the receiver to report the uncompressed stream",
+    )
 
 
 def test_port_in_use_is_reported_clearly(ssc, events):
@@ -146,8 +154,10 @@ def test_port_in_use_is_reported_clearly(ssc, events):
         port = taken.getsockname()[1]
         Collected(FlumeUtils.createStream(ssc, "127.0.0.1", port))
         ssc.start()
-        wait_until(lambda: events.saw(f"cannot listen on 127.0.0.1:{port}"),
-                   what="the receiver to report the port in use")
+        wait_until(
+            lambda: events.saw(f"cannot listen on 127.0.0.1:{port}"),
+            what="the receiver to report the port in use",
+        )
 
 
 def test_polling_stream_explains_that_it_needs_sparks_flume_sink(ssc):

@@ -1,21 +1,21 @@
 """KinesisUtils.createStream against a real kinesalite on 127.0.0.1, including a job killed with
 SIGKILL and recovered from its checkpoint (every record counted exactly once)."""
+
 from __future__ import annotations
 
 import types
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from kinesalite_server import kpl_aggregate
+from services import ServerProcess, free_port, wait_until
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 from ember_kinesis import KinesisCredentialsError, KinesisStreamNotFound, KinesisUnreachable
 from ember_kinesis.client import KinesisAccess, call
 from ember_kinesis.source import KinesisSource
-
-from kinesalite_server import kpl_aggregate
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
-from services import ServerProcess, free_port, wait_until
 
 TRIM_HORIZON = InitialPositionInStream.TRIM_HORIZON
 
@@ -28,14 +28,26 @@ def ranges_of(stream) -> list[list]:
 
 
 def stream_of(ssc, kinesis, name, position=TRIM_HORIZON, **options):
-    return KinesisUtils.createStream(ssc, "ember-test-app", name, kinesis.endpoint, "us-east-1", position, 2,
-                                     awsAccessKeyId="test-key", awsSecretKey="test-secret", **options)
+    return KinesisUtils.createStream(
+        ssc,
+        "ember-test-app",
+        name,
+        kinesis.endpoint,
+        "us-east-1",
+        position,
+        2,
+        awsAccessKeyId="test-key",
+        awsSecretKey="test-secret",
+        **options,
+    )
 
 
 def test_word_count_reads_every_shard_once(ssc, kinesis):
     name = kinesis.create_stream(shards=3)
     kinesis.put(name, [(f"k{i}", f"to be or not {i % 2}".encode()) for i in range(30)])
-    counts = stream_of(ssc, kinesis, name).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+    counts = (
+        stream_of(ssc, kinesis, name).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+    )
     seen = Collected(counts)
     ssc.start()
     seen.wait_for(lambda records: sum(n for _, n in records) == 150)
@@ -70,8 +82,15 @@ def test_resharding_mid_stream_reads_parents_to_their_end_before_children(ssc, k
 def test_kpl_aggregated_records_are_split_into_user_records(ssc, kinesis):
     name = kinesis.create_stream(shards=1)
     fake_magic = b"\xf3\x89\x9a\xc2 not an aggregate, the checksum does not match" + bytes(16)
-    kinesis.put(name, [("a", kpl_aggregate("a", [b"one", b"two", b"three"])), ("b", b"plain"),
-                       ("c", fake_magic), ("d", kpl_aggregate("d", [b"four"]))])
+    kinesis.put(
+        name,
+        [
+            ("a", kpl_aggregate("a", [b"one", b"two", b"three"])),
+            ("b", b"plain"),
+            ("c", fake_magic),
+            ("d", kpl_aggregate("d", [b"four"])),
+        ],
+    )
     seen = Collected(stream_of(ssc, kinesis, name, decoder=bytes))
     ssc.start()
     seen.wait_for(lambda records: len(records) == 6)
@@ -110,8 +129,11 @@ def test_a_restored_source_continues_every_shard_after_the_newest_batch(ssc, kin
     newest = batch_ranges[-1]
     assert len(newest) == 3 and all(r.count() == 0 for r in newest)
     kinesis.put(name, [(f"k{i}", b"new%d" % i) for i in range(9)])
-    restored = KinesisSource(KinesisAccess(name, kinesis.endpoint, "us-east-1", "test-key", "test-secret"),
-                             TRIM_HORIZON, bytes.decode)
+    restored = KinesisSource(
+        KinesisAccess(name, kinesis.endpoint, "us-east-1", "test-key", "test-secret"),
+        TRIM_HORIZON,
+        bytes.decode,
+    )
     restored.start(None)
     restored.restore({1: newest})
     records = [record for r in restored.next_ranges(2, None) for record in restored.read(r)]
@@ -145,15 +167,20 @@ def test_latest_skips_what_was_there_before(ssc, kinesis):
 def test_at_timestamp_starts_at_the_first_record_written_then(ssc, kinesis):
     name = kinesis.create_stream(shards=1)
     kinesis.put(name, [("k", b"earlier")])
-    iterator = kinesis.client.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
-                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    iterator = kinesis.client.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
     earlier = kinesis.client.get_records(ShardIterator=iterator)["Records"][0]["ApproximateArrivalTimestamp"]
     # botocore sends whole seconds: start at the next second, and write the later record after it
     after_earlier = (earlier + timedelta(seconds=1)).replace(microsecond=0)
-    wait_until(lambda: datetime.now(timezone.utc) > after_earlier + timedelta(milliseconds=5),
-               what="the clock to pass the next whole second")
+    wait_until(
+        lambda: datetime.now(timezone.utc) > after_earlier + timedelta(milliseconds=5),
+        what="the clock to pass the next whole second",
+    )
     kinesis.put(name, [("k", b"later")])
-    seen = Collected(stream_of(ssc, kinesis, name, position=InitialPositionInStream.atTimestamp(after_earlier)))
+    seen = Collected(
+        stream_of(ssc, kinesis, name, position=InitialPositionInStream.atTimestamp(after_earlier))
+    )
     ssc.start()
     seen.wait_for(lambda records: "later" in records)
     assert seen.records == ["later"]
@@ -167,9 +194,12 @@ def throttle_first_calls(client, count: int) -> list[int]:
     def maybe_throttle(**kwargs):
         if len(throttled) < count:
             throttled.append(1)
-            return (types.SimpleNamespace(status_code=400, headers={}),
-                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}})
+            return (
+                types.SimpleNamespace(status_code=400, headers={}),
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+            )
         return None
+
     client.meta.events.register("before-call.kinesis.GetRecords", maybe_throttle)
     return throttled
 
@@ -193,8 +223,9 @@ def test_task_reads_retry_through_throttling(kinesis):
     access = KinesisAccess(name, kinesis.endpoint, "us-east-1", "test-key", "test-secret")
     client = access.open()
     throttled = throttle_first_calls(client, 3)
-    iterator = client.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
-                                         ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    iterator = client.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
     pauses = []
     answer = call(access, "reading", lambda: client.get_records(ShardIterator=iterator), sleep=pauses.append)
     assert [r["Data"] for r in answer["Records"]] == [b"x"]
@@ -214,10 +245,20 @@ def sts_endpoint(tmp_path, monkeypatch):
 def test_reads_with_the_credentials_of_an_assumed_role(sts_endpoint, ssc, kinesis):
     name = kinesis.create_stream(shards=1)
     kinesis.put(name, [("k", b"through a role")])
-    stream = KinesisUtils.createStream(ssc, "app", name, kinesis.endpoint, "us-east-1", TRIM_HORIZON, 2,
-                                       awsAccessKeyId="base-key", awsSecretKey="base-secret",
-                                       stsAssumeRoleArn="arn:aws:iam::123456789012:role/reader",
-                                       stsSessionName="ember-test", stsExternalId="outside")
+    stream = KinesisUtils.createStream(
+        ssc,
+        "app",
+        name,
+        kinesis.endpoint,
+        "us-east-1",
+        TRIM_HORIZON,
+        2,
+        awsAccessKeyId="base-key",
+        awsSecretKey="base-secret",
+        stsAssumeRoleArn="arn:aws:iam::123456789012:role/reader",
+        stsSessionName="ember-test",
+        stsExternalId="outside",
+    )
     seen = Collected(stream)
     ssc.start()
     seen.wait_for(lambda records: records == ["through a role"])
@@ -233,13 +274,18 @@ def test_missing_stream_is_a_clear_error(ssc, kinesis):
 
 def test_unreachable_endpoint_is_a_clear_error(ssc):
     endpoint = f"http://127.0.0.1:{free_port()}"
-    Collected(KinesisUtils.createStream(ssc, "app", "s", endpoint, "us-east-1", TRIM_HORIZON, 2,
-                                        awsAccessKeyId="k", awsSecretKey="s"))
+    Collected(
+        KinesisUtils.createStream(
+            ssc, "app", "s", endpoint, "us-east-1", TRIM_HORIZON, 2, awsAccessKeyId="k", awsSecretKey="s"
+        )
+    )
     with pytest.raises(KinesisUnreachable, match="cannot reach Kinesis stream 's' at " + endpoint):
         ssc.start()
 
 
-def test_no_credentials_is_a_clear_error_and_secrets_stay_out_of_messages(ssc, kinesis, tmp_path, monkeypatch):
+def test_no_credentials_is_a_clear_error_and_secrets_stay_out_of_messages(
+    ssc, kinesis, tmp_path, monkeypatch
+):
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -253,16 +299,25 @@ def test_no_credentials_is_a_clear_error_and_secrets_stay_out_of_messages(ssc, k
     assert "very-secret-key" not in repr(secret) and "AKIDEXAMPLE" not in repr(secret)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (dict(initialPositionInStream=InitialPositionInStream.AT_TIMESTAMP), "needs its time"),
-    (dict(initialPositionInStream=7), "must be InitialPositionInStream.LATEST"),
-    (dict(checkpointInterval=0), "checkpointInterval must be a positive number"),
-    (dict(awsAccessKeyId="only-the-id"), "give both awsAccessKeyId and awsSecretKey"),
-    (dict(streamName=""), "streamName must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(initialPositionInStream=InitialPositionInStream.AT_TIMESTAMP), "needs its time"),
+        (dict(initialPositionInStream=7), "must be InitialPositionInStream.LATEST"),
+        (dict(checkpointInterval=0), "checkpointInterval must be a positive number"),
+        (dict(awsAccessKeyId="only-the-id"), "give both awsAccessKeyId and awsSecretKey"),
+        (dict(streamName=""), "streamName must be a non-empty string"),
+    ],
+)
 def test_argument_mistakes_are_clear_errors(ssc, arguments, message):
-    base = dict(kinesisAppName="app", streamName="s", endpointUrl="http://127.0.0.1:1", regionName="us-east-1",
-                initialPositionInStream=TRIM_HORIZON, checkpointInterval=2)
+    base = dict(
+        kinesisAppName="app",
+        streamName="s",
+        endpointUrl="http://127.0.0.1:1",
+        regionName="us-east-1",
+        initialPositionInStream=TRIM_HORIZON,
+        checkpointInterval=2,
+    )
     with pytest.raises(ValueError, match=message):
         KinesisUtils.createStream(ssc, **{**base, **arguments})
 
@@ -272,8 +327,9 @@ def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kin
     job = TotalsJob(tmp_path, "kinesis", kinesis.endpoint, name).start()
 
     def put(batch: list[str]) -> bool:
-        kinesis.client.put_records(StreamName=name,
-                                   Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch])
+        kinesis.client.put_records(
+            StreamName=name, Records=[{"Data": r.encode(), "PartitionKey": r} for r in batch]
+        )
         return True
 
     written, totals = counted_across_a_kill(job, put)

@@ -1,16 +1,16 @@
 """MQTTUtils streams against a real Mosquitto broker on 127.0.0.1, including a job killed with
 SIGKILL and recovered from its checkpoint."""
+
 from __future__ import annotations
 
 import pytest
+from mosquitto_broker import Mosquitto, Publisher
+from services import wait_until
+from stream_batches import Collected
+from stream_jobs import TotalsJob, counted_across_a_kill
 
 from ember.streaming.mqtt import MQTTUtils
 from ember_mqtt import MQTTConfigError
-
-from mosquitto_broker import Mosquitto, Publisher
-from stream_batches import Collected
-from stream_jobs import TotalsJob, counted_across_a_kill
-from services import wait_until
 
 
 @pytest.fixture
@@ -21,9 +21,11 @@ def publisher(broker):
 
 def subscribed(collected: Collected, publisher: Publisher, topic: str, probe: str = "probe"):
     """Publish ``probe`` until the stream shows it: from then on the subscription is live."""
+
     def seen() -> bool:
         publisher.publish(topic, probe)
         return any(probe in str(record) for record in collected.records)
+
     wait_until(seen, what=f"the stream to receive {topic!r}")
 
 
@@ -61,12 +63,17 @@ def test_paired_stream_gives_topic_and_payload_for_each_filter(ssc, broker, publ
     publisher.publish("metrics/cpu", "42", qos=1)
     seen.wait_for(lambda records: ("metrics/cpu", "42") in records)
     assert [r for r in seen.records if r[1] != "probe"] == [
-        ("alerts/disk/full", "90%"), ("alerts", "bare"), ("metrics/cpu", "42")]
+        ("alerts/disk/full", "90%"),
+        ("alerts", "bare"),
+        ("metrics/cpu", "42"),
+    ]
 
 
 @pytest.mark.parametrize("version", [3, 5])
 def test_other_protocol_versions(ssc, broker, publisher, version):
-    pairs = MQTTUtils.createPairedStream(ssc, broker.url, ["v/+"], mqttVersion=version, clientId=f"ember-v{version}")
+    pairs = MQTTUtils.createPairedStream(
+        ssc, broker.url, ["v/+"], mqttVersion=version, clientId=f"ember-v{version}"
+    )
     seen = Collected(pairs)
     ssc.start()
     subscribed(seen, publisher, "v/probe")
@@ -74,13 +81,14 @@ def test_other_protocol_versions(ssc, broker, publisher, version):
     seen.wait_for(lambda records: ("v/data", f"over MQTT {version}") in records)
 
 
-def test_broker_down_at_start_is_retried_and_restart_mid_stream_loses_nothing_stored(
-        ssc, events, tmp_path):
+def test_broker_down_at_start_is_retried_and_restart_mid_stream_loses_nothing_stored(ssc, events, tmp_path):
     broker = Mosquitto(tmp_path)
     seen = Collected(MQTTUtils.createStream(ssc, broker.url, "t"))
     ssc.start()
-    wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.url.split("//")[1]),
-               what="the receiver to report that the broker is unreachable")
+    wait_until(
+        lambda: events.saw("cannot connect to MQTT broker", broker.url.split("//")[1]),
+        what="the receiver to report that the broker is unreachable",
+    )
     broker.start()
     probe_through(broker, seen, "t", "first")
     broker.stop()
@@ -99,8 +107,10 @@ def test_bad_credentials_are_reported_and_good_ones_work(ssc, events, tmp_path):
         MQTTUtils.createStream(ssc, broker.url, "t", username="reader", password="wrong")
         good = Collected(MQTTUtils.createStream(ssc, broker.url, "t", username="reader", password="s3cret"))
         ssc.start()
-        wait_until(lambda: events.saw("refused the connection", "check the username and password"),
-                   what="the refused login to be reported")
+        wait_until(
+            lambda: events.saw("refused the connection", "check the username and password"),
+            what="the refused login to be reported",
+        )
         assert not any("s3cret" in message or "wrong" in message for message in events.errors)
         probe_through(broker, good, "t", "authorised", username="reader", password="s3cret")
     finally:
@@ -110,12 +120,16 @@ def test_bad_credentials_are_reported_and_good_ones_work(ssc, events, tmp_path):
 def test_tls_with_the_brokers_ca_and_without_it(ssc, events, tmp_path):
     broker = Mosquitto(tmp_path, tls=True).start()
     try:
-        secure = Collected(MQTTUtils.createStream(ssc, broker.tls_url, "t", tls={"ca_certs": str(broker.ca_file)}))
+        secure = Collected(
+            MQTTUtils.createStream(ssc, broker.tls_url, "t", tls={"ca_certs": str(broker.ca_file)})
+        )
         MQTTUtils.createStream(ssc, broker.tls_url, "t")  # the system's CAs do not know the test CA
         ssc.start()
         probe_through(broker, secure, "t", "over tls")
-        wait_until(lambda: events.saw("cannot connect to MQTT broker", broker.tls_url),
-                   what="the receiver without the CA to report that it cannot connect")
+        wait_until(
+            lambda: events.saw("cannot connect to MQTT broker", broker.tls_url),
+            what="the receiver without the CA to report that it cannot connect",
+        )
     finally:
         broker.stop()
 
@@ -151,18 +165,43 @@ def test_undecodable_payload_is_replaced_and_reported(ssc, events, broker, publi
     assert events.saw("not UTF-8 at byte 3", "'raw'")
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/#/b"), "'#' must be a whole level"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/b+"), "'+' must be a whole level"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "http://localhost:1883", "a"), "scheme 'http' is not supported"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", qos=3), "qos must be 0, 1 or 2"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", cleanSession=False),
-     "needs a fixed clientId"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", user="x"), "unknown MQTT option"),
-    (lambda ssc: MQTTUtils.createStream(ssc, "ssl://localhost", "a", tls={"ca_certs": "/no/ca.pem"}),
-     "tls ca_certs='/no/ca.pem' is not a readable file"),
-    (lambda ssc: MQTTUtils.createPairedStream(ssc, "tcp://localhost:1883", "a"), "must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/#/b"),
+            "'#' must be a whole level",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a/b+"),
+            "'+' must be a whole level",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "http://localhost:1883", "a"),
+            "scheme 'http' is not supported",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", qos=3),
+            "qos must be 0, 1 or 2",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", cleanSession=False),
+            "needs a fixed clientId",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "tcp://localhost:1883", "a", user="x"),
+            "unknown MQTT option",
+        ),
+        (
+            lambda ssc: MQTTUtils.createStream(ssc, "ssl://localhost", "a", tls={"ca_certs": "/no/ca.pem"}),
+            "tls ca_certs='/no/ca.pem' is not a readable file",
+        ),
+        (
+            lambda ssc: MQTTUtils.createPairedStream(ssc, "tcp://localhost:1883", "a"),
+            "must be a non-empty list",
+        ),
+    ],
+)
 def test_configuration_mistakes_are_clear_errors(ssc, call, message):
     with pytest.raises(MQTTConfigError, match=message.replace("+", r"\+")):
         call(ssc)
@@ -171,7 +210,9 @@ def test_configuration_mistakes_are_clear_errors(ssc, call, message):
 def test_mqtt_messages_published_around_a_sigkill_are_all_counted(tmp_path, broker, publisher):
     job = TotalsJob(tmp_path, "mqtt", broker.url, "readings").start()
     acknowledged, totals = counted_across_a_kill(
-        job, lambda batch: publisher.publish("readings", *batch) or True,
+        job,
+        lambda batch: publisher.publish("readings", *batch) or True,
         # the job's persistent session exists once a message published now is counted
-        ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals())
+        ready=lambda: publisher.publish("readings", "probe") or "probe" in job.totals(),
+    )
     assert all(totals[record] >= 1 for record in acknowledged)

@@ -1,4 +1,5 @@
 """ember-files: the directory-watching sources behind ``textFileStream`` and ``binaryRecordsStream``."""
+
 from ember_files.filesystem import FileStatus, LocalFileSystem
 from ember_files.source import FileStreamSource
 

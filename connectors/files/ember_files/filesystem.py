@@ -5,6 +5,7 @@ reads a file's first bytes (the core's ``FileSystemAccess`` interface).  Other s
 here, ``hdfs`` from a third party) come through the core's ``ember_filesystems`` hook and
 implement the same two methods.
 """
+
 from __future__ import annotations
 
 import glob
@@ -27,8 +28,11 @@ class LocalFileSystem:
         self.pattern = _local_path(url)
 
     def list_files(self) -> list[FileStatus]:
-        directories = [d for d in glob.glob(self.pattern) if os.path.isdir(d)] \
-            if glob.has_magic(self.pattern) else [self.pattern]
+        directories = (
+            [d for d in glob.glob(self.pattern) if os.path.isdir(d)]
+            if glob.has_magic(self.pattern)
+            else [self.pattern]
+        )
         found = []
         for directory in sorted(directories):
             try:
@@ -54,6 +58,7 @@ def _local_path(url: str) -> str:
         return url
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise ValueError(f"{url!r}: file:// URLs must name a local path (file:///dir), "
-                         f"not the host {parts.netloc!r}")
+        raise ValueError(
+            f"{url!r}: file:// URLs must name a local path (file:///dir), " f"not the host {parts.netloc!r}"
+        )
     return unquote(parts.path)

@@ -1,4 +1,5 @@
 """How a file's bytes become records: text lines, or fixed-length binary records."""
+
 from __future__ import annotations
 
 import re
@@ -27,15 +28,22 @@ class FixedLengthRecords:
     record_length: int
 
     def __post_init__(self) -> None:
-        if isinstance(self.record_length, bool) or not isinstance(self.record_length, int) \
-                or self.record_length <= 0:
-            raise ValueError(f"binaryRecordsStream: recordLength must be a positive integer, "
-                             f"got {self.record_length!r}")
+        if (
+            isinstance(self.record_length, bool)
+            or not isinstance(self.record_length, int)
+            or self.record_length <= 0
+        ):
+            raise ValueError(
+                f"binaryRecordsStream: recordLength must be a positive integer, "
+                f"got {self.record_length!r}"
+            )
 
     def records(self, path: str, data: bytes) -> list[bytes]:
         size, length = len(data), self.record_length
         if size % length:
-            raise ValueError(f"binaryRecordsStream: {path} has {size} bytes, which is not a multiple "
-                             f"of recordLength={length} ({size // length} whole records and "
-                             f"{size % length} bytes left over)")
-        return [data[start:start + length] for start in range(0, size, length)]
+            raise ValueError(
+                f"binaryRecordsStream: {path} has {size} bytes, which is not a multiple "
+                f"of recordLength={length} ({size // length} whole records and "
+                f"{size % length} bytes left over)"
+            )
+        return [data[start : start + length] for start in range(0, size, length)]

@@ -4,6 +4,7 @@ boto3 finds credentials, region and endpoint the usual way (environment, ``~/.aw
 ``AWS_ENDPOINT_URL_S3`` points it at another S3 implementation.  "Directories" are key
 prefixes ending in ``/``; glob characters may appear in the prefix.
 """
+
 from __future__ import annotations
 
 import fnmatch

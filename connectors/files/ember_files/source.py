@@ -12,6 +12,7 @@ File times come from coarser clocks than ``time.time()`` (the kernel's tick, S3'
 seconds), so "already there" is decided by listing the directory when the stream is created,
 not by comparing times alone.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,15 +60,19 @@ class FileStreamSource(ReplayableSource):
 
     def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
         threshold = max(self.start_ms, time_ms - self.remember_ms)
-        self._selected = {t: files for t, files in self._selected.items()
-                          if t > time_ms - self.remember_ms}
+        self._selected = {t: files for t, files in self._selected.items() if t > time_ms - self.remember_ms}
         recent = set().union(*self._selected.values())
         new_files = sorted(
-            (status for status in self.filesystem.list_files()
-             if not is_hidden(status.name) and threshold < status.modified_ms <= time_ms
-             and status.path not in recent
-             and (status.path, status.modified_ms) not in self._preexisting),
-            key=lambda status: (status.modified_ms, status.path))
+            (
+                status
+                for status in self.filesystem.list_files()
+                if not is_hidden(status.name)
+                and threshold < status.modified_ms <= time_ms
+                and status.path not in recent
+                and (status.path, status.modified_ms) not in self._preexisting
+            ),
+            key=lambda status: (status.modified_ms, status.path),
+        )
         self._selected[time_ms] = {status.path for status in new_files}
         return [PositionRange(status.path, 0, status.size) for status in new_files]
 
@@ -76,8 +81,9 @@ class FileStreamSource(ReplayableSource):
         try:
             data = self.filesystem.read_bytes(path, position_range.end)
         except OSError as error:
-            raise OSError(f"{self.directory}: cannot read new file {path}: "
-                          f"{error.strerror or error}") from error
+            raise OSError(
+                f"{self.directory}: cannot read new file {path}: " f"{error.strerror or error}"
+            ) from error
         return self.record_format.records(path, data)
 
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:

@@ -9,6 +9,7 @@ connection, both ways, is one zlib stream, flushed after every frame.  Bytes arr
 network are never trusted: a length or buffer count above the limits, or a stream that is not
 zlib, is a ``FrameError`` raised before anything large is allocated.
 """
+
 from __future__ import annotations
 
 import struct
@@ -54,8 +55,10 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[Frame]:
         if not self._received and data[:2] in _ZLIB_HEADERS:
-            raise FrameError("the peer sends deflate-compressed data; set enableDecompression=True "
-                             "(or compression-type = none on the Flume sink)")
+            raise FrameError(
+                "the peer sends deflate-compressed data; set enableDecompression=True "
+                "(or compression-type = none on the Flume sink)"
+            )
         self._received += len(data)
         self._pending += data
         frames = []
@@ -71,8 +74,10 @@ class FrameReader:
             return None
         serial, count = _HEADER.unpack_from(pending)
         if not 0 <= count <= MAX_BUFFERS_PER_FRAME:
-            raise FrameError(f"frame {serial} announces {count} buffers (at most "
-                             f"{MAX_BUFFERS_PER_FRAME}); this is not Netty-framed Avro RPC")
+            raise FrameError(
+                f"frame {serial} announces {count} buffers (at most "
+                f"{MAX_BUFFERS_PER_FRAME}); this is not Netty-framed Avro RPC"
+            )
         position, total, buffers = _HEADER.size, 0, []
         for _ in range(count):
             if len(pending) < position + _INT.size:
@@ -80,12 +85,14 @@ class FrameReader:
             (length,) = _INT.unpack_from(pending, position)
             total += length
             if length < 0 or total > self.max_frame_bytes:
-                raise FrameError(f"frame {serial} is larger than the limit of {self.max_frame_bytes} "
-                                 f"bytes (a buffer of {length} bytes); not accepted")
+                raise FrameError(
+                    f"frame {serial} is larger than the limit of {self.max_frame_bytes} "
+                    f"bytes (a buffer of {length} bytes); not accepted"
+                )
             position += _INT.size
             if len(pending) < position + length:
                 return None
-            buffers.append(bytes(pending[position:position + length]))
+            buffers.append(bytes(pending[position : position + length]))
             position += length
         del pending[:position]
         return Frame(serial, b"".join(buffers))
@@ -102,8 +109,10 @@ class Inflater:
         try:
             out = self._zlib.decompress(data, self._max_output)
         except zlib.error as error:
-            raise FrameError(f"the peer's data is not a deflate (zlib) stream ({error}); does the "
-                             "Flume sink use compression-type = deflate?") from None
+            raise FrameError(
+                f"the peer's data is not a deflate (zlib) stream ({error}); does the "
+                "Flume sink use compression-type = deflate?"
+            ) from None
         if self._zlib.unconsumed_tail:
             raise FrameError(f"one read inflated to more than {self._max_output} bytes; not accepted")
         return out

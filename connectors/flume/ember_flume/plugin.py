@@ -1,9 +1,9 @@
 """The entry point of ember-flume: the ``flume`` source kind and ``ember.streaming.flume``."""
+
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_flume
+from ember.plugins import SourceKind, hookimpl
 from ember_flume.receiver import FlumeReceiver
 from ember_flume.utils import SOURCE_KIND
 
@@ -14,8 +14,13 @@ def create_flume_receiver(ssc, **options) -> FlumeReceiver:
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind(SOURCE_KIND, create_flume_receiver,
-                       "FlumeUtils.createStream: an Avro RPC server for Flume's Avro sink")]
+    return [
+        SourceKind(
+            SOURCE_KIND,
+            create_flume_receiver,
+            "FlumeUtils.createStream: an Avro RPC server for Flume's Avro sink",
+        )
+    ]
 
 
 @hookimpl

@@ -10,31 +10,44 @@ connection's first call only, while the Python ``Requestor`` repeats it on every
 ``ConnectionResponder`` serves one connection and accepts both: once a handshake succeeded,
 a call that does not start with the client's protocol hash is a call without a handshake.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import avro.io
 import avro.protocol
 from avro.ipc import SYSTEM_ERROR_SCHEMA, Responder
 
 #: the protocol of flume-ng-sdk's flume.avdl, in Avro's JSON form
-AVRO_SOURCE_PROTOCOL = avro.protocol.parse(json.dumps({
-    "protocol": "AvroSourceProtocol",
-    "namespace": "org.apache.flume.source.avro",
-    "types": [
-        {"type": "enum", "name": "Status", "symbols": ["OK", "FAILED", "UNKNOWN"]},
-        {"type": "record", "name": "AvroFlumeEvent", "fields": [
-            {"name": "headers", "type": {"type": "map", "values": "string"}},
-            {"name": "body", "type": "bytes"}]},
-    ],
-    "messages": {
-        "append": {"request": [{"name": "event", "type": "AvroFlumeEvent"}], "response": "Status"},
-        "appendBatch": {"request": [{"name": "events", "type": {"type": "array", "items": "AvroFlumeEvent"}}],
-                        "response": "Status"},
-    },
-}))
+AVRO_SOURCE_PROTOCOL = avro.protocol.parse(
+    json.dumps(
+        {
+            "protocol": "AvroSourceProtocol",
+            "namespace": "org.apache.flume.source.avro",
+            "types": [
+                {"type": "enum", "name": "Status", "symbols": ["OK", "FAILED", "UNKNOWN"]},
+                {
+                    "type": "record",
+                    "name": "AvroFlumeEvent",
+                    "fields": [
+                        {"name": "headers", "type": {"type": "map", "values": "string"}},
+                        {"name": "body", "type": "bytes"},
+                    ],
+                },
+            ],
+            "messages": {
+                "append": {"request": [{"name": "event", "type": "AvroFlumeEvent"}], "response": "Status"},
+                "appendBatch": {
+                    "request": [{"name": "events", "type": {"type": "array", "items": "AvroFlumeEvent"}}],
+                    "response": "Status",
+                },
+            },
+        }
+    )
+)
 
 _HASH_BYTES = 16
 #: what the responder hands on: a list of (headers, body) events -> whether they were stored

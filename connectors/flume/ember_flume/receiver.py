@@ -7,6 +7,7 @@ write-ahead log on, logged); anything else is answered FAILED or not at all, and
 sends it again.  A connection that sends bytes which are not Avro RPC (truncated, oversized or
 garbage frames) is reported and closed; the server and the other connections go on.
 """
+
 from __future__ import annotations
 
 import socket
@@ -14,9 +15,14 @@ import threading
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
-from ember_flume.framing import (DEFAULT_MAX_FRAME_BYTES, Deflater, FrameError, FrameReader, Inflater,
-                                 encode_frame)
+from ember_flume.framing import (
+    DEFAULT_MAX_FRAME_BYTES,
+    Deflater,
+    FrameError,
+    FrameReader,
+    Inflater,
+    encode_frame,
+)
 from ember_flume.protocol import ConnectionResponder
 
 READ_SIZE = 64 * 1024
@@ -26,9 +32,14 @@ ACCEPT_BACKLOG = 64
 class FlumeReceiver(Receiver):
     """Serves Flume's Avro sinks on ``hostname:port``; stores ``(headers, body bytes)`` events."""
 
-    def __init__(self, hostname: str, port: int, enableDecompression: bool = False,
-                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                 max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES):
+    def __init__(
+        self,
+        hostname: str,
+        port: int,
+        enableDecompression: bool = False,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    ):
         super().__init__(storageLevel)
         self.hostname = hostname
         self.port = port
@@ -43,15 +54,19 @@ class FlumeReceiver(Receiver):
 
     def onStart(self) -> None:
         try:
-            listener = socket.create_server((self.hostname, self.port), backlog=ACCEPT_BACKLOG,
-                                            reuse_port=False)
+            listener = socket.create_server(
+                (self.hostname, self.port), backlog=ACCEPT_BACKLOG, reuse_port=False
+            )
         except OSError as error:
-            raise OSError(f"the Flume receiver cannot listen on {self.hostname}:{self.port}: "
-                          f"{error.strerror or error}") from error
+            raise OSError(
+                f"the Flume receiver cannot listen on {self.hostname}:{self.port}: "
+                f"{error.strerror or error}"
+            ) from error
         with self._lock:
             self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True,
-                         name=f"ember-{self.name()}-accept").start()
+        threading.Thread(
+            target=self._accept, args=(listener,), daemon=True, name=f"ember-{self.name()}-accept"
+        ).start()
 
     def onStop(self) -> None:
         with self._lock:
@@ -71,8 +86,12 @@ class FlumeReceiver(Receiver):
                     _close(connection)
                     return
                 self._connections.add(connection)
-            threading.Thread(target=self._serve, args=(connection, f"{peer[0]}:{peer[1]}"), daemon=True,
-                             name=f"ember-{self.name()}-{peer[1]}").start()
+            threading.Thread(
+                target=self._serve,
+                args=(connection, f"{peer[0]}:{peer[1]}"),
+                daemon=True,
+                name=f"ember-{self.name()}-{peer[1]}",
+            ).start()
 
     def _serve(self, connection: socket.socket, peer: str) -> None:
         """One connection's life: read frames, answer each call, until the peer or ember ends it."""
@@ -85,9 +104,11 @@ class FlumeReceiver(Receiver):
                 data = connection.recv(READ_SIZE)
                 if not data:
                     if frames.mid_frame:
-                        self.reportError(f"Flume client {peer} closed the connection in the middle of a "
-                                         f"frame ({frames.mid_frame} bytes); its events were not "
-                                         "acknowledged and will be sent again")
+                        self.reportError(
+                            f"Flume client {peer} closed the connection in the middle of a "
+                            f"frame ({frames.mid_frame} bytes); its events were not "
+                            "acknowledged and will be sent again"
+                        )
                     return
                 for frame in frames.feed(inflater.inflate(data) if inflater else data):
                     reply = encode_frame(frame.serial, responder.respond(frame.payload))
@@ -98,8 +119,10 @@ class FlumeReceiver(Receiver):
             if not self.isStopped():
                 self.reportError(f"lost the connection of Flume client {peer}", error)
         except Exception as error:  # noqa: BLE001 - undecodable calls: one client's problem
-            self.reportError(f"closed the connection of Flume client {peer}: its call is not valid "
-                             f"Avro RPC for AvroSourceProtocol ({type(error).__name__}: {error})")
+            self.reportError(
+                f"closed the connection of Flume client {peer}: its call is not valid "
+                f"Avro RPC for AvroSourceProtocol ({type(error).__name__}: {error})"
+            )
         finally:
             with self._lock:
                 self._connections.discard(connection)

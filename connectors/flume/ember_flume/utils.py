@@ -1,11 +1,12 @@
 """``FlumeUtils``: PySpark's Flume entry points, with its argument names and order."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_flume.framing import DEFAULT_MAX_FRAME_BYTES
 
 #: the source kind this connector registers (see ``ember_flume.plugin``)
@@ -25,33 +26,50 @@ class FlumeUtils:
     """Create Flume input streams (``from ember.streaming.flume import FlumeUtils``)."""
 
     @staticmethod
-    def createStream(ssc, hostname: str, port: int,
-                     storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                     enableDecompression: bool = False,
-                     bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
-                     maxFrameBytes: int = DEFAULT_MAX_FRAME_BYTES):
+    def createStream(
+        ssc,
+        hostname: str,
+        port: int,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        enableDecompression: bool = False,
+        bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
+        maxFrameBytes: int = DEFAULT_MAX_FRAME_BYTES,
+    ):
         """A stream of ``(headers, body)`` from Flume agents whose Avro sink points at
         ``hostname:port``, where ember listens.  ``enableDecompression`` matches the sink's
         ``compression-type = deflate``; ``bodyDecoder`` turns each body's bytes into the value.
         ``maxFrameBytes`` (ember's) bounds one call, so a broken client cannot exhaust memory."""
         if not isinstance(hostname, str) or not hostname:
-            raise ValueError("FlumeUtils.createStream: hostname must be the address to listen on, "
-                             f"got {hostname!r}")
+            raise ValueError(
+                "FlumeUtils.createStream: hostname must be the address to listen on, " f"got {hostname!r}"
+            )
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise ValueError(f"FlumeUtils.createStream: port must be an integer in 1..65535, got {port!r}")
-        events = create_source_stream(ssc, SOURCE_KIND, hostname=hostname, port=port,
-                                      enableDecompression=bool(enableDecompression),
-                                      storageLevel=storageLevel, max_frame_bytes=maxFrameBytes)
+        events = create_source_stream(
+            ssc,
+            SOURCE_KIND,
+            hostname=hostname,
+            port=port,
+            enableDecompression=bool(enableDecompression),
+            storageLevel=storageLevel,
+            max_frame_bytes=maxFrameBytes,
+        )
         return events.map(lambda event: (dict(event[0]), bodyDecoder(event[1])))
 
     @staticmethod
-    def createPollingStream(ssc, addresses, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                            maxBatchSize: int = 1000, parallelism: int = 5,
-                            bodyDecoder: Callable[[bytes], Any] = utf8_decoder):
+    def createPollingStream(
+        ssc,
+        addresses,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        maxBatchSize: int = 1000,
+        parallelism: int = 5,
+        bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
+    ):
         """Not available: see ``PollingStreamUnsupported``."""
         raise PollingStreamUnsupported(
             "FlumeUtils.createPollingStream pulls events from Spark's custom Flume sink "
             "(org.apache.spark.streaming.flume.sink.SparkSink), a Java component that runs inside "
             "the Flume agent and speaks Spark's own protocol; ember cannot provide it. Use the push "
             "model instead: point the agent's Avro sink at ember and call "
-            "FlumeUtils.createStream(ssc, hostname, port) (see docs/connectors.md).")
+            "FlumeUtils.createStream(ssc, hostname, port) (see docs/connectors.md)."
+        )

@@ -5,10 +5,11 @@ offsets committed.  After a failed batch nothing more is committed, because a la
 offsets would also cover the failed batch's records: a restart then re-reads from the last
 batch that completed before the failure (at-least-once, no loss).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ember.streaming.listener import StreamingListener
 
@@ -31,8 +32,11 @@ class CommitAfterBatch(StreamingListener):
         failures = [o.failureReason() for o in info.outputOperationInfos().values() if o.failureReason()]
         if failures:
             self._stopped_by = batch_ms
-            _log.error("%s: batch %d failed, so its offsets and every later batch's stay "
-                       "uncommitted; a restart re-reads from the last completed batch",
-                       self._stream, batch_ms)
+            _log.error(
+                "%s: batch %d failed, so its offsets and every later batch's stay "
+                "uncommitted; a restart re-reads from the last completed batch",
+                self._stream,
+                batch_ms,
+            )
             return
         self._commit(batch_ms)

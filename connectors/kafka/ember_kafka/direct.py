@@ -8,16 +8,17 @@ so a re-run or recovered batch reads exactly the same records; tasks read them w
 cached per worker process.  A broker that cannot be reached makes an empty batch (positions
 stay, nothing is skipped); an offset the log no longer holds fails the batch.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-
 from ember_kafka.clients import open_reader, return_task_reader, task_reader
-from ember_kafka.clients.base import Offsets, OffsetReader
+from ember_kafka.clients.base import OffsetReader, Offsets
 from ember_kafka.errors import BrokerUnreachableError
 from ember_kafka.messages import RecordDecoder
 from ember_kafka.offsets import bounded_ends, log_ends, starting_offsets
@@ -51,7 +52,9 @@ class _Cursor:
             partitions = self.reader.partitions(topics)
             missing = [p for p in partitions if p not in from_offsets]
             self.positions: Offsets = {
-                **starting_offsets(self.reader, missing, settings.auto_offset_reset), **from_offsets}
+                **starting_offsets(self.reader, missing, settings.auto_offset_reset),
+                **from_offsets,
+            }
         except BaseException:
             self.reader.close()
             raise
@@ -79,8 +82,9 @@ class _Cursor:
                 self._add_new_partitions()
                 ends = log_ends(self.reader, self.positions)
             except BrokerUnreachableError as error:
-                _log.warning("Kafka batch at %d is empty, its records wait for the next batch: "
-                             "%s", time_ms, error)
+                _log.warning(
+                    "Kafka batch at %d is empty, its records wait for the next batch: " "%s", time_ms, error
+                )
                 self._drop_reader()
                 ends = dict(self.positions)
             starts = dict(self.positions)
@@ -101,8 +105,9 @@ class _Cursor:
         """Partitions added to the topics since the last batch start at their beginning."""
         new = [p for p in self.reader.partitions(self.topics) if p not in self.positions]
         if new:
-            _log.info("Kafka partitions added: %s; reading them from their first offset",
-                      ", ".join(map(str, new)))
+            _log.info(
+                "Kafka partitions added: %s; reading them from their first offset", ", ".join(map(str, new))
+            )
             self.positions.update(self.reader.earliest_offsets(new))
 
     def commit(self, time_ms: int) -> None:
@@ -124,8 +129,9 @@ class DirectKafkaSource(ReplayableSource):
 
     max_rate_setting = MAX_RATE_PER_PARTITION
 
-    def __init__(self, settings: KafkaSettings, topics: list[str], from_offsets: Offsets,
-                 decoder: RecordDecoder):
+    def __init__(
+        self, settings: KafkaSettings, topics: list[str], from_offsets: Offsets, decoder: RecordDecoder
+    ):
         self.settings = settings
         self.topics = topics
         self.from_offsets = dict(from_offsets)
@@ -156,15 +162,21 @@ class DirectKafkaSource(ReplayableSource):
         """Backpressure shares a batch by these, as Spark's direct Kafka stream does."""
         return self._started().lags()
 
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
-                    ) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         cursor = self._started()
         if isinstance(max_records_per_partition, dict):  # by name, as lags() gave them
-            max_records_per_partition = {p: max_records_per_partition[partition_name(p)] for p in cursor.positions
-                                         if partition_name(p) in max_records_per_partition}
+            max_records_per_partition = {
+                p: max_records_per_partition[partition_name(p)]
+                for p in cursor.positions
+                if partition_name(p) in max_records_per_partition
+            }
         starts, ends = cursor.next_ends(time_ms, max_records_per_partition)
-        return [PositionRange(partition_name(p), starts[p], ends[p]) for p in sorted(
-            ends, key=lambda p: (p.topic, p.partition))]
+        return [
+            PositionRange(partition_name(p), starts[p], ends[p])
+            for p in sorted(ends, key=lambda p: (p.topic, p.partition))
+        ]
 
     def read(self, position_range: PositionRange) -> Iterable[Any]:
         return self.decoder(read_offsets(self.settings, offset_range(position_range)))

@@ -3,6 +3,7 @@
 All derive from ``KafkaConnectorError`` so a program can catch the connector's failures in one
 place; none is raised for a condition the connector recovers from by itself.
 """
+
 from __future__ import annotations
 
 
@@ -18,7 +19,7 @@ class KafkaConnectorError(Exception):
         return _rebuild, (type(self), str(self), self.__dict__)
 
 
-def _rebuild(cls: type, message: str, attributes: dict) -> "KafkaConnectorError":
+def _rebuild(cls: type, message: str, attributes: dict) -> KafkaConnectorError:
     error = cls.__new__(cls)
     Exception.__init__(error, message)
     error.__dict__.update(attributes)
@@ -36,7 +37,8 @@ class BrokerUnreachableError(KafkaConnectorError, ConnectionError):
         super().__init__(
             f"No Kafka broker reachable at {servers!r} (kafkaParams 'bootstrap.servers' or "
             f"'metadata.broker.list'): {detail}. Check that the broker is running and that "
-            "the address is the one it advertises.")
+            "the address is the one it advertises."
+        )
         self.servers = servers
 
 
@@ -47,7 +49,8 @@ class TopicNotFoundError(KafkaConnectorError, LookupError):
         names = ", ".join(repr(t) for t in topics)
         super().__init__(
             f"Topic {names} does not exist on the Kafka cluster at {servers!r}; create it "
-            "first (ember never creates topics), or fix the name passed to KafkaUtils.")
+            "first (ember never creates topics), or fix the name passed to KafkaUtils."
+        )
         self.topics = topics
 
 
@@ -59,13 +62,13 @@ class OffsetOutOfRangeError(KafkaConnectorError):
     checkpoint, so ``auto.offset.reset`` chooses).
     """
 
-    def __init__(self, topic: str, partition: int, offset: int, earliest: int, latest: int,
-                 why: str):
+    def __init__(self, topic: str, partition: int, offset: int, earliest: int, latest: int, why: str):
         super().__init__(
             f"Offset {offset} of {topic}-{partition} is out of range: the broker holds "
             f"[{earliest}, {latest}); {why}. The records cannot be read; restart the stream "
             f"with fromOffsets inside that range to accept the loss (see docs/kafka.md, "
-            "'Offsets out of range').")
+            "'Offsets out of range')."
+        )
         self.topic, self.partition, self.offset = topic, partition, offset
         self.earliest, self.latest = earliest, latest
 
@@ -82,5 +85,6 @@ class DecodeError(KafkaConnectorError, ValueError):
         super().__init__(
             f"Could not decode the {what} of the record at {topic}-{partition} offset {offset} "
             f"with {name}: {error}. Pass a decoder that accepts it (for example one that "
-            "returns the raw bytes) or start after it with fromOffsets (docs/kafka.md).")
+            "returns the raw bytes) or start after it with fromOffsets (docs/kafka.md)."
+        )
         self.topic, self.partition, self.offset = topic, partition, offset

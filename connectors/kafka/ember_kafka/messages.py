@@ -6,9 +6,11 @@ returns whatever record it likes.  Decoding runs inside tasks; a decoder that fa
 ``DecodeError`` naming the record's topic, partition and offset instead of a bare
 ``UnicodeDecodeError``.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from ember_kafka.errors import DecodeError
 
@@ -35,15 +37,14 @@ class FetchedRecord(NamedTuple):
 def _decode(decoder: Decoder, data: bytes | None, what: str, record: FetchedRecord) -> Any:
     try:
         return decoder(data)
-    except Exception as error:  # noqa: BLE001 - re-raised with the record's location
-        raise DecodeError(what, record.topic, record.partition, record.offset, decoder,
-                          error) from error
+    except Exception as error:
+        raise DecodeError(what, record.topic, record.partition, record.offset, decoder, error) from error
 
 
 class KafkaMessageAndMetadata:
     """What a ``messageHandler`` receives: the record's position and its decoded key/message."""
 
-    __slots__ = ("_record", "_key_decoder", "_value_decoder")
+    __slots__ = ("_key_decoder", "_record", "_value_decoder")
 
     def __init__(self, record: FetchedRecord, key_decoder: Decoder, value_decoder: Decoder):
         self._record = record
@@ -72,15 +73,21 @@ class KafkaMessageAndMetadata:
 
     def __repr__(self) -> str:
         r = self._record
-        return (f"KafkaMessageAndMetadata(topic: {r.topic}, partition: {r.partition}, "
-                f"offset: {r.offset}, key and message...)")
+        return (
+            f"KafkaMessageAndMetadata(topic: {r.topic}, partition: {r.partition}, "
+            f"offset: {r.offset}, key and message...)"
+        )
 
 
 class RecordDecoder:
     """Turns fetched records into the stream's records; picklable, it travels to the tasks."""
 
-    def __init__(self, key_decoder: Decoder = utf8_decoder, value_decoder: Decoder = utf8_decoder,
-                 message_handler: Callable[[KafkaMessageAndMetadata], Any] | None = None):
+    def __init__(
+        self,
+        key_decoder: Decoder = utf8_decoder,
+        value_decoder: Decoder = utf8_decoder,
+        message_handler: Callable[[KafkaMessageAndMetadata], Any] | None = None,
+    ):
         self.key_decoder = key_decoder
         self.value_decoder = value_decoder
         self.message_handler = message_handler
@@ -95,8 +102,10 @@ class RecordDecoder:
             yield from self._utf8_pairs(records)
             return
         for record in records:
-            yield (_decode(key_decoder, record.key, "key", record),
-                   _decode(value_decoder, record.value, "value", record))
+            yield (
+                _decode(key_decoder, record.key, "key", record),
+                _decode(value_decoder, record.value, "value", record),
+            )
 
     @staticmethod
     def _utf8_pairs(records: Iterable[FetchedRecord]) -> Iterator[tuple]:
@@ -104,12 +113,15 @@ class RecordDecoder:
         for record in records:
             key, value = record.key, record.value
             try:
-                yield (None if key is None else key.decode("utf-8"),
-                       None if value is None else value.decode("utf-8"))
+                yield (
+                    None if key is None else key.decode("utf-8"),
+                    None if value is None else value.decode("utf-8"),
+                )
             except UnicodeDecodeError as error:
                 what = "value" if key is None or _decodes(key) else "key"
-                raise DecodeError(what, record.topic, record.partition, record.offset,
-                                  utf8_decoder, error) from error
+                raise DecodeError(
+                    what, record.topic, record.partition, record.offset, utf8_decoder, error
+                ) from error
 
 
 def _decodes(data: bytes) -> bool:

@@ -7,11 +7,12 @@ the last record the fetch returns.  A position beyond the log's real end (a topi
 a broker that lost data) and a position below its start (records deleted by retention before
 the stream read them) are errors, never silent skips.
 """
+
 from __future__ import annotations
 
 import logging
 
-from ember_kafka.clients.base import Offsets, OffsetReader
+from ember_kafka.clients.base import OffsetReader, Offsets
 from ember_kafka.errors import OffsetOutOfRangeError
 from ember_kafka.ranges import TopicAndPartition
 
@@ -31,34 +32,46 @@ def log_ends(reader: OffsetReader, positions: Offsets) -> Offsets:
     for partition, position in positions.items():
         if position < earliest[partition]:
             raise OffsetOutOfRangeError(
-                partition.topic, partition.partition, position, earliest[partition],
-                reported[partition], "the records before the log start were deleted (retention) "
-                "before the stream read them")
+                partition.topic,
+                partition.partition,
+                position,
+                earliest[partition],
+                reported[partition],
+                "the records before the log start were deleted (retention) " "before the stream read them",
+            )
     floors = {p: max(reported[p], positions[p]) for p in partitions}
     starts = {p: max(floors[p] - 1, earliest[p]) for p in partitions}
     fetched = reader.last_offsets_after(starts, PROBE_TIMEOUT_S)
     ends: Offsets = {}
     for partition in partitions:
         if partition not in fetched:
-            _log.warning("Kafka partition %s did not answer a fetch within %.0f s; its batch "
-                         "ends at the reported offset %d", partition, PROBE_TIMEOUT_S,
-                         floors[partition])
+            _log.warning(
+                "Kafka partition %s did not answer a fetch within %.0f s; its batch "
+                "ends at the reported offset %d",
+                partition,
+                PROBE_TIMEOUT_S,
+                floors[partition],
+            )
             ends[partition] = floors[partition]
             continue
         if fetched[partition] < positions[partition] and reported[partition] < positions[partition]:
             # both the fetch and the broker's offset listing say the log is shorter (one
             # alone can be stale: a fetch answered before the log grew back)
             raise OffsetOutOfRangeError(
-                partition.topic, partition.partition, positions[partition], earliest[partition],
-                fetched[partition], f"the log ends before the stream's position (the broker "
+                partition.topic,
+                partition.partition,
+                positions[partition],
+                earliest[partition],
+                fetched[partition],
+                f"the log ends before the stream's position (the broker "
                 f"lists its end at {reported[partition]}, a fetch found {fetched[partition]}): "
-                "the topic was recreated or the broker lost records")
+                "the topic was recreated or the broker lost records",
+            )
         ends[partition] = max(floors[partition], fetched[partition])
     return ends
 
 
-def starting_offsets(reader: OffsetReader, partitions: list[TopicAndPartition],
-                     reset: str) -> Offsets:
+def starting_offsets(reader: OffsetReader, partitions: list[TopicAndPartition], reset: str) -> Offsets:
     """Where partitions without a known position start: ``auto.offset.reset``'s choice."""
     if not partitions:
         return {}

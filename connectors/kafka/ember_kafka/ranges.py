@@ -4,6 +4,7 @@ Same names, constructors and attributes as ``pyspark.streaming.kafka``, so code 
 ``fromOffsets`` or reads ``rdd.offsetRanges()`` ports unchanged.  All are plain values:
 comparable, hashable and picklable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ class OffsetRange:
 
     def __post_init__(self) -> None:
         if self.untilOffset < self.fromOffset:
-            raise ValueError(f"OffsetRange of {self.topic}-{self.partition} ends before it "
-                             f"starts: [{self.fromOffset}, {self.untilOffset})")
+            raise ValueError(
+                f"OffsetRange of {self.topic}-{self.partition} ends before it "
+                f"starts: [{self.fromOffset}, {self.untilOffset})"
+            )
 
     def topicAndPartition(self) -> TopicAndPartition:
         return TopicAndPartition(self.topic, self.partition)
@@ -42,8 +45,10 @@ class OffsetRange:
         return self.untilOffset - self.fromOffset
 
     def __str__(self) -> str:
-        return (f"OffsetRange(topic: {self.topic}, partition: {self.partition}, "
-                f"range: [{self.fromOffset} -> {self.untilOffset}])")
+        return (
+            f"OffsetRange(topic: {self.topic}, partition: {self.partition}, "
+            f"range: [{self.fromOffset} -> {self.untilOffset}])"
+        )
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ records (at-least-once), never loses them.  With the write-ahead log on
 (``spark.streaming.receiver.writeAheadLog.enable``) a stored block is already durable, so
 the receiver commits as soon as ``storeBlock`` returns, as Spark's reliable receiver does.
 """
+
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
 from ember_kafka.clients import open_group_consumer
 from ember_kafka.clients.base import Offsets
 from ember_kafka.errors import BrokerUnreachableError
@@ -32,9 +33,13 @@ _POLL_RECORDS = 10_000
 class KafkaReceiver(Receiver):
     """Polls a consumer group on its own thread; commits what it is told is processed."""
 
-    def __init__(self, settings: KafkaSettings, topics: list[str],
-                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                 commit_when_stored: bool = False):
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topics: list[str],
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        commit_when_stored: bool = False,
+    ):
         super().__init__(storageLevel)
         self.settings = settings
         self.topics = topics

@@ -9,6 +9,7 @@
 
 The broker dies with the process that started it, even when that process is SIGKILLed.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -54,7 +55,7 @@ class TansuBroker:
     """One Tansu process with in-memory storage; ``kill`` and ``start`` simulate a crash."""
 
     @classmethod
-    def start_new(cls) -> "TansuBroker":
+    def start_new(cls) -> TansuBroker:
         return cls(broker_binary()).start()
 
     def __init__(self, binary: str):
@@ -63,15 +64,29 @@ class TansuBroker:
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "TansuBroker":
+    def start(self) -> TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=_die_with_parent)
-        _wait_until(lambda: _accepts(self.port) or self.process.poll() is not None, 10,
-                    f"Tansu to listen on {self.bootstrap}")
+            [
+                self.binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            preexec_fn=_die_with_parent,
+        )
+        _wait_until(
+            lambda: _accepts(self.port) or self.process.poll() is not None,
+            10,
+            f"Tansu to listen on {self.bootstrap}",
+        )
         if self.process.poll() is not None:
             raise RuntimeError(f"Tansu exited with status {self.process.returncode}")
         return self
@@ -81,8 +96,10 @@ class TansuBroker:
         if self.process is not None and self.process.poll() is not None:
             self._log.seek(0)
             last_words = self._log.read().decode(errors="replace")[-2000:]
-            raise BrokerExited(f"the Tansu broker on {self.bootstrap} exited with status "
-                               f"{self.process.returncode} {when}: {last_words}")
+            raise BrokerExited(
+                f"the Tansu broker on {self.bootstrap} exited with status "
+                f"{self.process.returncode} {when}: {last_words}"
+            )
 
     def pause(self) -> None:
         """SIGSTOP the broker: it keeps its log but answers nothing, like a hung or
@@ -98,8 +115,7 @@ class TansuBroker:
             self.process.kill()
             self.process.wait()
 
-    def create_topic(self, partitions: int = 1, name: str | None = None,
-                     exist_ok: bool = False) -> str:
+    def create_topic(self, partitions: int = 1, name: str | None = None, exist_ok: bool = False) -> str:
         """Create a topic (a fresh name unless ``name``); ``exist_ok`` accepts one that a
         client's metadata request already created."""
         from kafka import KafkaAdminClient
@@ -126,8 +142,9 @@ class TansuBroker:
         finally:
             admin.close()
 
-    def produce(self, topic: str, values, partition: int | None = None, batched: bool = False,
-                keys=None) -> None:
+    def produce(
+        self, topic: str, values, partition: int | None = None, batched: bool = False, keys=None
+    ) -> None:
         """Send ``values`` (str or bytes) and wait for every ack.  ``batched`` lingers so that
         many records share one record batch (Tansu then under-reports the high watermark);
         otherwise each record is its own request.  The producer lives for this call only: an
@@ -135,13 +152,19 @@ class TansuBroker:
         from kafka import KafkaProducer
 
         producer = KafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", request_timeout_ms=5000,
-            linger_ms=100 if batched else 0, batch_size=1 << 20,
-            max_in_flight_requests_per_connection=1)
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            request_timeout_ms=5000,
+            linger_ms=100 if batched else 0,
+            batch_size=1 << 20,
+            max_in_flight_requests_per_connection=1,
+        )
         try:
             keys = keys if keys is not None else [None] * len(values)
-            futures = [producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
-                       for k, v in zip(keys, values)]
+            futures = [
+                producer.send(topic, value=_bytes(v), key=_bytes(k), partition=partition)
+                for k, v in zip(keys, values)
+            ]
             if batched:
                 producer.flush()
             for future in futures:
@@ -154,8 +177,9 @@ class TansuBroker:
         return nothing: the test's own view of the log, independent of ember."""
         from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                 fetch_max_wait_ms=50)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+        )
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
             consumer.assign(partitions)
@@ -164,8 +188,7 @@ class TansuBroker:
             while idle < 5:
                 batch = consumer.poll(timeout_ms=100)
                 idle = 0 if batch else idle + 1
-                records += [(r.partition, r.offset, r.key, r.value)
-                            for rs in batch.values() for r in rs]
+                records += [(r.partition, r.offset, r.key, r.value) for rs in batch.values() for r in rs]
             return sorted(records)
         finally:
             consumer.close()

@@ -1,12 +1,12 @@
 """``KafkaUtils``: PySpark 2.x's Kafka entry points, with its argument names and orders."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from ember import StorageLevel
-from ember.plugins import batch_time_ms
-from ember.plugins import create_source_stream, send_to_receiver
-
+from ember.plugins import batch_time_ms, create_source_stream, send_to_receiver
 from ember_kafka.commits import CommitAfterBatch
 from ember_kafka.direct import offset_range, read_offsets
 from ember_kafka.errors import KafkaConfigError
@@ -22,8 +22,7 @@ RECEIVER_KIND = "kafka-receiver"
 
 def _topic_list(topics: Any, where: str) -> list[str]:
     if isinstance(topics, str) or not topics or not all(isinstance(t, str) for t in topics):
-        raise KafkaConfigError(f"{where}: topics must be a non-empty list of topic names, "
-                               f"got {topics!r}")
+        raise KafkaConfigError(f"{where}: topics must be a non-empty list of topic names, " f"got {topics!r}")
     return list(topics)
 
 
@@ -31,8 +30,9 @@ def _from_offsets(from_offsets: Mapping[TopicAndPartition, int] | None) -> dict[
     checked = {}
     for key, offset in dict(from_offsets or {}).items():
         if not isinstance(key, TopicAndPartition):
-            raise KafkaConfigError("fromOffsets must map TopicAndPartition(topic, partition) to "
-                                   f"an offset, got key {key!r}")
+            raise KafkaConfigError(
+                "fromOffsets must map TopicAndPartition(topic, partition) to " f"an offset, got key {key!r}"
+            )
         checked[key] = int(offset)
     return checked
 
@@ -48,28 +48,42 @@ class KafkaUtils:
     """Create Kafka input streams and RDDs (``from ember.streaming.kafka import KafkaUtils``)."""
 
     @staticmethod
-    def createDirectStream(ssc, topics: list[str], kafkaParams: Mapping[str, Any],
-                           fromOffsets: Mapping[TopicAndPartition, int] | None = None,
-                           keyDecoder: Decoder = utf8_decoder, valueDecoder: Decoder = utf8_decoder,
-                           messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None):
+    def createDirectStream(
+        ssc,
+        topics: list[str],
+        kafkaParams: Mapping[str, Any],
+        fromOffsets: Mapping[TopicAndPartition, int] | None = None,
+        keyDecoder: Decoder = utf8_decoder,
+        valueDecoder: Decoder = utf8_decoder,
+        messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None,
+    ):
         """A stream reading each batch's new records of ``topics`` as one offset range per
         partition, without a receiver; ``rdd.offsetRanges()`` tells which.  Records are
         ``(key, value)`` decoded by the decoders, or what ``messageHandler`` returns."""
         settings = parse_kafka_params(kafkaParams, where="createDirectStream kafkaParams")
         stream = create_source_stream(
-            ssc, DIRECT_KIND, settings=settings,
+            ssc,
+            DIRECT_KIND,
+            settings=settings,
             topics=_topic_list(topics, "createDirectStream"),
             from_offsets=_from_offsets(fromOffsets),
-            decoder=RecordDecoder(keyDecoder, valueDecoder, messageHandler))
+            decoder=RecordDecoder(keyDecoder, valueDecoder, messageHandler),
+        )
         if settings.commit_offsets:
             ssc.addStreamingListener(CommitAfterBatch(stream.source.commit, "Kafka direct stream"))
         return stream.transform(_with_offset_ranges)
 
     @staticmethod
-    def createStream(ssc, zkQuorum: str, groupId: str, topics: Mapping[str, int],
-                     kafkaParams: Mapping[str, Any] | None = None,
-                     storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                     keyDecoder: Decoder = utf8_decoder, valueDecoder: Decoder = utf8_decoder):
+    def createStream(
+        ssc,
+        zkQuorum: str,
+        groupId: str,
+        topics: Mapping[str, int],
+        kafkaParams: Mapping[str, Any] | None = None,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        keyDecoder: Decoder = utf8_decoder,
+        valueDecoder: Decoder = utf8_decoder,
+    ):
         """A receiver stream: a member of consumer group ``groupId`` reading ``topics`` (a dict
         topic -> number of consumer threads, accepted and served by one consumer).  Offsets
         are committed once their batch completed.  ``zkQuorum`` names the Kafka brokers unless
@@ -77,33 +91,46 @@ class KafkaUtils:
         if not isinstance(topics, Mapping) or not topics:
             raise KafkaConfigError(f"createStream: topics must be a dict topic -> threads, got {topics!r}")
         params = {"group.id": groupId, **dict(kafkaParams or {})}
-        settings = parse_kafka_params(params, servers=bootstrap_from_zk_quorum(zkQuorum),
-                                      where="createStream kafkaParams")
+        settings = parse_kafka_params(
+            params, servers=bootstrap_from_zk_quorum(zkQuorum), where="createStream kafkaParams"
+        )
         commit_when_stored = ssc.sparkContext.getConf().get(WRITE_AHEAD_LOG, "false").lower() == "true"
-        raw = create_source_stream(ssc, RECEIVER_KIND, settings=settings,
-                                   topics=_topic_list(list(topics), "createStream"),
-                                   storageLevel=storageLevel, commit_when_stored=commit_when_stored)
+        raw = create_source_stream(
+            ssc,
+            RECEIVER_KIND,
+            settings=settings,
+            topics=_topic_list(list(topics), "createStream"),
+            storageLevel=storageLevel,
+            commit_when_stored=commit_when_stored,
+        )
         if not commit_when_stored:
             _commit_after_batches(ssc, raw)
         decoder = RecordDecoder(keyDecoder, valueDecoder)
         return raw.mapPartitions(lambda rows: decoder(as_fetched(rows)))
 
     @staticmethod
-    def createRDD(sc, kafkaParams: Mapping[str, Any], offsetRanges: list[OffsetRange],
-                  leaders: Mapping[TopicAndPartition, Broker] | None = None,
-                  keyDecoder: Decoder = utf8_decoder, valueDecoder: Decoder = utf8_decoder,
-                  messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None):
+    def createRDD(
+        sc,
+        kafkaParams: Mapping[str, Any],
+        offsetRanges: list[OffsetRange],
+        leaders: Mapping[TopicAndPartition, Broker] | None = None,
+        keyDecoder: Decoder = utf8_decoder,
+        valueDecoder: Decoder = utf8_decoder,
+        messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None,
+    ):
         """An RDD of the records in ``offsetRanges``, one partition per range (batch jobs)."""
         extra_brokers = [str(b) for b in dict(leaders or {}).values()]
         params = dict(kafkaParams)
         if extra_brokers and not params.get("bootstrap.servers"):
             params["bootstrap.servers"] = ",".join(
-                filter(None, [params.pop("metadata.broker.list", "")] + extra_brokers))
+                filter(None, [params.pop("metadata.broker.list", "")] + extra_brokers)
+            )
         settings = parse_kafka_params(params, where="createRDD kafkaParams")
         ranges = [(r.topic, r.partition, r.fromOffset, r.untilOffset) for r in offsetRanges]
         decoder = RecordDecoder(keyDecoder, valueDecoder, messageHandler)
         return sc.parallelize(ranges, max(1, len(ranges))).mapPartitions(
-            lambda rows: _read_ranges(settings, decoder, rows))
+            lambda rows: _read_ranges(settings, decoder, rows)
+        )
 
 
 def _with_offset_ranges(rdd):

@@ -8,10 +8,11 @@ fields, unknown fields skipped) are decoded here, so the connector needs no prot
 A record that has the magic but a wrong MD5 or broken protobuf is passed on whole, as the
 KCL does: it may be a user record that happens to start with those bytes.
 """
+
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from collections.abc import Iterator
 
 KPL_MAGIC = b"\xf3\x89\x9a\xc2"
 _DIGEST_BYTES = 16
@@ -26,7 +27,7 @@ def deaggregate(data: bytes) -> list[bytes]:
     """The user records inside one Kinesis record's data (the data itself when not aggregated)."""
     if not data.startswith(KPL_MAGIC) or len(data) < len(KPL_MAGIC) + _DIGEST_BYTES:
         return [data]
-    message = data[len(KPL_MAGIC):-_DIGEST_BYTES]
+    message = data[len(KPL_MAGIC) : -_DIGEST_BYTES]
     if hashlib.md5(message).digest() != data[-_DIGEST_BYTES:]:
         return [data]
     try:
@@ -54,12 +55,12 @@ def _fields(message: bytes) -> Iterator[tuple[int, bytes | int]]:
             value, position = _varint(message, position)
         elif wire_type == _LENGTH_DELIMITED:
             length, position = _varint(message, position)
-            value, position = message[position:position + length], position + length
+            value, position = message[position : position + length], position + length
             if len(value) != length:
                 raise MalformedAggregate("a length-delimited field runs past the end")
         elif wire_type in (_FIXED64, _FIXED32):
             size = 8 if wire_type == _FIXED64 else 4
-            value, position = message[position:position + size], position + size
+            value, position = message[position : position + size], position + size
         else:
             raise MalformedAggregate(f"protobuf wire type {wire_type} is not used by AggregatedRecord")
         yield number, value

@@ -6,22 +6,34 @@ STS.  They are kept out of every ``repr``, message and log line.  ``KinesisAcces
 data so a replayable source can travel to worker processes; each process opens its own client
 once (``shared_client``).
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
 T = TypeVar("T")
-THROTTLING_CODES = {"ProvisionedThroughputExceededException", "LimitExceededException",
-                    "KMSThrottlingException", "ThrottlingException"}
-CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
-                    "AccessDeniedException", "IncompleteSignature", "MissingAuthenticationToken"}
+THROTTLING_CODES = {
+    "ProvisionedThroughputExceededException",
+    "LimitExceededException",
+    "KMSThrottlingException",
+    "ThrottlingException",
+}
+CREDENTIAL_CODES = {
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+    "AccessDeniedException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+}
 
 
 class KinesisError(RuntimeError):
@@ -62,24 +74,30 @@ class KinesisAccess:
 
     def open(self):
         """A boto3 Kinesis client with these credentials (or boto3's chain)."""
-        session = boto3.session.Session(aws_access_key_id=self.access_key_id,
-                                        aws_secret_access_key=self.secret_key,
-                                        region_name=self.region_name)
+        session = boto3.session.Session(
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region_name,
+        )
         if self.sts_role_arn:
             session = self._assumed_role(session)
-        config = botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"},
-                                        connect_timeout=5, read_timeout=30)
+        config = botocore.config.Config(
+            retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30
+        )
         return session.client("kinesis", endpoint_url=self.endpoint_url or None, config=config)
 
     def _assumed_role(self, session):
         extra = {"ExternalId": self.sts_external_id} if self.sts_external_id else {}
         answer = session.client("sts").assume_role(
-            RoleArn=self.sts_role_arn, RoleSessionName=self.sts_session_name or "ember-kinesis", **extra)
+            RoleArn=self.sts_role_arn, RoleSessionName=self.sts_session_name or "ember-kinesis", **extra
+        )
         granted = answer["Credentials"]
-        return boto3.session.Session(aws_access_key_id=granted["AccessKeyId"],
-                                     aws_secret_access_key=granted["SecretAccessKey"],
-                                     aws_session_token=granted["SessionToken"],
-                                     region_name=self.region_name)
+        return boto3.session.Session(
+            aws_access_key_id=granted["AccessKeyId"],
+            aws_secret_access_key=granted["SecretAccessKey"],
+            aws_session_token=granted["SessionToken"],
+            region_name=self.region_name,
+        )
 
 
 #: clients of temporary (STS) credentials are reopened well before the credentials expire
@@ -109,34 +127,48 @@ def explained(error: BaseException, access: KinesisAccess, doing: str) -> Kinesi
     """The user-facing error for a boto3 failure, or None when it is not one we explain."""
     code = error_code(error)
     if code == "ResourceNotFoundException":
-        return KinesisStreamNotFound(f"{access.where()} does not exist (while {doing}); create it, or "
-                                     "check streamName, regionName and endpointUrl")
+        return KinesisStreamNotFound(
+            f"{access.where()} does not exist (while {doing}); create it, or "
+            "check streamName, regionName and endpointUrl"
+        )
     if code in CREDENTIAL_CODES:
-        return KinesisCredentialsError(f"AWS refused the credentials for {access.where()} ({code}, while "
-                                       f"{doing}); check awsAccessKeyId/awsSecretKey or boto3's credential "
-                                       "chain and the IAM policy")
+        return KinesisCredentialsError(
+            f"AWS refused the credentials for {access.where()} ({code}, while "
+            f"{doing}); check awsAccessKeyId/awsSecretKey or boto3's credential "
+            "chain and the IAM policy"
+        )
     if isinstance(error, botocore.exceptions.NoCredentialsError):
-        return KinesisCredentialsError(f"no AWS credentials for {access.where()}: pass awsAccessKeyId and "
-                                       "awsSecretKey, or configure boto3's chain (environment, ~/.aws, roles)")
-    if isinstance(error, (botocore.exceptions.EndpointConnectionError,
-                          botocore.exceptions.ConnectTimeoutError)):
+        return KinesisCredentialsError(
+            f"no AWS credentials for {access.where()}: pass awsAccessKeyId and "
+            "awsSecretKey, or configure boto3's chain (environment, ~/.aws, roles)"
+        )
+    if isinstance(
+        error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError)
+    ):
         return KinesisUnreachable(f"cannot reach {access.where()} (while {doing}): {error}")
     return None
 
 
-def call(access: KinesisAccess, doing: str, action: Callable[[], T], patience_s: float = 60.0,
-         sleep: Callable[[float], None] = time.sleep) -> T:
+def call(
+    access: KinesisAccess,
+    doing: str,
+    action: Callable[[], T],
+    patience_s: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """``action()``, retried with growing pauses (0.1 s doubling to 2 s) while Kinesis throttles,
     for up to ``patience_s``; boto3 errors a user can act on come out explained."""
     delay, waited = 0.1, 0.0
     while True:
         try:
             return action()
-        except Exception as error:  # noqa: BLE001 - sorted below: throttled, explained, or as is
+        except Exception as error:
             if error_code(error) in THROTTLING_CODES:
                 if waited >= patience_s:
-                    raise Throttled(f"{access.where()} kept throttling for {waited:.0f} s while {doing}; "
-                                    "add shards or read less often") from error
+                    raise Throttled(
+                        f"{access.where()} kept throttling for {waited:.0f} s while {doing}; "
+                        "add shards or read less often"
+                    ) from error
                 sleep(delay)
                 waited += delay
                 delay = min(delay * 2, 2.0)
@@ -149,4 +181,3 @@ def call(access: KinesisAccess, doing: str, action: Callable[[], T], patience_s:
 
 def is_throttling(error: BaseException) -> bool:
     return error_code(error) in THROTTLING_CODES
-

@@ -1,9 +1,9 @@
 """The entry point of ember-kinesis: the ``kinesis`` source kind and ``ember.streaming.kinesis``."""
+
 from __future__ import annotations
 
-from ember.plugins import SourceKind, hookimpl
-
 import ember_kinesis
+from ember.plugins import SourceKind, hookimpl
 from ember_kinesis.source import KinesisSource
 from ember_kinesis.utils import SOURCE_KIND
 
@@ -14,8 +14,13 @@ def create_kinesis_source(ssc, access, initial, decoder) -> KinesisSource:
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind(SOURCE_KIND, create_kinesis_source,
-                       "KinesisUtils.createStream: per-shard sequence-number ranges, replayable")]
+    return [
+        SourceKind(
+            SOURCE_KIND,
+            create_kinesis_source,
+            "KinesisUtils.createStream: per-shard sequence-number ranges, replayable",
+        )
+    ]
 
 
 @hookimpl

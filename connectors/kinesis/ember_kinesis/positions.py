@@ -1,5 +1,6 @@
 """Where reading a shard starts: PySpark's ``InitialPositionInStream`` and the shard iterator
 arguments for a shard that ember has or has not read from before."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,14 +37,20 @@ class InitialPositionInStream:
 
 
 def checked_position(position: Any) -> int | AtTimestamp:
-    if isinstance(position, AtTimestamp) or position in (InitialPositionInStream.LATEST,
-                                                         InitialPositionInStream.TRIM_HORIZON):
+    if isinstance(position, AtTimestamp) or position in (
+        InitialPositionInStream.LATEST,
+        InitialPositionInStream.TRIM_HORIZON,
+    ):
         return position
     if position == InitialPositionInStream.AT_TIMESTAMP:
-        raise ValueError("InitialPositionInStream.AT_TIMESTAMP needs its time: pass "
-                         "InitialPositionInStream.atTimestamp(<datetime>)")
-    raise ValueError("initialPositionInStream must be InitialPositionInStream.LATEST, TRIM_HORIZON or "
-                     f"atTimestamp(<datetime>), got {position!r}")
+        raise ValueError(
+            "InitialPositionInStream.AT_TIMESTAMP needs its time: pass "
+            "InitialPositionInStream.atTimestamp(<datetime>)"
+        )
+    raise ValueError(
+        "initialPositionInStream must be InitialPositionInStream.LATEST, TRIM_HORIZON or "
+        f"atTimestamp(<datetime>), got {position!r}"
+    )
 
 
 def iterator_arguments(initial: int | AtTimestamp, after: str | None, shard_is_new: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ merge one child of two parents).  Records of a key are in the parent before they
 child, so a child is read only once every parent it has was read to its end; a parent that
 is no longer listed (trimmed away) does not hold its children back.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,16 +42,22 @@ class ShardSet:
         for shard in listed:
             shard_id = shard["ShardId"]
             if shard_id not in self.cursors:
-                parents = tuple(p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p)
+                parents = tuple(
+                    p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p
+                )
                 self.cursors[shard_id] = ShardCursor(shard_id, parents, new=self._listed_once)
         self._listed_once = True
 
     def readable(self) -> list[ShardCursor]:
         """Shards to read now: not finished, not paused, every known parent finished."""
         now = time.monotonic()
-        return [cursor for cursor in self.cursors.values()
-                if not cursor.finished and cursor.resume_at <= now
-                and all(self.cursors[p].finished for p in cursor.parents if p in self.cursors)]
+        return [
+            cursor
+            for cursor in self.cursors.values()
+            if not cursor.finished
+            and cursor.resume_at <= now
+            and all(self.cursors[p].finished for p in cursor.parents if p in self.cursors)
+        ]
 
     @staticmethod
     def pause(cursor: ShardCursor) -> None:

@@ -8,16 +8,25 @@ last), so it holds the same records.  A
 throttled shard gives what it has and is left alone for a growing pause; nothing is skipped,
 the next batch continues at the same place.  KPL-aggregated records are split in ``read``.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-
 from ember_kinesis.aggregation import deaggregate
-from ember_kinesis.client import (KinesisAccess, KinesisError, KinesisUnreachable, call, error_code,
-                                  explained, is_throttling, shared_client)
+from ember_kinesis.client import (
+    KinesisAccess,
+    KinesisError,
+    KinesisUnreachable,
+    call,
+    error_code,
+    explained,
+    is_throttling,
+    shared_client,
+)
 from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterator_arguments
 from ember_kinesis.shards import ShardCursor, ShardSet
 
@@ -71,10 +80,14 @@ class KinesisSource(ReplayableSource):
         self._fetched = {}
         ranges = [r for r in (self._read_new(cursor, limit) for cursor in self._shards.readable()) if r]
         read_now = {r.partition for r in ranges}
-        ranges += [PositionRange(cursor.shard_id, cursor.after, cursor.after, 0)
-                   for cursor in self._shards.cursors.values()
-                   if cursor.after is not None and cursor.shard_id not in read_now]
-        if any(cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()):
+        ranges += [
+            PositionRange(cursor.shard_id, cursor.after, cursor.after, 0)
+            for cursor in self._shards.cursors.values()
+            if cursor.after is not None and cursor.shard_id not in read_now
+        ]
+        if any(
+            cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()
+        ):
             self._list_shards()
         return ranges
 
@@ -118,13 +131,16 @@ class KinesisSource(ReplayableSource):
         fetched: list[tuple[bytes, str]] = []
         try:
             for _ in range(CALLS_PER_BATCH):
-                answer = self.client.get_records(ShardIterator=self._iterator(cursor),
-                                                 Limit=min(limit - count, MAX_RECORDS_PER_CALL))
+                answer = self.client.get_records(
+                    ShardIterator=self._iterator(cursor), Limit=min(limit - count, MAX_RECORDS_PER_CALL)
+                )
                 records = answer["Records"]
                 if records:
                     first = first or records[0]["SequenceNumber"]
                     last = records[-1]["SequenceNumber"]
-                    fetched += [(data, r["SequenceNumber"]) for r in records for data in deaggregate(r["Data"])]
+                    fetched += [
+                        (data, r["SequenceNumber"]) for r in records for data in deaggregate(r["Data"])
+                    ]
                     count = len(fetched)
                     cursor.after = last
                 cursor.iterator = answer.get("NextShardIterator")
@@ -144,8 +160,13 @@ class KinesisSource(ReplayableSource):
     def _iterator(self, cursor: ShardCursor) -> str:
         if cursor.iterator is None:
             arguments = iterator_arguments(self.initial, cursor.after, cursor.new)
-            opened = call(self.access, f"opening shard {cursor.shard_id}", lambda: self.client.get_shard_iterator(
-                StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments))
+            opened = call(
+                self.access,
+                f"opening shard {cursor.shard_id}",
+                lambda: self.client.get_shard_iterator(
+                    StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments
+                ),
+            )
             cursor.iterator = opened["ShardIterator"]
         return cursor.iterator
 
@@ -154,8 +175,12 @@ class KinesisSource(ReplayableSource):
         cursor.iterator = None  # reopened after ``cursor.after`` next time
         if is_throttling(error):
             self._shards.pause(cursor)
-            _log.info("shard %s of %s is throttled; pausing it %.1f s", cursor.shard_id,
-                      self.access.where(), cursor.backoff_s)
+            _log.info(
+                "shard %s of %s is throttled; pausing it %.1f s",
+                cursor.shard_id,
+                self.access.where(),
+                cursor.backoff_s,
+            )
             return
         if error_code(error) == "ExpiredIteratorException":
             return
@@ -174,28 +199,44 @@ class KinesisSource(ReplayableSource):
             return  # a shard's position, carried by a batch that read nothing from it
         shard, end = position_range.partition, int(position_range.end)
         doing = f"re-reading shard {shard} from {position_range.start}"
-        iterator = call(self.access, doing, lambda: self.client.get_shard_iterator(
-            StreamName=self.access.stream_name, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
-            StartingSequenceNumber=position_range.start)["ShardIterator"])
+        iterator = call(
+            self.access,
+            doing,
+            lambda: self.client.get_shard_iterator(
+                StreamName=self.access.stream_name,
+                ShardId=shard,
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
+                StartingSequenceNumber=position_range.start,
+            )["ShardIterator"],
+        )
         while iterator is not None:
-            answer = call(self.access, doing, lambda: self.client.get_records(
-                ShardIterator=iterator, Limit=MAX_RECORDS_PER_CALL))
+            answer = call(
+                self.access,
+                doing,
+                lambda: self.client.get_records(ShardIterator=iterator, Limit=MAX_RECORDS_PER_CALL),
+            )
             for record in answer["Records"]:
                 sequence_number = record["SequenceNumber"]
                 if int(sequence_number) > end:
                     return
-                yield from (self._decoded(data, shard, sequence_number) for data in deaggregate(record["Data"]))
+                yield from (
+                    self._decoded(data, shard, sequence_number) for data in deaggregate(record["Data"])
+                )
                 if int(sequence_number) == end:
                     return
             if not answer["Records"] and answer.get("MillisBehindLatest") == 0:
                 break
             iterator = answer.get("NextShardIterator")
-        raise KinesisError(f"shard {shard} of {self.access.where()} no longer holds records up to {end} "
-                           f"(from {position_range.start}); were they trimmed by the retention period?")
+        raise KinesisError(
+            f"shard {shard} of {self.access.where()} no longer holds records up to {end} "
+            f"(from {position_range.start}); were they trimmed by the retention period?"
+        )
 
     def _decoded(self, data: bytes, shard: str, sequence_number: str) -> Any:
         try:
             return self.decoder(data)
         except Exception as error:
-            raise ValueError(f"the decoder failed on record {sequence_number} of shard {shard} of "
-                             f"{self.access.where()}: {type(error).__name__}: {error}") from error
+            raise ValueError(
+                f"the decoder failed on record {sequence_number} of shard {shard} of "
+                f"{self.access.where()}: {type(error).__name__}: {error}"
+            ) from error

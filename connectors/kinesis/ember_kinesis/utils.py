@@ -1,11 +1,12 @@
 """``KinesisUtils``: PySpark's Kinesis entry point, with its argument names and order."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_kinesis.client import KinesisAccess
 from ember_kinesis.positions import checked_position
 
@@ -30,14 +31,23 @@ class KinesisUtils:
     """Create Kinesis input streams (``from ember.streaming.kinesis import KinesisUtils``)."""
 
     @staticmethod
-    def createStream(ssc, kinesisAppName: str, streamName: str, endpointUrl: str, regionName: str,
-                     initialPositionInStream, checkpointInterval,
-                     metricsLevel: int = MetricsLevel.DETAILED,
-                     storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                     awsAccessKeyId: str | None = None, awsSecretKey: str | None = None,
-                     decoder: Callable[[bytes], Any] = utf8_decoder,
-                     stsAssumeRoleArn: str | None = None, stsSessionName: str | None = None,
-                     stsExternalId: str | None = None):
+    def createStream(
+        ssc,
+        kinesisAppName: str,
+        streamName: str,
+        endpointUrl: str,
+        regionName: str,
+        initialPositionInStream,
+        checkpointInterval,
+        metricsLevel: int = MetricsLevel.DETAILED,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        awsAccessKeyId: str | None = None,
+        awsSecretKey: str | None = None,
+        decoder: Callable[[bytes], Any] = utf8_decoder,
+        stsAssumeRoleArn: str | None = None,
+        stsSessionName: str | None = None,
+        stsExternalId: str | None = None,
+    ):
         """A stream of ``decoder(data)`` for every record of ``streamName``, each shard read from
         ``initialPositionInStream`` on and, after a restart, from ember's checkpoint.
 
@@ -46,18 +56,43 @@ class KinesisUtils:
         accepted for compatibility and otherwise unused, as are ``storageLevel`` (no receiver)
         and ``metricsLevel``.  KPL-aggregated records come out one user record each.
         """
-        for name, value in (("kinesisAppName", kinesisAppName), ("streamName", streamName),
-                            ("regionName", regionName)):
+        for name, value in (
+            ("kinesisAppName", kinesisAppName),
+            ("streamName", streamName),
+            ("regionName", regionName),
+        ):
             if not isinstance(value, str) or not value:
-                raise ValueError(f"KinesisUtils.createStream: {name} must be a non-empty string, got {value!r}")
+                raise ValueError(
+                    f"KinesisUtils.createStream: {name} must be a non-empty string, got {value!r}"
+                )
         if (awsAccessKeyId is None) != (awsSecretKey is None):
-            raise ValueError("KinesisUtils.createStream: give both awsAccessKeyId and awsSecretKey, or "
-                             "neither (to use boto3's credential chain)")
-        if isinstance(checkpointInterval, bool) or not isinstance(checkpointInterval, (int, float)) \
-                or checkpointInterval <= 0:
-            raise ValueError(f"KinesisUtils.createStream: checkpointInterval must be a positive number of "
-                             f"seconds, got {checkpointInterval!r}")
-        access = KinesisAccess(streamName, endpointUrl or None, regionName, awsAccessKeyId, awsSecretKey,
-                               stsAssumeRoleArn, stsSessionName, stsExternalId)
-        return create_source_stream(ssc, SOURCE_KIND, access=access,
-                                    initial=checked_position(initialPositionInStream), decoder=decoder)
+            raise ValueError(
+                "KinesisUtils.createStream: give both awsAccessKeyId and awsSecretKey, or "
+                "neither (to use boto3's credential chain)"
+            )
+        if (
+            isinstance(checkpointInterval, bool)
+            or not isinstance(checkpointInterval, (int, float))
+            or checkpointInterval <= 0
+        ):
+            raise ValueError(
+                f"KinesisUtils.createStream: checkpointInterval must be a positive number of "
+                f"seconds, got {checkpointInterval!r}"
+            )
+        access = KinesisAccess(
+            streamName,
+            endpointUrl or None,
+            regionName,
+            awsAccessKeyId,
+            awsSecretKey,
+            stsAssumeRoleArn,
+            stsSessionName,
+            stsExternalId,
+        )
+        return create_source_stream(
+            ssc,
+            SOURCE_KIND,
+            access=access,
+            initial=checked_position(initialPositionInStream),
+            decoder=decoder,
+        )

@@ -4,6 +4,7 @@ Everything is checked when the stream is created, so a typo in a URL or a topic 
 error in the user's ``createStream`` line rather than a receiver that silently never connects.
 The option names are Bahir's ``MQTTUtils`` ones (clientId, cleanSession, qos, ...).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,15 +31,17 @@ class Broker:
     tls: bool
 
     @classmethod
-    def parse(cls, url: str) -> "Broker":
+    def parse(cls, url: str) -> Broker:
         """``tcp://host:port`` (or ``ssl://``, ``mqtt://``, ``mqtts://``); a bare ``host:port`` is tcp."""
         if not isinstance(url, str) or not url.strip():
             raise MQTTConfigError(f"brokerUrl must be a URL such as tcp://localhost:1883, got {url!r}")
         parts = urlsplit(url if "://" in url else f"tcp://{url}")
         scheme = parts.scheme.lower()
         if scheme not in SCHEMES:
-            raise MQTTConfigError(f"brokerUrl {url!r}: scheme {scheme!r} is not supported; use one of "
-                                  + ", ".join(f"{s}://" for s in SCHEMES))
+            raise MQTTConfigError(
+                f"brokerUrl {url!r}: scheme {scheme!r} is not supported; use one of "
+                + ", ".join(f"{s}://" for s in SCHEMES)
+            )
         try:
             port = parts.port
         except ValueError:
@@ -64,10 +67,13 @@ def check_topic_filter(topic: Any) -> str:
     levels = topic.split("/")
     for index, level in enumerate(levels):
         if "#" in level and (level != "#" or index != len(levels) - 1):
-            raise MQTTConfigError(f"MQTT topic filter {topic!r}: '#' must be a whole level, the last one "
-                                  "(e.g. sensors/#)")
+            raise MQTTConfigError(
+                f"MQTT topic filter {topic!r}: '#' must be a whole level, the last one " "(e.g. sensors/#)"
+            )
         if "+" in level and level != "+":
-            raise MQTTConfigError(f"MQTT topic filter {topic!r}: '+' must be a whole level (e.g. sensors/+/temp)")
+            raise MQTTConfigError(
+                f"MQTT topic filter {topic!r}: '+' must be a whole level (e.g. sensors/+/temp)"
+            )
     return topic
 
 
@@ -98,11 +104,15 @@ class MQTTOptions:
         if self.password is not None and self.username is None:
             raise MQTTConfigError("a password was given without a username")
         if not self.cleanSession and not self.clientId:
-            raise MQTTConfigError("cleanSession=False keeps a session on the broker under the client "
-                                  "id, so it needs a fixed clientId")
+            raise MQTTConfigError(
+                "cleanSession=False keeps a session on the broker under the client "
+                "id, so it needs a fixed clientId"
+            )
         if self.tls is not None and not isinstance(self.tls, (ssl.SSLContext, dict)):
-            raise MQTTConfigError("tls must be an ssl.SSLContext or a dict of Client.tls_set "
-                                  f"arguments, got {type(self.tls).__name__}")
+            raise MQTTConfigError(
+                "tls must be an ssl.SSLContext or a dict of Client.tls_set "
+                f"arguments, got {type(self.tls).__name__}"
+            )
         for key in ("ca_certs", "certfile", "keyfile"):
             path = self.tls.get(key) if isinstance(self.tls, dict) else None
             if path is not None and not os.path.isfile(path):

@@ -7,6 +7,7 @@ after every connect.  Messages are acknowledged by hand (paho's ``manual_ack``) 
 the broker (to the same session: ``cleanSession=False`` and a fixed ``clientId``) instead of
 being lost; with the write-ahead log on, ``store`` returning means the record is logged.
 """
+
 from __future__ import annotations
 
 import threading
@@ -18,7 +19,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
-
 from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
 
 RESTART_DELAY_SETTING = "spark.streaming.receiverRestartDelay"
@@ -32,9 +32,15 @@ class MQTTReceiver(Receiver):
     """Subscribes to ``topics`` on ``broker``; stores payloads (str), or ``(topic, payload)``
     pairs when ``paired``."""
 
-    def __init__(self, broker: Broker, topics: list[str], options: MQTTOptions, paired: bool,
-                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                 max_reconnect_delay_s: float = 2.0):
+    def __init__(
+        self,
+        broker: Broker,
+        topics: list[str],
+        options: MQTTOptions,
+        paired: bool,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        max_reconnect_delay_s: float = 2.0,
+    ):
         super().__init__(storageLevel)
         self.broker = broker
         self.topics = topics
@@ -45,8 +51,15 @@ class MQTTReceiver(Receiver):
         self._lock = threading.Lock()
 
     @classmethod
-    def for_stream(cls, ssc, brokerUrl: str, topics: list[str], options: MQTTOptions, paired: bool,
-                   storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> "MQTTReceiver":
+    def for_stream(
+        cls,
+        ssc,
+        brokerUrl: str,
+        topics: list[str],
+        options: MQTTOptions,
+        paired: bool,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+    ) -> MQTTReceiver:
         """The ``mqtt`` source kind's constructor (see ``ember_mqtt.plugin``)."""
         conf = ssc.sparkContext.getConf()
         restart_ms = duration_ms(conf.get(RESTART_DELAY_SETTING, "2000ms"), RESTART_DELAY_SETTING)
@@ -59,8 +72,9 @@ class MQTTReceiver(Receiver):
         client = self._new_client()
         with self._lock:
             self._client = client
-        client.connect_async(self.broker.host, self.broker.port, self.options.keepAliveInterval,
-                             **self._session_arguments())
+        client.connect_async(
+            self.broker.host, self.broker.port, self.options.keepAliveInterval, **self._session_arguments()
+        )
         client.loop_start()
 
     def onStop(self) -> None:
@@ -83,10 +97,13 @@ class MQTTReceiver(Receiver):
     # -- the client and its callbacks (all run on paho's network thread) -------------------------
     def _new_client(self) -> mqtt.Client:
         options = self.options
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=options.clientId or "",
-                             clean_session=None if options.mqttVersion == 5 else options.cleanSession,
-                             protocol=getattr(mqtt, PROTOCOL_VERSIONS[options.mqttVersion]),
-                             manual_ack=True)
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=options.clientId or "",
+            clean_session=None if options.mqttVersion == 5 else options.cleanSession,
+            protocol=getattr(mqtt, PROTOCOL_VERSIONS[options.mqttVersion]),
+            manual_ack=True,
+        )
         client.connect_timeout = options.connectionTimeout
         client.reconnect_delay_set(FIRST_RECONNECT_DELAY_S, self.max_reconnect_delay_s)
         if options.username is not None:
@@ -106,16 +123,21 @@ class MQTTReceiver(Receiver):
 
     def _connected(self, client, userdata, flags, reason: ReasonCode, properties) -> None:
         if reason.is_failure:
-            hint = (" (check the username and password options)"
-                    if str(reason).lower() in _AUTH_FAILURES else "")
-            self.reportError(f"MQTT broker {self.broker} refused the connection: {reason}{hint}; "
-                             f"retrying every {self.max_reconnect_delay_s:g} s at most")
+            hint = (
+                " (check the username and password options)" if str(reason).lower() in _AUTH_FAILURES else ""
+            )
+            self.reportError(
+                f"MQTT broker {self.broker} refused the connection: {reason}{hint}; "
+                f"retrying every {self.max_reconnect_delay_s:g} s at most"
+            )
             return
         client.subscribe([(topic, self.options.qos) for topic in self.topics])
 
     def _connect_failed(self, client, userdata) -> None:
-        self.reportError(f"cannot connect to MQTT broker {self.broker}; retrying with backoff up to "
-                         f"{self.max_reconnect_delay_s:g} s")
+        self.reportError(
+            f"cannot connect to MQTT broker {self.broker}; retrying with backoff up to "
+            f"{self.max_reconnect_delay_s:g} s"
+        )
 
     def _disconnected(self, client, userdata, flags, reason: ReasonCode, properties) -> None:
         if not self.isStopped() and reason.is_failure:
@@ -124,8 +146,10 @@ class MQTTReceiver(Receiver):
     def _subscribed(self, client, userdata, mid, reasons: list[ReasonCode], properties) -> None:
         for topic, reason in zip(self.topics, reasons):
             if reason.is_failure:
-                self.reportError(f"MQTT broker {self.broker} refused the subscription to {topic!r}: "
-                                 f"{reason} (check the broker's access control for this client)")
+                self.reportError(
+                    f"MQTT broker {self.broker} refused the subscription to {topic!r}: "
+                    f"{reason} (check the broker's access control for this client)"
+                )
 
     def _received(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         if self.isStopped():
@@ -143,6 +167,8 @@ class MQTTReceiver(Receiver):
         try:
             return message.payload.decode("utf-8")
         except UnicodeDecodeError as error:
-            self.reportError(f"MQTT message on {message.topic!r} is not UTF-8 at byte {error.start} "
-                             f"({error.reason}); the bytes were replaced by U+FFFD")
+            self.reportError(
+                f"MQTT message on {message.topic!r} is not UTF-8 at byte {error.start} "
+                f"({error.reason}); the bytes were replaced by U+FFFD"
+            )
             return message.payload.decode("utf-8", errors="replace")

@@ -1,11 +1,11 @@
 """``MQTTUtils``: the MQTT streams of PySpark 1.6 / Apache Bahir, with their argument names."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
-
 from ember_mqtt.options import Broker, MQTTConfigError, MQTTOptions, check_topic_filter
 
 #: the source kind this connector registers (see ``ember_mqtt.plugin``)
@@ -21,28 +21,54 @@ class MQTTUtils:
     """
 
     @staticmethod
-    def createStream(ssc, brokerUrl: str, topic: str,
-                     storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2, **options: Any):
+    def createStream(
+        ssc,
+        brokerUrl: str,
+        topic: str,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        **options: Any,
+    ):
         """A stream of the payloads (UTF-8 text) published on ``topic`` (wildcards allowed)."""
         return _stream(ssc, brokerUrl, [check_topic_filter(topic)], storageLevel, options, paired=False)
 
     @staticmethod
-    def createPairedStream(ssc, brokerUrl: str, topics: list[str],
-                           storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2, **options: Any):
+    def createPairedStream(
+        ssc,
+        brokerUrl: str,
+        topics: list[str],
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        **options: Any,
+    ):
         """A stream of ``(topic, payload)`` for messages published on any of ``topics``."""
         if isinstance(topics, str) or not topics:
             raise MQTTConfigError(f"createPairedStream: topics must be a non-empty list, got {topics!r}")
-        return _stream(ssc, brokerUrl, [check_topic_filter(t) for t in topics], storageLevel, options,
-                       paired=True)
+        return _stream(
+            ssc, brokerUrl, [check_topic_filter(t) for t in topics], storageLevel, options, paired=True
+        )
 
 
-def _stream(ssc, broker_url: str, topics: list[str], storage_level: StorageLevel,
-            options: dict[str, Any], paired: bool):
+def _stream(
+    ssc,
+    broker_url: str,
+    topics: list[str],
+    storage_level: StorageLevel,
+    options: dict[str, Any],
+    paired: bool,
+):
     Broker.parse(broker_url)  # a bad URL fails here, in the user's line
     try:
         checked = MQTTOptions(**options)
     except TypeError:
         known = ", ".join(MQTTOptions.__dataclass_fields__)
-        raise MQTTConfigError(f"unknown MQTT option among {sorted(options)}; the options are: {known}") from None
-    return create_source_stream(ssc, SOURCE_KIND, brokerUrl=broker_url, topics=topics, options=checked,
-                                paired=paired, storageLevel=storage_level)
+        raise MQTTConfigError(
+            f"unknown MQTT option among {sorted(options)}; the options are: {known}"
+        ) from None
+    return create_source_stream(
+        ssc,
+        SOURCE_KIND,
+        brokerUrl=broker_url,
+        topics=topics,
+        options=checked,
+        paired=paired,
+        storageLevel=storage_level,
+    )

@@ -1,4 +1,5 @@
 """ember-socket: the TCP text source behind ``ssc.socketTextStream``."""
+
 from ember_socket.receiver import SocketTextReceiver
 
 __all__ = ["SocketTextReceiver"]

@@ -4,10 +4,11 @@ Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (as Java's ``readLine``, which Spark
 receiver uses); the bytes after the last line ending are a line of their own when the
 stream ends.  Bytes that are not UTF-8 become U+FFFD and are reported with their offset.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass
@@ -19,8 +20,10 @@ class InvalidText:
     reason: str
 
     def describe(self) -> str:
-        return (f"invalid UTF-8 at byte {self.stream_offset} of the stream (line "
-                f"{self.line_number}): {self.reason}; the bytes were replaced by U+FFFD")
+        return (
+            f"invalid UTF-8 at byte {self.stream_offset} of the stream (line "
+            f"{self.line_number}): {self.reason}; the bytes were replaced by U+FFFD"
+        )
 
 
 class LineDecoder:
@@ -33,8 +36,8 @@ class LineDecoder:
 
     def __init__(self, on_invalid: Callable[[InvalidText], None]):
         self._buffer = bytearray()
-        self._scanned = 0          # bytes of the buffer known to hold no line ending
-        self._consumed = 0         # stream offset of the buffer's first byte
+        self._scanned = 0  # bytes of the buffer known to hold no line ending
+        self._consumed = 0  # stream offset of the buffer's first byte
         self._lines_done = 0
         self._on_invalid = on_invalid
 
@@ -73,7 +76,7 @@ class LineDecoder:
         while start < len(region):
             end = _next_line_end(region, start)
             lines.append(self._decode(region[start:end], start))
-            start = end + (2 if region[end:end + 2] == b"\r\n" else 1)
+            start = end + (2 if region[end : end + 2] == b"\r\n" else 1)
         return lines
 
     def _decode(self, raw: bytes, offset_in_buffer: int) -> str:
@@ -81,8 +84,9 @@ class LineDecoder:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            self._on_invalid(InvalidText(self._consumed + offset_in_buffer + error.start,
-                                         self._lines_done, error.reason))
+            self._on_invalid(
+                InvalidText(self._consumed + offset_in_buffer + error.start, self._lines_done, error.reason)
+            )
             return raw.decode("utf-8", errors="replace")
 
 

@@ -1,9 +1,9 @@
 """The entry point of ember-socket: provides the ``socket`` source kind."""
+
 from __future__ import annotations
 
 from ember import StorageLevel
 from ember.plugins import SourceKind, hookimpl
-
 from ember_socket.lines import Backoff
 from ember_socket.receiver import SocketTextReceiver
 
@@ -11,8 +11,9 @@ from ember_socket.receiver import SocketTextReceiver
 RESTART_DELAY_SETTING = "spark.streaming.receiverRestartDelay"
 
 
-def create_socket_source(ssc, hostname: str, port: int,
-                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> SocketTextReceiver:
+def create_socket_source(
+    ssc, hostname: str, port: int, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2
+) -> SocketTextReceiver:
     """``ssc.socketTextStream(hostname, port, storageLevel)``: a receiver of UTF-8 lines."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"socketTextStream: port must be an integer in 1..65535, got {port!r}")
@@ -24,5 +25,10 @@ def create_socket_source(ssc, hostname: str, port: int,
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind("socket", create_socket_source,
-                       "socketTextStream: UTF-8 lines from a TCP server, reconnecting with backoff")]
+    return [
+        SourceKind(
+            "socket",
+            create_socket_source,
+            "socketTextStream: UTF-8 lines from a TCP server, reconnecting with backoff",
+        )
+    ]

@@ -4,6 +4,7 @@ As Spark's socket receiver, it restarts when the server is not up yet or closes 
 connection; unlike Spark's fixed pause, the delay grows from 100 ms up to the configured
 restart delay, and is reset once data flows again.
 """
+
 from __future__ import annotations
 
 import socket
@@ -11,7 +12,6 @@ import threading
 
 from ember import StorageLevel
 from ember.plugins import Receiver, ReceiverStoppedError
-
 from ember_socket.lines import Backoff, InvalidText, LineDecoder
 
 READ_SIZE = 64 * 1024
@@ -21,9 +21,13 @@ CONNECT_TIMEOUT_S = 10.0
 class SocketTextReceiver(Receiver):
     """Receives text lines from ``hostname:port``."""
 
-    def __init__(self, hostname: str, port: int,
-                 storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
-                 backoff: Backoff | None = None):
+    def __init__(
+        self,
+        hostname: str,
+        port: int,
+        storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
+        backoff: Backoff | None = None,
+    ):
         super().__init__(storageLevel)
         self.hostname = hostname
         self.port = port
@@ -82,8 +86,9 @@ class SocketTextReceiver(Receiver):
             return
         self.storeRecords(decoder.finish())
         if not self.isStopped():
-            self.restart(f"socket data stream from {address} had no more data",
-                         None, self.backoff.next_delay_ms())
+            self.restart(
+                f"socket data stream from {address} had no more data", None, self.backoff.next_delay_ms()
+            )
 
     def _report_invalid(self, problem: InvalidText) -> None:
         self.reportError(f"{self.name()}: {problem.describe()}")

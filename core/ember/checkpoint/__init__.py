@@ -5,16 +5,37 @@ graph), never code: recovery runs the job's setup function again to rebuild the 
 restores the data into it.  docs/checkpoint-format.md describes the files.  Importing this
 package registers it as the streaming engine's checkpointing (``checkpoint.support``).
 """
+
 from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
-from ember.checkpoint.errors import (CheckpointCorruptError, CheckpointError, CheckpointSignatureError,
-                                     CheckpointValueError, CheckpointVersionError, GraphMismatchError,
-                                     NoCheckpointError)
+from ember.checkpoint.errors import (
+    CheckpointCorruptError,
+    CheckpointError,
+    CheckpointSignatureError,
+    CheckpointValueError,
+    CheckpointVersionError,
+    GraphMismatchError,
+    NoCheckpointError,
+)
 from ember.checkpoint.framing import FORMAT_VERSION
 from ember.checkpoint.store import CheckpointStore, LocalCheckpointStore, open_store
 from ember.checkpoint.support import Checkpointing
 from ember.checkpoint.values import PicklePolicy, ValueCodec
 
-__all__ = ["CheckpointCorruptError", "Checkpointing", "CheckpointDirectory", "CheckpointError", "CheckpointSignatureError",
-           "CheckpointStore", "CheckpointValueError", "CheckpointVersionError", "FORMAT_VERSION",
-           "GraphMismatchError", "LoadedCheckpoint", "LocalCheckpointStore", "NoCheckpointError",
-           "PicklePolicy", "ValueCodec", "open_store"]
+__all__ = [
+    "FORMAT_VERSION",
+    "CheckpointCorruptError",
+    "CheckpointDirectory",
+    "CheckpointError",
+    "CheckpointSignatureError",
+    "CheckpointStore",
+    "CheckpointValueError",
+    "CheckpointVersionError",
+    "Checkpointing",
+    "GraphMismatchError",
+    "LoadedCheckpoint",
+    "LocalCheckpointStore",
+    "NoCheckpointError",
+    "PicklePolicy",
+    "ValueCodec",
+    "open_store",
+]

@@ -3,6 +3,7 @@
 Neither command runs code from the checkpoint: pickled values (only present when a job opted
 in) are never loaded; their signatures are checked when the key is given with ``--conf``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ def _format_ms(time_ms: int | None) -> str:
 
 def describe(directory: CheckpointDirectory) -> dict[str, Any]:
     """What ``inspect`` shows, as data: every checkpoint's status and the newest readable one."""
-    report: dict[str, Any] = {"location": directory.store.uri, "reads_format_up_to": FORMAT_VERSION,
-                              "checkpoints": []}
+    report: dict[str, Any] = {
+        "location": directory.store.uri,
+        "reads_format_up_to": FORMAT_VERSION,
+        "checkpoints": [],
+    }
     for time_ms in reversed(directory.checkpoint_times()):
         name = checkpoint_name(time_ms)
         entry: dict[str, Any] = {"time": time_ms, "file": name}
@@ -60,23 +64,35 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
         stream: dict[str, Any] = {"index": index, **node}
         if recorded.get("state"):
             partitions = states.get(index, [])
-            stream["state"] = {"time": recorded["state"]["time"], "file": recorded["state"]["file"],
-                               "records": sum(map(len, partitions)), "partitions": len(partitions)}
+            stream["state"] = {
+                "time": recorded["state"]["time"],
+                "file": recorded["state"]["file"],
+                "records": sum(map(len, partitions)),
+                "partitions": len(partitions),
+            }
         if recorded.get("positions"):
             stream["positions"] = {str(t): ranges for t, ranges in sorted(recorded["positions"].items())}
         if recorded.get("wal"):
             stream["write_ahead_log"] = recorded["wal"]
         streams.append(stream)
-    return {"time": document["time"], "format": document.get("format"),
-            "written_by": document.get("ember_version"), "batch_ms": document.get("batch_ms"),
-            "zero_ms": document.get("zero_ms"), "last_completed_ms": document.get("last_completed_ms"),
-            "pending": document.get("pending", []), "streams": streams}
+    return {
+        "time": document["time"],
+        "format": document.get("format"),
+        "written_by": document.get("ember_version"),
+        "batch_ms": document.get("batch_ms"),
+        "zero_ms": document.get("zero_ms"),
+        "last_completed_ms": document.get("last_completed_ms"),
+        "pending": document.get("pending", []),
+        "streams": streams,
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"Checkpoint location: {report['location']}",
-             f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
-             f"{report['reads_format_up_to']})"]
+    lines = [
+        f"Checkpoint location: {report['location']}",
+        f"Checkpoints: {len(report['checkpoints'])} (this ember reads format versions up to "
+        f"{report['reads_format_up_to']})",
+    ]
     for entry in report["checkpoints"]:
         status = entry.get("status") or f"UNREADABLE: {entry['problem']}"
         lines.append(f"  {entry['file']}  format {entry.get('format', '?')}  {status}")
@@ -84,27 +100,35 @@ def format_report(report: dict[str, Any]) -> str:
     if newest is None:
         lines.append("No readable checkpoint: a job recovering here would fail.")
         return "\n".join(lines)
-    lines += [f"Newest readable checkpoint: batch {_format_ms(newest['time'])}, format "
-              f"{newest['format']}, written by ember {newest['written_by']}",
-              f"  batch interval: {newest['batch_ms']} ms; zero time: {_format_ms(newest['zero_ms'])}",
-              f"  last completed batch: {_format_ms(newest['last_completed_ms'])}",
-              f"  batches generated but not completed: {newest['pending'] or 'none'}",
-              "  streams (parents first):"]
+    lines += [
+        f"Newest readable checkpoint: batch {_format_ms(newest['time'])}, format "
+        f"{newest['format']}, written by ember {newest['written_by']}",
+        f"  batch interval: {newest['batch_ms']} ms; zero time: {_format_ms(newest['zero_ms'])}",
+        f"  last completed batch: {_format_ms(newest['last_completed_ms'])}",
+        f"  batches generated but not completed: {newest['pending'] or 'none'}",
+        "  streams (parents first):",
+    ]
     for stream in newest["streams"]:
         window = f", window {stream['window_ms']} ms" if stream.get("window_ms") else ""
         source = f" from {stream['source']}" if stream.get("source") else ""
-        lines.append(f"    #{stream['index']} {stream['kind']}{source} (slide {stream['slide_ms']} ms{window}; "
-                     f"parents {stream.get('parents') or 'none'})")
+        lines.append(
+            f"    #{stream['index']} {stream['kind']}{source} (slide {stream['slide_ms']} ms{window}; "
+            f"parents {stream.get('parents') or 'none'})"
+        )
         if "state" in stream:
             state = stream["state"]
-            lines.append(f"      state at {state['time']}: {state['records']} records in "
-                         f"{state['partitions']} partitions ({state['file']})")
+            lines.append(
+                f"      state at {state['time']}: {state['records']} records in "
+                f"{state['partitions']} partitions ({state['file']})"
+            )
         positions = stream.get("positions")
         if positions:
             times = list(positions)
             ranges = sum(map(len, positions.values()))
-            lines.append(f"      positions recorded for {len(times)} batches ({times[0]} to {times[-1]}), "
-                         f"{ranges} ranges; batch {times[-1]}: {positions[times[-1]]}")
+            lines.append(
+                f"      positions recorded for {len(times)} batches ({times[0]} to {times[-1]}), "
+                f"{ranges} ranges; batch {times[-1]}: {positions[times[-1]]}"
+            )
         if "write_ahead_log" in stream:
             lines.append(f"      write-ahead log: {stream['write_ahead_log']}")
     return "\n".join(lines)
@@ -149,14 +173,22 @@ def checkpoint_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ember checkpoint",
         description="Inspect or verify a job's checkpoints (a directory, file:// or a plugin "
-                    "store's URI such as s3://bucket/prefix). Nothing in them is executed.")
+        "store's URI such as s3://bucket/prefix). Nothing in them is executed.",
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, summary in [("inspect", "batch times, streams, state sizes, source positions, format"),
-                          ("verify", "check every file's checksum and format; exit 1 if any is damaged")]:
+    for name, summary in [
+        ("inspect", "batch times, streams, state sizes, source positions, format"),
+        ("verify", "check every file's checksum and format; exit 1 if any is damaged"),
+    ]:
         action = actions.add_parser(name, help=summary, description=summary)
         action.add_argument("location", metavar="DIR", help="the checkpoint directory or URI")
-        action.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures")
+        action.add_argument(
+            "--conf",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a setting, e.g. spark.ember.checkpoint.pickleKey to check signatures",
+        )
         if name == "inspect":
             action.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)

@@ -11,6 +11,7 @@ every checkpoint interval, and a checkpoint file names the latest state file of 
 The newest ``keep`` checkpoint files are kept, with every state file one of them names, so
 that a damaged latest checkpoint (or state file) falls back to an older, complete one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,17 +69,23 @@ class CheckpointDirectory:
         self._state_files: dict[int, set[str]] = {}
 
     @classmethod
-    def open(cls, location: str, conf) -> "CheckpointDirectory":
+    def open(cls, location: str, conf) -> CheckpointDirectory:
         """The checkpoint directory at ``location`` with the job's pickle policy and retention."""
-        return cls(open_store(location, conf), ValueCodec(PicklePolicy.from_conf(conf)),
-                   int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))))
+        return cls(
+            open_store(location, conf),
+            ValueCodec(PicklePolicy.from_conf(conf)),
+            int(conf.get(KEEP_SETTING, str(DEFAULT_KEEP))),
+        )
 
     # -- writing ----------------------------------------------------------------------------
     def write_state(self, stream: int, time_ms: int, partitions: list[list], where: str) -> str:
         """Write a stream's state at ``time_ms``; returns the name to put in the checkpoint."""
         name = state_name(stream, time_ms)
-        body = {"stream": stream, "time": time_ms,
-                "partitions": [self.codec.encode_records(p, where) for p in partitions]}
+        body = {
+            "stream": stream,
+            "time": time_ms,
+            "partitions": [self.codec.encode_records(p, where) for p in partitions],
+        }
         self.store.write(name, frame(self.codec.encode(body, where)))
         return name
 
@@ -93,17 +100,17 @@ class CheckpointDirectory:
     def prune(self) -> None:
         """Keep the newest ``keep`` checkpoints and the state files they name."""
         times = self.checkpoint_times()
-        for old in times[:-self.keep]:
+        for old in times[: -self.keep]:
             self.store.delete(checkpoint_name(old))
         needed: set[str] = set()
-        for time_ms in times[-self.keep:]:
+        for time_ms in times[-self.keep :]:
             if time_ms not in self._state_files:
                 try:
                     self._state_files[time_ms] = state_files(self._read_document(time_ms))
                 except CheckpointError:
                     continue
             needed.update(self._state_files[time_ms])
-        self._state_files = {t: files for t, files in self._state_files.items() if t in times[-self.keep:]}
+        self._state_files = {t: files for t, files in self._state_files.items() if t in times[-self.keep :]}
         for name in self.store.list(STATE_PREFIX):
             if name not in needed:
                 self.store.delete(name)
@@ -141,8 +148,9 @@ class CheckpointDirectory:
     def load(self, time_ms: int) -> LoadedCheckpoint:
         """The checkpoint of ``time_ms`` with its state; errors when any part is unreadable."""
         document = self._read_document(time_ms)
-        states = {int(stream): self.read_state(name)
-                  for stream, name in state_files_by_stream(document).items()}
+        states = {
+            int(stream): self.read_state(name) for stream, name in state_files_by_stream(document).items()
+        }
         return LoadedCheckpoint(document, states)
 
     def load_latest(self) -> LoadedCheckpoint:
@@ -166,13 +174,17 @@ class CheckpointDirectory:
             return loaded
         raise CheckpointCorruptError(
             f"{self.store.uri}: every checkpoint is damaged; start fresh with a new checkpoint "
-            "directory. Problems: " + "; ".join(skipped))
+            "directory. Problems: " + "; ".join(skipped)
+        )
 
 
 def state_files_by_stream(document: dict[str, Any]) -> dict[int, str]:
     """stream index -> the state file a checkpoint document names for it."""
-    return {int(index): stream["state"]["file"]
-            for index, stream in document.get("streams", {}).items() if stream.get("state")}
+    return {
+        int(index): stream["state"]["file"]
+        for index, stream in document.get("streams", {}).items()
+        if stream.get("state")
+    }
 
 
 def state_files(document: dict[str, Any]) -> set[str]:

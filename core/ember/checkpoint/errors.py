@@ -5,6 +5,7 @@ from on its own, by falling back to an older checkpoint; the others stop recover
 going on would silently lose progress (a newer format), run untrusted code (a bad signature)
 or restore data into the wrong streams (a changed graph).
 """
+
 from __future__ import annotations
 
 

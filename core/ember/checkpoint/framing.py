@@ -12,6 +12,7 @@ A file is a fixed 48-byte header followed by the body::
 The body is msgpack (see ``ember.checkpoint.values``).  The version is read before the
 checksum, so a file from a newer ember is refused as such rather than called corrupt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,7 +56,8 @@ def read_header(data: bytes, where: str) -> tuple[int, int, int]:
         raise CheckpointVersionError(
             f"{where}: written in checkpoint format version {version} by a newer ember; this ember "
             f"reads versions up to {FORMAT_VERSION}. Upgrade ember to recover from it, or start "
-            "fresh by pointing the job at a new checkpoint directory.")
+            "fresh by pointing the job at a new checkpoint directory."
+        )
     return version, flags, length
 
 
@@ -65,10 +67,13 @@ def unframe(data: bytes, where: str) -> bytes:
     body = data[HEADER_SIZE:]
     if len(data) < HEADER_SIZE or len(body) != length:
         raise CheckpointCorruptError(
-            f"{where}: truncated or padded (body is {max(0, len(body))} bytes, header says {length})")
-    prefix = data[:_PREFIX.size]
-    if _digest(prefix, body) != data[_PREFIX.size:HEADER_SIZE]:
-        raise CheckpointCorruptError(f"{where}: checksum mismatch (the file was damaged after it was written)")
+            f"{where}: truncated or padded (body is {max(0, len(body))} bytes, header says {length})"
+        )
+    prefix = data[: _PREFIX.size]
+    if _digest(prefix, body) != data[_PREFIX.size : HEADER_SIZE]:
+        raise CheckpointCorruptError(
+            f"{where}: checksum mismatch (the file was damaged after it was written)"
+        )
     if not flags & _COMPRESSED:
         return body
     try:

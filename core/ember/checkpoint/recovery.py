@@ -9,10 +9,11 @@ the batches generated but not completed and those of the time the job was down a
 Spark, unless ``spark.ember.streaming.recovery.maxCatchUpBatches`` bounds how many of the latter
 run their output operations (older ones then only update state).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ember.checkpoint.directory import CheckpointDirectory
 from ember.checkpoint.errors import NoCheckpointError
@@ -37,8 +38,9 @@ def get_or_create(checkpoint_path: str, setup: Callable[[], StreamingContext]) -
         except NoCheckpointError:
             return ssc
         document = loaded.document
-        check_matches(document["graph"], document["batch_ms"], fingerprint(ssc.graph),
-                      ssc.batch_ms, checkpoint_path)
+        check_matches(
+            document["graph"], document["batch_ms"], fingerprint(ssc.graph), ssc.batch_ms, checkpoint_path
+        )
     except BaseException:
         ssc.sparkContext.stop()
         raise
@@ -49,8 +51,15 @@ def get_or_create(checkpoint_path: str, setup: Callable[[], StreamingContext]) -
 class Resume:
     """Where a recovered job goes on, and the state replay that gets it there."""
 
-    def __init__(self, zero_ms: int, last_completed_ms: int, batch_ms: int, stateful: list,
-                 state_times: dict[int, int], conf):
+    def __init__(
+        self,
+        zero_ms: int,
+        last_completed_ms: int,
+        batch_ms: int,
+        stateful: list,
+        state_times: dict[int, int],
+        conf,
+    ):
         self.zero_ms = zero_ms
         self.last_completed_ms = last_completed_ms
         self.batch_ms = batch_ms
@@ -60,7 +69,9 @@ class Resume:
         self.state_times = state_times
         setting = conf.get(MAX_CATCH_UP_SETTING)
         if setting is not None and (not setting.strip().isdigit() or int(setting) < 1):
-            raise ValueError(f"{MAX_CATCH_UP_SETTING}={setting!r} must be a whole number of batches, at least 1")
+            raise ValueError(
+                f"{MAX_CATCH_UP_SETTING}={setting!r} must be a whole number of batches, at least 1"
+            )
         self.max_catch_up = int(setting) if setting is not None else None
 
     def first_batch_ms(self, now_ms: int) -> int:
@@ -70,9 +81,15 @@ class Resume:
         latest = self.zero_ms + (now_ms - self.zero_ms) // self.batch_ms * self.batch_ms
         if self.max_catch_up is not None and (latest - first) // self.batch_ms + 1 > self.max_catch_up:
             bounded = latest - (self.max_catch_up - 1) * self.batch_ms
-            _log.warning("The job was down for %d batches; %s=%d: the batches from %d to %d ms update "
-                         "state without running their output operations", (latest - first) // self.batch_ms + 1,
-                         MAX_CATCH_UP_SETTING, self.max_catch_up, first, bounded - self.batch_ms)
+            _log.warning(
+                "The job was down for %d batches; %s=%d: the batches from %d to %d ms update "
+                "state without running their output operations",
+                (latest - first) // self.batch_ms + 1,
+                MAX_CATCH_UP_SETTING,
+                self.max_catch_up,
+                first,
+                bounded - self.batch_ms,
+            )
             return bounded
         return first
 
@@ -80,8 +97,9 @@ class Resume:
         """Compute and keep every stateful stream's state for the batches after its restored
         state, up to ``until_ms``, oldest first and each cut from its lineage, as the
         scheduler does after a batch (so neither computing nor shipping it recurses deeply)."""
-        oldest = min((self.state_times.get(index, self.zero_ms) for index, _ in self.stateful),
-                     default=until_ms)
+        oldest = min(
+            (self.state_times.get(index, self.zero_ms) for index, _ in self.stateful), default=until_ms
+        )
         for time_ms in range(oldest + self.batch_ms, until_ms + 1, self.batch_ms):
             for index, stream in self.stateful:
                 if time_ms <= self.state_times.get(index, self.zero_ms):

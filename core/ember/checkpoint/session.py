@@ -7,6 +7,7 @@ recovered a checkpoint, restores its data into the rebuilt graph before anything
 the state of stateful streams at their checkpoint times, then the checkpoint file with the
 job's progress and every replayable source's recorded positions, and trims the log.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,7 +40,7 @@ class CheckpointSession:
         self.resume: Resume | None = None
 
     @classmethod
-    def open(cls, ssc: StreamingContext) -> "CheckpointSession | None":
+    def open(cls, ssc: StreamingContext) -> CheckpointSession | None:
         if ssc.checkpoint_directory is None:
             return None
         conf = ssc.sparkContext.getConf()
@@ -67,11 +68,21 @@ class CheckpointSession:
             self.streams[index].restore_state(state_time, partitions)
             state_times[index] = state_time
         stateful = [(index, s) for index, s in enumerate(self.streams) if s.must_checkpoint]
-        self.resume = Resume(document["zero_ms"], document["last_completed_ms"], self.graph.batch_ms,
-                             stateful, state_times, self.ssc.sparkContext.getConf())
-        _log.warning("Recovering from %s: last completed batch %d ms, %d batches generated but not "
-                     "completed will run again", self.directory.store.where(f"checkpoint-{loaded.time_ms}"),
-                     document["last_completed_ms"], len(document.get("pending", [])))
+        self.resume = Resume(
+            document["zero_ms"],
+            document["last_completed_ms"],
+            self.graph.batch_ms,
+            stateful,
+            state_times,
+            self.ssc.sparkContext.getConf(),
+        )
+        _log.warning(
+            "Recovering from %s: last completed batch %d ms, %d batches generated but not "
+            "completed will run again",
+            self.directory.store.where(f"checkpoint-{loaded.time_ms}"),
+            document["last_completed_ms"],
+            len(document.get("pending", [])),
+        )
 
     def _attach_logs(self, recovered: bool) -> None:
         """Log every receiver's stores; give logged records back to their batches or the next one."""
@@ -89,7 +100,11 @@ class CheckpointSession:
         """Checkpoint the job after the batch at ``time_ms`` completed."""
         zero_ms = self.graph.zero_ms
         for index, stream in enumerate(self.streams):
-            if stream.must_checkpoint and stream.checkpoint_ms and (time_ms - zero_ms) % stream.checkpoint_ms == 0:
+            if (
+                stream.must_checkpoint
+                and stream.checkpoint_ms
+                and (time_ms - zero_ms) % stream.checkpoint_ms == 0
+            ):
                 self._write_state(index, stream, time_ms)
         self.directory.write_checkpoint(self._document(time_ms))
         for index, log in self.logs.items():
@@ -104,7 +119,9 @@ class CheckpointSession:
         self.latest_state[index] = {"file": name, "time": time_ms, "records": sum(map(len, partitions))}
 
     def _document(self, time_ms: int) -> dict[str, Any]:
-        streams: dict[int, dict[str, Any]] = {index: {"state": state} for index, state in self.latest_state.items()}
+        streams: dict[int, dict[str, Any]] = {
+            index: {"state": state} for index, state in self.latest_state.items()
+        }
         pending: set[int] = set()
         for index, stream in enumerate(self.streams):
             data, allocated = stream.checkpoint_data(time_ms)
@@ -113,10 +130,18 @@ class CheckpointSession:
             pending.update(allocated)
             if index in self.logs:
                 streams.setdefault(index, {})["wal"] = {"pending_batches": sorted(allocated)}
-        return {"format": FORMAT_VERSION, "ember_version": __version__, "time": time_ms,
-                "written_ms": int(time.time() * 1000), "batch_ms": self.graph.batch_ms,
-                "zero_ms": self.graph.zero_ms, "last_completed_ms": time_ms, "pending": sorted(pending),
-                "graph": self.fingerprint, "streams": streams}
+        return {
+            "format": FORMAT_VERSION,
+            "ember_version": __version__,
+            "time": time_ms,
+            "written_ms": int(time.time() * 1000),
+            "batch_ms": self.graph.batch_ms,
+            "zero_ms": self.graph.zero_ms,
+            "last_completed_ms": time_ms,
+            "pending": sorted(pending),
+            "graph": self.fingerprint,
+            "streams": streams,
+        }
 
     def close(self) -> None:
         for log in self.logs.values():

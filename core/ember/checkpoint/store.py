@@ -5,14 +5,15 @@ whole new file or nothing.  The local filesystem store is built in (plain paths 
 ``file://`` URIs); other schemes come from plugins through the ``ember_checkpoint_store``
 hook (``s3://`` from ember-s3).
 """
+
 from __future__ import annotations
 
 import os
 import uuid
 from urllib.parse import unquote, urlsplit
 
-from ember.plugins import CheckpointStore, MissingPluginError
 from ember.pluginhost import plugin_checkpoint_store, plugin_manager
+from ember.plugins import CheckpointStore, MissingPluginError
 
 #: the distribution that provides each scheme ember knows of, for the missing-store error
 KNOWN_STORE_DISTRIBUTIONS = {"s3": "ember-s3"}
@@ -30,8 +31,9 @@ class LocalCheckpointStore(CheckpointStore):
     def write(self, name: str, data: bytes) -> None:
         final = os.path.join(self.directory, name)
         os.makedirs(os.path.dirname(final), exist_ok=True)
-        temporary = os.path.join(os.path.dirname(final),
-                                 f"{self.TEMPORARY_PREFIX}{uuid.uuid4().hex}-{os.path.basename(name)}")
+        temporary = os.path.join(
+            os.path.dirname(final), f"{self.TEMPORARY_PREFIX}{uuid.uuid4().hex}-{os.path.basename(name)}"
+        )
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -90,10 +92,15 @@ def open_store(uri: str, conf=None) -> CheckpointStore:
     store = plugin_checkpoint_store(uri, conf)
     if store is not None:
         return store
-    providers = [f"{record.distribution} (plugin)"
-                 for record in plugin_manager().implementers("ember_checkpoint_store")]
+    providers = [
+        f"{record.distribution} (plugin)"
+        for record in plugin_manager().implementers("ember_checkpoint_store")
+    ]
     raise MissingPluginError(
         f"a checkpoint store for '{scheme}://' (checkpoint location {uri!r}; stores installed: "
         f"file:// (built in){''.join(', ' + p for p in providers)}; add a scheme with a plugin "
         "implementing the ember_checkpoint_store hook, see docs/plugins.md)",
-        KNOWN_STORE_DISTRIBUTIONS.get(scheme), None, "StreamingContext.checkpoint")
+        KNOWN_STORE_DISTRIBUTIONS.get(scheme),
+        None,
+        "StreamingContext.checkpoint",
+    )

@@ -1,8 +1,9 @@
 """ember.checkpoint's implementation of the streaming engine's ``CheckpointingSupport``
 interface (``ember.streaming.checkpointing``), registered when ``ember.checkpoint`` is imported."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ember.checkpoint.recovery import get_or_create
 from ember.checkpoint.session import CheckpointSession

@@ -12,6 +12,7 @@ pickled, and a pickle is code that runs when it is loaded, so:
 A list of records that are all pairs (the ``(key, value)`` records of keyed state) is stored
 as two columns, which msgpack packs and unpacks without calling back into Python per record.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -46,13 +47,14 @@ class PicklePolicy:
     key: bytes | None = None
 
     @classmethod
-    def from_conf(cls, conf) -> "PicklePolicy":
+    def from_conf(cls, conf) -> PicklePolicy:
         allowed = str(conf.get(ALLOW_PICKLE, "false")).strip().lower() == "true"
         key = conf.get(PICKLE_KEY)
         if allowed and not key:
             raise CheckpointValueError(
                 f"{ALLOW_PICKLE}=true needs a secret in {PICKLE_KEY} to sign the pickled values "
-                "with (any long random string, the same for every run of the job)")
+                "with (any long random string, the same for every run of the job)"
+            )
         return cls(allowed, key.encode() if key else None)
 
     def sign(self, data: bytes) -> bytes:
@@ -117,11 +119,14 @@ class ValueCodec:
                 f"{where}: a value of type {type_name} cannot be checkpointed as plain data "
                 f"(checkpoints hold msgpack types, tuples, sets, datetimes and Decimals). Keep "
                 f"state in those types, or opt in to signed pickles with --conf "
-                f"{ALLOW_PICKLE}=true --conf {PICKLE_KEY}=<secret>")
+                f"{ALLOW_PICKLE}=true --conf {PICKLE_KEY}=<secret>"
+            )
         try:
             data = cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # noqa: BLE001 - any pickling failure means "cannot store"
-            raise CheckpointValueError(f"{where}: cannot pickle a value of type {type_name}: {error}") from error
+        except Exception as error:
+            raise CheckpointValueError(
+                f"{where}: cannot pickle a value of type {type_name}: {error}"
+            ) from error
         return msgpack.ExtType(EXT_SIGNED_PICKLE, self.policy.sign(data) + data)
 
     def encode_records(self, records: list, where: str):
@@ -133,6 +138,7 @@ class ValueCodec:
     # -- reading --------------------------------------------------------------------------
     def decode(self, data: bytes, where: str):
         """The value ``encode`` was given; never runs code unless a signature verifies."""
+
         def hook(code: int, payload: bytes):
             if code in _CONTAINER_TYPES:
                 return _CONTAINER_TYPES[code](self.decode(payload, where))
@@ -151,18 +157,21 @@ class ValueCodec:
             raise CheckpointSignatureError(
                 f"{where}: holds signed pickled values, but no {PICKLE_KEY} is configured to "
                 "verify them; set the key the job wrote them with (and "
-                f"{ALLOW_PICKLE}=true), or start fresh with a new checkpoint directory")
+                f"{ALLOW_PICKLE}=true), or start fresh with a new checkpoint directory"
+            )
         mac, data = payload[:_MAC_SIZE], payload[_MAC_SIZE:]
         if not hmac.compare_digest(mac, self.policy.sign(data)):
             raise CheckpointSignatureError(
                 f"{where}: a pickled value's signature does not verify with the configured "
                 f"{PICKLE_KEY}: the file was tampered with or written with another key. "
-                "Refusing to load it.")
+                "Refusing to load it."
+            )
         if not self.unpickle:
             return PickledValue(len(data), verified=True)
         if not self.policy.allowed:
             raise CheckpointSignatureError(
-                f"{where}: holds pickled values but {ALLOW_PICKLE} is not true; set it to load them")
+                f"{where}: holds pickled values but {ALLOW_PICKLE} is not true; set it to load them"
+            )
         return pickle.loads(data)
 
     @staticmethod

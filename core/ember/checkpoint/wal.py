@@ -12,6 +12,7 @@ batch.  Segments of batches older than the stream's remember window are deleted 
 complete.  Entries are ``length (u32) | crc32 (u32) | msgpack``; a torn last entry, left by a
 kill in the middle of a write, is ignored.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,8 @@ import re
 import struct
 import threading
 import zlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ember.checkpoint.store import LocalCheckpointStore, fsync_directory
 from ember.checkpoint.values import ValueCodec
@@ -39,7 +41,8 @@ def log_directory(store, stream_index: int) -> str:
     if not isinstance(store, LocalCheckpointStore):
         raise ValueError(
             f"{ENABLE_SETTING}=true needs a local checkpoint directory (the log appends to "
-            f"files), but the checkpoint location is {store.uri!r}")
+            f"files), but the checkpoint location is {store.uri!r}"
+        )
     return os.path.join(store.directory, "receivedData", str(stream_index))
 
 
@@ -77,8 +80,9 @@ class WriteAheadLog:
         os.fsync(self._handle.fileno())
         self._handle.close()
         self._handle = None
-        os.replace(os.path.join(self.directory, self._open_name),
-                   os.path.join(self.directory, f"batch-{time_ms}"))
+        os.replace(
+            os.path.join(self.directory, self._open_name), os.path.join(self.directory, f"batch-{time_ms}")
+        )
         fsync_directory(self.directory)
 
     def close(self) -> None:
@@ -132,7 +136,7 @@ class WriteAheadLog:
         offset = 0
         while offset + _ENTRY_HEADER.size <= len(data):
             length, checksum = _ENTRY_HEADER.unpack_from(data, offset)
-            payload = data[offset + _ENTRY_HEADER.size: offset + _ENTRY_HEADER.size + length]
+            payload = data[offset + _ENTRY_HEADER.size : offset + _ENTRY_HEADER.size + length]
             if len(payload) < length or zlib.crc32(payload) != checksum:
                 break  # the torn tail of a write cut short by a kill
             records.extend(self.codec.decode(payload, os.path.join(self.directory, name)))

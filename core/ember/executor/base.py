@@ -7,12 +7,14 @@ in-process executor, the shared-memory process pool and a Dask plugin all implem
 Besides tasks, an executor hosts long-running ``Service``s (receivers) that take no task slot
 and store blocks where they run, as Spark runs receivers on its executors.
 """
+
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 
 class BlockStore(ABC):
@@ -81,8 +83,14 @@ class TaskContext:
 
     _local = threading.local()
 
-    def __init__(self, stage_id: int, partition_id: int, attempt_number: int, blocks: BlockStore,
-                 local: LocalBlocks | None = None):
+    def __init__(
+        self,
+        stage_id: int,
+        partition_id: int,
+        attempt_number: int,
+        blocks: BlockStore,
+        local: LocalBlocks | None = None,
+    ):
         self.stage_id = stage_id
         self.partition_id = partition_id
         self.attempt_number = attempt_number
@@ -107,7 +115,7 @@ class TaskContext:
             self.dropped.append(block_id)
 
     @classmethod
-    def get(cls) -> "TaskContext | None":
+    def get(cls) -> TaskContext | None:
         return getattr(cls._local, "current", None)
 
     def partitionId(self) -> int:  # PySpark's name
@@ -119,7 +127,7 @@ class TaskContext:
     def stageId(self) -> int:  # PySpark's name
         return self.stage_id
 
-    def __enter__(self) -> "TaskContext":
+    def __enter__(self) -> TaskContext:
         self._previous = TaskContext.get()
         TaskContext._local.current = self
         return self
@@ -165,8 +173,9 @@ class TaskFailedError(Exception):
         self.remote_traceback = remote_traceback
 
 
-def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore,
-             local: LocalBlocks | None = None) -> TaskResult:
+def run_task(
+    task: Task, stage_id: int, attempt: int, blocks: BlockStore, local: LocalBlocks | None = None
+) -> TaskResult:
     """Run ``task`` under a fresh TaskContext; shared by every executor so they agree on it."""
     with TaskContext(stage_id, task.partition, attempt, blocks, local) as context:
         value = task.run(context)
@@ -236,8 +245,9 @@ class InProcessServiceHandle(ServiceHandle):
 
     def __init__(self, service: Service, blocks: BlockStore, on_message: Callable[[Any], None], name: str):
         self._service = service
-        self._thread = threading.Thread(target=service.run, args=(_InProcessHost(blocks, on_message),),
-                                        daemon=True, name=name)
+        self._thread = threading.Thread(
+            target=service.run, args=(_InProcessHost(blocks, on_message),), daemon=True, name=name
+        )
         self._thread.start()
 
     def send(self, message: Any) -> None:
@@ -289,8 +299,13 @@ class Executor(BlockStore):
     def shutdown(self) -> None:
         """Release workers and every block; the executor is unusable afterwards."""
 
-    def start_service(self, service: Service, on_message: Callable[[Any], None],
-                      on_moved: Callable[[str], None], name: str = "ember-service") -> ServiceHandle:
+    def start_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str = "ember-service",
+    ) -> ServiceHandle:
         """Run ``service`` beside the tasks until its handle stops it; ``on_message`` gets
         what it sends (on a thread of the executor's).  An executor with workers runs it in one
         of them and, when that worker is lost, starts it again on another and calls

@@ -9,16 +9,24 @@ goes through the same pickling as in the process pool (functions by digest, unpi
 per task), so closures behave alike on every master: a task gets its own copy of what its
 functions captured, and a closure that cannot be pickled fails here too.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 import time
 import traceback
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from ember.executor.base import (Executor, LocalBlocks, Task, TaskFailedError, TaskResult, WorkerStatus,
-                                 run_task)
+from ember.executor.base import (
+    Executor,
+    LocalBlocks,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    run_task,
+)
 from ember.executor.shipping import FunctionCache, FunctionShipper
 from ember.serde.codec import decode_block, encode_block
 
@@ -86,8 +94,9 @@ class InProcessExecutor(Executor):
     def _run_with_retries(self, task: Task, stage: bytes, index: int) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
-                return run_task(self._functions.load_task(stage, index), task.stage_id, attempt, self,
-                                self._local)
+                return run_task(
+                    self._functions.load_task(stage, index), task.stage_id, attempt, self, self._local
+                )
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
                     raise TaskFailedError(

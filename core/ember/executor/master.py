@@ -1,10 +1,11 @@
 """Master URLs: ``local``, ``local[N]``, ``local[*]``, ``local[N,F]`` and plugin schemes."""
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ember.executor.base import Executor
 from ember.executor.inprocess import InProcessExecutor

@@ -13,6 +13,7 @@ the services (receivers) it hosted start again on another worker (``services``).
 A user exception counts as an attempt: the task is retried until ``max_task_attempts``
 (``local[N,F]``) attempts failed, then the stage fails with the user's own exception.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -27,11 +28,19 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
-from ember.executor.base import (Executor, Service, ServiceHandle, Task, TaskFailedError, TaskResult,
-                                 WorkerStatus)
+from ember.executor.base import (
+    Executor,
+    Service,
+    ServiceHandle,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+)
 from ember.executor.segments import SegmentSpace, SegmentStore
 from ember.executor.services import ServiceHub
 from ember.executor.shipping import FunctionShipper
@@ -52,7 +61,8 @@ class WorkerProcess:
         services_driver_end, services_worker_end = socket.socketpair()
         fds = [worker_end.fileno(), services_worker_end.fileno()]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ember.executor.worker", *map(str, fds)], pass_fds=fds, env=env)
+            [sys.executable, "-m", "ember.executor.worker", *map(str, fds)], pass_fds=fds, env=env
+        )
         worker_end.close()
         services_worker_end.close()
         self.connection = Connection(driver_end.detach())
@@ -96,7 +106,7 @@ def worker_environment(conf) -> dict[str, str]:
     if conf is not None:
         for key, value in conf.getAll():
             if key.startswith("spark.executorEnv."):
-                env[key[len("spark.executorEnv."):]] = value
+                env[key[len("spark.executorEnv.") :]] = value
     return env
 
 
@@ -145,10 +155,11 @@ class ProcessPoolExecutor(Executor):
             gone = [block_id for block_id in self._local_where if block_id.startswith(prefixes)]
             for block_id in gone:
                 self._local_drops.setdefault(self._local_where.pop(block_id), []).extend(
-                    p for p in prefixes if block_id.startswith(p))
+                    p for p in prefixes if block_id.startswith(p)
+                )
 
     # -- local blocks: which worker keeps what (so a task runs where its blocks are) -------------
-    def _preferred_worker(self, task: Task) -> "WorkerProcess | None":
+    def _preferred_worker(self, task: Task) -> WorkerProcess | None:
         with self._local_lock:
             for block_id in getattr(task, "prefers", ()):
                 worker = self._local_where.get(block_id)
@@ -156,7 +167,7 @@ class ProcessPoolExecutor(Executor):
                     return worker
         return None
 
-    def _local_changes(self, worker: "WorkerProcess", kept: list[str], dropped: list[str]) -> None:
+    def _local_changes(self, worker: WorkerProcess, kept: list[str], dropped: list[str]) -> None:
         with self._local_lock:
             for block_id in dropped:
                 if self._local_where.get(block_id) is worker:
@@ -164,7 +175,7 @@ class ProcessPoolExecutor(Executor):
             for block_id in kept:
                 self._local_where[block_id] = worker
 
-    def _drops_for(self, worker: "WorkerProcess") -> list[str]:
+    def _drops_for(self, worker: WorkerProcess) -> list[str]:
         with self._local_lock:
             return sorted(set(self._local_drops.pop(worker, ())))
 
@@ -183,8 +194,16 @@ class ProcessPoolExecutor(Executor):
 
     def worker_status(self) -> list[WorkerStatus]:
         """Per worker slot; a replaced worker's slot starts again from zero."""
-        return [WorkerStatus(f"worker-{index}", worker.pid, worker.tasks_done, worker.task_seconds,
-                             worker.task_id is not None) for index, worker in enumerate(list(self._workers))]
+        return [
+            WorkerStatus(
+                f"worker-{index}",
+                worker.pid,
+                worker.tasks_done,
+                worker.task_seconds,
+                worker.task_id is not None,
+            )
+            for index, worker in enumerate(list(self._workers))
+        ]
 
     def shm_bytes(self) -> int | None:
         return self._store.shm_bytes()
@@ -193,8 +212,13 @@ class ProcessPoolExecutor(Executor):
         return self._store.block_bytes(block_id)
 
     # -- services: receivers hosted by the workers -------------------------------------------
-    def start_service(self, service: Service, on_message: Callable[[Any], None],
-                      on_moved: Callable[[str], None], name: str = "ember-service") -> ServiceHandle:
+    def start_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str = "ember-service",
+    ) -> ServiceHandle:
         """Run ``service`` in the worker hosting the fewest; moved when that worker dies.  A
         service that cannot be pickled runs on a thread of the driver instead (with a warning)."""
         with self._closing:
@@ -205,8 +229,11 @@ class ProcessPoolExecutor(Executor):
         try:
             return self._hub.start(service, on_message, on_moved)
         except (pickle.PicklingError, TypeError, AttributeError) as error:
-            _log.warning("%s cannot be pickled for a worker process (%s); it runs on a thread of "
-                         "the driver", name, error)
+            _log.warning(
+                "%s cannot be pickled for a worker process (%s); it runs on a thread of " "the driver",
+                name,
+                error,
+            )
             return super().start_service(service, on_message, on_moved, name)
 
     # -- running a stage ---------------------------------------------------------------------
@@ -289,8 +316,10 @@ class _StageRun:
             index, attempt = chosen
             task_id = next(_task_ids)
             new, forget = self.pool._shipper.updates_for(worker, self.needed)
-            message = pickle.dumps((task_id, attempt, new, forget, self.pool._drops_for(worker), self.stage,
-                                    index), protocol=pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps(
+                (task_id, attempt, new, forget, self.pool._drops_for(worker), self.stage, index),
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
             try:
                 worker.connection.send_bytes(message)
             except OSError:  # it died while idle: replace it, the task waits for the next one
@@ -323,7 +352,8 @@ class _StageRun:
             raise RuntimeError(
                 f"A worker process of the local[{self.pool.default_parallelism}] pool failed to "
                 f"start ({worker.describe_exit()}); its error output is above. Workers run "
-                f"`{sys.executable} -m ember.executor.worker` with the driver's sys.path.")
+                f"`{sys.executable} -m ember.executor.worker` with the driver's sys.path."
+            )
 
     def _receive(self, worker: WorkerProcess) -> None:
         task_id, worker.task_id = worker.task_id, None
@@ -368,7 +398,8 @@ class _StageRun:
             task = self.tasks[index]
             raise TaskFailedError(
                 f"Task {task.partition} in stage {task.stage_id} lost its worker process "
-                f"{self.losses[index]} times (last one {how}); giving up")
+                f"{self.losses[index]} times (last one {how}); giving up"
+            )
         self.pending.appendleft((index, attempt))
 
     def _fail(self, index: int, reply) -> None:
@@ -378,7 +409,9 @@ class _StageRun:
         raise TaskFailedError(
             f"Task {task.partition} in stage {task.stage_id} failed "
             f"{self.pool.max_task_attempts} time(s); most recent failure: {description}",
-            cause=cause, remote_traceback=remote_traceback)
+            cause=cause,
+            remote_traceback=remote_traceback,
+        )
 
 
 class RemoteTaskError(Exception):

@@ -16,6 +16,7 @@ Names start with ``ember_<driver pid>_<nonce>_``, which is what the clean-ups lo
 driver's ``remove_all`` at stop, workers when they notice their driver died, and
 ``sweep_stale`` at the next start for pools whose driver is gone.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,8 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from urllib.parse import quote
 
 from ember.executor.base import BlockStore
@@ -60,7 +61,7 @@ class SegmentSpace:
     shm_budget: int
 
     @classmethod
-    def create(cls, conf=None) -> "SegmentSpace":
+    def create(cls, conf=None) -> SegmentSpace:
         sweep_stale()
         prefix = f"ember_{os.getpid()}_{secrets.token_hex(4)}_"
         shm_dir = SHM_DIR if os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK) else None
@@ -125,7 +126,9 @@ class SegmentStore(BlockStore):
         self.space = space
         self._temp_names = itertools.count()
         self._removed = False
-        self._usage = _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
+        self._usage = (
+            _ShmUsage(os.path.join(space.shm_dir, space.prefix + "usage")) if space.shm_dir else None
+        )
 
     # -- BlockStore -----------------------------------------------------------------------
     def put_block(self, block_id: str, records: list) -> None:
@@ -137,13 +140,14 @@ class SegmentStore(BlockStore):
     def put_encoded(self, block_id: str, data: bytes) -> None:
         """Store already-encoded bytes (a task result too large to send inline)."""
         if self._removed:
-            raise RuntimeError(f"cannot store block {block_id!r}: the executor was shut down "
-                               "(SparkContext stopped)")
+            raise RuntimeError(
+                f"cannot store block {block_id!r}: the executor was shut down " "(SparkContext stopped)"
+            )
         name = _block_name(self.space.prefix, block_id)
         tiers = [self.space.shm_dir, self.space.file_dir] if self._usage else [self.space.file_dir]
         for index, directory in enumerate(tiers):
             if self._write(directory, name, data):
-                for other in tiers[:index] + tiers[index + 1:]:
+                for other in tiers[:index] + tiers[index + 1 :]:
                     self._unlink(other, name)
                 return
         raise AssertionError("the file tier accepts every block")
@@ -294,5 +298,8 @@ def sweep_stale() -> None:
             if match and not _alive(int(match.group(1))):
                 stale.add(match.group(0))
     for prefix in stale:
-        remove_pool(prefix, SHM_DIR if os.path.isdir(SHM_DIR) else None,
-                    os.path.join(tempfile.gettempdir(), prefix.rstrip("_")))
+        remove_pool(
+            prefix,
+            SHM_DIR if os.path.isdir(SHM_DIR) else None,
+            os.path.join(tempfile.gettempdir(), prefix.rstrip("_")),
+        )

@@ -10,6 +10,7 @@ services again on a live worker (calling ``on_moved`` first) and forgets the dea
 Messages are ``(kind, service id, payload)`` pickles: the driver sends START (the pickled
 service), MESSAGE and STOP; a worker sends MESSAGE and ENDED.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,9 @@ import os
 import pickle
 import threading
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
@@ -62,8 +64,12 @@ class ServiceRunner:
                 return
             if kind == START:
                 service = self._services[service_id] = pickle.loads(payload)
-                threading.Thread(target=self._run, args=(service_id, service), daemon=True,
-                                 name=f"ember-service-{service_id}").start()
+                threading.Thread(
+                    target=self._run,
+                    args=(service_id, service),
+                    daemon=True,
+                    name=f"ember-service-{service_id}",
+                ).start()
                 continue
             service = self._services.get(service_id)
             if service is None:
@@ -100,13 +106,18 @@ class _WorkerHost(ServiceHost):
 class PooledService(ServiceHandle):
     """The driver's handle of a service living in a worker of the pool."""
 
-    def __init__(self, hub: "ServiceHub", payload: bytes, on_message: Callable[[Any], None],
-                 on_moved: Callable[[str], None]):
+    def __init__(
+        self,
+        hub: ServiceHub,
+        payload: bytes,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+    ):
         self.service_id = next(_service_ids)
         self.payload = payload
         self.on_message = on_message
         self.on_moved = on_moved
-        self.worker: "WorkerProcess | None" = None
+        self.worker: WorkerProcess | None = None
         self.ended = threading.Event()
         self.stopping = False
         self._hub = hub
@@ -134,27 +145,29 @@ class ServiceHub:
     """The driver's thread that reads every worker's service socket and moves the services of
     a worker that died."""
 
-    def __init__(self, pool: "ProcessPoolExecutor"):
+    def __init__(self, pool: ProcessPoolExecutor):
         self._pool = pool
         self._lock = threading.Lock()
         self._services: dict[int, PooledService] = {}
-        self._watched: dict[Connection, "WorkerProcess"] = {}
+        self._watched: dict[Connection, WorkerProcess] = {}
         self._homeless: list[PooledService] = []
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="ember-service-hub")
         self._thread.start()
 
-    def start(self, service: Service, on_message: Callable[[Any], None],
-              on_moved: Callable[[str], None]) -> PooledService:
-        handle = PooledService(self, cloudpickle.dumps(service, protocol=pickle.HIGHEST_PROTOCOL),
-                               on_message, on_moved)
+    def start(
+        self, service: Service, on_message: Callable[[Any], None], on_moved: Callable[[str], None]
+    ) -> PooledService:
+        handle = PooledService(
+            self, cloudpickle.dumps(service, protocol=pickle.HIGHEST_PROTOCOL), on_message, on_moved
+        )
         with self._lock:
             self._services[handle.service_id] = handle
             self._place(handle, exclude=None)
         self._wake()
         return handle
 
-    def send(self, worker: "WorkerProcess", message: tuple) -> bool:
+    def send(self, worker: WorkerProcess, message: tuple) -> bool:
         """Send to ``worker``'s service socket; False when it is gone."""
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         with worker.service_sending:
@@ -180,7 +193,7 @@ class ServiceHub:
         os.close(self._wake_write)
 
     # -- placing ------------------------------------------------------------------------------
-    def _place(self, handle: PooledService, exclude: "WorkerProcess | None") -> bool:
+    def _place(self, handle: PooledService, exclude: WorkerProcess | None) -> bool:
         """Start ``handle``'s service on the live worker hosting the fewest (lock held)."""
         live = [w for w in self._pool._workers if w is not exclude and w.process.poll() is None]
         if not live:
@@ -198,7 +211,7 @@ class ServiceHub:
             return self._place(handle, exclude=worker)
         return True
 
-    def _moved(self, dead: "WorkerProcess") -> None:
+    def _moved(self, dead: WorkerProcess) -> None:
         """Start the services of a dead worker elsewhere (after telling their driver side)."""
         with self._lock:
             moving = [h for h in self._services.values() if h.worker is dead and not h.stopping]

@@ -16,6 +16,7 @@ globals), where every part is immutable (numbers, strings, tuples of them, modul
 and functions pickled by reference, functions keyed the same way).  A function holding
 anything mutable (a list, a dict, an object) has no key and is pickled again every stage.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,8 @@ import pickle
 import types
 import weakref
 from collections import OrderedDict
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import cloudpickle
 from cloudpickle.cloudpickle import _extract_code_globals, _should_pickle_by_reference
@@ -35,7 +37,7 @@ _REPR_ATOMS = (float, complex)  # by repr: 0.0 == -0.0 but they pickle different
 _REFERENCE_KINDS = (types.ModuleType, types.BuiltinFunctionType)
 
 
-_by_reference: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_by_reference: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 _PENDING = object()
 
 
@@ -86,9 +88,13 @@ def _function_key(function: types.FunctionType, memo: dict):
         cells = tuple(cell.cell_contents for cell in function.__closure__ or ())
     except ValueError:  # an empty cell (a name assigned after the function was made)
         return None
-    parts = (cells, function.__defaults__, tuple(sorted((function.__kwdefaults__ or {}).items())),
-             tuple(sorted(function.__annotations__.items())),
-             tuple((n, function.__globals__[n]) for n in names))
+    parts = (
+        cells,
+        function.__defaults__,
+        tuple(sorted((function.__kwdefaults__ or {}).items())),
+        tuple(sorted(function.__annotations__.items())),
+        tuple((n, function.__globals__[n]) for n in names),
+    )
     key = structural_key(parts, memo)
     if key is None:
         return None
@@ -98,7 +104,7 @@ def _function_key(function: types.FunctionType, memo: dict):
 class _DigestPickler(cloudpickle.CloudPickler):
     """Pickles ``root`` with every other function replaced by its digest."""
 
-    def __init__(self, file, shipper: "FunctionShipper", memo: dict):
+    def __init__(self, file, shipper: FunctionShipper, memo: dict):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._shipper, self._stage_memo = shipper, memo
         self._root: Any = None
@@ -202,7 +208,9 @@ class FunctionShipper:
                     known.discard(digest)
                     self._forget[worker].append(digest)
 
-    def updates_for(self, worker: Hashable, needed: frozenset[Digest]) -> tuple[dict[Digest, bytes], list[Digest]]:
+    def updates_for(
+        self, worker: Hashable, needed: frozenset[Digest]
+    ) -> tuple[dict[Digest, bytes], list[Digest]]:
         """What ``worker`` must receive before a task needing ``needed``: (new payloads, to forget)."""
         known = self._known.setdefault(worker, set())
         forget = self._forget.setdefault(worker, [])
@@ -244,5 +252,6 @@ class _DigestUnpickler(pickle.Unpickler):
     def persistent_load(self, digest: Digest):
         if digest not in self._loaded:
             self._loaded[digest] = _DigestUnpickler(
-                io.BytesIO(self._payloads[digest]), self._payloads, self._loaded).load()
+                io.BytesIO(self._payloads[digest]), self._payloads, self._loaded
+            ).load()
         return self._loaded[digest]

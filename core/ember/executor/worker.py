@@ -9,6 +9,7 @@ the worker answers ``READY``; then each message is a task, each reply its result
 (and the local blocks the task kept or dropped: objects the worker holds for later tasks).  An empty message means
 stop.  End of file means the driver died: the worker removes the pool's segments and exits.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -66,8 +67,15 @@ def main() -> None:
         store.remove_all()  # the driver is gone: nobody else will clean up
 
 
-def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: FunctionCache,
-         store: SegmentStore, local: LocalBlocks) -> bytes:
+def _run(
+    task_id: int,
+    attempt: int,
+    stage: bytes,
+    index: int,
+    functions: FunctionCache,
+    store: SegmentStore,
+    local: LocalBlocks,
+) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
         task = functions.load_task(stage, index)
@@ -82,9 +90,15 @@ def _run(task_id: int, attempt: int, stage: bytes, index: int, functions: Functi
         store.put_encoded(block_id, payload)
         return pickle.dumps((task_id, OK, None, block_id, updates, kept))
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
-        return pickle.dumps((task_id, FAILED, _pickled_exception(error),
-                             f"{type(error).__module__}.{type(error).__qualname__}: {error}",
-                             traceback.format_exc()))
+        return pickle.dumps(
+            (
+                task_id,
+                FAILED,
+                _pickled_exception(error),
+                f"{type(error).__module__}.{type(error).__qualname__}: {error}",
+                traceback.format_exc(),
+            )
+        )
 
 
 def _pickled_exception(error: BaseException) -> bytes | None:

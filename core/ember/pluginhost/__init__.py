@@ -6,12 +6,25 @@ connector APIs, executors, checkpoint stores), and serves ``python -m ember plug
 subcommands plugins add (``commands``).  It sits above the author API (``ember.plugins``) and
 below the engine, which asks it; plugins themselves never import it.
 """
-from ember.plugins.connect import install_filesystem_opener
-from ember.pluginhost.manager import (PluginManager, PluginRecord, plugin_checkpoint_store, plugin_executor,
-                                      plugin_manager, using_plugins)
+
+from ember.pluginhost.manager import (
+    PluginManager,
+    PluginRecord,
+    plugin_checkpoint_store,
+    plugin_executor,
+    plugin_manager,
+    using_plugins,
+)
 from ember.pluginhost.registry import open_filesystem
+from ember.plugins.connect import install_filesystem_opener
 
 install_filesystem_opener(open_filesystem)
 
-__all__ = ["PluginManager", "PluginRecord", "plugin_checkpoint_store", "plugin_executor", "plugin_manager",
-           "using_plugins"]
+__all__ = [
+    "PluginManager",
+    "PluginRecord",
+    "plugin_checkpoint_store",
+    "plugin_executor",
+    "plugin_manager",
+    "using_plugins",
+]

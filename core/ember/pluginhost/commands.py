@@ -1,13 +1,15 @@
 """The plugin system on the command line: ``python -m ember plugins [--json]`` and the
 subcommands that plugins add through the ``ember_cli_commands`` hook."""
+
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from ember.plugins import CliCommand, PluginError
 from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
+from ember.plugins import CliCommand, PluginError
 
 # what each declaring hook contributes to a plugin's "provides", and how to name an item
 _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
@@ -18,8 +20,10 @@ _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
     "ember_cli_commands": ("commands", lambda commands: [command.name for command in commands]),
 }
 # hooks that choose by URL scheme: listed by whether a plugin implements them
-_CHOOSING = {"ember_executor": ("executor", "for its master URL schemes"),
-             "ember_checkpoint_store": ("checkpoint store", "for its URI schemes")}
+_CHOOSING = {
+    "ember_executor": ("executor", "for its master URL schemes"),
+    "ember_checkpoint_store": ("checkpoint store", "for its URI schemes"),
+}
 
 
 def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any]]:
@@ -37,21 +41,33 @@ def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any
     for hook_name, (label, when) in _CHOOSING.items():
         for record in manager.implementers(hook_name):
             provides[id(record)][label] = [when]
-    return [{"name": r.name, "distribution": r.distribution, "version": r.version,
-             "entry_point": r.target, "loaded": r.loaded, "provides": provides[id(r)],
-             "errors": list(r.errors)}
-            for r in sorted(manager.plugins(), key=lambda r: (r.distribution.lower(), r.name))]
+    return [
+        {
+            "name": r.name,
+            "distribution": r.distribution,
+            "version": r.version,
+            "entry_point": r.target,
+            "loaded": r.loaded,
+            "provides": provides[id(r)],
+            "errors": list(r.errors),
+        }
+        for r in sorted(manager.plugins(), key=lambda r: (r.distribution.lower(), r.name))
+    ]
 
 
 def format_plugins(plugins: list[dict[str, Any]]) -> str:
     """The plugin list for people."""
     if not plugins:
-        return ("No ember plugins are installed. Connectors come as separate distributions, "
-                "e.g. pip install ember-socket ember-files ember-sink-files")
+        return (
+            "No ember plugins are installed. Connectors come as separate distributions, "
+            "e.g. pip install ember-socket ember-files ember-sink-files"
+        )
     lines = []
     for plugin in plugins:
-        lines.append(f"{plugin['distribution']} {plugin['version']}  "
-                     f"(entry point {plugin['name']} = {plugin['entry_point']})")
+        lines.append(
+            f"{plugin['distribution']} {plugin['version']}  "
+            f"(entry point {plugin['name']} = {plugin['entry_point']})"
+        )
         for label, names in plugin["provides"].items():
             lines.append(f"    {label}: {', '.join(names)}")
         for error in plugin["errors"]:
@@ -64,7 +80,8 @@ def plugins_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ember plugins",
         description="List the installed ember plugins (entry-point group 'ember'), what each "
-                    "provides, and the error of any plugin that failed to load.")
+        "provides, and the error of any plugin that failed to load.",
+    )
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
     options = parser.parse_args(argv)
     plugins = describe_plugins()
@@ -84,13 +101,16 @@ def plugin_subcommands(core_commands: Iterable[str]) -> dict[str, tuple[str, Cal
     for record, commands in manager.implementations("ember_cli_commands"):
         for command in commands:
             if not isinstance(command, CliCommand):
-                manager.report_broken(record, "ember_cli_commands",
-                                      TypeError(f"expected CliCommand objects, got {command!r}"))
+                manager.report_broken(
+                    record, "ember_cli_commands", TypeError(f"expected CliCommand objects, got {command!r}")
+                )
                 continue
             if command.name in owners:
-                raise PluginError(f"Two providers of the command `python -m ember {command.name}`: "
-                                  f"{owners[command.name]} and {record.distribution}; uninstall "
-                                  "one of them or rename the plugin's command")
+                raise PluginError(
+                    f"Two providers of the command `python -m ember {command.name}`: "
+                    f"{owners[command.name]} and {record.distribution}; uninstall "
+                    "one of them or rename the plugin's command"
+                )
             owners[command.name] = record.distribution
             found[command.name] = (f"{command.help} [{record.distribution}]", _handler(command, record))
     return found
@@ -98,8 +118,9 @@ def plugin_subcommands(core_commands: Iterable[str]) -> dict[str, tuple[str, Cal
 
 def _handler(command: CliCommand, record: PluginRecord) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
-        parser = argparse.ArgumentParser(prog=f"python -m ember {command.name}",
-                                         description=f"{command.help} (from {record.distribution})")
+        parser = argparse.ArgumentParser(
+            prog=f"python -m ember {command.name}", description=f"{command.help} (from {record.distribution})"
+        )
         command.add_arguments(parser)
         return int(command.run(parser.parse_args(argv)) or 0)
 

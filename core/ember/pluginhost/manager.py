@@ -10,6 +10,7 @@ first answer.  Each implementation is registered wrapped: the wrapper turns an e
 a recorded error and a ``None`` answer (so the other plugins still answer), and tags every
 answer with the plugin that gave it, as ``(PluginRecord, answer)``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,9 +19,10 @@ import logging
 import threading
 import traceback
 import types
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pluggy
 
@@ -80,21 +82,29 @@ class PluginManager:
         """Whether the entry points have been loaded (nothing loads them at ``import ember``)."""
         return self._loaded
 
-    def add_plugin(self, module: Any, name: str, distribution: str = "(not installed)",
-                   version: str = "0") -> PluginRecord:
+    def add_plugin(
+        self, module: Any, name: str, distribution: str = "(not installed)", version: str = "0"
+    ) -> PluginRecord:
         """Register a plugin module directly, as a test of a not yet installed plugin does."""
         with self._lock:
-            record = PluginRecord(name=name, distribution=distribution, version=version,
-                                  target=getattr(module, "__name__", repr(module)))
+            record = PluginRecord(
+                name=name,
+                distribution=distribution,
+                version=version,
+                target=getattr(module, "__name__", repr(module)),
+            )
             self._records.append(record)
             self._register(record, lambda: module)
             return record
 
     def _load_one(self, entry_point: importlib.metadata.EntryPoint) -> None:
         dist = entry_point.dist
-        record = PluginRecord(name=entry_point.name,
-                              distribution=dist.metadata["Name"] if dist else "(unknown distribution)",
-                              version=dist.version if dist else "?", target=entry_point.value)
+        record = PluginRecord(
+            name=entry_point.name,
+            distribution=dist.metadata["Name"] if dist else "(unknown distribution)",
+            version=dist.version if dist else "?",
+            target=entry_point.value,
+        )
         self._records.append(record)
         self._register(record, entry_point.load)
 
@@ -112,6 +122,7 @@ class PluginManager:
     def _guarded(self, record: PluginRecord, module: Any) -> types.SimpleNamespace:
         """What pluggy registers for ``module``: each of its hook implementations wrapped so
         that it answers ``(record, answer)``, or None when it raised (recorded) or had nothing."""
+
         def guard(hook_name: str, function: Callable) -> Callable:
             @functools.wraps(function)  # keeps pluggy's marker and the argument names
             def call(*args: Any, **kwargs: Any) -> tuple[PluginRecord, Any] | None:
@@ -121,6 +132,7 @@ class PluginManager:
                     self._fail(record, f"hook {hook_name} failed", error)
                     return None
                 return None if answer is None else (record, answer)
+
             return call
 
         names = [name for name in dir(module) if self._pluggy.parse_hookimpl_opts(module, name)]

@@ -5,30 +5,43 @@ filesystems.  The engine reaches every connector through here.
 plugins; when nothing installed provides a kind they raise ``MissingPluginError`` naming the
 distribution to install.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ember.plugins import FileSystem, MissingPluginError, PluginError, SinkKind, SourceKind
 from ember.pluginhost.manager import PluginRecord, plugin_manager
+from ember.plugins import FileSystem, MissingPluginError, PluginError, SinkKind, SourceKind
 
 #: which ember distribution ships each kind, so a missing one is named in the error
 KNOWN_DISTRIBUTIONS = {
-    "source": {"socket": "ember-socket", "text-files": "ember-files",
-               "binary-files": "ember-files", "kafka": "ember-kafka", "flume": "ember-flume",
-               "kinesis": "ember-kinesis", "mqtt": "ember-mqtt"},
+    "source": {
+        "socket": "ember-socket",
+        "text-files": "ember-files",
+        "binary-files": "ember-files",
+        "kafka": "ember-kafka",
+        "flume": "ember-flume",
+        "kinesis": "ember-kinesis",
+        "mqtt": "ember-mqtt",
+    },
     "sink": {"text-files": "ember-sink-files", "kafka": "ember-sink-kafka"},
-    "connector": {"kafka": "ember-kafka", "flume": "ember-flume", "kinesis": "ember-kinesis",
-                  "mqtt": "ember-mqtt"},
+    "connector": {
+        "kafka": "ember-kafka",
+        "flume": "ember-flume",
+        "kinesis": "ember-kinesis",
+        "mqtt": "ember-mqtt",
+    },
     "filesystem": {"file": "ember-files", "s3": "ember-files"},
 }
 
 Descriptor = TypeVar("Descriptor", SourceKind, SinkKind, FileSystem)
 
 
-def _named(hook_name: str, kind: type[Descriptor], key: Callable[[Descriptor], str]
-           ) -> dict[str, tuple[PluginRecord, Descriptor]]:
+def _named(
+    hook_name: str, kind: type[Descriptor], key: Callable[[Descriptor], str]
+) -> dict[str, tuple[PluginRecord, Descriptor]]:
     """Every descriptor the plugins return from ``hook_name``, by name; clashes are errors."""
     manager = plugin_manager()
     found: dict[str, tuple[PluginRecord, Descriptor]] = {}
@@ -44,7 +57,8 @@ def _named(hook_name: str, kind: type[Descriptor], key: Callable[[Descriptor], s
                 other = found[name][0]
                 raise PluginError(
                     f"Two plugins provide {kind.__name__} {name!r}: {other.distribution} and "
-                    f"{record.distribution}; uninstall one of them")
+                    f"{record.distribution}; uninstall one of them"
+                )
             found[name] = (record, descriptor)
     return found
 
@@ -81,8 +95,9 @@ def connector_apis() -> dict[str, tuple[PluginRecord, Any]]:
 
 def _missing(category: str, name: str, available: list[str], asked_by: str | None) -> MissingPluginError:
     what = {"source": "source kind", "sink": "sink kind", "connector": "the connector"}[category]
-    return MissingPluginError(f"{what} {name!r}", KNOWN_DISTRIBUTIONS[category].get(name),
-                              available, asked_by)
+    return MissingPluginError(
+        f"{what} {name!r}", KNOWN_DISTRIBUTIONS[category].get(name), available, asked_by
+    )
 
 
 def source_kind(kind: str) -> tuple[PluginRecord, SourceKind]:
@@ -126,11 +141,16 @@ def open_filesystem(url: str, asked_by: str | None = None) -> Any:
         raise MissingPluginError(
             f"the URL scheme '{scheme}://' of {url!r} (schemes available: {available}; add one "
             "with a plugin implementing the ember_filesystems hook, see docs/plugins.md)",
-            KNOWN_DISTRIBUTIONS["filesystem"].get(scheme), None, asked_by)
+            KNOWN_DISTRIBUTIONS["filesystem"].get(scheme),
+            None,
+            asked_by,
+        )
     return installed[scheme][1].open(url)
 
 
-_ASKED_BY = {"socket": "StreamingContext.socketTextStream",
-             "text-files": "StreamingContext.textFileStream",
-             "binary-files": "StreamingContext.binaryRecordsStream",
-             "sink:text-files": "DStream.saveAsTextFiles"}
+_ASKED_BY = {
+    "socket": "StreamingContext.socketTextStream",
+    "text-files": "StreamingContext.textFileStream",
+    "binary-files": "StreamingContext.binaryRecordsStream",
+    "sink:text-files": "DStream.saveAsTextFiles",
+}

@@ -5,6 +5,7 @@ Importing this package loads no engine module (``ember.rdd``, ``ember.streaming`
 plugin; the plugin host (``ember.pluginhost``) loads plugins on the first question asked of
 them.  See docs/plugins.md for the guide and docs/architecture.md for where this sits.
 """
+
 from ember.plugins.checkpoint_store import CheckpointStore
 from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink, send_to_receiver
 from ember.plugins.errors import MissingPluginError, PluginError
@@ -16,8 +17,30 @@ from ember.plugins.settings import duration_ms
 from ember.plugins.sink import Sink, batch_time_ms
 from ember.plugins.testing import BatchCollector, wait_until
 
-__all__ = ["BatchCollector", "CheckpointStore", "CliCommand", "FileStatus", "FileSystem",
-           "FileSystemAccess", "MissingPluginError", "PluginError", "PositionRange", "Receiver",
-           "ReceiverStoppedError", "ReplayableSource", "Sink", "SinkKind", "SourceContext",
-           "SourceKind", "Supervisor", "batch_time_ms", "create_source_stream", "duration_ms",
-           "hookimpl", "open_filesystem", "output_to_sink", "send_to_receiver", "wait_until"]
+__all__ = [
+    "BatchCollector",
+    "CheckpointStore",
+    "CliCommand",
+    "FileStatus",
+    "FileSystem",
+    "FileSystemAccess",
+    "MissingPluginError",
+    "PluginError",
+    "PositionRange",
+    "Receiver",
+    "ReceiverStoppedError",
+    "ReplayableSource",
+    "Sink",
+    "SinkKind",
+    "SourceContext",
+    "SourceKind",
+    "Supervisor",
+    "batch_time_ms",
+    "create_source_stream",
+    "duration_ms",
+    "hookimpl",
+    "open_filesystem",
+    "output_to_sink",
+    "send_to_receiver",
+    "wait_until",
+]

@@ -1,5 +1,6 @@
 """The interface of a checkpoint store (``ember_checkpoint_store`` hook): where checkpoint files
 live for one URI scheme.  ember has the local one built in; ember-s3 adds ``s3://``."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -6,9 +6,11 @@ three dispatch through the StreamingContext or DStream they are given, the third
 plugin host (``ember.pluginhost`` installs itself here when it is imported, which
 ``import ember`` does).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _open_filesystem: Callable[[str, str | None], Any] | None = None
 

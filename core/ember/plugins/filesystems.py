@@ -3,6 +3,7 @@
 A ``FileSystem`` descriptor's ``open(url)`` returns an object with these two methods; ember-files
 implements ``file`` and ``s3``, and a third party adds a scheme (``hdfs``) with the core alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

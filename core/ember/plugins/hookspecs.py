@@ -8,11 +8,13 @@ running anything; the two ``firstresult`` hooks choose among plugins by URL sche
 ``ember_streaming_started`` lets a plugin watch a running job (a web UI, metrics).
 docs/plugins.md documents every hook (a test keeps the two in step).
 """
+
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -79,6 +81,7 @@ class FileSystem:
 
 # -- 1. discovery: called when the plugin list is built (``python -m ember plugins``) -------------
 
+
 @hookspec
 def ember_cli_commands() -> list[CliCommand]:
     """Extra ``python -m ember`` subcommands this plugin adds."""
@@ -92,13 +95,15 @@ def ember_connector_apis() -> Mapping[str, Any]:
 
 # -- 2. context creation: called when a SparkContext starts --------------------------------------
 
+
 @hookspec(firstresult=True)
-def ember_executor(master: str, conf: "SparkConf") -> Any:
+def ember_executor(master: str, conf: SparkConf) -> Any:
     """The executor for ``master`` when its scheme is this plugin's (e.g. ``dask://``),
     else ``None``.  The first plugin that returns one wins."""
 
 
 # -- 3. graph building: called when a program creates input streams and output operations ---------
+
 
 @hookspec
 def ember_source_kinds() -> list[SourceKind]:
@@ -117,13 +122,15 @@ def ember_filesystems() -> list[FileSystem]:
 
 # -- 4. checkpointing: called when ``ssc.checkpoint(uri)`` or recovery needs a store -------------
 
+
 @hookspec(firstresult=True)
-def ember_checkpoint_store(uri: str, conf: "SparkConf") -> Any:
+def ember_checkpoint_store(uri: str, conf: SparkConf) -> Any:
     """The checkpoint store for ``uri`` when its scheme is this plugin's (e.g. ``s3://``),
     else ``None``.  The first plugin that returns one wins."""
 
 
 # -- 5. running: called when a StreamingContext starts ---------------------------------------------
+
 
 @hookspec
 def ember_streaming_started(ssc: Any) -> Callable[[], None] | None:

@@ -10,10 +10,12 @@ Spark, a receiver is pickled to where it runs (a worker process of ``local[N]``)
 ``onStart``: its locks and queues arrive new and empty, and the driver reaches it only with
 ``send_to_receiver`` (``onDriverMessage``).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from ember.storagelevel import StorageLevel
 
@@ -87,8 +89,7 @@ class Receiver(ABC):
         """Store several records as one block, e.g. what one network read decoded."""
         self._attached().store_block(records)
 
-    def restart(self, message: str, error: BaseException | None = None,
-                delay_ms: int | None = None) -> None:
+    def restart(self, message: str, error: BaseException | None = None, delay_ms: int | None = None) -> None:
         """Stop and start again after ``delay_ms`` (default ``spark.streaming.receiverRestartDelay``).
 
         Returns at once: the restart happens on the supervisor's thread.

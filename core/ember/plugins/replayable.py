@@ -5,11 +5,13 @@ file's bytes, shard sequence numbers) and reads a range back on request.  ember 
 ranges of every batch as plain data, so that a batch re-run after a failure or restored from
 a checkpoint reads exactly the same records; that is what makes exactly-once possible.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from ember.conf import SparkConf
 
@@ -58,7 +60,7 @@ class PositionRange:
         return list(astuple(self))
 
     @classmethod
-    def from_data(cls, data: list) -> "PositionRange":
+    def from_data(cls, data: list) -> PositionRange:
         return cls(*data)
 
 
@@ -80,8 +82,9 @@ class ReplayableSource(ABC):
         """The source's partitions as stable names (``"topic-0"``, a directory, a shard id)."""
 
     @abstractmethod
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
-                    ) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         """Choose what the batch at ``time_ms`` reads, at most ``max_records_per_partition``
         per partition when given, and move past it.  Each range is one partition of the
         batch's RDD; an empty list is an empty batch.  A source that reports ``lags()`` gets,

@@ -1,5 +1,6 @@
 """Reading Spark duration settings the way Spark writes them (``200ms``, ``2s``, ``1min``, or
 plain milliseconds); a malformed value is an error that names the setting."""
+
 from __future__ import annotations
 
 import re

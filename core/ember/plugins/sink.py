@@ -5,11 +5,13 @@ receipt; the driver then commits the batch with every receipt (``commit_batch``)
 makes the commit atomic and idempotent (write aside, then rename or swap in), so that a batch
 re-run after a failure or a recovery replaces its output instead of adding to it.
 """
+
 from __future__ import annotations
 
 import datetime
 from abc import ABC, abstractmethod
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 class Sink(ABC):

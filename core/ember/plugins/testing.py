@@ -8,11 +8,13 @@ on the real clock and wait for conditions instead of sleeping::
     ssc.start()
     seen.wait_for(lambda c: c.records == ["hello"])
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class BatchCollector:
@@ -35,16 +37,21 @@ class BatchCollector:
         with self._changed:
             return [record for _, records in self.batches for record in records]
 
-    def wait_for(self, condition: Callable[["BatchCollector"], bool], timeout: float = 15.0,
-                 what: str = "the expected records") -> None:
+    def wait_for(
+        self,
+        condition: Callable[[BatchCollector], bool],
+        timeout: float = 15.0,
+        what: str = "the expected records",
+    ) -> None:
         """Block until ``condition(self)`` holds after some batch; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while not condition(self):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
-                                         f"collected {self.records[:20]!r}")
+                    raise AssertionError(
+                        f"timed out after {timeout} s waiting for {what}; " f"collected {self.records[:20]!r}"
+                    )
                 self._changed.wait(left)
 
 

@@ -4,6 +4,7 @@ Where PySpark reduces per-partition results on the driver (reduce, fold, aggrega
 countByValue, mean) ember does the same, in partition order, so results that depend on the
 order of a non-commutative function equal PySpark's.
 """
+
 from __future__ import annotations
 
 import copy
@@ -11,8 +12,9 @@ import heapq
 import itertools
 import operator
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from functools import reduce as _reduce
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ember.rdd.pairs import first_value, merge_per_key
 from ember.rdd.records import pairs_of
@@ -62,6 +64,7 @@ class ActionsMixin:
         def reduce_partition(iterator):  # a list, so an empty partition is told apart from None
             first = next(iterator, _NOTHING)
             return [] if first is _NOTHING else [_reduce(f, iterator, first)]
+
         values = [value for part in self._run_job(reduce_partition) for value in part]
         if not values:
             raise ValueError("Can not reduce() empty RDD")
@@ -109,6 +112,7 @@ class ActionsMixin:
             for value, count in right.items():
                 left[value] += count
             return left
+
         return self.mapPartitions(count_values).reduce(merge)
 
     def countByKey(self) -> dict:
@@ -122,8 +126,10 @@ class ActionsMixin:
             for key, value in right.items():
                 left[key] = func(left[key], value) if key in left else value
             return left
+
         per_partition = self.mapPartitionsWithIndex(
-            lambda split, iterator: [dict(reduce_partition(split, iterator))])
+            lambda split, iterator: [dict(reduce_partition(split, iterator))]
+        )
         return per_partition.reduce(merge)
 
     def lookup(self, key) -> list:
@@ -137,6 +143,7 @@ class ActionsMixin:
         def apply(iterator):
             for record in iterator:
                 f(record)
+
         self._run_job(apply)
 
     def foreachPartition(self, f: Callable[[Iterable], Any]) -> None:
@@ -145,6 +152,7 @@ class ActionsMixin:
             if hasattr(result, "__iter__"):  # a generator function does its work when drained
                 for _ in result:
                     pass
+
         self._run_job(apply)
 
     # -- the first records, without computing partitions that are not needed ----------------

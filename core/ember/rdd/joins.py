@@ -5,6 +5,7 @@ unioned and grouped by key in one shuffle, and each key's values are split back 
 So a join has as many partitions as the union of its inputs (or ``numPartitions``), and
 none is shuffled again when both inputs already share a partitioner.
 """
+
 from __future__ import annotations
 
 from functools import reduce
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
-def _group_by_input(rdds: list["RDD"], numPartitions: int | None, operation: str) -> "RDD":
+def _group_by_input(rdds: list[RDD], numPartitions: int | None, operation: str) -> RDD:
     """(key, [values from rdds[0], values from rdds[1], ...]) for every key of any input."""
     count = len(rdds)
 
@@ -39,15 +40,19 @@ def _group_by_input(rdds: list["RDD"], numPartitions: int | None, operation: str
             mine.extend(theirs)
         return buffers
 
-    tagged = [rdd.mapPartitionsWithIndex(tagger(i), preservesPartitioning=True)
-              for i, rdd in enumerate(rdds)]
+    tagged = [rdd.mapPartitionsWithIndex(tagger(i), preservesPartitioning=True) for i, rdd in enumerate(rdds)]
     union = reduce(lambda left, right: left.union(right), tagged)
-    return union._combine(first_value, add_value, merge_buffers, numPartitions, portable_hash,
-                          operation)
+    return union._combine(first_value, add_value, merge_buffers, numPartitions, portable_hash, operation)
 
 
-def _joined(left: "RDD", right: "RDD", numPartitions: int | None, operation: str,
-            keep_left_only: bool, keep_right_only: bool) -> "RDD":
+def _joined(
+    left: RDD,
+    right: RDD,
+    numPartitions: int | None,
+    operation: str,
+    keep_left_only: bool,
+    keep_right_only: bool,
+) -> RDD:
     """Every (left value, right value) per key; a missing side is None where it is kept."""
 
     def pairs(buffers):
@@ -62,37 +67,37 @@ def _joined(left: "RDD", right: "RDD", numPartitions: int | None, operation: str
 
 
 class JoinsMixin:
-    def cogroup(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def cogroup(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return _group_by_input([self, other], numPartitions, "cogroup").mapValues(_as_results)
 
-    def groupWith(self, other: "RDD", *others: "RDD") -> "RDD":
+    def groupWith(self, other: RDD, *others: RDD) -> RDD:
         return _group_by_input([self, other, *others], None, "groupWith").mapValues(_as_results)
 
-    def join(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def join(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return _joined(self, other, numPartitions, "join", False, False)
 
-    def leftOuterJoin(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def leftOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return _joined(self, other, numPartitions, "leftOuterJoin", True, False)
 
-    def rightOuterJoin(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def rightOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return _joined(self, other, numPartitions, "rightOuterJoin", False, True)
 
-    def fullOuterJoin(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def fullOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return _joined(self, other, numPartitions, "fullOuterJoin", True, True)
 
-    def subtractByKey(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def subtractByKey(self, other: RDD, numPartitions: int | None = None) -> RDD:
         def only_in_self(buffers):
             mine, theirs = buffers
             return mine if not theirs else ()
+
         return _group_by_input([self, other], numPartitions, "subtractByKey").flatMapValues(only_in_self)
 
-    def subtract(self, other: "RDD", numPartitions: int | None = None) -> "RDD":
+    def subtract(self, other: RDD, numPartitions: int | None = None) -> RDD:
         return self.map(_with_true).subtractByKey(other.map(_with_true), numPartitions).keys()
 
-    def intersection(self, other: "RDD") -> "RDD":
+    def intersection(self, other: RDD) -> RDD:
         grouped = _group_by_input([self.map(_with_none), other.map(_with_none)], None, "intersection")
         return grouped.filter(lambda key_buffers: all(key_buffers[1])).keys()
-
 
 
 def _as_results(buffers: list) -> tuple:

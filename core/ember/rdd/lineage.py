@@ -7,11 +7,12 @@ dependency) and narrow regroupings of parents' partitions: concatenated (``Union
 aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
 (``CoalescedRDD``) or paired with every partition of another RDD (``CartesianRDD``).
 """
+
 from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ember.rdd.pipeline import RecordPipeline
 from ember.rdd.rdd import RDD, _drop_blocks
@@ -58,8 +59,13 @@ class PipelinedRDD(RDD):
     """
 
     def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
-        if isinstance(prev, PipelinedRDD) and not prev.is_cached and isinstance(func, RecordPipeline) \
-                and isinstance(prev.func, RecordPipeline) and prev.func.is_open:
+        if (
+            isinstance(prev, PipelinedRDD)
+            and not prev.is_cached
+            and isinstance(func, RecordPipeline)
+            and isinstance(prev.func, RecordPipeline)
+            and prev.func.is_open
+        ):
             self.func, self.source = prev.func.then(func), prev.source
         elif isinstance(prev, PipelinedRDD) and not prev.is_cached:
             parent_func, source = prev.func, prev.source
@@ -70,8 +76,9 @@ class PipelinedRDD(RDD):
             self.func, self.source = fused, source
         else:
             self.func, self.source = func, prev
-        super().__init__(prev.ctx, prev.getNumPartitions(),
-                         prev.partitioner if preservesPartitioning else None)
+        super().__init__(
+            prev.ctx, prev.getNumPartitions(), prev.partitioner if preservesPartitioning else None
+        )
 
     def dependencies(self):
         return [self.source]
@@ -109,7 +116,9 @@ class ShuffledRDD(RDD):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
             get_block(self.shuffle_block_id(m, split))
-            for m, reducers in enumerate(self.map_outputs) if split in reducers)
+            for m, reducers in enumerate(self.map_outputs)
+            if split in reducers
+        )
 
 
 class UnionRDD(RDD):
@@ -160,7 +169,8 @@ class CoalescedRDD(RDD):
 
     def compute(self, split, context):
         return itertools.chain.from_iterable(
-            self.prev.iterator(parent, context) for parent in self.groups[split])
+            self.prev.iterator(parent, context) for parent in self.groups[split]
+        )
 
 
 class CartesianRDD(RDD):

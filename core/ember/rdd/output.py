@@ -5,16 +5,18 @@ ones too) plus an empty ``_SUCCESS`` into a hidden temporary directory next to `
 which is renamed to ``path`` when every part is complete: a reader sees no directory or a
 whole one.
 """
+
 from __future__ import annotations
 
 import gzip
 import os
 import shutil
 import uuid
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ember.rdd.rdd import RDD
+    pass
 
 _CODECS: dict[str, tuple[str, Callable]] = {
     "org.apache.hadoop.io.compress.GzipCodec": (".gz", gzip.open),
@@ -34,14 +36,17 @@ def _writer(directory: str, extension: str, opener: Callable) -> Callable:
                 part.write(_as_line(record))
                 part.write(b"\n")
         return iter(())
+
     return write_part
 
 
 class OutputMixin:
     def saveAsTextFile(self, path: str, compressionCodecClass: str | None = None) -> None:
         if compressionCodecClass is not None and compressionCodecClass not in _CODECS:
-            raise ValueError(f"saveAsTextFile: unsupported compressionCodecClass "
-                             f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}")
+            raise ValueError(
+                f"saveAsTextFile: unsupported compressionCodecClass "
+                f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}"
+            )
         extension, opener = _CODECS.get(compressionCodecClass, ("", open))
         target = os.path.abspath(path)
         if os.path.exists(target):

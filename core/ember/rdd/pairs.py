@@ -5,10 +5,12 @@ one shuffle: combine each partition's values per key (narrow), move the combiner
 key's partition (``partitionBy``, the shuffle), merge them per key (narrow).  Within a
 partition keys come out in the order they were first seen, which is PySpark's order.
 """
+
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ember.rdd.partitioner import Partitioner
 from ember.rdd.pipeline import Combine, RecordPipeline, append_to, first_value, single_list
@@ -19,8 +21,9 @@ if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
-def merge_per_key(create: Callable, merge: Callable, operation: str,
-                  finish: Callable | None = None) -> RecordPipeline:
+def merge_per_key(
+    create: Callable, merge: Callable, operation: str, finish: Callable | None = None
+) -> RecordPipeline:
     """A partition function folding (key, value) records into one value per key (then
     ``finish``ed); a stage's record operations before it run in the same loop."""
     return RecordPipeline.combining(Combine(create, merge, operation, finish))
@@ -46,70 +49,119 @@ class PairFunctionsMixin:
             raise ValueError(f"{operation}: numPartitions must be a positive int, got {numPartitions!r}")
         return numPartitions
 
-    def partitionBy(self, numPartitions: int | None,
-                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def partitionBy(
+        self, numPartitions: int | None, partitionFunc: Callable[[Any], int] = portable_hash
+    ) -> RDD:
         numPartitions = self._reduce_partitions(numPartitions, "partitionBy")
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
         return self._shuffle(numPartitions, partitionFunc, partitioner)
 
-    def _combine(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
-                 numPartitions: int | None, partitionFunc: Callable, operation: str,
-                 finish: Callable | None = None) -> "RDD":
+    def _combine(
+        self,
+        createCombiner: Callable,
+        mergeValue: Callable,
+        mergeCombiners: Callable,
+        numPartitions: int | None,
+        partitionFunc: Callable,
+        operation: str,
+        finish: Callable | None = None,
+    ) -> RDD:
         """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
         numPartitions = self._reduce_partitions(numPartitions, operation)
         locally = self.mapPartitionsWithIndex(
-            merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True)
+            merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True
+        )
         merge = merge_per_key(first_value, mergeCombiners, operation, finish)
         shuffled = locally.partitionBy(numPartitions, partitionFunc)
         return shuffled.mapPartitionsWithIndex(merge, preservesPartitioning=True)
 
-    def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
-                     numPartitions: int | None = None,
-                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self._combine(createCombiner, mergeValue, mergeCombiners, numPartitions,
-                             partitionFunc, "combineByKey")
+    def combineByKey(
+        self,
+        createCombiner: Callable,
+        mergeValue: Callable,
+        mergeCombiners: Callable,
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[Any], int] = portable_hash,
+    ) -> RDD:
+        return self._combine(
+            createCombiner, mergeValue, mergeCombiners, numPartitions, partitionFunc, "combineByKey"
+        )
 
-    def reduceByKey(self, func: Callable, numPartitions: int | None = None,
-                    partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def reduceByKey(
+        self,
+        func: Callable,
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[Any], int] = portable_hash,
+    ) -> RDD:
         return self._combine(first_value, func, func, numPartitions, partitionFunc, "reduceByKey")
 
-    def aggregateByKey(self, zeroValue, seqFunc: Callable, combFunc: Callable,
-                       numPartitions: int | None = None,
-                       partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def aggregateByKey(
+        self,
+        zeroValue,
+        seqFunc: Callable,
+        combFunc: Callable,
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[Any], int] = portable_hash,
+    ) -> RDD:
         # Each key starts from its own copy of zeroValue, so seqFunc may mutate it.
-        return self._combine(lambda value: seqFunc(copy.deepcopy(zeroValue), value), seqFunc,
-                             combFunc, numPartitions, partitionFunc, "aggregateByKey")
+        return self._combine(
+            lambda value: seqFunc(copy.deepcopy(zeroValue), value),
+            seqFunc,
+            combFunc,
+            numPartitions,
+            partitionFunc,
+            "aggregateByKey",
+        )
 
-    def foldByKey(self, zeroValue, func: Callable, numPartitions: int | None = None,
-                  partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self._combine(lambda value: func(copy.deepcopy(zeroValue), value), func, func,
-                             numPartitions, partitionFunc, "foldByKey")
+    def foldByKey(
+        self,
+        zeroValue,
+        func: Callable,
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[Any], int] = portable_hash,
+    ) -> RDD:
+        return self._combine(
+            lambda value: func(copy.deepcopy(zeroValue), value),
+            func,
+            func,
+            numPartitions,
+            partitionFunc,
+            "foldByKey",
+        )
 
-    def groupByKey(self, numPartitions: int | None = None,
-                   partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
-        return self._combine(single_list, append_to, _extend, numPartitions, partitionFunc,
-                             "groupByKey", finish=ResultIterable)
+    def groupByKey(
+        self, numPartitions: int | None = None, partitionFunc: Callable[[Any], int] = portable_hash
+    ) -> RDD:
+        return self._combine(
+            single_list, append_to, _extend, numPartitions, partitionFunc, "groupByKey", finish=ResultIterable
+        )
 
-    def groupBy(self, f: Callable, numPartitions: int | None = None,
-                partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
+    def groupBy(
+        self,
+        f: Callable,
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[Any], int] = portable_hash,
+    ) -> RDD:
         return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)
 
     # -- value maps: keys stay, so the partitioning is kept ----------------------------------
-    def mapValues(self, f: Callable) -> "RDD":
-        return self.mapPartitionsWithIndex(RecordPipeline.of("mapValues", f, "mapValues"),
-                                           preservesPartitioning=True)
+    def mapValues(self, f: Callable) -> RDD:
+        return self.mapPartitionsWithIndex(
+            RecordPipeline.of("mapValues", f, "mapValues"), preservesPartitioning=True
+        )
 
-    def flatMapValues(self, f: Callable[[Any], Iterable]) -> "RDD":
-        return self.mapPartitionsWithIndex(RecordPipeline.of("flatMapValues", f, "flatMapValues"),
-                                           preservesPartitioning=True)
+    def flatMapValues(self, f: Callable[[Any], Iterable]) -> RDD:
+        return self.mapPartitionsWithIndex(
+            RecordPipeline.of("flatMapValues", f, "flatMapValues"), preservesPartitioning=True
+        )
 
-    def keys(self) -> "RDD":
+    def keys(self) -> RDD:
         return self.mapPartitionsWithIndex(RecordPipeline.of("keys", None, "keys"))
 
-    def values(self) -> "RDD":
+    def values(self) -> RDD:
         return self.mapPartitionsWithIndex(RecordPipeline.of("values", None, "values"))
 
-    def keyBy(self, f: Callable) -> "RDD":
+    def keyBy(self, f: Callable) -> RDD:
         return self.map(lambda x: (f(x), x))

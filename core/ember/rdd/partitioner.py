@@ -1,7 +1,9 @@
 """Partitioners: which partition a key belongs to."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.serde.hashing import portable_hash
 
@@ -14,8 +16,11 @@ class Partitioner:
         self.partitionFunc = partitionFunc
 
     def __eq__(self, other) -> bool:
-        return (isinstance(other, Partitioner) and self.numPartitions == other.numPartitions
-                and self.partitionFunc == other.partitionFunc)
+        return (
+            isinstance(other, Partitioner)
+            and self.numPartitions == other.numPartitions
+            and self.partitionFunc == other.partitionFunc
+        )
 
     def __hash__(self) -> int:
         return hash((self.numPartitions, id(self.partitionFunc)))

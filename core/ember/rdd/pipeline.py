@@ -26,18 +26,16 @@ A step that needs a (key, value) pair unpacks it where it uses it, inside a ``tr
 costs nothing for pairs: a record that is not one raises the TypeError naming the operation
 at that very spot.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Callable, Iterator
 
 from ember.rdd.records import not_a_pair
 
-_UNPACK = ("try:\n"
-           "    key, value = r\n"
-           "except (TypeError, ValueError):\n"
-           "    not_a_pair(r, {op})")
+_UNPACK = "try:\n" "    key, value = r\n" "except (TypeError, ValueError):\n" "    not_a_pair(r, {op})"
 
 #: each step kind's statements; ``{f}`` is its function, ``{op}`` its operation's name.  A
 #: statement ending in ":" opens a block that every later statement is nested in.
@@ -103,11 +101,11 @@ class RecordPipeline:
         self.combine = combine
 
     @classmethod
-    def of(cls, kind: str, func: Callable | None, operation: str) -> "RecordPipeline":
+    def of(cls, kind: str, func: Callable | None, operation: str) -> RecordPipeline:
         return cls((Step(kind, func, operation),))
 
     @classmethod
-    def combining(cls, combine: Combine) -> "RecordPipeline":
+    def combining(cls, combine: Combine) -> RecordPipeline:
         return cls((), combine)
 
     @property
@@ -115,7 +113,7 @@ class RecordPipeline:
         """Whether more steps can follow (it yields records rather than combining them)."""
         return self.combine is None
 
-    def then(self, following: "RecordPipeline") -> "RecordPipeline":
+    def then(self, following: RecordPipeline) -> RecordPipeline:
         """This pipeline followed by ``following`` in the same loop (this one must be open)."""
         return RecordPipeline(self.steps + following.steps, following.combine)
 
@@ -126,8 +124,9 @@ class RecordPipeline:
         combine = self.combine
         if combine is None:
             return _compiled(self._shape())(iterator, *arguments)
-        values = _compiled(self._shape())(iterator, *arguments, combine.create, combine.merge,
-                                         combine.operation)
+        values = _compiled(self._shape())(
+            iterator, *arguments, combine.create, combine.merge, combine.operation
+        )
         if combine.finish is None:
             return iter(values.items())
         finish = combine.finish
@@ -178,15 +177,20 @@ def _compile(shape: tuple) -> Callable:
         body += [indent + line for line in _UNPACK.format(op=f"op{len(kinds)}").split("\n")]
         body.append(indent + "current = get(key, MISSING)")
         if end == "combine group":
-            body += [indent + "if current is MISSING:", indent + "    values[key] = [value]",
-                     indent + "else:", indent + "    current.append(value)"]
+            body += [
+                indent + "if current is MISSING:",
+                indent + "    values[key] = [value]",
+                indent + "else:",
+                indent + "    current.append(value)",
+            ]
         else:
             first = "value" if end == "combine first" else "create(value)"
             body.append(indent + f"values[key] = {first} if current is MISSING else merge(current, value)")
         prologue = ["    values = {}", "    get = values.get"]
         epilogue = ["    return values"]
-    source = "\n".join([f"def run({', '.join(parameters)}):", *prologue,
-                        "    for r in records:", *body, *epilogue])
+    source = "\n".join(
+        [f"def run({', '.join(parameters)}):", *prologue, "    for r in records:", *body, *epilogue]
+    )
     namespace = {"not_a_pair": not_a_pair, "MISSING": _MISSING, "repeat": repeat}
     exec(compile(source, f"<ember record loop: {', '.join(shape)}>", "exec"), namespace)
     return namespace["run"]

@@ -6,10 +6,12 @@ stages' tasks on the executor.  The public API (PySpark's names) comes from thre
 per concept: ``transformations`` (narrow and wide record operations), ``pairs`` (key/value
 operations) and ``actions`` (what returns values to the driver).
 """
+
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ember.rdd.actions import ActionsMixin
 from ember.rdd.joins import JoinsMixin
@@ -26,11 +28,19 @@ if TYPE_CHECKING:
     from ember.executor.base import TaskContext
 
 
-class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunctionsMixin, JoinsMixin,
-          SortingMixin, ActionsMixin, OutputMixin):
+class RDD(
+    TransformationsMixin,
+    RepartitioningMixin,
+    SamplingMixin,
+    PairFunctionsMixin,
+    JoinsMixin,
+    SortingMixin,
+    ActionsMixin,
+    OutputMixin,
+):
     """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``."""
 
-    def __init__(self, ctx: "SparkContext", num_partitions: int, partitioner=None):
+    def __init__(self, ctx: SparkContext, num_partitions: int, partitioner=None):
         self.ctx = ctx
         self._id = ctx._new_rdd_id()
         self._num_partitions = num_partitions
@@ -39,11 +49,11 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         self.name_: str | None = None
 
     # -- lineage --------------------------------------------------------------------------
-    def compute(self, split: int, context: "TaskContext") -> Iterator:
+    def compute(self, split: int, context: TaskContext) -> Iterator:
         """Yield the records of partition ``split`` (runs inside a task)."""
         raise NotImplementedError
 
-    def dependencies(self) -> list["RDD"]:
+    def dependencies(self) -> list[RDD]:
         """The parent RDDs this one is computed from."""
         return []
 
@@ -52,7 +62,7 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         so the executor runs its task where they are; none unless an RDD kind keeps some."""
         return ()
 
-    def iterator(self, split: int, context: "TaskContext") -> Iterator:
+    def iterator(self, split: int, context: TaskContext) -> Iterator:
         """Records of ``split``: from the cache when persisted, else computed."""
         if self._storage_level is None:
             return self.compute(split, context)
@@ -68,11 +78,12 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         """Whether every partition is in the cache, so its lineage need not run again."""
         blocks = self.ctx.executor
         return self._storage_level is not None and all(
-            blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions))
+            blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions)
+        )
 
     # -- identity and persistence -----------------------------------------------------------
     @property
-    def context(self) -> "SparkContext":
+    def context(self) -> SparkContext:
         return self.ctx
 
     def id(self) -> int:
@@ -81,23 +92,23 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
     def name(self) -> str | None:
         return self.name_
 
-    def setName(self, name: str) -> "RDD":
+    def setName(self, name: str) -> RDD:
         self.name_ = name
         return self
 
     def getNumPartitions(self) -> int:
         return self._num_partitions
 
-    def cache(self) -> "RDD":
+    def cache(self) -> RDD:
         return self.persist(StorageLevel.MEMORY_ONLY)
 
-    def persist(self, storageLevel: StorageLevel = StorageLevel.MEMORY_ONLY) -> "RDD":
+    def persist(self, storageLevel: StorageLevel = StorageLevel.MEMORY_ONLY) -> RDD:
         if self._storage_level is None:
             weakref.finalize(self, _drop_blocks, self.ctx.executor, f"rdd/{self._id}/")
         self._storage_level = storageLevel
         return self
 
-    def unpersist(self, blocking: bool = False) -> "RDD":
+    def unpersist(self, blocking: bool = False) -> RDD:
         self._storage_level = None
         _drop_blocks(self.ctx.executor, f"rdd/{self._id}/")
         return self
@@ -110,12 +121,13 @@ class RDD(TransformationsMixin, RepartitioningMixin, SamplingMixin, PairFunction
         return self._storage_level or StorageLevel(False, False, False, False, 1)
 
     # -- the two primitives every operation is built from -----------------------------------
-    def mapPartitionsWithIndex(self, f: Callable[[int, Iterator], Iterable],
-                               preservesPartitioning: bool = False) -> "RDD":
+    def mapPartitionsWithIndex(
+        self, f: Callable[[int, Iterator], Iterable], preservesPartitioning: bool = False
+    ) -> RDD:
         """A new RDD from ``f(partition_index, iterator)`` on each partition (narrow, fused)."""
         return PipelinedRDD(self, f, preservesPartitioning)
 
-    def _shuffle(self, num_partitions: int, partition_func: Callable, partitioner=None) -> "RDD":
+    def _shuffle(self, num_partitions: int, partition_func: Callable, partitioner=None) -> RDD:
         """Move (key, value) records to partition ``partition_func(key) % num_partitions``."""
         return ShuffledRDD(self, num_partitions, partition_func, partitioner)
 

@@ -1,14 +1,17 @@
 """Checks on the records a key/value operation receives, with errors that say what was found."""
+
 from __future__ import annotations
 
-from typing import Iterable, Iterator, NoReturn
+from collections.abc import Iterable, Iterator
+from typing import NoReturn
 
 
 def not_a_pair(record, operation: str) -> NoReturn:
     """Raise the error for a record that is not a (key, value) pair given to ``operation``."""
     raise TypeError(
         f"{operation} expects an RDD of (key, value) pairs, but found "
-        f"{type(record).__name__} {record!r:.80}")
+        f"{type(record).__name__} {record!r:.80}"
+    )
 
 
 def pairs_of(records: Iterable, operation: str) -> Iterator[tuple]:

@@ -7,6 +7,7 @@ input partition's index; PySpark deals them in batches of 10 records.  The seed 
 (Spark's XORShiftRandom, seeded through MurmurHash3) is reproduced here so that each
 output partition holds the same records, in the same order, as in PySpark.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -33,9 +34,9 @@ def _murmur3_bytes(data: bytes, seed: int) -> int:
     """Scala's ``MurmurHash3.bytesHash`` (32-bit, unsigned result) of a whole number of words."""
     h = seed & _MASK32
     for start in range(0, len(data) - len(data) % 4, 4):
-        h ^= _mix_k(int.from_bytes(data[start:start + 4], "little"))
+        h ^= _mix_k(int.from_bytes(data[start : start + 4], "little"))
         h = (_rotate_left32(h, 13) * 5 + 0xE6546B64) & _MASK32
-    tail = data[len(data) - len(data) % 4:]
+    tail = data[len(data) - len(data) % 4 :]
     if tail:
         h ^= _mix_k(int.from_bytes(tail, "little"))
     h ^= len(data)
@@ -85,12 +86,14 @@ def coalesce_groups(parent_count: int, num_partitions: int) -> list[range]:
     """The parent partitions each output partition reads when coalescing without a shuffle."""
     if num_partitions >= parent_count:
         return [range(i, i + 1) for i in range(parent_count)]
-    return [range(i * parent_count // num_partitions, (i + 1) * parent_count // num_partitions)
-            for i in range(num_partitions)]
+    return [
+        range(i * parent_count // num_partitions, (i + 1) * parent_count // num_partitions)
+        for i in range(num_partitions)
+    ]
 
 
 class RepartitioningMixin:
-    def coalesce(self, numPartitions: int, shuffle: bool = False) -> "RDD":
+    def coalesce(self, numPartitions: int, shuffle: bool = False) -> RDD:
         if not isinstance(numPartitions, int) or numPartitions < 1:
             raise ValueError(f"Number of partitions must be positive, got {numPartitions!r}")
         if not shuffle:
@@ -113,7 +116,7 @@ class RepartitioningMixin:
         dealt = self.mapPartitionsWithIndex(deal)._shuffle(numPartitions, _batch_target)
         return dealt.mapPartitionsWithIndex(_unbatched)
 
-    def repartition(self, numPartitions: int) -> "RDD":
+    def repartition(self, numPartitions: int) -> RDD:
         return self.coalesce(numPartitions, shuffle=True)
 
 

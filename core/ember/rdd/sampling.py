@@ -5,12 +5,14 @@ without replacement a record is kept when its draw is below ``fraction``, with r
 it is repeated a Poisson(``fraction``)-distributed number of times.  sortByKey samples its
 range bounds this way too.
 """
+
 from __future__ import annotations
 
 import math
 import random
 import sys
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -55,7 +57,7 @@ def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int,
 
 
 class SamplingMixin:
-    def sample(self, withReplacement: bool, fraction: float, seed: int | None = None) -> "RDD":
+    def sample(self, withReplacement: bool, fraction: float, seed: int | None = None) -> RDD:
         if not fraction >= 0.0:
             raise ValueError(f"Fraction must be nonnegative. (sample got fraction={fraction!r})")
         if seed is None:

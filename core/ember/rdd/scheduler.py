@@ -4,11 +4,13 @@ A job computes ``func`` over some partitions of an RDD.  Every ``ShuffledRDD`` i
 lineage whose map output does not exist yet needs a shuffle-map stage first (parents before
 children); then one result stage runs.  Only this module turns lineage into executor tasks.
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from ember.executor.base import Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import ShuffledRDD
@@ -49,7 +51,8 @@ class ShuffleMapTask:
 def _not_a_pair(record, partition: int) -> None:
     raise TypeError(
         f"a key/value operation expects (key, value) pairs, but partition {partition} holds "
-        f"{type(record).__name__} {record!r:.80}")
+        f"{type(record).__name__} {record!r:.80}"
+    )
 
 
 @dataclass
@@ -96,8 +99,10 @@ class DAGScheduler:
     def run_job(self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Sequence[int]) -> list:
         for shuffle in missing_shuffles(rdd):
             stage_id = next(_stage_ids)
-            tasks = [ShuffleMapTask(stage_id, m, shuffle, shuffle.prev.local_blocks(m))
-                     for m in range(shuffle.prev.getNumPartitions())]
+            tasks = [
+                ShuffleMapTask(stage_id, m, shuffle, shuffle.prev.local_blocks(m))
+                for m in range(shuffle.prev.getNumPartitions())
+            ]
             shuffle.map_outputs = self._run_stage(tasks)
         stage_id = next(_stage_ids)
         return self._run_stage([ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions])

@@ -5,9 +5,10 @@ JVM then splits the list of *batches* evenly, so partition sizes are not always 
 of the records; a ``range`` is cut arithmetically instead.  Matching both keeps every
 partition, and so the output of ``glom()`` and friends, equal to PySpark's.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 _PYSPARK_MAX_BATCH = 1024
 
@@ -22,7 +23,7 @@ def slice_collection(c: Iterable, count: int) -> list[list]:
         return _slice_range(c, count)
     records = list(c)
     batch = max(1, min(len(records) // count, _PYSPARK_MAX_BATCH))
-    batches = [records[i:i + batch] for i in range(0, len(records), batch)]
+    batches = [records[i : i + batch] for i in range(0, len(records), batch)]
     return [[r for b in batches[start:end] for r in b] for start, end in _even_bounds(len(batches), count)]
 
 

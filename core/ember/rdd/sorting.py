@@ -3,10 +3,12 @@
 The sample is PySpark's exactly (same fraction, seed 1, the same random draws per partition:
 see ``sampling``), so the partition bounds, and so every partition's contents, equal PySpark's.
 """
+
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -20,8 +22,9 @@ def _identity(key):
 
 
 class SortingMixin:
-    def sortByKey(self, ascending: bool = True, numPartitions: int | None = None,
-                  keyfunc: Callable = _identity) -> "RDD":
+    def sortByKey(
+        self, ascending: bool = True, numPartitions: int | None = None, keyfunc: Callable = _identity
+    ) -> RDD:
         numPartitions = self._reduce_partitions(numPartitions, "sortByKey")
 
         def sort_partition(_, iterator):
@@ -45,5 +48,5 @@ class SortingMixin:
 
         return self.partitionBy(numPartitions, range_partition).mapPartitionsWithIndex(sort_partition, True)
 
-    def sortBy(self, keyfunc: Callable, ascending: bool = True, numPartitions: int | None = None) -> "RDD":
+    def sortBy(self, keyfunc: Callable, ascending: bool = True, numPartitions: int | None = None) -> RDD:
         return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()

@@ -1,7 +1,9 @@
 """Record-level transformations of an RDD (PySpark's names, argument orders and defaults)."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ember.rdd.pipeline import RecordPipeline
 
@@ -10,34 +12,34 @@ if TYPE_CHECKING:
 
 
 class TransformationsMixin:
-    def map(self, f: Callable, preservesPartitioning: bool = False) -> "RDD":
+    def map(self, f: Callable, preservesPartitioning: bool = False) -> RDD:
         return self.mapPartitionsWithIndex(RecordPipeline.of("map", f, "map"), preservesPartitioning)
 
-    def flatMap(self, f: Callable[..., Iterable], preservesPartitioning: bool = False) -> "RDD":
+    def flatMap(self, f: Callable[..., Iterable], preservesPartitioning: bool = False) -> RDD:
         return self.mapPartitionsWithIndex(RecordPipeline.of("flatMap", f, "flatMap"), preservesPartitioning)
 
-    def filter(self, f: Callable) -> "RDD":
+    def filter(self, f: Callable) -> RDD:
         return self.mapPartitionsWithIndex(RecordPipeline.of("filter", f, "filter"), True)
 
-    def mapPartitions(self, f: Callable[[Iterable], Iterable], preservesPartitioning: bool = False) -> "RDD":
+    def mapPartitions(self, f: Callable[[Iterable], Iterable], preservesPartitioning: bool = False) -> RDD:
         return self.mapPartitionsWithIndex(lambda _, iterator: f(iterator), preservesPartitioning)
 
-    def glom(self) -> "RDD":
+    def glom(self) -> RDD:
         return self.mapPartitionsWithIndex(lambda _, iterator: iter([list(iterator)]))
 
-    def union(self, other: "RDD") -> "RDD":
+    def union(self, other: RDD) -> RDD:
         """Both RDDs' partitions; aligned (and still partitioned) when they share a partitioner."""
         combined = self._union_all([self, other])
         if self.partitioner == other.partitioner and combined.getNumPartitions() == self.getNumPartitions():
             combined.partitioner = self.partitioner
         return combined
 
-    def __add__(self, other: "RDD") -> "RDD":
+    def __add__(self, other: RDD) -> RDD:
         if not hasattr(other, "_union_all"):
             raise TypeError(f"Can only add an RDD to an RDD, not {type(other).__name__}")
         return self.union(other)
 
-    def _union_all(self, rdds: list["RDD"]) -> "RDD":
+    def _union_all(self, rdds: list[RDD]) -> RDD:
         """Spark's union: partition-aligned when every non-empty RDD has the same partitioner."""
         from ember.rdd.lineage import PartitionerAwareUnionRDD, UnionRDD
 
@@ -47,17 +49,19 @@ class TransformationsMixin:
             return PartitionerAwareUnionRDD(self.ctx, non_empty)
         return UnionRDD(self.ctx, non_empty)
 
-    def distinct(self, numPartitions: int | None = None) -> "RDD":
-        return (self.map(lambda x: (x, None))
-                .reduceByKey(lambda first, _: first, numPartitions)
-                .map(lambda pair: pair[0]))
+    def distinct(self, numPartitions: int | None = None) -> RDD:
+        return (
+            self.map(lambda x: (x, None))
+            .reduceByKey(lambda first, _: first, numPartitions)
+            .map(lambda pair: pair[0])
+        )
 
-    def cartesian(self, other: "RDD") -> "RDD":
+    def cartesian(self, other: RDD) -> RDD:
         from ember.rdd.lineage import CartesianRDD
 
         return CartesianRDD(self, other)
 
-    def zipWithIndex(self) -> "RDD":
+    def zipWithIndex(self) -> RDD:
         """(record, index) with indices in partition order; counts the partitions first, as Spark."""
         starts = [0]
         if self.getNumPartitions() > 1:
@@ -66,12 +70,14 @@ class TransformationsMixin:
 
         def with_index(split, iterator):
             return ((record, index) for index, record in enumerate(iterator, starts[split]))
+
         return self.mapPartitionsWithIndex(with_index)
 
-    def zipWithUniqueId(self) -> "RDD":
+    def zipWithUniqueId(self) -> RDD:
         """(record, id): the k-th record of partition i gets ``k * n + i`` (n partitions); no job."""
         count = self.getNumPartitions()
 
         def with_id(split, iterator):
             return ((record, k * count + split) for k, record in enumerate(iterator))
+
         return self.mapPartitionsWithIndex(with_id)

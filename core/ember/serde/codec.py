@@ -11,6 +11,7 @@ A block (a list of records) whose records are all tuples of one length, the (key
 pairs of every shuffle, is stored column by column: two flat lists pack and unpack several
 times faster than one extension object per pair.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -61,7 +62,7 @@ def _default(value):
         return msgpack.ExtType(EXT_DECIMAL, str(value).encode())
     try:
         return msgpack.ExtType(EXT_PICKLE, cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception as error:  # noqa: BLE001 - any pickling failure means "cannot serialize"
+    except Exception as error:
         raise _Unserializable(value, error) from error
 
 
@@ -92,7 +93,8 @@ def encode(value, operation: str) -> bytes:
     except _Unserializable as failure:
         raise SerializationError(
             f"cannot serialize a value of type {type(failure.value).__module__}."
-            f"{type(failure.value).__qualname__} while {operation}: {failure.reason}") from None
+            f"{type(failure.value).__qualname__} while {operation}: {failure.reason}"
+        ) from None
 
 
 def decode(data):

@@ -17,6 +17,7 @@ keys land in the same partitions as in PySpark and ``collect()`` orders agree:
 Anything else falls back to ``hash(obj)``: stable when the class defines a stable
 ``__hash__``, not otherwise (documented in docs/partitioning.md).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -34,10 +35,20 @@ def _rotl(x: int, b: int) -> int:
 
 
 def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
-    v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)  # noqa: E702
-    v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2  # noqa: E702
-    v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0  # noqa: E702
-    v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)  # noqa: E702
+    v0 = (v0 + v1) & _MASK64
+    v1 = _rotl(v1, 13)
+    v1 ^= v0
+    v0 = _rotl(v0, 32)  # noqa: E702
+    v2 = (v2 + v3) & _MASK64
+    v3 = _rotl(v3, 16)
+    v3 ^= v2  # noqa: E702
+    v0 = (v0 + v3) & _MASK64
+    v3 = _rotl(v3, 21)
+    v3 ^= v0  # noqa: E702
+    v2 = (v2 + v1) & _MASK64
+    v1 = _rotl(v1, 17)
+    v1 ^= v2
+    v2 = _rotl(v2, 32)  # noqa: E702
     return v0, v1, v2, v3
 
 

@@ -5,13 +5,16 @@ Spark, each block becomes one partition of its batch); at each batch time the in
 takes every block sealed since the previous batch.  ``spark.streaming.receiver.maxRate``
 throttles the thread that stores, so a fast source slows down instead of flooding memory.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ember.plugins.receiver import ReceiverStoppedError
+
 
 class RateLimiter:
     """At most ``per_second`` permits a second (0 or less: unlimited), evenly spaced.
@@ -21,8 +24,12 @@ class RateLimiter:
     returns True when the wait was cut short (the buffer was closed).
     """
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
-                 wait: Callable[[float], bool] | None = None):
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+    ):
         self.per_second = per_second
         self._clock = clock
         self._wait = wait
@@ -56,8 +63,13 @@ class BlockBuffer:
     """Thread-safe buffer of received records, sealed into blocks by time and by batch (and,
     with ``max_block_records``, once a block holds that many)."""
 
-    def __init__(self, block_interval_ms: int, limiter: RateLimiter,
-                 clock: Callable[[], float] = time.monotonic, max_block_records: int | None = None):
+    def __init__(
+        self,
+        block_interval_ms: int,
+        limiter: RateLimiter,
+        clock: Callable[[], float] = time.monotonic,
+        max_block_records: int | None = None,
+    ):
         self._interval = block_interval_ms / 1000.0
         self._max_records = max_block_records
         self._limiter = limiter
@@ -73,8 +85,11 @@ class BlockBuffer:
         self._closed.set()
 
     def _admit(self, permits: int) -> None:
-        if self._closed.is_set() or not self._limiter.acquire(permits, self._closed.wait) \
-                or self._closed.is_set():
+        if (
+            self._closed.is_set()
+            or not self._limiter.acquire(permits, self._closed.wait)
+            or self._closed.is_set()
+        ):
             raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
 
     def add(self, record: Any) -> None:
@@ -94,8 +109,10 @@ class BlockBuffer:
     def _current_block(self) -> list[Any]:
         """The block new records go to: sealed and begun again once the interval is over."""
         now = self._clock()
-        if self._current and (now - self._current_started >= self._interval
-                              or (self._max_records and len(self._current) >= self._max_records)):
+        if self._current and (
+            now - self._current_started >= self._interval
+            or (self._max_records and len(self._current) >= self._max_records)
+        ):
             self._seal()
         if not self._current:
             self._current_started = now

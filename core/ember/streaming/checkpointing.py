@@ -4,9 +4,11 @@
 implements ``CheckpointingSupport`` and registers it here when it is imported, which the
 composition root (``import ember``'s names, ``ember.testing``, the command line) makes sure of.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ember.conf import SparkConf
@@ -36,15 +38,14 @@ class CheckpointingSession(Protocol):
 
 
 class CheckpointingSupport(Protocol):
-    def validate_directory(self, directory: str, conf: "SparkConf") -> None:
+    def validate_directory(self, directory: str, conf: SparkConf) -> None:
         """Fail (naming the installed stores) when no store serves ``directory``'s scheme."""
 
-    def get_or_create(self, checkpoint_path: str,
-                      setup: Callable[[], "StreamingContext"]) -> "StreamingContext":
+    def get_or_create(self, checkpoint_path: str, setup: Callable[[], StreamingContext]) -> StreamingContext:
         """``StreamingContext.getOrCreate``: the context ``setup`` builds, with the checkpoint at
         ``checkpoint_path`` (if any) to be restored into it at ``start()``."""
 
-    def open_session(self, ssc: "StreamingContext") -> CheckpointingSession | None:
+    def open_session(self, ssc: StreamingContext) -> CheckpointingSession | None:
         """The session for a starting context; None when it has no checkpoint directory."""
 
 
@@ -60,6 +61,8 @@ def register_checkpointing(support: CheckpointingSupport) -> None:
 def checkpointing() -> CheckpointingSupport:
     """The registered checkpointing support."""
     if _support is None:
-        raise RuntimeError("ember's checkpointing is not loaded: use `from ember import SparkContext` "
-                           "(or import ember.checkpoint) before checkpointing a StreamingContext")
+        raise RuntimeError(
+            "ember's checkpointing is not loaded: use `from ember import SparkContext` "
+            "(or import ember.checkpoint) before checkpointing a StreamingContext"
+        )
     return _support

@@ -5,6 +5,7 @@ time (zero + k * interval), so batches do not drift however long processing take
 ``ManualClock`` only moves when a test advances it, which makes streaming tests exact and
 fast.  Times are integer milliseconds.
 """
+
 from __future__ import annotations
 
 import threading

@@ -6,12 +6,14 @@ the job holds.  It is erased when a batch starts, so what the batch prints (``pp
 on a clean line.  Only ``python -m ember run`` asks for it (``request``), only when its output
 is a terminal, and ``spark.ui.showConsoleProgress=false`` turns it off, as in Spark.
 """
+
 from __future__ import annotations
 
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Callable, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from ember.streaming.listener import StreamingListener
 from ember.streaming.status import state_bytes
@@ -30,7 +32,7 @@ def request(stream: TextIO) -> None:
     _requested[:] = [stream]
 
 
-def attach(ssc: "StreamingContext") -> Callable[[], None] | None:
+def attach(ssc: StreamingContext) -> Callable[[], None] | None:
     """Add the status line's listener to ``ssc`` when it was requested and may be shown;
     returns what ends the line when the context stops."""
     if not _requested:
@@ -52,7 +54,7 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 class ConsoleStatusLine(StreamingListener):
-    def __init__(self, ssc: "StreamingContext", stream: TextIO = sys.stdout):
+    def __init__(self, ssc: StreamingContext, stream: TextIO = sys.stdout):
         self._ssc = ssc
         self._stream = stream
         self._batch_seconds = ssc.batch_ms / 1000
@@ -67,10 +69,12 @@ class ConsoleStatusLine(StreamingListener):
 
     def render(self, info) -> str:
         clock = time.strftime("%H:%M:%S", time.localtime(info.batchTime().milliseconds() / 1000))
-        return (f"[Batch {clock}] input {info.numRecords() / self._batch_seconds:,.0f} records/s"
-                f" | processing {info.processingDelay() / 1000:.3f} s"
-                f" | scheduling delay {info.schedulingDelay() / 1000:.3f} s"
-                f" | state {_human_bytes(state_bytes(self._ssc))}")
+        return (
+            f"[Batch {clock}] input {info.numRecords() / self._batch_seconds:,.0f} records/s"
+            f" | processing {info.processingDelay() / 1000:.3f} s"
+            f" | scheduling delay {info.schedulingDelay() / 1000:.3f} s"
+            f" | state {_human_bytes(state_bytes(self._ssc))}"
+        )
 
     def finish(self) -> None:
         """Leave the last line on screen and move below it."""

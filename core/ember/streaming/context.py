@@ -4,6 +4,7 @@ It owns the DStream graph, the batch scheduler that runs it on a clock, the list
 the error waiter behind ``awaitTermination``.  Its life cycle is Spark's: INITIALIZED (streams
 and outputs are added), ACTIVE after ``start()`` (one active context per process), STOPPED.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,11 @@ from ember.streaming.dstream import DStream, TransformedDStream
 from ember.streaming.durations import to_ms
 from ember.streaming.graph import DStreamGraph
 from ember.streaming.input import InputDStream, QueueInputDStream, as_queue
-from ember.streaming.listener import StreamingListener, StreamingListenerBus, StreamingListenerStreamingStarted
+from ember.streaming.listener import (
+    StreamingListener,
+    StreamingListenerBus,
+    StreamingListenerStreamingStarted,
+)
 from ember.streaming.scheduler import BatchScheduler
 from ember.streaming.source_streams import as_input_stream
 
@@ -32,7 +37,7 @@ INITIALIZED, ACTIVE, STOPPED = "INITIALIZED", "ACTIVE", "STOPPED"
 
 
 class StreamingContext:
-    _activeContext: "StreamingContext | None" = None
+    _activeContext: StreamingContext | None = None
     _lock = threading.RLock()
 
     def __init__(self, sparkContext: SparkContext, batchDuration=None, clock: Clock | None = None):
@@ -61,21 +66,22 @@ class StreamingContext:
 
     # -- the active context ----------------------------------------------------------------
     @classmethod
-    def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+    def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
         """Call ``setupFunc`` to build the context; when ``checkpointPath`` holds a checkpoint,
         restore it into the rebuilt graph (``ember.checkpoint.recovery``).  The path becomes the
         context's checkpoint directory."""
         return checkpointing().get_or_create(checkpointPath, setupFunc)
 
     @classmethod
-    def getActive(cls) -> "StreamingContext | None":
+    def getActive(cls) -> StreamingContext | None:
         """The context that is started and not stopped, if any."""
         with cls._lock:
             return cls._activeContext
 
     @classmethod
-    def getActiveOrCreate(cls, checkpointPath: str | None,
-                          setupFunc: Callable[[], "StreamingContext"]) -> "StreamingContext":
+    def getActiveOrCreate(
+        cls, checkpointPath: str | None, setupFunc: Callable[[], StreamingContext]
+    ) -> StreamingContext:
         if not callable(setupFunc):
             raise TypeError("setupFunc should be callable.")
         active = cls.getActive()
@@ -146,8 +152,9 @@ class StreamingContext:
             rdds = [[]]  # PySpark starts such a stream with one empty batch
         return QueueInputDStream(self, as_queue(self, rdds), oneAtATime, default or None)
 
-    def socketTextStream(self, hostname: str, port: int,
-                         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2) -> DStream:
+    def socketTextStream(
+        self, hostname: str, port: int, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2
+    ) -> DStream:
         return self.create_source_stream("socket", hostname=hostname, port=port, storageLevel=storageLevel)
 
     def textFileStream(self, directory: str) -> DStream:
@@ -161,7 +168,9 @@ class StreamingContext:
         ``"kafka"``...), created with ``options``; what ``ember.plugins.create_source_stream``
         calls.  ``MissingPluginError`` names the distribution to install."""
         record, source_kind = registry.source_kind(kind)
-        return as_input_stream(self, source_kind.create(self, **options), f"{kind} source of {record.distribution}")
+        return as_input_stream(
+            self, source_kind.create(self, **options), f"{kind} source of {record.distribution}"
+        )
 
     def union(self, *dstreams: DStream) -> DStream:
         if not dstreams:
@@ -192,15 +201,21 @@ class StreamingContext:
                 raise RuntimeError("StreamingContext has already been stopped")
             active = StreamingContext._activeContext
             if active is not None:
-                raise RuntimeError("Only one StreamingContext may be started in this process "
-                                   f"(stop {active!r} first)")
+                raise RuntimeError(
+                    "Only one StreamingContext may be started in this process " f"(stop {active!r} first)"
+                )
             self._graph.validate(self._checkpoint_dir)
             session = self._checkpointing = checkpointing().open_session(self)
             self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
                 stream.start()
-            self._scheduler = BatchScheduler(self._graph, self.clock, self.listener_bus, self._report_error,
-                                             session.after_batch if session else None)
+            self._scheduler = BatchScheduler(
+                self._graph,
+                self.clock,
+                self.listener_bus,
+                self._report_error,
+                session.after_batch if session else None,
+            )
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
             StreamingContext._activeContext = self
@@ -256,8 +271,10 @@ class StreamingContext:
         """True when the context stopped, False when ``timeout`` seconds passed first; raises
         the first error of a failed batch, with the user's own traceback."""
         with self._terminated:
-            self._terminated.wait_for(lambda: self._error is not None or self._stop_finished,
-                                      None if timeout is None else float(timeout))
+            self._terminated.wait_for(
+                lambda: self._error is not None or self._stop_finished,
+                None if timeout is None else float(timeout),
+            )
             if self._error is not None:
                 raise self._error
             return self._stop_finished

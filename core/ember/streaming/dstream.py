@@ -6,10 +6,12 @@ running user code.  ``get_or_compute(time_ms)`` returns the RDD of a batch, comp
 and keeping it while the stream must remember it.  The public methods (PySpark's names) come
 from mixins, one per concept; the node kinds they build live beside them.
 """
+
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ember.rdd import RDD
 from ember.rdd.lineage import ParallelCollectionRDD
@@ -33,7 +35,7 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     #: stateful streams must have a checkpoint directory (Spark's ``mustCheckpoint``)
     must_checkpoint = False
 
-    def __init__(self, ssc: "StreamingContext", parents: list["DStream"], slide_ms: int | None = None):
+    def __init__(self, ssc: StreamingContext, parents: list[DStream], slide_ms: int | None = None):
         ssc._graph.check_not_started()
         self._ssc = ssc
         self._sc = ssc.sparkContext
@@ -105,8 +107,7 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
 
     def remember(self, duration_ms: int | None) -> None:
         """Keep generated RDDs at least ``duration_ms``; parents keep what we need of them."""
-        wanted = max(duration_ms or 0, self.slide_ms,
-                     2 * self.checkpoint_ms if self.checkpoint_ms else 0)
+        wanted = max(duration_ms or 0, self.slide_ms, 2 * self.checkpoint_ms if self.checkpoint_ms else 0)
         if self.remember_ms is not None and self.remember_ms >= wanted:
             return
         self.remember_ms = wanted
@@ -153,30 +154,31 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         """Take back what ``checkpoint_data`` saved (before start)."""
 
     # -- PySpark's DStream attributes ------------------------------------------------------
-    def context(self) -> "StreamingContext":
+    def context(self) -> StreamingContext:
         return self._ssc
 
     @property
     def _slideDuration(self) -> float:
         return self.slide_ms / 1000.0
 
-    def cache(self) -> "DStream":
+    def cache(self) -> DStream:
         self.is_cached = True
         return self.persist(StorageLevel.MEMORY_ONLY)
 
-    def persist(self, storageLevel: StorageLevel) -> "DStream":
+    def persist(self, storageLevel: StorageLevel) -> DStream:
         self._ssc._graph.check_not_started("Changing the storage level of a DStream")
         self._storage_level = storageLevel
         return self
 
-    def checkpoint(self, interval) -> "DStream":
+    def checkpoint(self, interval) -> DStream:
         """Checkpoint this stream's RDDs every ``interval`` seconds (a multiple of the slide)."""
         self._ssc._graph.check_not_started("Changing the checkpoint interval of a DStream")
         millis = to_ms(interval, "checkpoint interval")
         if millis % self.slide_ms:
             raise ValueError(
                 f"The checkpoint interval of {self.describe()} ({format_ms(millis)}) must be a "
-                f"multiple of its slide duration ({format_ms(self.slide_ms)})")
+                f"multiple of its slide duration ({format_ms(self.slide_ms)})"
+            )
         self.is_checkpointed = True
         self.checkpoint_ms = millis
         self.persist(StorageLevel.MEMORY_ONLY)
@@ -185,7 +187,9 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     def slice(self, begin, end) -> list[RDD]:
         """The RDDs of this stream's batches from ``begin`` to ``end`` (datetimes or seconds)."""
         if self.zero_ms is None:
-            raise RuntimeError(f"{self.describe()} has not been initialized: start the StreamingContext first")
+            raise RuntimeError(
+                f"{self.describe()} has not been initialized: start the StreamingContext first"
+            )
         return self._slice_ms(datetime_to_ms(begin), datetime_to_ms(end))
 
 
@@ -207,8 +211,10 @@ class TransformedDStream(DStream):
             return None
         result = self.func(time_ms, *rdds)
         if result is not None and not isinstance(result, RDD):
-            raise TypeError(f"the function of {self.describe()} returned {type(result).__name__} "
-                            f"{result!r:.80}, but it must return an RDD")
+            raise TypeError(
+                f"the function of {self.describe()} returned {type(result).__name__} "
+                f"{result!r:.80}, but it must return an RDD"
+            )
         return result
 
 
@@ -224,9 +230,11 @@ def with_time(func: Callable, rdd_count: int, what: str) -> Callable:
         return lambda time_ms, *rdds: func(*rdds)
     if arity == rdd_count + 1:
         return lambda time_ms, *rdds: func(ms_to_datetime(time_ms), *rdds)
-    raise TypeError(f"{what} expects a function of {rdd_count} or {rdd_count + 1} arguments "
-                    f"(the RDD{'s' if rdd_count > 1 else ''}, optionally preceded by the time), "
-                    f"but {getattr(func, '__name__', func)!r} takes {arity}")
+    raise TypeError(
+        f"{what} expects a function of {rdd_count} or {rdd_count + 1} arguments "
+        f"(the RDD{'s' if rdd_count > 1 else ''}, optionally preceded by the time), "
+        f"but {getattr(func, '__name__', func)!r} takes {arity}"
+    )
 
 
 def positional_arity(func: Callable) -> int | None:

@@ -4,6 +4,7 @@ Converting once, with a check that the value is a whole number of milliseconds, 
 ``window(1.5, 0.5)`` be validated as a multiple of the parent's slide without float error
 (Spark does the same with its millisecond ``Duration``).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -32,7 +33,8 @@ def require_multiple(millis: int, of_ms: int, what: str, stream: str) -> None:
     if millis % of_ms != 0:
         raise ValueError(
             f"The {what} of {stream} ({format_ms(millis)}) must be a multiple of the slide "
-            f"duration of its parent DStream ({format_ms(of_ms)})")
+            f"duration of its parent DStream ({format_ms(of_ms)})"
+        )
 
 
 def ms_to_datetime(time_ms: int) -> _dt.datetime:

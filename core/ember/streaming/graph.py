@@ -5,11 +5,13 @@ Everything reachable from the outputs through ``parents`` is part of the graph, 
 stream records its kind, slide and window, so the graph can be walked (to describe it, or to
 restore a checkpoint into it) without running user code.
 """
+
 from __future__ import annotations
 
 import itertools
 import threading
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ember.streaming.dstream import DStream
@@ -20,8 +22,8 @@ if TYPE_CHECKING:
 class DStreamGraph:
     def __init__(self, batch_ms: int):
         self.batch_ms = batch_ms
-        self.inputs: list["InputDStream"] = []
-        self.outputs: list["ForEachDStream"] = []
+        self.inputs: list[InputDStream] = []
+        self.outputs: list[ForEachDStream] = []
         self.zero_ms: int | None = None
         self.remember_ms: int | None = None
         self._started = False
@@ -31,21 +33,22 @@ class DStreamGraph:
     def new_stream_id(self) -> int:
         return next(self._ids)
 
-    def check_not_started(self, change: str = "Adding new inputs, transformations, and output "
-                                                "operations") -> None:
+    def check_not_started(
+        self, change: str = "Adding new inputs, transformations, and output " "operations"
+    ) -> None:
         """Spark freezes the graph at start: ``change`` says what was attempted."""
         if self._started:
             raise RuntimeError(f"{change} after starting a context is not supported")
 
-    def add_input(self, stream: "InputDStream") -> None:
+    def add_input(self, stream: InputDStream) -> None:
         self.inputs.append(stream)
 
-    def add_output(self, stream: "ForEachDStream") -> int:
+    def add_output(self, stream: ForEachDStream) -> int:
         """Register an output operation; returns its id (its position in run order)."""
         self.outputs.append(stream)
         return len(self.outputs) - 1
 
-    def streams(self) -> Iterator["DStream"]:
+    def streams(self) -> Iterator[DStream]:
         """Every stream reachable from the outputs, parents before children, once each."""
         seen: set[int] = set()
 
@@ -63,15 +66,18 @@ class DStreamGraph:
     def validate(self, checkpoint_dir: str | None) -> None:
         """Spark's checks at start: something to run, and a checkpoint directory when needed."""
         if not self.outputs:
-            raise ValueError("No output operations registered, so nothing to execute: "
-                             "add one (pprint, foreachRDD, saveAsTextFiles) before start()")
+            raise ValueError(
+                "No output operations registered, so nothing to execute: "
+                "add one (pprint, foreachRDD, saveAsTextFiles) before start()"
+            )
         if checkpoint_dir is None:
             for stream in self.streams():
                 if stream.must_checkpoint or stream.is_checkpointed:
                     raise ValueError(
                         f"The checkpoint directory has not been set. Please set it by "
                         f"StreamingContext.checkpoint() ({stream.describe()} keeps state "
-                        f"across batches and must be checkpointed)")
+                        f"across batches and must be checkpointed)"
+                    )
 
     def start(self, zero_ms: int) -> None:
         self.zero_ms = zero_ms
@@ -84,7 +90,7 @@ class DStreamGraph:
     def remember(self, duration_ms: int) -> None:
         self.remember_ms = duration_ms
 
-    def generate_jobs(self, time_ms: int) -> list["Job"]:
+    def generate_jobs(self, time_ms: int) -> list[Job]:
         """The batch's jobs, output operations in registration order; state streams first
         materialize their RDD so the next batch builds on stored state, not on lineage."""
         with self._lock:

@@ -15,10 +15,12 @@
 
 ``self._ssc`` is the StreamingContext and ``self._ssc.sparkContext`` the SparkContext.
 """
+
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ember.rdd import RDD
 from ember.streaming.dstream import DStream
@@ -32,7 +34,7 @@ class InputDStream(DStream):
 
     kind = "input"
 
-    def __init__(self, ssc: "StreamingContext"):
+    def __init__(self, ssc: StreamingContext):
         super().__init__(ssc, [], slide_ms=ssc._batch_ms)
         ssc._graph.add_input(self)
 
@@ -61,7 +63,7 @@ class QueueInputDStream(InputDStream):
 
     kind = "queue"
 
-    def __init__(self, ssc: "StreamingContext", queue: deque, one_at_a_time: bool, default: RDD | None):
+    def __init__(self, ssc: StreamingContext, queue: deque, one_at_a_time: bool, default: RDD | None):
         super().__init__(ssc)
         self.queue = queue
         self.one_at_a_time = one_at_a_time
@@ -79,13 +81,15 @@ class QueueInputDStream(InputDStream):
         return self._sc.parallelize([], 1)
 
 
-def as_queue(ssc: "StreamingContext", rdds: Iterable) -> deque:
+def as_queue(ssc: StreamingContext, rdds: Iterable) -> deque:
     """PySpark's queueStream input: RDDs, or lists that become RDDs (``parallelize``)."""
     items = deque(rdds)
     for index, item in enumerate(items):
         if not isinstance(item, RDD):
             if isinstance(item, (str, bytes)) or not hasattr(item, "__iter__"):
-                raise TypeError(f"queueStream expects RDDs or lists, but item {index} is "
-                                f"{type(item).__name__} {item!r:.80}")
+                raise TypeError(
+                    f"queueStream expects RDDs or lists, but item {index} is "
+                    f"{type(item).__name__} {item!r:.80}"
+                )
             items[index] = ssc.sparkContext.parallelize(item)
     return items

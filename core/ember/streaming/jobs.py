@@ -1,8 +1,9 @@
 """Output streams and the jobs they make: one ``Job`` per output operation per batch."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ember.streaming.dstream import DStream
 from ember.streaming.durations import ms_to_datetime

@@ -1,6 +1,7 @@
 """PySpark's import path ``from ember.streaming.kinesis import KinesisUtils``: the API of the installed
 kinesis connector, found through the ``ember_connector_apis`` hook.  Without one, importing this
 module is an ImportError that names the distribution to install."""
+
 from ember.pluginhost.registry import connector_exports
 
 globals().update(connector_exports("kinesis"))

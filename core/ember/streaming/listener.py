@@ -31,6 +31,7 @@ difference: ember measures ``schedulingDelay()`` (and so ``totalDelay()``) from 
 Spark from ``submissionTime()``; ember submits a batch at its batch time, so on a real clock
 the two differ by the few milliseconds it takes to generate the batch's jobs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -203,9 +204,12 @@ class BatchInfo:
     def streamIdToInputInfo(self) -> dict[int, StreamInputInfo]:
         return dict(self.input_infos)
 
-    def _copy(self) -> "BatchInfo":
-        return replace(self, output_operations={i: replace(o) for i, o in self.output_operations.items()},
-                       input_infos=dict(self.input_infos))
+    def _copy(self) -> BatchInfo:
+        return replace(
+            self,
+            output_operations={i: replace(o) for i, o in self.output_operations.items()},
+            input_infos=dict(self.input_infos),
+        )
 
 
 @dataclass

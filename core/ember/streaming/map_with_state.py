@@ -8,9 +8,10 @@ is computed from the previous batch's state and the batch's data partitioned the
 As in Spark, idle keys are timed out only in batches where the state is checkpointed (every
 checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise).
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
@@ -33,7 +34,7 @@ class State:
     def __init__(self):
         self._wrap(None, False)
 
-    def _wrap(self, value, exists: bool, timing_out: bool = False) -> "State":
+    def _wrap(self, value, exists: bool, timing_out: bool = False) -> State:
         self._value, self._exists, self._timing_out = value, exists, timing_out
         self._updated = self._removed = False
         return self
@@ -81,8 +82,10 @@ class StateSpec:
     def __init__(self, mapping_function: Callable):
         arity = positional_arity(mapping_function)
         if arity not in (3, 4, None):
-            raise TypeError("StateSpec.function expects f(key, value, state) or "
-                            f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments")
+            raise TypeError(
+                "StateSpec.function expects f(key, value, state) or "
+                f"f(time, key, value, state), but {mapping_function!r} takes {arity} arguments"
+            )
         self.mapping_function = mapping_function
         self.with_time = arity == 4
         self.initial_state = None
@@ -90,21 +93,21 @@ class StateSpec:
         self.timeout_ms: int | None = None
 
     @classmethod
-    def function(cls, mappingFunction: Callable) -> "StateSpec":
+    def function(cls, mappingFunction: Callable) -> StateSpec:
         return cls(mappingFunction)
 
-    def initialState(self, rdd) -> "StateSpec":
+    def initialState(self, rdd) -> StateSpec:
         """(key, state) pairs to start from: an RDD or a list."""
         self.initial_state = rdd
         return self
 
-    def numPartitions(self, numPartitions: int) -> "StateSpec":
+    def numPartitions(self, numPartitions: int) -> StateSpec:
         if isinstance(numPartitions, bool) or not isinstance(numPartitions, int) or numPartitions < 1:
             raise ValueError(f"numPartitions must be a positive int, got {numPartitions!r}")
         self.num_partitions = numPartitions
         return self
 
-    def timeout(self, idleDuration) -> "StateSpec":
+    def timeout(self, idleDuration) -> StateSpec:
         """Time out keys that received no data for ``idleDuration`` seconds."""
         self.timeout_ms = to_ms(idleDuration, "StateSpec timeout")
         return self
@@ -146,7 +149,8 @@ class InternalMapWithStateDStream(DStream):
         elif not isinstance(initial, RDD):
             initial = self._sc.parallelize(initial)
         return initial.partitionBy(self.num_partitions, portable_hash).mapPartitions(
-            lambda pairs: [({key: (state, time_ms) for key, state in pairs}, [])], True)
+            lambda pairs: [({key: (state, time_ms) for key, state in pairs}, [])], True
+        )
 
 
 class _BatchUpdate:
@@ -204,15 +208,16 @@ class MapWithStateDStream(DStream):
             return None
         return states.flatMap(lambda states_mapped: states_mapped[1])
 
-    def checkpoint(self, interval) -> "MapWithStateDStream":
+    def checkpoint(self, interval) -> MapWithStateDStream:
         """Checkpoint (and scan for timed-out keys) every ``interval`` seconds."""
         self._state_stream.checkpoint(interval)
         return self
 
     def stateSnapshots(self) -> DStream:
         """Every key's (key, state) after each batch."""
-        return TransformedDStream([self._state_stream], lambda _time, rdd: rdd.flatMap(_snapshot),
-                                  "stateSnapshots")
+        return TransformedDStream(
+            [self._state_stream], lambda _time, rdd: rdd.flatMap(_snapshot), "stateSnapshots"
+        )
 
 
 def _snapshot(states_mapped) -> list:

@@ -6,6 +6,7 @@ task, which carries it) would grow with every batch until it could no longer be 
 Spark cuts it by checkpointing; ember also cuts it as soon as the state is cached, in place,
 because batches queued behind this one may already be built on this very RDD object.
 """
+
 from __future__ import annotations
 
 from ember.rdd import RDD

@@ -6,12 +6,14 @@ A plugin whose hook fails is reported by the plugin manager and left out; the jo
 Contexts started inside ``unmonitored()`` (the test kit's ``run_stream``) get no monitor, so
 they do not even load the plugins, as Spark's test suites run without a UI.
 """
+
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import logging
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ember.pluginhost.manager import plugin_manager
 from ember.streaming import console_status
@@ -33,7 +35,7 @@ def unmonitored() -> Iterator[None]:
         _monitored.reset(token)
 
 
-def start(ssc: "StreamingContext") -> list[Callable[[], None]]:
+def start(ssc: StreamingContext) -> list[Callable[[], None]]:
     """Attach the console line (when wanted) and every plugin's monitor; their stop functions."""
     if not _monitored.get():
         return []
@@ -43,8 +45,11 @@ def start(ssc: "StreamingContext") -> list[Callable[[], None]]:
         if callable(stop_function):
             stops.append(stop_function)
         else:
-            plugin_manager().report_broken(record, "ember_streaming_started",
-                                           TypeError(f"expected a function or None, got {stop_function!r}"))
+            plugin_manager().report_broken(
+                record,
+                "ember_streaming_started",
+                TypeError(f"expected a function or None, got {stop_function!r}"),
+            )
     return stops
 
 

@@ -3,9 +3,10 @@
 Every output operation is a ``foreachRDD`` underneath and becomes one job per batch, run in
 the order the operations were registered.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ember.pluginhost import registry
 from ember.streaming.sink_output import write_batches_to

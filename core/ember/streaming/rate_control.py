@@ -7,10 +7,11 @@ Off unless ``spark.streaming.backpressure.enabled`` is true (Spark's default is 
 ``batch_completed`` after every completed batch, and the stream reads ``latest_rate`` (or is
 told the new rate through ``on_rate``) when it next limits its ingestion.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from ember.conf import SparkConf
 
@@ -59,13 +60,21 @@ class PIDRateEstimator:
     below ``min_rate``.
     """
 
-    def __init__(self, batch_interval_ms: int, proportional: float = 1.0, integral: float = 0.2,
-                 derivative: float = 0.0, min_rate: float = 100.0):
-        checks = [(batch_interval_ms > 0, "the batch interval must be positive"),
-                  (proportional >= 0, f"{PID_PROPORTIONAL} must be >= 0, got {proportional}"),
-                  (integral >= 0, f"{PID_INTEGRAL} must be >= 0, got {integral}"),
-                  (derivative >= 0, f"{PID_DERIVED} must be >= 0, got {derivative}"),
-                  (min_rate > 0, f"{PID_MIN_RATE} must be > 0, got {min_rate}")]
+    def __init__(
+        self,
+        batch_interval_ms: int,
+        proportional: float = 1.0,
+        integral: float = 0.2,
+        derivative: float = 0.0,
+        min_rate: float = 100.0,
+    ):
+        checks = [
+            (batch_interval_ms > 0, "the batch interval must be positive"),
+            (proportional >= 0, f"{PID_PROPORTIONAL} must be >= 0, got {proportional}"),
+            (integral >= 0, f"{PID_INTEGRAL} must be >= 0, got {integral}"),
+            (derivative >= 0, f"{PID_DERIVED} must be >= 0, got {derivative}"),
+            (min_rate > 0, f"{PID_MIN_RATE} must be > 0, got {min_rate}"),
+        ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -80,15 +89,21 @@ class PIDRateEstimator:
         self._latest_error = -1.0
 
     @classmethod
-    def from_conf(cls, conf: SparkConf, batch_interval_ms: int) -> "PIDRateEstimator":
+    def from_conf(cls, conf: SparkConf, batch_interval_ms: int) -> PIDRateEstimator:
         kind = str(conf.get(RATE_ESTIMATOR, "pid")).strip().lower()
         if kind != "pid":
             raise ValueError(f"{RATE_ESTIMATOR}={kind!r}: only 'pid' is available")
-        return cls(batch_interval_ms, _number(conf, PID_PROPORTIONAL, 1.0), _number(conf, PID_INTEGRAL, 0.2),
-                   _number(conf, PID_DERIVED, 0.0), _number(conf, PID_MIN_RATE, 100.0))
+        return cls(
+            batch_interval_ms,
+            _number(conf, PID_PROPORTIONAL, 1.0),
+            _number(conf, PID_INTEGRAL, 0.2),
+            _number(conf, PID_DERIVED, 0.0),
+            _number(conf, PID_MIN_RATE, 100.0),
+        )
 
-    def compute(self, time_ms: int, num_records: int, processing_delay_ms: int,
-                scheduling_delay_ms: int) -> float | None:
+    def compute(
+        self, time_ms: int, num_records: int, processing_delay_ms: int, scheduling_delay_ms: int
+    ) -> float | None:
         """The new rate after the batch that completed at ``time_ms``, or None (no estimate)."""
         if time_ms <= self._latest_time_ms or num_records <= 0 or processing_delay_ms <= 0:
             return None
@@ -97,8 +112,13 @@ class PIDRateEstimator:
         error = self._latest_rate - processing_rate
         backlog_error = scheduling_delay_ms * processing_rate / self.batch_interval_ms
         error_change = (error - self._latest_error) / seconds_since_update
-        new_rate = max(self._latest_rate - self.proportional * error - self.integral * backlog_error
-                       - self.derivative * error_change, self.min_rate)
+        new_rate = max(
+            self._latest_rate
+            - self.proportional * error
+            - self.integral * backlog_error
+            - self.derivative * error_change,
+            self.min_rate,
+        )
         self._latest_time_ms = time_ms
         if not self._primed:
             self._primed = True
@@ -114,8 +134,9 @@ class RateController:
     """One input stream's rate under backpressure: ``latest_rate`` is the last estimate
     (records/s; 0 until there is one), ``on_rate`` (if given) is called with each new one."""
 
-    def __init__(self, stream_id: int, estimator: PIDRateEstimator,
-                 on_rate: Callable[[float], None] | None = None):
+    def __init__(
+        self, stream_id: int, estimator: PIDRateEstimator, on_rate: Callable[[float], None] | None = None
+    ):
         self.stream_id = stream_id
         self.estimator = estimator
         self.on_rate = on_rate
@@ -123,8 +144,13 @@ class RateController:
         self._latest_rate = 0.0
 
     @classmethod
-    def for_stream(cls, conf: SparkConf, stream_id: int, batch_interval_ms: int,
-                   on_rate: Callable[[float], None] | None = None) -> "RateController | None":
+    def for_stream(
+        cls,
+        conf: SparkConf,
+        stream_id: int,
+        batch_interval_ms: int,
+        on_rate: Callable[[float], None] | None = None,
+    ) -> RateController | None:
         """The controller of an input stream, or None when backpressure is off."""
         if not backpressure_enabled(conf):
             return None
@@ -135,12 +161,14 @@ class RateController:
         with self._lock:
             return self._latest_rate
 
-    def batch_completed(self, processing_end_ms: int, num_records: int, processing_delay_ms: int,
-                        scheduling_delay_ms: int) -> float | None:
+    def batch_completed(
+        self, processing_end_ms: int, num_records: int, processing_delay_ms: int, scheduling_delay_ms: int
+    ) -> float | None:
         """Update the estimate after a completed batch; returns the new rate, if any."""
         with self._lock:
-            rate = self.estimator.compute(processing_end_ms, num_records, processing_delay_ms,
-                                          scheduling_delay_ms)
+            rate = self.estimator.compute(
+                processing_end_ms, num_records, processing_delay_ms, scheduling_delay_ms
+            )
             if rate is not None:
                 self._latest_rate = rate
         if rate is not None and self.on_rate is not None:
@@ -148,12 +176,18 @@ class RateController:
         return rate
 
 
-def update_rate_controllers(input_streams, records_by_stream: dict[int, int], processing_end_ms: int,
-                            processing_delay_ms: int, scheduling_delay_ms: int) -> None:
+def update_rate_controllers(
+    input_streams,
+    records_by_stream: dict[int, int],
+    processing_end_ms: int,
+    processing_delay_ms: int,
+    scheduling_delay_ms: int,
+) -> None:
     """After a completed batch: update the controller of each input stream that has one and
     whose record count the batch knows (Spark's rate controllers do the same)."""
     for stream in input_streams:
         controller = getattr(stream, "rate_controller", None)
         if controller is not None and stream.id in records_by_stream:
-            controller.batch_completed(processing_end_ms, records_by_stream[stream.id],
-                                       processing_delay_ms, scheduling_delay_ms)
+            controller.batch_completed(
+                processing_end_ms, records_by_stream[stream.id], processing_delay_ms, scheduling_delay_ms
+            )

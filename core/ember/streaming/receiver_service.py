@@ -15,6 +15,7 @@ Messages from the driver: ``("take", time_ms)``, ``("rate", records_per_s)``,
 ``("stop_receiving",)``, ``("receiver", message)`` for ``Receiver.onDriverMessage``.  To the driver: ``("ready", where)``, ``("taken", time_ms,
 [(block id, count), ...])``, ``("event", name, info fields, restarts)``.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,7 @@ import os
 import pickle
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
 
 import cloudpickle
 
@@ -43,8 +44,17 @@ SETUP_TIMEOUT_S = 60.0
 
 
 class ReceiverService(Service):
-    def __init__(self, receiver: Receiver, stream_id: int, block_prefix: str, block_interval_ms: int,
-                 rate: float, restart_delay_ms: int, wrap_log: Callable | None, parallelism: int = 1):
+    def __init__(
+        self,
+        receiver: Receiver,
+        stream_id: int,
+        block_prefix: str,
+        block_interval_ms: int,
+        rate: float,
+        restart_delay_ms: int,
+        wrap_log: Callable | None,
+        parallelism: int = 1,
+    ):
         self.receiver = receiver
         self.parallelism = parallelism
         self.stream_id = stream_id
@@ -85,16 +95,19 @@ class ReceiverService(Service):
         self._host = host
         self._limiter = RateLimiter(self.rate)
         logged = self.wrap_log is not None
-        self._blocks = BlockBuffer(self.block_interval_ms, self._limiter,
-                                   max_block_records=None if logged else MAX_BLOCK_RECORDS)
+        self._blocks = BlockBuffer(
+            self.block_interval_ms, self._limiter, max_block_records=None if logged else MAX_BLOCK_RECORDS
+        )
         self._buffer = self.wrap_log(self._blocks) if logged else self._blocks
         if logged:
             self._buffer.store_unsealed_again()
         else:
-            threading.Thread(target=self._store_sealed_blocks, daemon=True,
-                             name=f"ember-receiver-{self.stream_id}-blocks").start()
-        self._supervisor = ReceiverSupervisor(self.receiver, self.stream_id, self._buffer,
-                                              self.restart_delay_ms, self._post, host.where)
+            threading.Thread(
+                target=self._store_sealed_blocks, daemon=True, name=f"ember-receiver-{self.stream_id}-blocks"
+            ).start()
+        self._supervisor = ReceiverSupervisor(
+            self.receiver, self.stream_id, self._buffer, self.restart_delay_ms, self._post, host.where
+        )
         self._ready.set()
         host.send(("ready", host.where))
         self._supervisor.start()
@@ -164,14 +177,17 @@ def spread(blocks: list[list], parts: int) -> list[list]:
         return blocks
     records = list(itertools.chain.from_iterable(blocks)) if len(blocks) > 1 else blocks[0]
     size = -(-total // parts)
-    return [records[start:start + size] for start in range(0, total, size)]
+    return [records[start : start + size] for start in range(0, total, size)]
 
 
 class _FreshPickler(cloudpickle.CloudPickler):
     """Pickles a receiver before its start: locks, events and queues become new, empty ones."""
 
-    _NEW = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock,
-            queue.SimpleQueue: queue.SimpleQueue}
+    _NEW = {
+        type(threading.Lock()): threading.Lock,
+        type(threading.RLock()): threading.RLock,
+        queue.SimpleQueue: queue.SimpleQueue,
+    }
 
     def reducer_override(self, obj):
         make = self._NEW.get(type(obj))

@@ -5,12 +5,14 @@
 what it receives into the stream's block buffer, and posts ``onReceiverStarted``/``Error``/
 ``Stopped``.  It runs where the receiver's ``ReceiverService`` runs (usually a worker).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ember.plugins.receiver import Receiver
 from ember.streaming.blocks import BlockBuffer
@@ -25,9 +27,15 @@ class ReceiverSupervisor:
     ``post(event_name, info)`` delivers ``onReceiverStarted``/``Error``/``Stopped``.
     """
 
-    def __init__(self, receiver: Receiver, stream_id: int, buffer: BlockBuffer,
-                 restart_delay_ms: int, post: Callable[[str, ReceiverInfo], None],
-                 executor_id: str = "driver"):
+    def __init__(
+        self,
+        receiver: Receiver,
+        stream_id: int,
+        buffer: BlockBuffer,
+        restart_delay_ms: int,
+        post: Callable[[str, ReceiverInfo], None],
+        executor_id: str = "driver",
+    ):
         self.receiver = receiver
         self.stream_id = stream_id
         self.buffer = buffer
@@ -54,8 +62,11 @@ class ReceiverSupervisor:
 
     def start(self) -> None:
         """Run the receiver on a thread of its own; returns at once."""
-        self._thread = threading.Thread(target=self._supervise, daemon=True,
-                                        name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}")
+        self._thread = threading.Thread(
+            target=self._supervise,
+            daemon=True,
+            name=f"ember-receiver-{self.stream_id}-{self._info.receiver_name}",
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -81,8 +92,13 @@ class ReceiverSupervisor:
             self._wake.notify_all()
 
     def report_error(self, message: str, error: BaseException | None) -> None:
-        _log.warning("receiver %s (stream %d): %s%s", self._info.receiver_name, self.stream_id, message,
-                     f": {error!r}" if error is not None else "")
+        _log.warning(
+            "receiver %s (stream %d): %s%s",
+            self._info.receiver_name,
+            self.stream_id,
+            message,
+            f": {error!r}" if error is not None else "",
+        )
         self._info.last_error_message = message
         self._info.last_error = repr(error) if error is not None else ""
         self._info.last_error_time_ms = int(time.time() * 1000)

@@ -6,11 +6,12 @@ blocks received since the previous batch and gets their ids and record counts ba
 the worker hosting the service dies, the executor starts it again elsewhere; a ``take``
 waiting for the lost one is asked again of the new one, which also gets the current rate.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ember.executor.base import Executor, ServiceHandle
 from ember.streaming.listener import ReceiverInfo
@@ -20,8 +21,14 @@ Blocks = list[tuple[str, int]]
 
 
 class ReceiverTracker:
-    def __init__(self, executor: Executor, stream_id: int, receiver_name: str, rate: float,
-                 post: Callable[[str, ReceiverInfo], None]):
+    def __init__(
+        self,
+        executor: Executor,
+        stream_id: int,
+        receiver_name: str,
+        rate: float,
+        post: Callable[[str, ReceiverInfo], None],
+    ):
         self._executor = executor
         self._post = post
         self._handle: ServiceHandle | None = None
@@ -33,7 +40,7 @@ class ReceiverTracker:
         self._stopped = False
         self._moves = 0
         self._restarts_reported = 0
-        self._restarts_earlier = 0   # of instances that were lost
+        self._restarts_earlier = 0  # of instances that were lost
         self._info = ReceiverInfo(stream_id, receiver_name, is_active=False)
 
     # -- status, for monitoring --------------------------------------------------------------
@@ -115,8 +122,14 @@ class ReceiverTracker:
         self._moves += 1
         self._restarts_earlier += self._restarts_reported
         self._restarts_reported = 0
-        info = ReceiverInfo(**{**vars(self._info), "is_active": False, "last_error": "",
-                               "last_error_time_ms": int(time.time() * 1000),
-                               "last_error_message": f"{reason}: restarting the receiver on another worker"})
+        info = ReceiverInfo(
+            **{
+                **vars(self._info),
+                "is_active": False,
+                "last_error": "",
+                "last_error_time_ms": int(time.time() * 1000),
+                "last_error_message": f"{reason}: restarting the receiver on another worker",
+            }
+        )
         self._info = info
         self._post("onReceiverError", info)

@@ -9,23 +9,32 @@ wait in the queue and their scheduling delay grows; listeners see it in ``BatchI
 A failing job fails its batch: the error goes to the context (``awaitTermination`` raises
 it) and later batches still run.
 """
+
 from __future__ import annotations
 
 import logging
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
+from ember.streaming.listener import (
+    BatchInfo,
+    OutputOperationInfo,
+    StreamingListenerBatchCompleted,
+    StreamingListenerBatchStarted,
+    StreamingListenerBatchSubmitted,
+    StreamingListenerBus,
+    StreamingListenerOutputOperationCompleted,
+    StreamingListenerOutputOperationStarted,
+    StreamInputInfo,
+)
 from ember.streaming.materialize import materialize_and_cut
 from ember.streaming.rate_control import update_rate_controllers
-from ember.streaming.listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCompleted,
-                                      StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
-                                      StreamingListenerBus, StreamingListenerOutputOperationCompleted,
-                                      StreamingListenerOutputOperationStarted, StreamInputInfo)
 
 if TYPE_CHECKING:
     from ember.streaming.graph import DStreamGraph
@@ -45,9 +54,14 @@ class Batch:
 
 
 class BatchScheduler:
-    def __init__(self, graph: "DStreamGraph", clock: Clock, bus: StreamingListenerBus,
-                 report_error: Callable[[BaseException], None],
-                 after_batch: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        graph: DStreamGraph,
+        clock: Clock,
+        bus: StreamingListenerBus,
+        report_error: Callable[[BaseException], None],
+        after_batch: Callable[[int], None] | None = None,
+    ):
         """``after_batch(time_ms)`` runs after each batch, before it counts as completed
         (the checkpoint is written there)."""
         self.graph = graph
@@ -58,7 +72,7 @@ class BatchScheduler:
         self.report_error = report_error
         self.zero_ms: int | None = None
         self.last_completed_ms: int | None = None
-        self._queue: "queue.Queue[Batch | None]" = queue.Queue()
+        self._queue: queue.Queue[Batch | None] = queue.Queue()
         self._cancel = threading.Event()
         self._drop_pending = False
         self._stop_after_ms: int | None = None
@@ -103,7 +117,8 @@ class BatchScheduler:
         """Block until the batch at ``time_ms`` has completed (or the runner stopped)."""
         with self._progress:
             return self._progress.wait_for(
-                lambda: (self.last_completed_ms or 0) >= time_ms or not self._runner.is_alive(), timeout)
+                lambda: (self.last_completed_ms or 0) >= time_ms or not self._runner.is_alive(), timeout
+            )
 
     # -- the timer -------------------------------------------------------------------------
     def _generate_batches(self) -> None:
@@ -131,11 +146,16 @@ class BatchScheduler:
             self.report_error(error)
             self._queue.put(Batch(BatchInfo(time_ms, self.clock.time_ms()), [], [], generation_failed=True))
             return
-        info = BatchInfo(time_ms, self.clock.time_ms(), num_records=sum(records.values()),
-                         input_infos={i: StreamInputInfo(i, n) for i, n in records.items()})
+        info = BatchInfo(
+            time_ms,
+            self.clock.time_ms(),
+            num_records=sum(records.values()),
+            input_infos={i: StreamInputInfo(i, n) for i, n in records.items()},
+        )
         for job in jobs:
             info.output_operations[job.output_op_id] = OutputOperationInfo(
-                time_ms, job.output_op_id, job.name, job.describe())
+                time_ms, job.output_op_id, job.name, job.describe()
+            )
         self.bus.post("onBatchSubmitted", StreamingListenerBatchSubmitted(info))
         self._queue.put(Batch(info, jobs, stateful))
 
@@ -167,9 +187,13 @@ class BatchScheduler:
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
         info.processing_end_ms = self.clock.time_ms()
-        _log.info("Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
-                  info.totalDelay() / 1000, info.batch_time_ms, info.schedulingDelay() / 1000,
-                  info.processingDelay() / 1000)
+        _log.info(
+            "Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
+            info.totalDelay() / 1000,
+            info.batch_time_ms,
+            info.schedulingDelay() / 1000,
+            info.processingDelay() / 1000,
+        )
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
         self._update_rates(info)
         self.graph.clear_old(info.batch_time_ms)
@@ -179,11 +203,13 @@ class BatchScheduler:
         records = {stream_id: input_info.num_records for stream_id, input_info in info.input_infos.items()}
         start_ms, end_ms = info.processing_start_ms, info.processing_end_ms
         try:
-            update_rate_controllers(self.graph.inputs, records, end_ms, end_ms - start_ms,
-                                    start_ms - info.submission_time_ms)
+            update_rate_controllers(
+                self.graph.inputs, records, end_ms, end_ms - start_ms, start_ms - info.submission_time_ms
+            )
         except Exception:  # noqa: BLE001 - a rate update never fails the job
-            _log.exception("ember: updating the backpressure rate after the batch at %d ms failed",
-                           info.batch_time_ms)
+            _log.exception(
+                "ember: updating the backpressure rate after the batch at %d ms failed", info.batch_time_ms
+            )
 
     def _after_batch(self, time_ms: int) -> None:
         if self.after_batch is None:
@@ -199,7 +225,9 @@ class BatchScheduler:
             try:
                 materialize_and_cut(rdd)
             except Exception as error:  # noqa: BLE001 - the user's update function failed
-                _add_note(error, f"(ember: while updating state in the batch at time {batch.info.batch_time_ms} ms)")
+                _add_note(
+                    error, f"(ember: while updating state in the batch at time {batch.info.batch_time_ms} ms)"
+                )
                 self.report_error(error)
                 return error
         return None

@@ -5,6 +5,7 @@ Python lets only the main thread install signal handlers, so a context started f
 thread leaves the process's handlers alone.  The stop runs on its own thread because a signal
 handler must return quickly (the main thread is usually inside ``awaitTermination``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,14 +22,14 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class SignalHandlers:
-    def __init__(self, ssc: "StreamingContext"):
+    def __init__(self, ssc: StreamingContext):
         self._ssc = ssc
         self._previous = {}
         self._signals_seen = 0
         self._retired = False
 
     @classmethod
-    def install(cls, ssc: "StreamingContext") -> "SignalHandlers | None":
+    def install(cls, ssc: StreamingContext) -> SignalHandlers | None:
         """Install the handlers when called from the main thread; None otherwise."""
         if threading.current_thread() is not threading.main_thread():
             return None
@@ -53,10 +54,14 @@ class SignalHandlers:
             return
         self._signals_seen += 1
         graceful = self._signals_seen == 1
-        _log.warning("Received %s: stopping the stream %s", signal.Signals(signum).name,
-                     "gracefully (send it again to stop at once)" if graceful else "at once")
-        threading.Thread(target=self._ssc._stop_on_signal, args=(graceful,),
-                         name="ember-signal-stop", daemon=True).start()
+        _log.warning(
+            "Received %s: stopping the stream %s",
+            signal.Signals(signum).name,
+            "gracefully (send it again to stop at once)" if graceful else "at once",
+        )
+        threading.Thread(
+            target=self._ssc._stop_on_signal, args=(graceful,), name="ember-signal-stop", daemon=True
+        ).start()
 
 
 def _pass_on(signum, frame, previous) -> None:

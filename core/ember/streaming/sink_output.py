@@ -1,8 +1,10 @@
 """Output operations that write to a ``Sink``: each batch opened on the driver, its partitions
 written by tasks, then committed at once (or aborted when a task failed)."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ember.plugins.sink import Sink, batch_time_ms
 

@@ -7,11 +7,13 @@ and records them, so a batch computed again reads the very same records.  Both k
 allocated per batch as plain data (block ids and counts, ``PositionRange.to_data()`` lists) for
 the checkpoint and write-ahead-log code to persist.
 """
+
 from __future__ import annotations
 
 import uuid
 import weakref
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
@@ -29,9 +31,11 @@ BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
 RECEIVER_RESTART_DELAY = "spark.streaming.receiverRestartDelay"
 
-_EVENTS = {"onReceiverStarted": listener.StreamingListenerReceiverStarted,
-           "onReceiverError": listener.StreamingListenerReceiverError,
-           "onReceiverStopped": listener.StreamingListenerReceiverStopped}
+_EVENTS = {
+    "onReceiverStarted": listener.StreamingListenerReceiverStarted,
+    "onReceiverError": listener.StreamingListenerReceiverError,
+    "onReceiverStopped": listener.StreamingListenerReceiverStopped,
+}
 
 
 class ReceiverInputDStream(InputDStream):
@@ -59,12 +63,15 @@ class ReceiverInputDStream(InputDStream):
         self._restart_delay_ms = conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms")
         self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
         self._wrap_log: Callable | None = None
-        self.tracker = ReceiverTracker(ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post)
+        self.tracker = ReceiverTracker(
+            ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post
+        )
         #: batch time -> the (block id, record count) of each block that batch holds
         self.allocated: dict[int, list[tuple[str, int]]] = {}
 
-    def attach_write_ahead_log(self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list],
-                               unallocated: list) -> None:
+    def attach_write_ahead_log(
+        self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list], unallocated: list
+    ) -> None:
         """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
         block buffer, give the batches the log recovered their records back (time -> records),
         and log again the records no batch had taken (the receiver stores them when it starts)."""
@@ -90,9 +97,18 @@ class ReceiverInputDStream(InputDStream):
         self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
 
     def start(self) -> None:
-        self.tracker.start(ReceiverService(self.receiver, self.id, self._block_prefix, self._block_interval_ms,
-                                           self.tracker.rate, self._restart_delay_ms, self._wrap_log,
-                                           self._sc.defaultParallelism))
+        self.tracker.start(
+            ReceiverService(
+                self.receiver,
+                self.id,
+                self._block_prefix,
+                self._block_interval_ms,
+                self.tracker.rate,
+                self._restart_delay_ms,
+                self._wrap_log,
+                self._sc.defaultParallelism,
+            )
+        )
 
     def send_to_receiver(self, message: Any) -> None:
         """``ember.plugins.send_to_receiver``: to the running receiver's ``onDriverMessage``."""
@@ -126,8 +142,13 @@ class SourceRDD(RDD):
     """One batch of a replayable source: partition i reads ``ranges[i]``, or the block of the
     records the source already fetched for it (``prefetched``: block ids by partition)."""
 
-    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange],
-                 prefetched: dict[int, str] | None = None):
+    def __init__(
+        self,
+        ctx,
+        source: ReplayableSource,
+        ranges: list[PositionRange],
+        prefetched: dict[int, str] | None = None,
+    ):
         super().__init__(ctx, len(ranges))
         self.source = source
         self.ranges = list(ranges)
@@ -207,8 +228,10 @@ class DirectInputDStream(InputDStream):
         lags = self.source.lags()
         if lags:
             total = sum(lags.values())
-            return {partition: self._per_partition(rate * lag / total if total else 0.0)
-                    for partition, lag in lags.items()}
+            return {
+                partition: self._per_partition(rate * lag / total if total else 0.0)
+                for partition, lag in lags.items()
+            }
         return self._per_partition(rate / max(1, len(self.source.partitions())))
 
     def _per_partition(self, rate: float) -> int:
@@ -269,5 +292,7 @@ def as_input_stream(ssc, source: Any, description: str) -> InputDStream:
         return DirectInputDStream(ssc, source, description)
     if isinstance(source, InputDStream):
         return source
-    raise TypeError(f"the {description} returned {type(source).__name__}; a source kind must "
-                    "create a Receiver, a ReplayableSource or an InputDStream")
+    raise TypeError(
+        f"the {description} returned {type(source).__name__}; a source kind must "
+        "create a Receiver, a ReplayableSource or an InputDStream"
+    )

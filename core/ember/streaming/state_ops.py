@@ -1,7 +1,9 @@
 """Stateful DStream operations: ``updateStateByKey`` (PySpark) and ``mapWithState`` (Scala's)."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ember.rdd import RDD
 
@@ -11,8 +13,9 @@ if TYPE_CHECKING:
 
 
 class StateOpsMixin:
-    def updateStateByKey(self, updateFunc: Callable, numPartitions: int | None = None,
-                         initialRDD=None) -> "DStream":
+    def updateStateByKey(
+        self, updateFunc: Callable, numPartitions: int | None = None, initialRDD=None
+    ) -> DStream:
         """Keep a state per key: every batch, ``updateFunc(new_values, state)`` for every key
         with new values or a state (``new_values`` may be empty, ``state`` None for a new key);
         returning None removes the key.  Needs ``ssc.checkpoint(dir)``."""
@@ -24,12 +27,14 @@ class StateOpsMixin:
             initialRDD = self._sc.parallelize(initialRDD)
         return StateDStream(self, updateFunc, self._partitions(numPartitions), initialRDD)
 
-    def mapWithState(self, spec: "StateSpec") -> "MapWithStateDStream":
+    def mapWithState(self, spec: StateSpec) -> MapWithStateDStream:
         """Scala's mapWithState: the spec's function maps each record with its key's state;
         ``stateSnapshots()`` on the result gives every key's state after each batch."""
         from ember.streaming.map_with_state import MapWithStateDStream, StateSpec
 
         if not isinstance(spec, StateSpec):
-            raise TypeError(f"mapWithState expects a StateSpec (StateSpec.function(f)), got "
-                            f"{type(spec).__name__} {spec!r:.80}")
+            raise TypeError(
+                f"mapWithState expects a StateSpec (StateSpec.function(f)), got "
+                f"{type(spec).__name__} {spec!r:.80}"
+            )
         return MapWithStateDStream(self, spec)

@@ -6,11 +6,13 @@ keys and bytes of each stateful stream's latest state, and each input stream's l
 positions and receiver restarts.  They only read: a monitor calling them from its own thread
 never changes the job, and a figure that is not known is ``None``.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ember.executor.base import WorkerStatus
 from ember.streaming.materialize import CachedRDD
@@ -59,31 +61,37 @@ class SourceStatus:
     restarts: int | None = None
 
 
-def batch_interval_ms(ssc: "StreamingContext") -> int:
+def batch_interval_ms(ssc: StreamingContext) -> int:
     """The context's batch interval in milliseconds (its ``batchDuration``)."""
     return ssc.batch_ms
 
 
-def executor_status(sc: "SparkContext") -> ExecutorStatus:
+def executor_status(sc: SparkContext) -> ExecutorStatus:
     executor = sc.executor
     return ExecutorStatus(sc.master, executor.worker_status(), executor.shm_bytes())
 
 
-def source_status(ssc: "StreamingContext") -> list[SourceStatus]:
+def source_status(ssc: StreamingContext) -> list[SourceStatus]:
     return [_source(stream) for stream in list(ssc.graph.inputs)]
 
 
 def _source(stream) -> SourceStatus:
     if stream.kind == "receiver":
-        return SourceStatus(stream.id, stream.receiver.name(), "receiver",
-                            active=stream.tracker.active, restarts=stream.tracker.restarts)
+        return SourceStatus(
+            stream.id,
+            stream.receiver.name(),
+            "receiver",
+            active=stream.tracker.active,
+            restarts=stream.tracker.restarts,
+        )
     if stream.kind == "direct":
         recorded = dict(stream.recorded)
         if not recorded:
             return SourceStatus(stream.id, stream.description, "direct")
         latest = max(recorded)
-        return SourceStatus(stream.id, stream.description, "direct",
-                            {r.partition: r.end for r in recorded[latest]}, latest)
+        return SourceStatus(
+            stream.id, stream.description, "direct", {r.partition: r.end for r in recorded[latest]}, latest
+        )
     return SourceStatus(stream.id, f"{type(stream).__name__}[{stream.id}]", stream.kind)
 
 
@@ -97,7 +105,7 @@ class _StateSizes:
         self._by_rdd: dict[int, tuple[int, int | None]] = {}
         self._lock = threading.Lock()
 
-    def measure(self, stream: "DStream", rdd: CachedRDD) -> tuple[int, int | None] | None:
+    def measure(self, stream: DStream, rdd: CachedRDD) -> tuple[int, int | None] | None:
         with self._lock:
             if rdd.id() in self._by_rdd:
                 return self._by_rdd[rdd.id()]
@@ -108,14 +116,16 @@ class _StateSizes:
                 block_id = rdd._cache_block_id(split)
                 records = executor.get_block(block_id)
                 # mapWithState keeps one record per partition: (key -> (state, time), mapped)
-                keys += sum(len(r[0]) for r in records) if stream.kind == "mapWithState-state" else len(records)
+                keys += (
+                    sum(len(r[0]) for r in records) if stream.kind == "mapWithState-state" else len(records)
+                )
                 block_size = executor.block_bytes(block_id)
                 size = None if size is None or block_size is None else size + block_size
         except KeyError:  # the batch was forgotten while we read it
             return None
         with self._lock:
             self._by_rdd[rdd.id()] = (keys, size)
-            for old in sorted(self._by_rdd)[:-self.KEPT]:
+            for old in sorted(self._by_rdd)[: -self.KEPT]:
                 del self._by_rdd[old]
         return keys, size
 
@@ -123,15 +133,17 @@ class _StateSizes:
 _state_sizes = _StateSizes()
 
 
-def _newest_states(ssc: "StreamingContext") -> Iterator[tuple["DStream", list[tuple[int, CachedRDD]]]]:
+def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[int, CachedRDD]]]]:
     """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
     for stream in list(ssc.graph.streams()):
         if stream.must_checkpoint:
-            materialized = [(t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)]
+            materialized = [
+                (t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)
+            ]
             yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
 
 
-def state_status(ssc: "StreamingContext") -> list[StateStatus]:
+def state_status(ssc: StreamingContext) -> list[StateStatus]:
     """Each stateful stream's newest state: its keys (read once per state) and stored bytes."""
     found = []
     for stream, states in _newest_states(ssc):
@@ -143,7 +155,7 @@ def state_status(ssc: "StreamingContext") -> list[StateStatus]:
     return found
 
 
-def state_bytes(ssc: "StreamingContext") -> int:
+def state_bytes(ssc: StreamingContext) -> int:
     """The stored bytes of every stateful stream's newest state, without reading the state
     (cheap enough for every batch: the console status line)."""
     total = 0
@@ -151,6 +163,8 @@ def state_bytes(ssc: "StreamingContext") -> int:
         if states:
             rdd = states[0][1]
             executor = rdd.ctx.executor
-            total += sum(executor.block_bytes(rdd._cache_block_id(split)) or 0
-                         for split in range(rdd.getNumPartitions()))
+            total += sum(
+                executor.block_bytes(rdd._cache_block_id(split)) or 0
+                for split in range(rdd.getNumPartitions())
+            )
     return total

@@ -9,10 +9,11 @@ encoded in the block store (then written to the checkpoint) and its lineage cut.
 worker's memory is lost with it, a task elsewhere computes the previous state again from its
 lineage: the last encoded state and the new values since, whose shuffle blocks it keeps.
 """
+
 from __future__ import annotations
 
 import uuid
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ember.rdd import RDD
 from ember.rdd.pairs import _extend
@@ -26,8 +27,7 @@ class StateDStream(DStream):
     kind = "updateStateByKey"
     must_checkpoint = True
 
-    def __init__(self, parent: DStream, update_func: Callable, num_partitions: int,
-                 initial_rdd: RDD | None):
+    def __init__(self, parent: DStream, update_func: Callable, num_partitions: int, initial_rdd: RDD | None):
         super().__init__(parent._ssc, [parent])
         self.update_func = update_func
         self.num_partitions = num_partitions
@@ -44,8 +44,9 @@ class StateDStream(DStream):
             previous = self.initial_rdd.partitionBy(self.num_partitions)
         if isinstance(previous, StateRDD):
             previous_ms = previous.time_ms
-        grouped = new_values._combine(single_list, append_to, _extend, self.num_partitions, portable_hash,
-                                      "updateStateByKey")
+        grouped = new_values._combine(
+            single_list, append_to, _extend, self.num_partitions, portable_hash, "updateStateByKey"
+        )
         state = StateRDD(previous, grouped, self.update_func, self._block_prefix, time_ms, previous_ms)
         if (time_ms - self.zero_ms) % self.checkpoint_ms == 0:
             state.persist(StorageLevel.MEMORY_ONLY)  # encoded for the checkpoint, then cut
@@ -58,8 +59,15 @@ class StateRDD(RDD):
     so the shuffle carries a list per key, not a pair per value); kept as a local block where
     it is computed."""
 
-    def __init__(self, previous: RDD | None, new_values: RDD, update_func: Callable, block_prefix: str,
-                 time_ms: int, previous_ms: int):
+    def __init__(
+        self,
+        previous: RDD | None,
+        new_values: RDD,
+        update_func: Callable,
+        block_prefix: str,
+        time_ms: int,
+        previous_ms: int,
+    ):
         super().__init__(new_values.ctx, new_values.getNumPartitions(), new_values.partitioner)
         self.previous = previous
         self.new_values = new_values
@@ -83,8 +91,9 @@ class StateRDD(RDD):
             return iter(context.local_block(own).items())
         except KeyError:
             pass
-        state = update_partition(self._previous_state(split, context),
-                                 self.new_values.iterator(split, context), self.update_func)
+        state = update_partition(
+            self._previous_state(split, context), self.new_values.iterator(split, context), self.update_func
+        )
         context.keep_local(own, state)
         context.drop_local(self._block(self.previous_ms, split))  # superseded: this one follows it
         return iter(state.items())

@@ -4,10 +4,12 @@ Durations are seconds, validated as whole multiples of the parent's slide in int
 milliseconds (``window_streams.py``).  The compositions follow PySpark's so that results,
 keys kept with value 0, and partition counts are the same.
 """
+
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ember.resultiterable import ResultIterable
 
@@ -16,15 +18,21 @@ if TYPE_CHECKING:
 
 
 class WindowOpsMixin:
-    def window(self, windowDuration, slideDuration=None) -> "DStream":
+    def window(self, windowDuration, slideDuration=None) -> DStream:
         """Each RDD holds the batches of the last ``windowDuration``, every ``slideDuration``."""
         from ember.streaming.window_streams import WindowedDStream
 
         return WindowedDStream(self, windowDuration, slideDuration)
 
-    def reduceByKeyAndWindow(self, func: Callable, invFunc: Callable | None, windowDuration,
-                             slideDuration=None, numPartitions: int | None = None,
-                             filterFunc: Callable | None = None) -> "DStream":
+    def reduceByKeyAndWindow(
+        self,
+        func: Callable,
+        invFunc: Callable | None,
+        windowDuration,
+        slideDuration=None,
+        numPartitions: int | None = None,
+        filterFunc: Callable | None = None,
+    ) -> DStream:
         """Reduce values by key over a window.
 
         With ``invFunc`` the window is updated incrementally, as
@@ -38,27 +46,34 @@ class WindowOpsMixin:
         reduced = self.reduceByKey(func, count)
         if not invFunc:
             return reduced.window(windowDuration, slideDuration).reduceByKey(func, count)
-        return ReducedWindowedDStream(reduced, func, invFunc, windowDuration, slideDuration,
-                                      count, filterFunc)
+        return ReducedWindowedDStream(
+            reduced, func, invFunc, windowDuration, slideDuration, count, filterFunc
+        )
 
-    def reduceByWindow(self, reduceFunc: Callable, invReduceFunc: Callable | None,
-                       windowDuration, slideDuration) -> "DStream":
+    def reduceByWindow(
+        self, reduceFunc: Callable, invReduceFunc: Callable | None, windowDuration, slideDuration
+    ) -> DStream:
         keyed = self.map(lambda x: (1, x))
         reduced = keyed.reduceByKeyAndWindow(reduceFunc, invReduceFunc, windowDuration, slideDuration, 1)
         return reduced.map(lambda kv: kv[1])
 
-    def countByWindow(self, windowDuration, slideDuration) -> "DStream":
+    def countByWindow(self, windowDuration, slideDuration) -> DStream:
         return self.map(lambda x: 1).reduceByWindow(operator.add, operator.sub, windowDuration, slideDuration)
 
-    def countByValueAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> "DStream":
+    def countByValueAndWindow(
+        self, windowDuration, slideDuration, numPartitions: int | None = None
+    ) -> DStream:
         keyed = self.map(lambda x: (x, 1))
-        counted = keyed.reduceByKeyAndWindow(operator.add, operator.sub, windowDuration, slideDuration,
-                                             numPartitions)
+        counted = keyed.reduceByKeyAndWindow(
+            operator.add, operator.sub, windowDuration, slideDuration, numPartitions
+        )
         return counted.filter(lambda kv: kv[1] > 0)
 
-    def groupByKeyAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> "DStream":
+    def groupByKeyAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> DStream:
         lists = self.mapValues(lambda value: [value])
-        grouped = lists.reduceByKeyAndWindow(_extend, _drop_front, windowDuration, slideDuration, numPartitions)
+        grouped = lists.reduceByKeyAndWindow(
+            _extend, _drop_front, windowDuration, slideDuration, numPartitions
+        )
         return grouped.mapValues(ResultIterable)
 
 
@@ -68,4 +83,4 @@ def _extend(values: list, more: list) -> list:
 
 
 def _drop_front(values: list, leaving: list) -> list:
-    return values[len(leaving):]
+    return values[len(leaving) :]

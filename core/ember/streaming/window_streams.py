@@ -4,9 +4,10 @@ reduce-by-key window that adds entering batches and takes out leaving ones.
 A window of W at time t covers the parent's batches in (t - W, t]; the first windows after the
 start are partial because there are no batches before the zero time.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -59,8 +60,16 @@ class ReducedWindowedDStream(DStream):
     kind = "reducedWindow"
     must_checkpoint = True
 
-    def __init__(self, parent: DStream, func: Callable, inv_func: Callable, window_seconds,
-                 slide_seconds, num_partitions: int, filter_func: Callable | None):
+    def __init__(
+        self,
+        parent: DStream,
+        func: Callable,
+        inv_func: Callable,
+        window_seconds,
+        slide_seconds,
+        num_partitions: int,
+        filter_func: Callable | None,
+    ):
         window_ms, slide_ms = window_durations(parent, window_seconds, slide_seconds)
         super().__init__(parent._ssc, [parent], slide_ms=slide_ms)
         self.window_ms = window_ms

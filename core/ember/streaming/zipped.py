@@ -1,8 +1,9 @@
 """An RDD computed from the same-numbered partitions of two RDDs (Spark's zipPartitions),
 which mapWithState uses to apply a batch's data to the previous state partition by partition."""
+
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ember.rdd import RDD
 
@@ -13,8 +14,10 @@ class ZippedPartitionsRDD(RDD):
 
     def __init__(self, left: RDD, right: RDD, func: Callable[[int, Iterator, Iterator], Iterable]):
         if left.getNumPartitions() != right.getNumPartitions():
-            raise ValueError(f"cannot zip RDDs with {left.getNumPartitions()} and "
-                             f"{right.getNumPartitions()} partitions")
+            raise ValueError(
+                f"cannot zip RDDs with {left.getNumPartitions()} and "
+                f"{right.getNumPartitions()} partitions"
+            )
         super().__init__(left.ctx, left.getNumPartitions(), left.partitioner)
         self.left, self.right, self.func = left, right, func
 

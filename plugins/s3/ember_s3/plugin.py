@@ -1,10 +1,10 @@
 """The entry point of ember-s3: provides the checkpoint store of ``s3://`` URIs."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from ember.plugins import hookimpl
-
 from ember_s3.store import S3CheckpointStore
 
 

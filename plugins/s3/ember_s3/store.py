@@ -6,6 +6,7 @@ the endpoint (another S3 implementation, such as MinIO or moto) comes from Spark
 ``spark.hadoop.fs.s3a.endpoint`` when the job sets it, else from boto3's own
 ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -24,7 +25,9 @@ class S3CheckpointStore(CheckpointStore):
     def __init__(self, uri: str, conf=None):
         parts = urlsplit(uri)
         if not parts.netloc:
-            raise ValueError(f"{uri!r}: an s3:// checkpoint location needs a bucket, as in s3://bucket/prefix")
+            raise ValueError(
+                f"{uri!r}: an s3:// checkpoint location needs a bucket, as in s3://bucket/prefix"
+            )
         self.uri = uri
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/") + "/" if parts.path.strip("/") else ""
@@ -48,9 +51,10 @@ class S3CheckpointStore(CheckpointStore):
     def list(self, prefix: str = "") -> list[str]:
         names = []
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self._key(prefix))
+            Bucket=self.bucket, Prefix=self._key(prefix)
+        )
         for page in pages:
-            names.extend(item["Key"][len(self.prefix):] for item in page.get("Contents", []))
+            names.extend(item["Key"][len(self.prefix) :] for item in page.get("Contents", []))
         return names
 
     def delete(self, name: str) -> None:

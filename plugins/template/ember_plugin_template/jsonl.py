@@ -3,12 +3,14 @@
 Each partition writes a hidden part file; the commit concatenates them into a hidden file and
 renames it into place, so a batch appears whole and a re-run replaces it.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ember.plugins import Sink, output_to_sink
 

@@ -1,18 +1,23 @@
 """The module the entry point names: one function per hook this plugin implements."""
+
 from __future__ import annotations
 
 import argparse
 
 from ember.plugins import CliCommand, SinkKind, SourceKind, hookimpl
-
 from ember_plugin_template.jsonl import JsonLinesSink
 from ember_plugin_template.ticker import TickerReceiver
 
 
 @hookimpl
 def ember_source_kinds() -> list[SourceKind]:
-    return [SourceKind("ticker", lambda ssc, count, interval_ms: TickerReceiver(count, interval_ms),
-                       "TickerUtils.createStream: 'tick <n>' records at a steady pace")]
+    return [
+        SourceKind(
+            "ticker",
+            lambda ssc, count, interval_ms: TickerReceiver(count, interval_ms),
+            "TickerUtils.createStream: 'tick <n>' records at a steady pace",
+        )
+    ]
 
 
 @hookimpl
@@ -27,5 +32,11 @@ def _hello(args: argparse.Namespace) -> int:
 
 @hookimpl
 def ember_cli_commands() -> list[CliCommand]:
-    return [CliCommand("template-hello", "greet (shows how a plugin adds a command)", _hello,
-                       lambda parser: parser.add_argument("--name", default="world"))]
+    return [
+        CliCommand(
+            "template-hello",
+            "greet (shows how a plugin adds a command)",
+            _hello,
+            lambda parser: parser.add_argument("--name", default="world"),
+        )
+    ]

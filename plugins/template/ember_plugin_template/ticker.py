@@ -3,6 +3,7 @@
 Its shape is every receiver's: ``onStart`` starts a thread and returns, the thread stores
 records until ``isStopped()``, ``onStop`` lets it end.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,9 @@ class TickerReceiver(Receiver):
     def __init__(self, count: int, interval_ms: int):
         super().__init__()
         if count < 0 or interval_ms < 0:
-            raise ValueError(f"ticker: count and interval_ms must not be negative, got {count}, {interval_ms}")
+            raise ValueError(
+                f"ticker: count and interval_ms must not be negative, got {count}, {interval_ms}"
+            )
         self.count = count
         self.interval_ms = interval_ms
         self._stopped = threading.Event()

@@ -7,11 +7,12 @@ ember's additions live under ``/streaming/ember``: every input stream (not only 
 with its per-batch rates and last positions, the state of each stateful stream, and the
 executor's workers.
 """
+
 from __future__ import annotations
 
 import time
-from ember.streaming import batch_interval_ms, executor_status, source_status, state_status
 
+from ember.streaming import batch_interval_ms, executor_status, source_status, state_status
 from ember_ui.recorder import BatchRecord, JobRecorder
 
 
@@ -36,11 +37,25 @@ class StreamingApi:
     def applications(self) -> list[dict]:
         started = self.recorder.started_ms
         now = int(time.time() * 1000)
-        return [{"id": self.app_id, "name": self.app_name, "attempts": [{
-            "startTime": spark_date(started), "endTime": None, "lastUpdated": spark_date(now),
-            "duration": now - started, "sparkUser": "", "completed": False,
-            "appSparkVersion": self.ssc.sparkContext.version, "startTimeEpoch": started,
-            "lastUpdatedEpoch": now}]}]
+        return [
+            {
+                "id": self.app_id,
+                "name": self.app_name,
+                "attempts": [
+                    {
+                        "startTime": spark_date(started),
+                        "endTime": None,
+                        "lastUpdated": spark_date(now),
+                        "duration": now - started,
+                        "sparkUser": "",
+                        "completed": False,
+                        "appSparkVersion": self.ssc.sparkContext.version,
+                        "startTimeEpoch": started,
+                        "lastUpdatedEpoch": now,
+                    }
+                ],
+            }
+        ]
 
     def statistics(self) -> dict:
         active, completed = self.recorder.batches()
@@ -82,24 +97,38 @@ class StreamingApi:
         batch = self.recorder.batch(batch_id)
         if batch is None:
             return None
-        return [{"outputOpId": op.op_id, "name": op.name, "description": op.description,
-                 "startTime": spark_date(op.start_ms), "endTime": spark_date(op.end_ms),
-                 "duration": None if op.start_ms is None or op.end_ms is None else op.end_ms - op.start_ms,
-                 "failureReason": op.failure}
-                for op in sorted(batch.operations.values(), key=lambda op: op.op_id)]
+        return [
+            {
+                "outputOpId": op.op_id,
+                "name": op.name,
+                "description": op.description,
+                "startTime": spark_date(op.start_ms),
+                "endTime": spark_date(op.end_ms),
+                "duration": None if op.start_ms is None or op.end_ms is None else op.end_ms - op.start_ms,
+                "failureReason": op.failure,
+            }
+            for op in sorted(batch.operations.values(), key=lambda op: op.op_id)
+        ]
 
     def receivers(self) -> list[dict]:
         _, completed = self.recorder.batches()
         result = []
         for receiver in self.recorder.receivers():
             rates = self._event_rates(completed, receiver.stream_id)
-            result.append({
-                "streamId": receiver.stream_id, "streamName": receiver.name, "isActive": receiver.active,
-                "executorId": receiver.executor_id, "executorHost": receiver.host,
-                "lastErrorTime": spark_date(receiver.last_error_time_ms),
-                "lastErrorMessage": receiver.last_error_message or None,
-                "lastError": receiver.last_error or None,
-                "avgEventRate": _average([rate for _, rate in rates]), "eventRates": rates})
+            result.append(
+                {
+                    "streamId": receiver.stream_id,
+                    "streamName": receiver.name,
+                    "isActive": receiver.active,
+                    "executorId": receiver.executor_id,
+                    "executorHost": receiver.host,
+                    "lastErrorTime": spark_date(receiver.last_error_time_ms),
+                    "lastErrorMessage": receiver.last_error_message or None,
+                    "lastError": receiver.last_error or None,
+                    "avgEventRate": _average([rate for _, rate in rates]),
+                    "eventRates": rates,
+                }
+            )
         return result
 
     def _event_rates(self, completed: list[BatchRecord], stream_id: int) -> list[list]:
@@ -114,26 +143,51 @@ class StreamingApi:
         result = []
         for source in source_status(self.ssc):
             rates = self._event_rates(completed, source.stream_id)
-            result.append({
-                "streamId": source.stream_id, "streamName": source.name, "kind": source.kind,
-                "isActive": source.active, "restarts": source.restarts,
-                "positions": {str(k): v for k, v in source.positions.items()},
-                "positionsBatchTime": source.positions_batch_ms,
-                "lags": None,  # no source reports its newest available position yet
-                "numRecords": totals.records_by_stream.get(source.stream_id, 0),
-                "avgEventRate": _average([rate for _, rate in rates]), "eventRates": rates})
+            result.append(
+                {
+                    "streamId": source.stream_id,
+                    "streamName": source.name,
+                    "kind": source.kind,
+                    "isActive": source.active,
+                    "restarts": source.restarts,
+                    "positions": {str(k): v for k, v in source.positions.items()},
+                    "positionsBatchTime": source.positions_batch_ms,
+                    "lags": None,  # no source reports its newest available position yet
+                    "numRecords": totals.records_by_stream.get(source.stream_id, 0),
+                    "avgEventRate": _average([rate for _, rate in rates]),
+                    "eventRates": rates,
+                }
+            )
         return result
 
     def state(self) -> list[dict]:
-        return [{"streamId": s.stream_id, "description": s.description, "batchTime": s.batch_time_ms,
-                 "keys": s.keys, "bytes": s.bytes} for s in state_status(self.ssc)]
+        return [
+            {
+                "streamId": s.stream_id,
+                "description": s.description,
+                "batchTime": s.batch_time_ms,
+                "keys": s.keys,
+                "bytes": s.bytes,
+            }
+            for s in state_status(self.ssc)
+        ]
 
     def executors(self) -> dict:
         status = executor_status(self.ssc.sparkContext)
-        return {"master": status.master, "shmBytes": status.shm_bytes,
-                "workers": [{"id": w.worker_id, "pid": w.pid, "activeTasks": int(w.running_task),
-                             "completedTasks": w.tasks, "totalDuration": round(w.task_seconds * 1000)}
-                            for w in status.workers]}
+        return {
+            "master": status.master,
+            "shmBytes": status.shm_bytes,
+            "workers": [
+                {
+                    "id": w.worker_id,
+                    "pid": w.pid,
+                    "activeTasks": int(w.running_task),
+                    "completedTasks": w.tasks,
+                    "totalDuration": round(w.task_seconds * 1000),
+                }
+                for w in status.workers
+            ],
+        }
 
 
 def batch_json(batch: BatchRecord, batch_ms: int) -> dict:

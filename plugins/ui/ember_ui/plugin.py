@@ -1,5 +1,6 @@
 """The ember entry point: a UI for every StreamingContext that starts with
 ``spark.ui.enabled`` (true unless set otherwise), stopped with it."""
+
 from __future__ import annotations
 
 from ember.plugins import hookimpl

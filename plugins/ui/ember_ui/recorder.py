@@ -4,13 +4,14 @@ operations and the receivers, as Spark's StreamingJobProgressListener does.
 Listener callbacks run on the job's scheduler threads, so each one only copies a few numbers
 under a lock; the pages, the JSON API and the metrics read snapshots from other threads.
 """
+
 from __future__ import annotations
 
 import collections
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ember.streaming.listener import StreamingListener
 
@@ -107,8 +108,10 @@ class JobRecorder(StreamingListener):
     def onBatchSubmitted(self, batchSubmitted):
         info = batchSubmitted.batchInfo()
         records = {i: inp.numRecords() for i, inp in info.streamIdToInputInfo().items()}
-        operations = {i: OperationRecord(i, op.name(), op.description())
-                      for i, op in info.outputOperationInfos().items()}
+        operations = {
+            i: OperationRecord(i, op.name(), op.description())
+            for i, op in info.outputOperationInfos().items()
+        }
         batch = BatchRecord(info.batchTime().milliseconds(), info.submissionTime(), records, operations)
         with self._lock:
             self._active[batch.time_ms] = batch
@@ -132,7 +135,9 @@ class JobRecorder(StreamingListener):
             batch = self._active.get(info.batchTime().milliseconds())
             if batch is None:
                 return
-            op = batch.operations.setdefault(info.id(), OperationRecord(info.id(), info.name(), info.description()))
+            op = batch.operations.setdefault(
+                info.id(), OperationRecord(info.id(), info.name(), info.description())
+            )
             op.start_ms = None if info.startTime() < 0 else info.startTime()
             op.end_ms = None if info.endTime() < 0 else info.endTime()
             op.failure = info.failureReason()
@@ -165,8 +170,16 @@ class JobRecorder(StreamingListener):
         self._update_receiver(receiverStopped.receiverInfo())
 
     def _update_receiver(self, info) -> None:
-        record = ReceiverRecord(info.streamId(), info.name(), info.active(), info.executorId(), info.location(),
-                                info.lastErrorMessage(), info.lastError(), info.lastErrorTime())
+        record = ReceiverRecord(
+            info.streamId(),
+            info.name(),
+            info.active(),
+            info.executorId(),
+            info.location(),
+            info.lastErrorMessage(),
+            info.lastError(),
+            info.lastErrorTime(),
+        )
         with self._lock:
             self._receivers[record.stream_id] = record
 
@@ -189,5 +202,10 @@ class JobRecorder(StreamingListener):
     def totals(self) -> Totals:
         with self._lock:
             t = self._totals
-            return Totals(t.completed_batches, t.failed_batches, t.received_records, t.processed_records,
-                          dict(t.records_by_stream))
+            return Totals(
+                t.completed_batches,
+                t.failed_batches,
+                t.received_records,
+                t.processed_records,
+                dict(t.records_by_stream),
+            )

@@ -5,6 +5,7 @@ taken, the next port up, up to ``spark.port.maxRetries`` = 16 more tries, as Spa
 ``spark.ui.host`` (127.0.0.1 here, so nothing listens beyond the machine unless asked) and
 ``spark.streaming.ui.retainedBatches`` (1000).  The URL is logged once at start.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,11 @@ def bind_ui_socket(host: str, port: int, max_retries: int) -> socket.socket:
             if error.errno != errno.EADDRINUSE:
                 raise
             last_error = error
-    raise OSError(errno.EADDRINUSE, f"ember-ui: no free port for the UI in {port}..{port + max_retries} "
-                                    f"on {host} (spark.ui.port, spark.port.maxRetries): {last_error}")
+    raise OSError(
+        errno.EADDRINUSE,
+        f"ember-ui: no free port for the UI in {port}..{port + max_retries} "
+        f"on {host} (spark.ui.port, spark.port.maxRetries): {last_error}",
+    )
 
 
 class UIServer:
@@ -83,12 +87,14 @@ class UIServer:
     def start(self) -> None:
         sock = bind_ui_socket(self.host, self.requested_port, self.max_retries)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(build_app(self.api, self.metrics), log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            build_app(self.api, self.metrics), log_level="warning", access_log=False, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(sock, started), daemon=True,
-                                        name=f"ember-ui-{self.port}")
+        self._thread = threading.Thread(
+            target=self._serve, args=(sock, started), daemon=True, name=f"ember-ui-{self.port}"
+        )
         self._thread.start()
         started.wait(10)
         _announce(f"Spark UI (ember-ui) for {self.api.app_name} at {self.url}")

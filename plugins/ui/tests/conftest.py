@@ -3,6 +3,7 @@
 
 Under CI (``CI=true``) a missing chromium is a failure, elsewhere a skip that says why.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,9 @@ class RunningJob:
             args += ["--conf", f"{key}={value}"]
         args += [str(JOB), str(server_port), str(tmp_path / f"{name}-checkpoints"), str(self.figures)]
         self._stderr = open(self.stderr_path, "wb")
-        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                        stderr=self._stderr, cwd=tmp_path)
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=tmp_path
+        )
         self.url: str | None = None
         self.app_id: str | None = None
 
@@ -200,9 +202,20 @@ def browser(chromium, tmp_path):
 
 
 def _run_chromium(chromium: str, profile: pathlib.Path, *args: str, timeout: float = 90) -> str:
-    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--window-size=1280,900", *args]
+    command = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
     return done.stdout

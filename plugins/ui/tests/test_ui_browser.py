@@ -1,4 +1,5 @@
 """A real job with the UI on, looked at by a real browser and scraped by Prometheus' parser."""
+
 from __future__ import annotations
 
 import re
@@ -22,15 +23,18 @@ def _histogram_bars(dom: str, plot: str) -> list[float]:
     return [float(h) for h in re.findall(r'<rect[^>]*height="([\d.]+)"[^>]*class="bar"', row)]
 
 
-def test_the_page_plots_the_batches_and_metrics_match_the_listener(start_job, line_server, browser,
-                                                                   artifacts_dir, free_port):
+def test_the_page_plots_the_batches_and_metrics_match_the_listener(
+    start_job, line_server, browser, artifacts_dir, free_port
+):
     job = start_job({"spark.ui.port": str(free_port)})
     url = job.wait_for_ui()
     assert url == f"http://127.0.0.1:{free_port}"
     job.wait_for_batches(lambda f: sum(b["records"] > 0 for b in f) >= 2, "batches with records")
     line_server.send_once("boom")
-    job.wait_for_batches(lambda f: any(b["failed"] for b in f) and len(f) >= MIN_BATCHES,
-                         f"{MIN_BATCHES} batches and the failed one")
+    job.wait_for_batches(
+        lambda f: any(b["failed"] for b in f) and len(f) >= MIN_BATCHES,
+        f"{MIN_BATCHES} batches and the failed one",
+    )
 
     dom = browser("--virtual-time-budget=4000", "--dump-dom", url + "/")
     for plot in ("inputRate", "schedulingDelay", "processingTime", "totalDelay"):
@@ -48,7 +52,9 @@ def test_the_page_plots_the_batches_and_metrics_match_the_listener(start_job, li
     assert workers.count("<tr>") >= 3  # header and the two workers of local[2]
 
     failed_batch = next(b["batch"] for b in job.figures_lines() if b["failed"])
-    batch_page = browser("--virtual-time-budget=3000", "--dump-dom", f"{url}/streaming/batch/?id={failed_batch}")
+    batch_page = browser(
+        "--virtual-time-budget=3000", "--dump-dom", f"{url}/streaming/batch/?id={failed_batch}"
+    )
     trace = re.search(r"<details open=\"\"><summary>(.*?)</summary><pre>(.*?)</pre>", batch_page, re.S)
     assert trace.group(1) == "ValueError: the job's check found 'boom' in this batch"
     assert "in check_no_boom" in trace.group(2)  # the user's own frame
@@ -57,9 +63,11 @@ def test_the_page_plots_the_batches_and_metrics_match_the_listener(start_job, li
     browser("--virtual-time-budget=4000", f"--screenshot={screenshot}", url + "/")
     assert screenshot.stat().st_size > 10_000
 
-    metrics = {sample.name + str(sorted(sample.labels.items())): sample.value
-               for family in text_string_to_metric_families(job.get("/metrics").decode())
-               for sample in family.samples}
+    metrics = {
+        sample.name + str(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(job.get("/metrics").decode())
+        for sample in family.samples
+    }
     last_ms = round(metrics["ember_streaming_last_completed_batch_time_seconds[]"] * 1000)
     figures = [b for b in job.figures_lines() if b["batch"] <= last_ms]
     assert metrics["ember_streaming_batches_completed_total[]"] == len(figures)
@@ -69,9 +77,11 @@ def test_the_page_plots_the_batches_and_metrics_match_the_listener(start_job, li
         assert metrics[f"ember_streaming_records_in_total[('stream_id', '{stream_id}')]"] == records
     assert metrics["ember_streaming_batch_processing_seconds_count[]"] == len(figures)
     assert metrics["ember_streaming_batch_processing_seconds_sum[]"] == pytest.approx(
-        sum(b["processing_ms"] for b in figures) / 1000)
+        sum(b["processing_ms"] for b in figures) / 1000
+    )
     assert metrics["ember_streaming_batch_scheduling_delay_seconds_sum[]"] == pytest.approx(
-        sum(b["scheduling_ms"] for b in figures) / 1000)
+        sum(b["scheduling_ms"] for b in figures) / 1000
+    )
     state_keys = [v for k, v in metrics.items() if k.startswith("ember_streaming_state_keys")]
     assert len(state_keys) == 1 and state_keys[0] > 13  # word0..word12, roundN, lineN, boom
     worker_tasks = [v for k, v in metrics.items() if k.startswith("ember_executor_tasks_total")]

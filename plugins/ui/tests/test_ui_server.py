@@ -1,4 +1,5 @@
 """Starting and not starting the UI: ports, settings, the test kit, the JSON API's shape."""
+
 from __future__ import annotations
 
 import socket
@@ -32,21 +33,56 @@ def test_the_api_has_sparks_fields_and_the_failed_operation_has_the_users_traceb
 
     statistics = job.api("/statistics")
     assert set(statistics) == {
-        "startTime", "batchDuration", "numReceivers", "numActiveReceivers", "numInactiveReceivers",
-        "numTotalCompletedBatches", "numRetainedCompletedBatches", "numActiveBatches", "numProcessedRecords",
-        "numReceivedRecords", "avgInputRate", "avgSchedulingDelay", "avgProcessingTime", "avgTotalDelay"}
-    assert (statistics["batchDuration"], statistics["numReceivers"], statistics["numActiveReceivers"]) == (500, 1, 1)
+        "startTime",
+        "batchDuration",
+        "numReceivers",
+        "numActiveReceivers",
+        "numInactiveReceivers",
+        "numTotalCompletedBatches",
+        "numRetainedCompletedBatches",
+        "numActiveBatches",
+        "numProcessedRecords",
+        "numReceivedRecords",
+        "avgInputRate",
+        "avgSchedulingDelay",
+        "avgProcessingTime",
+        "avgTotalDelay",
+    }
+    assert (statistics["batchDuration"], statistics["numReceivers"], statistics["numActiveReceivers"]) == (
+        500,
+        1,
+        1,
+    )
     batch = job.api(f"/batches/{failed_batch}")
-    assert {"batchId", "batchTime", "status", "batchDuration", "inputSize", "schedulingDelay", "processingTime",
-            "totalDelay", "numActiveOutputOps", "numCompletedOutputOps", "numFailedOutputOps",
-            "numTotalOutputOps", "firstFailureReason"} <= set(batch)
+    assert {
+        "batchId",
+        "batchTime",
+        "status",
+        "batchDuration",
+        "inputSize",
+        "schedulingDelay",
+        "processingTime",
+        "totalDelay",
+        "numActiveOutputOps",
+        "numCompletedOutputOps",
+        "numFailedOutputOps",
+        "numTotalOutputOps",
+        "firstFailureReason",
+    } <= set(batch)
     assert (batch["status"], batch["numFailedOutputOps"], batch["numTotalOutputOps"]) == ("COMPLETED", 1, 2)
     assert batch["firstFailureReason"].startswith("ValueError: the job's check found 'boom' in this batch\n")
     operations = job.api(f"/batches/{failed_batch}/operations")
     assert [(o["outputOpId"], o["failureReason"] is None) for o in operations] == [(0, True), (1, False)]
     assert "in check_no_boom" in operations[1]["failureReason"]  # the user's own frame
-    assert set(operations[1]) == {"outputOpId", "name", "description", "startTime", "endTime", "duration",
-                                  "failureReason"}
+    assert set(operations[1]) == {
+        "outputOpId",
+        "name",
+        "description",
+        "startTime",
+        "endTime",
+        "duration",
+        "failureReason",
+    }
     assert batch in job.api("/batches")
     [receiver] = job.api("/receivers")
     assert (receiver["streamId"], receiver["isActive"], receiver["lastError"]) == (0, True, None)

@@ -6,6 +6,7 @@ kept with updateStateByKey, one output operation that fails on the batch holding
 
 It stops when its stdin closes or gets a line, so a test decides how long it runs.
 """
+
 import json
 import sys
 
@@ -22,14 +23,19 @@ class FiguresLog(StreamingListener):
 
     def onBatchCompleted(self, batchCompleted):
         info = batchCompleted.batchInfo()
-        self.file.write(json.dumps({
-            "batch": info.batchTime().milliseconds(),
-            "records": info.numRecords(),
-            "failed": any(op.failureReason() for op in info.outputOperationInfos().values()),
-            "processing_ms": info.processingDelay(),
-            "scheduling_ms": info.schedulingDelay(),
-            "by_stream": {str(i): inp.numRecords() for i, inp in info.streamIdToInputInfo().items()},
-        }) + "\n")
+        self.file.write(
+            json.dumps(
+                {
+                    "batch": info.batchTime().milliseconds(),
+                    "records": info.numRecords(),
+                    "failed": any(op.failureReason() for op in info.outputOperationInfos().values()),
+                    "processing_ms": info.processingDelay(),
+                    "scheduling_ms": info.schedulingDelay(),
+                    "by_stream": {str(i): inp.numRecords() for i, inp in info.streamIdToInputInfo().items()},
+                }
+            )
+            + "\n"
+        )
 
 
 def check_no_boom(rdd):

@@ -6,13 +6,15 @@ into a hidden temporary directory next to its final name and renamed into place 
 partition is written, so a reader never sees half a batch, and a batch written again (a
 re-run, a recovery) replaces the earlier directory instead of mixing with it.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ember.plugins import Sink
@@ -77,6 +79,7 @@ def _local_path(prefix: str) -> str:
         return prefix
     parts = urlsplit(prefix)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        raise ValueError(f"saveAsTextFiles({prefix!r}): ember-sink-files writes local paths and "
-                         "file:/// URLs only")
+        raise ValueError(
+            f"saveAsTextFiles({prefix!r}): ember-sink-files writes local paths and " "file:/// URLs only"
+        )
     return unquote(parts.path)

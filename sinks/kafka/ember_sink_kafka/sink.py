@@ -8,14 +8,15 @@ that is re-run (a failed task retried, a batch recovered from a checkpoint) writ
 again: the sink is at-least-once, and exactly-once needs consumers that deduplicate (e.g. by
 key) — see docs/kafka.md.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ember.plugins import Sink
-
 from ember_kafka.clients import open_producer
 from ember_kafka.clients.base import RecordProducer
 from ember_kafka.errors import KafkaConnectorError
@@ -35,8 +36,10 @@ def utf8_encoder(value: Any) -> bytes | None:
         return value
     if isinstance(value, str):
         return value.encode("utf-8")
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} to Kafka as text; map it "
-                    "to str or bytes first, or pass keyEncoder/valueEncoder")
+    raise TypeError(
+        f"cannot write {type(value).__name__} {value!r} to Kafka as text; map it "
+        "to str or bytes first, or pass keyEncoder/valueEncoder"
+    )
 
 
 def _producer(settings: KafkaSettings) -> RecordProducer:
@@ -50,8 +53,13 @@ def _producer(settings: KafkaSettings) -> RecordProducer:
 class KafkaSink(Sink):
     """Writes every batch of a DStream to ``topic``; picklable, it runs in tasks."""
 
-    def __init__(self, settings: KafkaSettings, topic: str, key_encoder: Encoder = utf8_encoder,
-                 value_encoder: Encoder = utf8_encoder):
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        key_encoder: Encoder = utf8_encoder,
+        value_encoder: Encoder = utf8_encoder,
+    ):
         self.settings = settings
         self.topic = topic
         self.key_encoder = key_encoder
@@ -67,10 +75,11 @@ class KafkaSink(Sink):
                     key, value = encode_key(record[0]), encode_value(record[1])
                 else:
                     key, value = None, encode_value(record)
-            except Exception as error:  # noqa: BLE001 - re-raised with where it happened
+            except Exception as error:
                 raise KafkaConnectorError(
                     f"Kafka sink for topic {topic!r}: record {sent} of partition {partition} "
-                    f"of the batch at {batch} ms could not be encoded: {error}") from error
+                    f"of the batch at {batch} ms could not be encoded: {error}"
+                ) from error
             producer.send(topic, key, value)
             sent += 1
         producer.flush(FLUSH_TIMEOUT_S)
@@ -78,10 +87,13 @@ class KafkaSink(Sink):
 
     def commit_batch(self, batch: Any, receipts: list[Any]) -> None:
         """Nothing left to do: every task flushed, so every record is acknowledged."""
-        _log.debug("batch at %s ms: %d records acknowledged by topic %s", batch, sum(receipts),
-                   self.topic)
+        _log.debug("batch at %s ms: %d records acknowledged by topic %s", batch, sum(receipts), self.topic)
 
     def abort_batch(self, batch: Any, error: BaseException) -> None:
-        _log.warning("batch at %s ms failed while writing to Kafka topic %s; records already "
-                     "acknowledged stay in the topic and a re-run writes them again: %s",
-                     batch, self.topic, error)
+        _log.warning(
+            "batch at %s ms failed while writing to Kafka topic %s; records already "
+            "acknowledged stay in the topic and a re-run writes them again: %s",
+            batch,
+            self.topic,
+            error,
+        )

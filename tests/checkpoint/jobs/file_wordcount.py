@@ -7,6 +7,7 @@ the counts of a window of five batches kept with an inverse function (``window-<
 Both stateful streams save their state every five batches, so a recovery replays at most
 that many batches of state (the default would be every 10 s).
 """
+
 import operator
 import sys
 

@@ -3,6 +3,7 @@
 
     python socket_wordcount.py HOST PORT CHECKPOINT_DIR OUTPUT_DIR
 """
+
 import sys
 
 from ember import SparkConf, SparkContext

@@ -1,5 +1,6 @@
 """FileStreamSource's choice of files per batch (Spark's FileInputDStream rules), with file
 modification times set explicitly so every rule is checked at an exact batch time."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,6 @@ import pytest
 
 from ember import SparkConf
 from ember.plugins import PositionRange, SourceContext
-
 from ember_files.filesystem import LocalFileSystem
 from ember_files.records import FixedLengthRecords, TextLines
 from ember_files.source import FileStreamSource
@@ -59,8 +59,8 @@ def test_a_file_that_appears_during_a_batch_goes_to_the_next_batch(tmp_path):
 def test_a_file_moved_in_with_an_older_time_is_found_inside_the_remember_window(tmp_path):
     source = make_source(tmp_path, remember="3s")
     t = source.start_ms + 10 * BATCH_MS
-    put(tmp_path / "moved.txt", b"m\n", t - 2500)   # inside the 3 s window
-    put(tmp_path / "stale.txt", b"s\n", t - 3500)   # older than the window: ignored
+    put(tmp_path / "moved.txt", b"m\n", t - 2500)  # inside the 3 s window
+    put(tmp_path / "stale.txt", b"s\n", t - 3500)  # older than the window: ignored
     assert names(source.next_ranges(t, None)) == ["moved.txt"]
 
 
@@ -75,8 +75,9 @@ def test_files_are_forgotten_only_after_the_window_so_none_is_read_twice(tmp_pat
 def test_glob_patterns_and_file_urls_select_the_matching_directories(tmp_path):
     for directory in ("logs-1", "logs-2", "other"):
         (tmp_path / directory).mkdir()
-    source = FileStreamSource(f"file://{tmp_path}/logs-*", LocalFileSystem(f"file://{tmp_path}/logs-*"),
-                              TextLines())
+    source = FileStreamSource(
+        f"file://{tmp_path}/logs-*", LocalFileSystem(f"file://{tmp_path}/logs-*"), TextLines()
+    )
     source.start(SourceContext(0, BATCH_MS, SparkConf()))
     t = source.start_ms + BATCH_MS
     for directory in ("logs-1", "logs-2", "other"):

@@ -1,4 +1,5 @@
 """textFileStream and binaryRecordsStream end to end, on a real clock and real directories."""
+
 from __future__ import annotations
 
 import os

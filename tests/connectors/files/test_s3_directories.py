@@ -1,4 +1,5 @@
 """s3:// directories through boto3, against a real moto server started for these tests."""
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,19 @@ BUCKET = "ember-input"
 def s3_endpoint(tmp_path_factory):
     """A moto server on a free loopback port; boto3 in this process and its workers uses it."""
     port = free_port()
-    server = ServerProcess("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port,
-                           tmp_path_factory.mktemp("moto")).start()
+    server = ServerProcess(
+        "moto_server",
+        ["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        port,
+        tmp_path_factory.mktemp("moto"),
+    ).start()
     endpoint = f"http://127.0.0.1:{port}"
-    settings = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    settings = {
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     saved = {key: os.environ.get(key) for key in settings}
     os.environ.update(settings)
     client = boto3.client("s3")
@@ -45,8 +54,9 @@ def test_listing_keeps_to_the_prefix_directory_and_reads_exact_bytes(s3_endpoint
     assert listed == {f"s3://{BUCKET}/logs/a.txt": 5, f"s3://{BUCKET}/logs/_tmp": 5}
     assert filesystem.read_bytes(f"s3://{BUCKET}/logs/a.txt", 2) == b"1\n"
     globbed = open_filesystem(f"s3://{BUCKET}/logs*")
-    assert sorted(s.path for s in globbed.list_files()) == sorted([
-        f"s3://{BUCKET}/logs/a.txt", f"s3://{BUCKET}/logs/_tmp", f"s3://{BUCKET}/logsx/c.txt"])
+    assert sorted(s.path for s in globbed.list_files()) == sorted(
+        [f"s3://{BUCKET}/logs/a.txt", f"s3://{BUCKET}/logs/_tmp", f"s3://{BUCKET}/logsx/c.txt"]
+    )
 
 
 def test_text_file_stream_over_an_s3_prefix(s3_endpoint, ssc, collect):

@@ -1,5 +1,6 @@
 """saveAsTextFiles writes what PySpark writes: the same batch directory names (but for the
 time), the same part files with the same lines, and _SUCCESS.  PySpark is run for real."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,13 @@ ssc.stop()
 
 def run_job(python_imports: str, prefix: str) -> None:
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
-    done = subprocess.run([sys.executable, "-c", JOB.format(imports=python_imports), prefix],
-                          capture_output=True, text=True, timeout=240, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", JOB.format(imports=python_imports), prefix],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -40,8 +46,10 @@ def first_batches(parent) -> list[dict[str, bytes]]:
     """The first two batch directories: visible file name -> content, plus the names' shape."""
     names = sorted(os.listdir(parent))[:2]
     assert all(n.startswith("out-") and n.endswith(".txt") and n[4:-4].isdigit() for n in names), names
-    return [{f: (parent / n / f).read_bytes() for f in sorted(os.listdir(parent / n)) if not f.startswith(".")}
-            for n in names]
+    return [
+        {f: (parent / n / f).read_bytes() for f in sorted(os.listdir(parent / n)) if not f.startswith(".")}
+        for n in names
+    ]
 
 
 def test_the_layout_matches_pyspark(tmp_path):
@@ -50,10 +58,14 @@ def test_the_layout_matches_pyspark(tmp_path):
         pytest.skip("PySpark needs java on PATH")
     (tmp_path / "spark").mkdir()
     (tmp_path / "ember").mkdir()
-    run_job("from pyspark import SparkContext\nfrom pyspark.streaming import StreamingContext",
-            str(tmp_path / "spark" / "out"))
-    run_job("from ember import SparkContext\nfrom ember.streaming import StreamingContext",
-            str(tmp_path / "ember" / "out"))
+    run_job(
+        "from pyspark import SparkContext\nfrom pyspark.streaming import StreamingContext",
+        str(tmp_path / "spark" / "out"),
+    )
+    run_job(
+        "from ember import SparkContext\nfrom ember.streaming import StreamingContext",
+        str(tmp_path / "ember" / "out"),
+    )
     spark, ember = first_batches(tmp_path / "spark"), first_batches(tmp_path / "ember")
     assert spark[0] == {"_SUCCESS": b"", "part-00000": b"a\n", "part-00001": b"b\nc\n"}
     assert ember == spark

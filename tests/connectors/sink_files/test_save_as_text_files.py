@@ -1,4 +1,5 @@
 """saveAsTextFiles: Spark's directory layout, and a batch written again replaces itself."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,6 @@ import os
 import pytest
 
 from ember.streaming.sink_output import write_batch
-
 from ember_sink_files.text import TextFilesSink
 
 
@@ -24,15 +24,17 @@ def test_each_batch_is_a_directory_named_as_pyspark_names_it(ssc, collect, tmp_p
     ssc.stop(stopSparkContext=False)
     names = batch_directories(tmp_path / "out")
     assert len(names) >= 3 and all(n.startswith("counts-") and n.endswith(".txt") for n in names)
-    times = [int(n[len("counts-"):-len(".txt")]) for n in names]
+    times = [int(n[len("counts-") : -len(".txt")]) for n in names]
     assert all(later - earlier == 100 for earlier, later in zip(times, times[1:]))
     first, second, third = (tmp_path / "out" / n for n in names[:3])
     assert "_SUCCESS" in os.listdir(first) and (first / "_SUCCESS").read_bytes() == b""
     parts = sorted(p for p in os.listdir(first) if p.startswith("part-"))
     assert parts == [f"part-{i:05d}" for i in range(len(parts))]
     assert b"".join((first / p).read_bytes() for p in parts) == b"1\n2\n3\n"
-    assert b"".join((third / p).read_bytes() for p in sorted(os.listdir(third))
-                    if p.startswith("part-")) == "é\nraw\n".encode()
+    assert (
+        b"".join((third / p).read_bytes() for p in sorted(os.listdir(third)) if p.startswith("part-"))
+        == "é\nraw\n".encode()
+    )
 
 
 def test_without_suffix_the_name_has_no_dot(tmp_path):

@@ -1,4 +1,5 @@
 """A real TCP server on 127.0.0.1 that plays a script to each connection it accepts."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Cutting a TCP byte stream into lines: endings split across reads, bad bytes, huge lines."""
+
 import time
 
 from ember_socket.lines import Backoff, LineDecoder

@@ -1,14 +1,14 @@
 """ssc.socketTextStream against real TCP servers on 127.0.0.1."""
+
 from __future__ import annotations
 
 import threading
 
 import pytest
-
-from ember.streaming import StreamingContext, StreamingListener
-
 from services import free_port
 from socket_servers import ScriptedServer
+
+from ember.streaming import StreamingContext, StreamingListener
 
 
 class ReceiverEvents(StreamingListener):
@@ -48,8 +48,7 @@ def test_network_word_count_prints_each_batch_as_spark_does(ssc, collect, capsys
     lines = [b"to be or not to be\n", b"that is the question\n"]
     server = serve([lines])
     words = ssc.socketTextStream("127.0.0.1", server.port)
-    counts = words.flatMap(lambda line: line.split(" ")).map(lambda w: (w, 1)) \
-        .reduceByKey(lambda a, b: a + b)
+    counts = words.flatMap(lambda line: line.split(" ")).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
     counts.pprint()
     seen = collect(counts)
     ssc.start()
@@ -68,8 +67,10 @@ def test_server_not_up_at_start_is_retried_until_it_is(ssc, collect, events, wai
     port = free_port()
     seen = collect(ssc.socketTextStream("127.0.0.1", port))
     ssc.start()
-    wait_until(lambda: any("error connecting" in message for message in events.errors),
-               what="the receiver to report that it cannot connect")
+    wait_until(
+        lambda: any("error connecting" in message for message in events.errors),
+        what="the receiver to report that it cannot connect",
+    )
     server = serve([[b"late\n"]], port=port)
     seen.wait_for(lambda c: c.records == ["late"])
 
@@ -98,8 +99,9 @@ def test_invalid_utf8_is_reported_with_its_position_and_the_stream_goes_on(ssc, 
     seen = collect(ssc.socketTextStream("127.0.0.1", server.port))
     ssc.start()
     seen.wait_for(lambda c: c.records == ["good", "\ufffdbad", "after"])
-    assert any("invalid UTF-8 at byte 5" in message and "line 2" in message
-               for message in events.errors), events.errors
+    assert any(
+        "invalid UTF-8 at byte 5" in message and "line 2" in message for message in events.errors
+    ), events.errors
 
 
 def test_bad_arguments_are_clear_errors(ssc):

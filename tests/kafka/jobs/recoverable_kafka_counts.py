@@ -5,6 +5,7 @@ so a re-run batch replaces its own files).
 
     python recoverable_kafka_counts.py CHECKPOINT_DIR OUTPUT_DIR BOOTSTRAP TOPIC CLIENT
 """
+
 import json
 import os
 import sys
@@ -31,13 +32,16 @@ def note_ranges(time, rdd):
 def setup():
     ssc = StreamingContext(SparkContext("local[2]", "kafka-recovery"), 0.5)
     ssc.checkpoint(checkpoint_dir)
-    stream = KafkaUtils.createDirectStream(ssc, [topic], {
-        "bootstrap.servers": bootstrap, "auto.offset.reset": "smallest", "ember.kafka.client": client})
+    stream = KafkaUtils.createDirectStream(
+        ssc,
+        [topic],
+        {"bootstrap.servers": bootstrap, "auto.offset.reset": "smallest", "ember.kafka.client": client},
+    )
     stream.foreachRDD(note_ranges)
-    counts = stream.map(lambda kv: (kv[1], 1)).updateStateByKey(
-        lambda new, total: sum(new) + (total or 0))
-    counts.foreachRDD(lambda time, rdd: write_atomically(
-        f"counts-{int(time.timestamp() * 1000)}.json", dict(rdd.collect())))
+    counts = stream.map(lambda kv: (kv[1], 1)).updateStateByKey(lambda new, total: sum(new) + (total or 0))
+    counts.foreachRDD(
+        lambda time, rdd: write_atomically(f"counts-{int(time.timestamp() * 1000)}.json", dict(rdd.collect()))
+    )
     return ssc
 
 

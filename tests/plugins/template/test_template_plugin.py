@@ -1,4 +1,5 @@
 """The template plugin, installed as a distribution: listed, and usable end to end."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import sys
 
 from ember.plugins.testing import BatchCollector
 from ember.streaming import StreamingContext
-
 from ember_plugin_template import TickerUtils, saveAsJsonLines
 
 
@@ -19,8 +19,9 @@ def ember_cli(*args: str) -> str:
 
 
 def test_the_installed_template_is_listed_with_what_it_provides():
-    [template] = [p for p in json.loads(ember_cli("plugins", "--json"))
-                  if p["distribution"] == "ember-plugin-template"]
+    [template] = [
+        p for p in json.loads(ember_cli("plugins", "--json")) if p["distribution"] == "ember-plugin-template"
+    ]
     assert template["errors"] == []
     assert template["provides"] == {"sources": ["ticker"], "sinks": ["jsonl"], "commands": ["template-hello"]}
 

@@ -6,6 +6,7 @@ recoverable with getOrCreate after a SIGKILL.
     python recoverable_totals.py CHECKPOINT_DIR OUTPUT_DIR mqtt BROKER_URL TOPIC
     python recoverable_totals.py CHECKPOINT_DIR OUTPUT_DIR kinesis ENDPOINT_URL STREAM_NAME
 """
+
 import sys
 
 from ember import SparkConf, SparkContext
@@ -17,15 +18,27 @@ checkpoint_dir, output_dir, kind, first, second = sys.argv[1:6]
 def records_of(ssc):
     if kind == "flume":
         from ember.streaming.flume import FlumeUtils
+
         return FlumeUtils.createStream(ssc, first, int(second)).map(lambda event: event[1])
     if kind == "mqtt":
         from ember.streaming.mqtt import MQTTUtils
-        return MQTTUtils.createStream(ssc, first, second, clientId="ember-recovery-test",
-                                      cleanSession=False, qos=1)
+
+        return MQTTUtils.createStream(
+            ssc, first, second, clientId="ember-recovery-test", cleanSession=False, qos=1
+        )
     from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
-    return KinesisUtils.createStream(ssc, "recovery-test", second, first, "us-east-1",
-                                     InitialPositionInStream.TRIM_HORIZON, 1,
-                                     awsAccessKeyId="test-key", awsSecretKey="test-secret")
+
+    return KinesisUtils.createStream(
+        ssc,
+        "recovery-test",
+        second,
+        first,
+        "us-east-1",
+        InitialPositionInStream.TRIM_HORIZON,
+        1,
+        awsAccessKeyId="test-key",
+        awsSecretKey="test-secret",
+    )
 
 
 def add_to_total(new_values, total):

@@ -1,5 +1,6 @@
 """Which client library serves a stream: chosen by ``KafkaSettings.client``, imported lazily
 so that kafka-python alone, or confluent-kafka alone, is enough."""
+
 from __future__ import annotations
 
 import atexit
@@ -49,8 +50,7 @@ def task_reader(settings: KafkaSettings) -> OffsetReader:
     one task at a time: a task takes it out of the cache and ``return_task_reader`` puts it
     back."""
     # a task waits for a broker (one restarting, say) as long as it would wait for records
-    patient = replace(settings, connect_timeout_ms=max(settings.connect_timeout_ms,
-                                                       settings.read_timeout_ms))
+    patient = replace(settings, connect_timeout_ms=max(settings.connect_timeout_ms, settings.read_timeout_ms))
     with _cache_lock:
         reader = _cached_readers.pop(patient, None)
     return reader if reader is not None else open_reader(patient)
@@ -74,5 +74,14 @@ def _close_cached() -> None:
     for reader in readers:
         reader.close()
 
-__all__ = ["GroupConsumer", "OffsetReader", "RecordProducer", "open_group_consumer",
-           "open_producer", "open_reader", "task_reader", "return_task_reader"]
+
+__all__ = [
+    "GroupConsumer",
+    "OffsetReader",
+    "RecordProducer",
+    "open_group_consumer",
+    "open_producer",
+    "open_reader",
+    "return_task_reader",
+    "task_reader",
+]

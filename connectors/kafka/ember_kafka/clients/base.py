@@ -9,11 +9,12 @@ on both.  Three roles, one class each:
 - ``GroupConsumer``: a subscribed member of a consumer group with manual commits (createStream).
 - ``RecordProducer``: sends with ``acks=all`` and flushes (the sink).
 """
+
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ember_kafka.errors import RangeReadError
 from ember_kafka.messages import FetchedRecord
@@ -59,7 +60,9 @@ class OffsetReader(ABC):
         """The next offset ``poll_range`` would return for ``partition``."""
 
     @abstractmethod
-    def committed_offsets(self, partitions: Iterable[TopicAndPartition]) -> dict[TopicAndPartition, int | None]:
+    def committed_offsets(
+        self, partitions: Iterable[TopicAndPartition]
+    ) -> dict[TopicAndPartition, int | None]:
         """The offsets ``settings.group_id`` committed (``None`` where it has none)."""
 
     @abstractmethod
@@ -100,7 +103,8 @@ class OffsetReader(ABC):
                     f"record arrived for {self.settings.read_timeout_ms} ms (kafkaParams "
                     "'ember.kafka.read.timeout.ms'). The broker at "
                     f"{self.settings.bootstrap_servers!r} is down or no longer holds these "
-                    "records; the batch fails rather than skip them.")
+                    "records; the batch fails rather than skip them."
+                )
 
 
 class GroupConsumer(ABC):

@@ -4,40 +4,55 @@ Tuned as measured against Tansu: 8 MiB per-partition fetches, large ``consume`` 
 10 ms ``fetch.queue.backoff.ms`` (its default of 1000 ms stalls a reader every ~100k records).
 Reading uses partition-EOF events, so "the broker has nothing more" is known without waiting.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
-from ember_kafka.clients.base import GroupConsumer, Offsets, OffsetReader, RecordProducer
-from ember_kafka.errors import (BrokerUnreachableError, KafkaConnectorError, RangeReadError,
-                                TopicNotFoundError)
+from ember_kafka.clients.base import GroupConsumer, OffsetReader, Offsets, RecordProducer
+from ember_kafka.errors import BrokerUnreachableError, KafkaConnectorError, RangeReadError, TopicNotFoundError
 from ember_kafka.messages import FetchedRecord
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import KafkaSettings
 
 #: a group id for readers that never join a group (librdkafka insists on one)
 READER_GROUP = "ember-kafka-offset-reader"
-_READ_TUNING = {"max.partition.fetch.bytes": 8 << 20, "fetch.max.bytes": 64 << 20,
-                "fetch.queue.backoff.ms": 10, "fetch.wait.max.ms": 100,
-                "queued.max.messages.kbytes": 256 << 10}
+_READ_TUNING = {
+    "max.partition.fetch.bytes": 8 << 20,
+    "fetch.max.bytes": 64 << 20,
+    "fetch.queue.backoff.ms": 10,
+    "fetch.wait.max.ms": 100,
+    "queued.max.messages.kbytes": 256 << 10,
+}
 _CONSUME_BATCH = 10_000
 _log = logging.getLogger("ember.kafka.librdkafka")
 
 
 def _base_config(settings: KafkaSettings) -> dict[str, Any]:
-    return {"bootstrap.servers": settings.bootstrap_servers, "logger": _log,
-            "socket.connection.setup.timeout.ms": settings.connect_timeout_ms,
-            "allow.auto.create.topics": False, **dict(settings.client_options)}
+    return {
+        "bootstrap.servers": settings.bootstrap_servers,
+        "logger": _log,
+        "socket.connection.setup.timeout.ms": settings.connect_timeout_ms,
+        "allow.auto.create.topics": False,
+        **dict(settings.client_options),
+    }
 
 
 def _consumer_config(settings: KafkaSettings, group_id: str, reset: str, eof: bool) -> dict[str, Any]:
-    return {**_READ_TUNING, **_base_config(settings), "group.id": group_id,
-            "enable.auto.commit": False, "enable.auto.offset.store": False,
-            "enable.partition.eof": eof, "auto.offset.reset": reset}
+    return {
+        **_READ_TUNING,
+        **_base_config(settings),
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "enable.partition.eof": eof,
+        "auto.offset.reset": reset,
+    }
 
 
 def _unreachable(settings: KafkaSettings, error: KafkaException) -> BrokerUnreachableError:
@@ -45,8 +60,9 @@ def _unreachable(settings: KafkaSettings, error: KafkaException) -> BrokerUnreac
 
 
 def _fetched(message) -> FetchedRecord:
-    return FetchedRecord(message.topic(), message.partition(), message.offset(),
-                         message.key(), message.value())
+    return FetchedRecord(
+        message.topic(), message.partition(), message.offset(), message.key(), message.value()
+    )
 
 
 def _checked(message, settings: KafkaSettings) -> bool:
@@ -58,15 +74,17 @@ def _checked(message, settings: KafkaSettings) -> bool:
         return False
     if error.code() in (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
         raise BrokerUnreachableError(settings.bootstrap_servers, error.str())
-    raise RangeReadError(f"Kafka reported an error reading {message.topic()}-"
-                         f"{message.partition()}: {error.str()}")
+    raise RangeReadError(
+        f"Kafka reported an error reading {message.topic()}-" f"{message.partition()}: {error.str()}"
+    )
 
 
 def _commit(consumer: Consumer, offsets: Offsets, settings: KafkaSettings) -> None:
     """Commit ``offsets`` for the consumer's group and wait for the broker's answer."""
     try:
-        consumer.commit(offsets=[TopicPartition(p.topic, p.partition, o) for p, o in offsets.items()],
-                        asynchronous=False)
+        consumer.commit(
+            offsets=[TopicPartition(p.topic, p.partition, o) for p, o in offsets.items()], asynchronous=False
+        )
     except KafkaException as error:
         raise _unreachable(settings, error) from error
 
@@ -76,8 +94,9 @@ class ConfluentReader(OffsetReader):
 
     def __init__(self, settings: KafkaSettings):
         super().__init__(settings)
-        self._consumer = Consumer(_consumer_config(settings, settings.group_id or READER_GROUP,
-                                                   "error", eof=True))
+        self._consumer = Consumer(
+            _consumer_config(settings, settings.group_id or READER_GROUP, "error", eof=True)
+        )
         self._timeout = settings.connect_timeout_ms / 1000.0
 
     def partitions(self, topics: Iterable[str]) -> list[TopicAndPartition]:
@@ -91,11 +110,16 @@ class ConfluentReader(OffsetReader):
             raise TopicNotFoundError(missing, self.settings.bootstrap_servers)
         return [TopicAndPartition(t, p) for t in wanted for p in sorted(metadata.topics[t].partitions)]
 
-    def _watermarks(self, partitions: Iterable[TopicAndPartition]) -> dict[TopicAndPartition, tuple[int, int]]:
+    def _watermarks(
+        self, partitions: Iterable[TopicAndPartition]
+    ) -> dict[TopicAndPartition, tuple[int, int]]:
         try:
-            return {p: self._consumer.get_watermark_offsets(
-                        TopicPartition(p.topic, p.partition), timeout=self._timeout, cached=False)
-                    for p in partitions}
+            return {
+                p: self._consumer.get_watermark_offsets(
+                    TopicPartition(p.topic, p.partition), timeout=self._timeout, cached=False
+                )
+                for p in partitions
+            }
         except KafkaException as error:
             raise _unreachable(self.settings, error) from error
 
@@ -131,7 +155,8 @@ class ConfluentReader(OffsetReader):
             # a start past the log end gets neither records nor an EOF event, but the
             # fetch responses' high watermark is known
             _, high = self._consumer.get_watermark_offsets(
-                TopicPartition(partition.topic, partition.partition), cached=True)
+                TopicPartition(partition.topic, partition.partition), cached=True
+            )
             if 0 <= high < starts[partition]:
                 ends[partition] = high
         return ends
@@ -152,20 +177,27 @@ class ConfluentReader(OffsetReader):
     def position(self, partition: TopicAndPartition) -> int:
         offset = self._consumer.position([TopicPartition(partition.topic, partition.partition)])[0].offset
         if offset < 0:  # nothing consumed yet: where the assignment started
-            assigned = [tp for tp in self._consumer.assignment()
-                        if (tp.topic, tp.partition) == (partition.topic, partition.partition)]
+            assigned = [
+                tp
+                for tp in self._consumer.assignment()
+                if (tp.topic, tp.partition) == (partition.topic, partition.partition)
+            ]
             return assigned[0].offset if assigned else 0
         return offset
 
-    def committed_offsets(self, partitions: Iterable[TopicAndPartition]) -> dict[TopicAndPartition, int | None]:
+    def committed_offsets(
+        self, partitions: Iterable[TopicAndPartition]
+    ) -> dict[TopicAndPartition, int | None]:
         partitions = list(partitions)
         try:
-            found = self._consumer.committed([TopicPartition(p.topic, p.partition) for p in partitions],
-                                             timeout=self._timeout)
+            found = self._consumer.committed(
+                [TopicPartition(p.topic, p.partition) for p in partitions], timeout=self._timeout
+            )
         except KafkaException as error:
             raise _unreachable(self.settings, error) from error
-        return {TopicAndPartition(tp.topic, tp.partition): (tp.offset if tp.offset >= 0 else None)
-                for tp in found}
+        return {
+            TopicAndPartition(tp.topic, tp.partition): (tp.offset if tp.offset >= 0 else None) for tp in found
+        }
 
     def commit_offsets(self, offsets: Offsets) -> None:
         _commit(self._consumer, offsets, self.settings)
@@ -179,8 +211,9 @@ class ConfluentGroupConsumer(GroupConsumer):
 
     def __init__(self, settings: KafkaSettings, topics: list[str]):
         self.settings = settings
-        self._consumer = Consumer(_consumer_config(settings, settings.group_id,
-                                                   settings.auto_offset_reset, eof=False))
+        self._consumer = Consumer(
+            _consumer_config(settings, settings.group_id, settings.auto_offset_reset, eof=False)
+        )
         self._consumer.subscribe(topics)
 
     def poll(self, timeout_s: float, max_records: int) -> list[FetchedRecord]:
@@ -199,8 +232,9 @@ class ConfluentProducer(RecordProducer):
 
     def __init__(self, settings: KafkaSettings):
         self.settings = settings
-        self._producer = Producer({**_base_config(settings), "acks": "all", "linger.ms": 5,
-                                   "enable.idempotence": False})
+        self._producer = Producer(
+            {**_base_config(settings), "acks": "all", "linger.ms": 5, "enable.idempotence": False}
+        )
         self._failure: KafkaError | None = None
 
     def _delivered(self, error, message) -> None:
@@ -219,14 +253,15 @@ class ConfluentProducer(RecordProducer):
         remaining = self._producer.flush(timeout_s)
         failure, self._failure = self._failure, None
         if remaining:
-            raise BrokerUnreachableError(self.settings.bootstrap_servers,
-                                         f"{remaining} records not acknowledged after {timeout_s} s")
+            raise BrokerUnreachableError(
+                self.settings.bootstrap_servers, f"{remaining} records not acknowledged after {timeout_s} s"
+            )
         if failure is None:
             return
-        if failure.code() in (KafkaError._MSG_TIMED_OUT, KafkaError._TRANSPORT,
-                              KafkaError._ALL_BROKERS_DOWN):
-            raise BrokerUnreachableError(self.settings.bootstrap_servers,
-                                         f"a record was not delivered: {failure.str()}")
+        if failure.code() in (KafkaError._MSG_TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
+            raise BrokerUnreachableError(
+                self.settings.bootstrap_servers, f"a record was not delivered: {failure.str()}"
+            )
         raise KafkaConnectorError(f"Kafka did not acknowledge a record: {failure.str()}")
 
     def close(self) -> None:

@@ -3,25 +3,35 @@
 Tuned for throughput as measured against Tansu: large fetches (8 MiB per partition), many
 records per poll, a short fetch wait since ranges are only read once they exist.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata
 
-from ember_kafka.clients.base import GroupConsumer, Offsets, OffsetReader, RecordProducer
-from ember_kafka.errors import (BrokerUnreachableError, KafkaConfigError, KafkaConnectorError,
-                                TopicNotFoundError)
+from ember_kafka.clients.base import GroupConsumer, OffsetReader, Offsets, RecordProducer
+from ember_kafka.errors import (
+    BrokerUnreachableError,
+    KafkaConfigError,
+    KafkaConnectorError,
+    TopicNotFoundError,
+)
 from ember_kafka.messages import FetchedRecord
 from ember_kafka.ranges import OffsetRange, TopicAndPartition
 from ember_kafka.settings import KafkaSettings
 
-_READ_TUNING = {"max_partition_fetch_bytes": 8 << 20, "fetch_max_bytes": 64 << 20,
-                "max_poll_records": 20_000, "fetch_max_wait_ms": 100}
+_READ_TUNING = {
+    "max_partition_fetch_bytes": 8 << 20,
+    "fetch_max_bytes": 64 << 20,
+    "max_poll_records": 20_000,
+    "fetch_max_wait_ms": 100,
+}
 
 
 def _options(settings: KafkaSettings, defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,29 +40,43 @@ def _options(settings: KafkaSettings, defaults: Mapping[str, Any]) -> dict[str, 
     for key, raw in settings.client_options:
         name = key.replace(".", "_")
         if name not in defaults:
-            raise KafkaConfigError(f"kafkaParams key {key!r} is not a kafka-python setting; "
-                                   "remove it, or use the confluent client, which takes "
-                                   "librdkafka's settings")
+            raise KafkaConfigError(
+                f"kafkaParams key {key!r} is not a kafka-python setting; "
+                "remove it, or use the confluent client, which takes "
+                "librdkafka's settings"
+            )
         default = defaults[name]
-        options[name] = (raw.lower() == "true" if isinstance(default, bool)
-                         else int(raw) if isinstance(default, int) else raw)
+        options[name] = (
+            raw.lower() == "true"
+            if isinstance(default, bool)
+            else int(raw)
+            if isinstance(default, int)
+            else raw
+        )
     return options
 
 
 def _connection(settings: KafkaSettings) -> dict[str, Any]:
     """How to reach the brokers; metadata requests never create a topic (ember reads and
     writes only topics that exist: a missing one is an error, not a new empty log)."""
-    return {"bootstrap_servers": settings.bootstrap_servers.split(","),
-            "bootstrap_timeout_ms": settings.connect_timeout_ms,
-            "request_timeout_ms": max(settings.connect_timeout_ms, 5000),
-            "allow_auto_create_topics": False}
+    return {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "bootstrap_timeout_ms": settings.connect_timeout_ms,
+        "request_timeout_ms": max(settings.connect_timeout_ms, 5000),
+        "allow_auto_create_topics": False,
+    }
 
 
 def _consumer_config(settings: KafkaSettings, reset: str) -> dict[str, Any]:
     """A consumer that commits only when told; ``reset`` "none" makes a lost offset an error."""
-    return {**_READ_TUNING, **_connection(settings), "group_id": settings.group_id,
-            "enable_auto_commit": False, "auto_offset_reset": reset,
-            **_options(settings, KafkaConsumer.DEFAULT_CONFIG)}
+    return {
+        **_READ_TUNING,
+        **_connection(settings),
+        "group_id": settings.group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": reset,
+        **_options(settings, KafkaConsumer.DEFAULT_CONFIG),
+    }
 
 
 @contextmanager
@@ -97,8 +121,9 @@ class KafkaPythonReader(OffsetReader):
         missing = [t for t in wanted if t not in existing]
         if missing:
             raise TopicNotFoundError(missing, self.settings.bootstrap_servers)
-        return [TopicAndPartition(t, p) for t in wanted
-                for p in sorted(self._consumer.partitions_for_topic(t))]
+        return [
+            TopicAndPartition(t, p) for t in wanted for p in sorted(self._consumer.partitions_for_topic(t))
+        ]
 
     def earliest_offsets(self, partitions: Iterable[TopicAndPartition]) -> Offsets:
         with _broker_errors(self.settings):
@@ -149,7 +174,9 @@ class KafkaPythonReader(OffsetReader):
     def position(self, partition: TopicAndPartition) -> int:
         return self._consumer.position(_tp(partition))
 
-    def committed_offsets(self, partitions: Iterable[TopicAndPartition]) -> dict[TopicAndPartition, int | None]:
+    def committed_offsets(
+        self, partitions: Iterable[TopicAndPartition]
+    ) -> dict[TopicAndPartition, int | None]:
         with _broker_errors(self.settings):
             return {p: self._consumer.committed(_tp(p)) for p in partitions}
 
@@ -166,8 +193,7 @@ class KafkaPythonGroupConsumer(GroupConsumer):
     def __init__(self, settings: KafkaSettings, topics: list[str]):
         self.settings = settings
         with _broker_errors(settings):
-            self._consumer = KafkaConsumer(*topics, **_consumer_config(settings,
-                                                                       settings.auto_offset_reset))
+            self._consumer = KafkaConsumer(*topics, **_consumer_config(settings, settings.auto_offset_reset))
 
     def poll(self, timeout_s: float, max_records: int) -> list[FetchedRecord]:
         with _broker_errors(self.settings):
@@ -186,8 +212,13 @@ class KafkaPythonProducer(RecordProducer):
 
     def __init__(self, settings: KafkaSettings):
         self.settings = settings
-        config = {**_connection(settings), "acks": "all", "linger_ms": 5,
-                  "batch_size": 256 << 10, **_options(settings, KafkaProducer.DEFAULT_CONFIG)}
+        config = {
+            **_connection(settings),
+            "acks": "all",
+            "linger_ms": 5,
+            "batch_size": 256 << 10,
+            **_options(settings, KafkaProducer.DEFAULT_CONFIG),
+        }
         with _broker_errors(settings):
             self._producer = KafkaProducer(**config)
         self._failure: BaseException | None = None
