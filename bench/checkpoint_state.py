@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
+from ember.checkpoint import FORMAT_VERSION, CheckpointDirectory, ValueCodec, open_store
 
 TARGET_SECONDS = 2.0
 
@@ -46,8 +46,23 @@ def bench_ember(state: list[list], workdir: str) -> dict:
     location = os.path.join(workdir, "ember")
     directory = CheckpointDirectory(open_store(location), ValueCodec())
     started = time.perf_counter()
-    name = directory.write_state(1, 1000, state, "benchmark state")
-    directory.write_checkpoint({"time": 1000, "streams": {1: {"state": {"file": name, "time": 1000}}}})
+    name, size = directory.write_state_sized(1, 1000, state, "benchmark state")
+    graph = [
+        {"kind": "receiver", "slide_ms": 1000, "parents": []},
+        {"kind": "updateStateByKey", "slide_ms": 1000, "parents": [0]},
+    ]
+    directory.write_checkpoint(
+        {
+            "format": FORMAT_VERSION,
+            "time": 1000,
+            "batch_ms": 1000,
+            "zero_ms": 0,
+            "last_completed_ms": 1000,
+            "pending": [],
+            "graph": graph,
+            "streams": {1: {"state": {"file": name, "time": 1000, "bytes": size}}},
+        }
+    )
     written = time.perf_counter()
     restored = directory.load_latest().states[1]
     done = time.perf_counter()

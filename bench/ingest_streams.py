@@ -4,7 +4,7 @@ For each source, ember's stream (``KinesisUtils.createStream`` / ``MQTTUtils.cre
 ``flatMap``-``map``-``reduceByKey``, every batch's counts collected) is timed against one
 Python process doing the same counting in a plain client loop (boto3 ``get_records`` /
 a paho subscriber).  Servers are started here on free loopback ports: kinesalite from
-``tests/streams/node_modules`` (``npm install`` there) and ``mosquitto``.  Not part of tests.
+``connectors/kinesis/tests/node_modules`` (``npm ci`` there) and ``mosquitto``.  Not part of tests.
 
     python -m bench.ingest_streams [--records 20000] [--master local[2]] [--only kinesis|mqtt]
 """
@@ -14,16 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
-import subprocess
+import shutil
 import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+from ember.plugins.testing import ServerProcess, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-KINESALITE = ROOT / "tests" / "streams" / "node_modules" / ".bin" / "kinesalite"
+KINESALITE = ROOT / "connectors" / "kinesis" / "tests" / "node_modules" / ".bin" / "kinesalite"
 WORDS = [f"word{i}" for i in range(200)]
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
 
@@ -36,25 +37,6 @@ def lines(count: int, seed: int = 7) -> list[str]:
 def count_words(counts: Counter, line: str) -> None:
     for word in line.split(" "):
         counts[word] += 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(command: list[str], port: int, workdir: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"{command[0]} did not listen on port {port}")
 
 
 def ember_word_count(make_stream, expected_words: int, master: str, feed=None) -> float:
@@ -95,7 +77,9 @@ def bench_kinesis(records: int, master: str, workdir: str) -> dict:
     from ember.streaming.kinesis import InitialPositionInStream, KinesisUtils
 
     port = free_port()
-    server = serve([str(KINESALITE), "--port", str(port), "--createStreamMs", "0"], port, workdir)
+    server = ServerProcess(
+        "kinesalite", [KINESALITE, "--port", str(port), "--createStreamMs", "0"], port, Path(workdir)
+    ).start()
     endpoint = f"http://127.0.0.1:{port}"
     try:
         client = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
@@ -157,7 +141,9 @@ def bench_mqtt(records: int, master: str, workdir: str) -> dict:
     port = free_port()
     config = Path(workdir) / "mosquitto.conf"
     config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n")
-    server = serve(["mosquitto", "-c", str(config)], port, workdir)
+    server = ServerProcess(
+        "mosquitto", [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", config], port, Path(workdir)
+    ).start()
     data = lines(records)
     expected = sum(len(line.split(" ")) for line in data)
 

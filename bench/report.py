@@ -42,6 +42,9 @@ ROWS = [
     ("W3 reduceByKeyAndWindow, median batch (ms)", "w3", _median("batch_ms"), "{:,.1f}", ""),
     ("Empty batch processing (ms)", "latency", lambda r: r.get("empty_batch_ms"), "{:,.2f}", "< 2"),
     ("Smallest sustained interval (s)", "latency", lambda r: r.get("smallest_interval_s"), "{}", "<= 0.05"),
+    ("One batch of 1,000 new files (s)", "files", lambda r: r["1000"]["batch_s"], "{:,.2f}", ""),
+    ("One batch of 3,000 new files (s)", "files", lambda r: r["3000"]["batch_s"], "{:,.2f}", ""),
+    ("One batch of 10,000 new files (s)", "files", lambda r: r["10000"]["batch_s"], "{:,.2f}", "seconds"),
     ("Empty RDD job, 2 partitions (ms)", "rdd", lambda r: r.get("empty_job_ms"), "{:,.2f}", ""),
     (
         "Start-up: launch to first output (s)",

@@ -4,7 +4,8 @@ Every workload runs in a fresh process per engine: ember local[2], ember local[1
 single-process Python loop with the same functions and data, and PySpark local[2] with
 ``--pyspark`` (slow: minutes).  The table goes to stdout, everything measured to
 bench/results/bench-<time>.json.  W1 reads a local TCP socket (the ember-socket connector);
-the other streaming workloads feed queueStream.
+the other streaming workloads feed queueStream; ``files`` times one textFileStream batch of
+1,000, 3,000 and 10,000 new files (ember only, ``bench.file_batch``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ ENGINES = [
     ("plain loop", "plain", "-"),
 ]
 PYSPARK = ("pyspark local[2]", "pyspark", "local[2]")
+DASK = ("ember dask-local[2]", "ember", "dask-local[2]")  # with --dask (needs ember-dask)
+#: how many new files the ``files`` workload puts in one batch
+FILE_COUNTS = (1_000, 3_000, 10_000)
 
 
 def workload_params(quick: bool, full: bool) -> dict[str, dict]:
@@ -73,8 +77,20 @@ def run_child(workload: str, engine: str, master: str, params: dict) -> dict:
     command = [sys.executable, "-m", "bench.child", workload, engine, master, json.dumps(params)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]}
+        return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def file_batches(master: str) -> dict:
+    """One batch of each of ``FILE_COUNTS`` new files, each count in a fresh process."""
+    results = {}
+    for count in FILE_COUNTS:
+        command = [sys.executable, "-m", "bench.file_batch", str(count), master]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0:
+            return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
+        results[str(count)] = json.loads(done.stdout.strip().splitlines()[-1])
+    return results
 
 
 def startup(engine: str, master: str, runs: int = 3) -> dict:
@@ -108,10 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pyspark", action="store_true", help="also run PySpark local[2] (slow)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the data, for a smoke run")
     parser.add_argument("--full", action="store_true", help="W3 with real 1 s batches (30 s window)")
+    parser.add_argument("--dask", action="store_true", help="also run ember on dask-local[2] (ember-dask)")
+    parser.add_argument("--engines", default="", help="comma-separated engine labels to keep (default all)")
     parser.add_argument(
         "--only",
-        default="rdd,w1,w2,w3,latency,startup",
-        help="comma-separated workloads (rdd, w1, w2, w3, latency, startup)",
+        default="rdd,w1,w2,w3,latency,files,startup",
+        help="comma-separated workloads (rdd, w1, w2, w3, latency, files, startup)",
     )
     args = parser.parse_args(argv)
     engines = list(ENGINES)
@@ -120,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
             engines.append(PYSPARK)
         else:
             print("PySpark is not importable: its column is left out")
+    if args.dask:
+        engines.append(DASK)
+    if args.engines:
+        engines = [engine for engine in engines if engine[0] in args.engines.split(",")]
     wanted = args.only.split(",")
     params = workload_params(args.quick, args.full)
     corpus(params["w1"]["corpus_lines"])  # generate (and cache) the corpus once, outside timings
@@ -138,6 +160,12 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             print(f"  running {workload} on {label} ...", flush=True)
             results[workload][label] = run_child(workload, engine, master, params[workload])
+    if "files" in wanted:
+        results["files"] = {}
+        for label, engine, master in engines:
+            if engine == "ember":
+                print(f"  running files on {label} ...", flush=True)
+                results["files"][label] = file_batches(master)
     if "startup" in wanted:
         results["startup"] = {}
         for label, engine, master in engines:

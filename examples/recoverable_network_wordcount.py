@@ -60,9 +60,9 @@ def create_context(host, port, output_path):
                 return False
             return True
 
-        counts = "Counts at time %s %s" % (time, rdd.filter(keep).collect())
+        counts = f"Counts at time {time} {rdd.filter(keep).collect()}"
         print(counts)
-        print("Dropped %d word(s) totally" % dropped.value)
+        print(f"Dropped {dropped.value} word(s) totally")
         print("Appending to " + os.path.abspath(output_path))
         with open(output_path, "a") as output:
             output.write(counts + "\n")

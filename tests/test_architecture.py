@@ -17,7 +17,17 @@ CORE = ROOT / "core"
 #: bottom to top; a module may import its own layer and those below it.  A name stands for a
 #: module and, when it is a package, everything inside it.
 LAYERS = [
-    ("foundation", ["ember._version", "ember.conf", "ember.storagelevel", "ember.resultiterable"]),
+    (
+        "foundation",
+        [
+            "ember._typing",
+            "ember._version",
+            "ember.conf",
+            "ember.errors",
+            "ember.storagelevel",
+            "ember.resultiterable",
+        ],
+    ),
     ("serde", ["ember.serde"]),
     ("author API", ["ember.plugins"]),
     ("plugin host", ["ember.pluginhost"]),
@@ -25,11 +35,21 @@ LAYERS = [
     ("rdd", ["ember.rdd", "ember.context", "ember.accumulators", "ember.broadcast"]),
     ("streaming", ["ember.streaming"]),
     ("checkpoint", ["ember.checkpoint"]),
-    ("top", ["ember", "ember.cli", "ember.testing", "ember.__main__"]),
+    ("top", ["ember", "ember.cli", "ember.testing", "ember.statcounter", "ember.__main__"]),
 ]
 
-#: what a plugin distribution may import from ember: the author API and the PySpark-mirroring API
-AUTHOR_API = {"ember", "ember.plugins", "ember.streaming", "ember.streaming.listener", "ember.testing"}
+#: what a plugin distribution may import from ember: the author API (with its test helpers),
+#: the executor interface (``ember.executor``'s namespace, for executor plugins) and the
+#: PySpark-mirroring API
+AUTHOR_API = {
+    "ember",
+    "ember.plugins",
+    "ember.plugins.testing",
+    "ember.executor",
+    "ember.streaming",
+    "ember.streaming.listener",
+    "ember.testing",
+}
 PLUGIN_FOLDERS = ["connectors", "sinks", "plugins"]
 
 #: the engine: what importing the author API must not load

@@ -9,6 +9,8 @@ engine's checkpointing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ember.pluginhost  # noqa: F401 - the author API's open_filesystem answers through it
 from ember._version import __version__
 
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """PEP 562: load the engine on first use of one of its public names."""
     if name not in __all__:
         raise AttributeError(f"module 'ember' has no attribute {name!r}")

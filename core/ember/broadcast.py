@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from ember.executor.base import TaskContext
 
@@ -29,13 +29,13 @@ class Broadcast(Generic[T]):
     @property
     def value(self) -> T:
         if self._executor is not None:
-            return self._value
+            return cast(T, self._value)
         if self._bid not in _worker_values:
             context = TaskContext.get()
             if context is None:
                 raise RuntimeError(f"Broadcast {self._bid} was destroyed or read outside a task")
             _worker_values[self._bid] = context.blocks.get_block(_block_id(self._bid))[0]
-        return _worker_values[self._bid]
+        return cast(T, _worker_values[self._bid])
 
     def unpersist(self, blocking: bool = False) -> None:
         """Spark drops executors' copies here; ember keeps its one shared copy until destroy()."""

@@ -11,14 +11,21 @@ import argparse
 import os
 import runpy
 import sys
+import traceback
+from collections.abc import Callable
 
 from ember._version import __version__
 from ember.checkpoint.commands import checkpoint_command
-from ember.conf import set_submit_defaults
+from ember.conf import ConfigurationError, set_submit_defaults
+from ember.executor import tracebacks
+from ember.executor.tracebacks import FULL_TRACEBACKS_ENV, full_tracebacks
 from ember.pluginhost.commands import plugin_subcommands, plugins_command
 from ember.plugins import PluginError
 
 _RUN_OPTIONS_WITH_VALUE = {"--master", "--conf", "--name"}
+_RUN_FLAGS = {"--traceback"}
+#: errors that mean the job cannot start as configured, not that its code failed
+_SETUP_MISTAKES = (ConfigurationError, PluginError)
 
 
 def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -40,7 +47,7 @@ def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
             ours.append(item)
             if "=" not in item:
                 ours.append(next(items, ""))
-        elif item in ("-h", "--help") and not job:
+        elif item in _RUN_FLAGS or (item in ("-h", "--help") and not job):
             ours.append(item)
         else:
             job.append(item)
@@ -76,7 +83,15 @@ def run_command(argv: list[str]) -> int:
         metavar="KEY=VALUE",
         help="a setting for the job's SparkConf; repeatable",
     )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help=f"show ember's whole traceback for every error (also {FULL_TRACEBACKS_ENV}=1)",
+    )
     parser.add_argument("job", metavar="JOB.py", help="the job file to run")
+    parser.add_argument(
+        "job_args", metavar="job args", nargs="*", help="the job's own arguments (its sys.argv[1:])"
+    )
     ours, job_args = _split_run_arguments(argv)
     if not job_args and "-h" not in ours and "--help" not in ours:
         parser.error("the job file JOB.py is required")
@@ -92,11 +107,35 @@ def run_command(argv: list[str]) -> int:
     from ember.streaming import console_status
 
     console_status.request(sys.stdout)
+    if options.traceback:
+        os.environ[FULL_TRACEBACKS_ENV] = "1"  # the workers inherit it
     job_path = os.path.abspath(options.job)
     sys.argv = [job_path, *job_args[1:]]
     sys.path.insert(0, os.path.dirname(job_path))
-    runpy.run_path(job_path, run_name="__main__")
+    try:
+        runpy.run_path(job_path, run_name="__main__")
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as error:  # noqa: BLE001 - reported below, as the job's outcome
+        return _report(error)
     return 0
+
+
+def _report(error: BaseException) -> int:
+    """A mistake in the setup (a bad master, an unusable checkpoint directory, a missing plugin,
+    a syntax error) as one line or Python's own syntax error display, exit code 2; any other
+    error with the user's frames, exit code 1; everything with ``--traceback``."""
+    if full_tracebacks():
+        traceback.print_exception(error)
+        return 2 if isinstance(error, _SETUP_MISTAKES) else 1
+    if isinstance(error, SyntaxError):
+        print("".join(traceback.format_exception_only(error)), end="", file=sys.stderr)
+        return 2
+    if isinstance(error, _SETUP_MISTAKES):
+        print(f"python -m ember run: error: {error}", file=sys.stderr)
+        return 2
+    traceback.print_exception(tracebacks.trim(error))
+    return 1
 
 
 def _reexec_with_stable_hash(argv: list[str]) -> None:
@@ -116,8 +155,8 @@ def _run(argv: list[str]) -> int:
 
 
 # name -> (one-line help, handler taking the command's own arguments and returning an exit code)
-COMMANDS: dict[str, tuple[str, object]] = {
-    "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [args]", _run),
+COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
+    "run": ("run a job file: run [--master URL] [--conf k=v] JOB.py [job args ...]", _run),
     "plugins": (
         "list installed plugins, what they provide and load errors: plugins [--json]",
         plugins_command,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable
+from typing import cast, overload
 
 #: ember's own settings are named ``spark.ember.*``, since spark-submit forwards only ``spark.*``
 #: keys; the names they had before (``ember.checkpoint.keep``...) still work, with one warning
@@ -28,6 +30,11 @@ def current_setting_name(key: str) -> str:
     return current
 
 
+class ConfigurationError(ValueError):
+    """A setting or argument that cannot work (a malformed or unsupported master URL, a checkpoint
+    directory that cannot be created): ``python -m ember run`` prints its message as one line."""
+
+
 # Settings given on the command line (``python -m ember run --master ... --conf k=v``).  As with
 # spark-submit, they fill in what the job's own SparkConf leaves unset.
 _submit_defaults: dict[str, str] = {}
@@ -37,6 +44,25 @@ def set_submit_defaults(settings: dict[str, str]) -> None:
     """Install the command line's settings; every ``SparkConf(loadDefaults=True)`` sees them."""
     _submit_defaults.clear()
     _submit_defaults.update({current_setting_name(key): value for key, value in settings.items()})
+
+
+_noticed_overrides: set[str] = set()
+
+
+def notice_overridden_submit_settings(conf: SparkConf) -> None:
+    """Say once on stderr (ember's log) when the job's own setting beats the command line's."""
+    for key, given in _submit_defaults.items():
+        used = conf.get(key)
+        if used != given and key not in _noticed_overrides:
+            _noticed_overrides.add(key)
+            option = {"spark.master": "--master", "spark.app.name": "--name"}.get(key, "--conf")
+            logging.getLogger("ember").warning(
+                "The job sets %s=%s itself, which overrides %s from the command line (as with "
+                "spark-submit, what the job's SparkConf sets wins)",
+                key,
+                used,
+                f"{option} {given}" if option != "--conf" else f"--conf {key}={given}",
+            )
 
 
 class SparkConf:
@@ -67,7 +93,7 @@ class SparkConf:
     ) -> SparkConf:
         if (key is None) == (pairs is None):
             raise ValueError("setExecutorEnv takes either a key and a value, or pairs")
-        for k, v in pairs if pairs is not None else [(key, value)]:
+        for k, v in pairs if pairs is not None else cast("list[tuple[str, str]]", [(key, value)]):
             self.set(f"spark.executorEnv.{k}", v)
         return self
 
@@ -75,6 +101,15 @@ class SparkConf:
         for key, value in pairs:
             self.set(key, value)
         return self
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: None) -> str | None: ...
+
+    @overload
+    def get(self, key: str, defaultValue: str) -> str: ...
 
     def get(self, key: str, defaultValue: str | None = None) -> str | None:
         return self._settings.get(current_setting_name(key), defaultValue)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sized
+from collections.abc import Collection, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -15,7 +15,7 @@ class ResultIterable(Generic[T]):
     than once; ``data`` is the underlying list.
     """
 
-    def __init__(self, data: Sized):
+    def __init__(self, data: Collection[T]) -> None:
         self.data = data
         self.index = 0
         self.maxindex = len(data)

@@ -7,11 +7,24 @@ PySpark.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class StorageLevel:
+    # PySpark's constants, set below once the class exists
+    DISK_ONLY: ClassVar[StorageLevel]
+    DISK_ONLY_2: ClassVar[StorageLevel]
+    DISK_ONLY_3: ClassVar[StorageLevel]
+    MEMORY_ONLY: ClassVar[StorageLevel]
+    MEMORY_ONLY_2: ClassVar[StorageLevel]
+    MEMORY_AND_DISK: ClassVar[StorageLevel]
+    MEMORY_AND_DISK_2: ClassVar[StorageLevel]
+    MEMORY_AND_DISK_DESER: ClassVar[StorageLevel]
+    OFF_HEAP: ClassVar[StorageLevel]
+
     def __init__(
         self, useDisk: bool, useMemory: bool, useOffHeap: bool, deserialized: bool, replication: int = 1
-    ):
+    ) -> None:
         self.useDisk = useDisk
         self.useMemory = useMemory
         self.useOffHeap = useOffHeap
@@ -33,7 +46,7 @@ class StorageLevel:
         ]
         return " ".join(p for p in parts if p) + f" {self.replication}x Replicated"
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, StorageLevel) and repr(self) == repr(other)
 
     def __hash__(self) -> int:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import ember.checkpoint  # noqa: F401 - checkpointing for the contexts made here (ember is the root)
+from ember._typing import T
 from ember.context import SparkContext
 from ember.streaming import monitors
 from ember.streaming.clock import ManualClock
@@ -34,7 +36,7 @@ BATCH_TIMEOUT_SECONDS = 30.0
 
 
 def manual_streaming_context(
-    sc: SparkContext, batch_duration=1, checkpoint_dir: str | None = None, start_ms: int = 0
+    sc: SparkContext, batch_duration: float = 1, checkpoint_dir: str | None = None, start_ms: int = 0
 ) -> StreamingContext:
     """A StreamingContext whose clock stands at ``start_ms`` until advanced."""
     ssc = StreamingContext(sc, batch_duration, clock=ManualClock(start_ms))
@@ -43,9 +45,9 @@ def manual_streaming_context(
     return ssc
 
 
-def collect_outputs(dstream: DStream) -> list[list]:
+def collect_outputs(dstream: DStream[T]) -> list[list[T]]:
     """Register an output that appends each batch's ``collect()``; returns that (growing) list."""
-    outputs: list[list] = []
+    outputs: list[list[T]] = []
     dstream.foreachRDD(lambda rdd: outputs.append(rdd.collect()))
     return outputs
 
@@ -65,7 +67,9 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
     batch_ms = ssc.batch_ms
     for _ in range(count):
         clock.advance(batch_ms)
-        latest = scheduler.zero_ms + (clock.time_ms() - scheduler.zero_ms) // batch_ms * batch_ms
+        zero_ms = scheduler.zero_ms
+        assert zero_ms is not None, "the scheduler has started"
+        latest = zero_ms + (clock.time_ms() - zero_ms) // batch_ms * batch_ms
         if not scheduler.wait_for_batch(latest, BATCH_TIMEOUT_SECONDS):
             raise TimeoutError(f"the batch at {latest} ms did not finish within {BATCH_TIMEOUT_SECONDS} s")
         if raise_errors and ssc.error is not None:
@@ -74,14 +78,14 @@ def advance_batches(ssc: StreamingContext, count: int = 1, raise_errors: bool = 
 
 def run_stream(
     sc: SparkContext,
-    input_batches: Sequence[Sequence],
-    func: Callable[..., DStream],
+    input_batches: Sequence[Sequence[Any]],
+    func: Callable[..., DStream[T]],
     num_batches: int | None = None,
-    batch_duration=1,
-    input_batches2: Sequence | None = None,
+    batch_duration: float = 1,
+    input_batches2: Sequence[Sequence[Any]] | None = None,
     num_slices: int | None = None,
     checkpoint: bool = False,
-) -> list[list]:
+) -> list[list[T]]:
     """Run ``func`` over streams fed with ``input_batches`` (one list per batch) and return the
     collected output of each of ``num_batches`` batches (default: one per input batch).
 
@@ -106,6 +110,6 @@ def run_stream(
     return outputs
 
 
-def _queue_of(ssc: StreamingContext, batches: Sequence[Sequence], num_slices: int | None) -> DStream:
+def _queue_of(ssc: StreamingContext, batches: Sequence[Sequence[T]], num_slices: int | None) -> DStream[T]:
     sc = ssc.sparkContext
     return ssc.queueStream([sc.parallelize(list(batch), num_slices) for batch in batches])

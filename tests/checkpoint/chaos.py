@@ -13,27 +13,28 @@ import subprocess
 import sys
 import threading
 import time
+from typing import ClassVar
 
 import pytest
+
+from ember.plugins.testing import wait_until as poll_until
 
 JOBS = os.path.join(os.path.dirname(__file__), "jobs")
 
 
 def wait_until(condition, timeout: float, what: str, job: JobProcess | None = None):
-    """Poll ``condition()`` until it returns something true; fail naming ``what`` (and the
-    job's log, when a job was given) after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = 0.002
-    while True:
-        result = condition()
-        if result:
-            return result
+    """Poll ``condition()`` until it returns something true; with a ``job``, fail at once when
+    it exits, and name its log on a timeout."""
+
+    def job_alive_and_condition():
         if job is not None and job.process.poll() is not None:
             pytest.fail(f"the job exited ({job.process.returncode}) while waiting for {what}:\n{job.log()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}" + (f"\n{job.log()}" if job else ""))
-        time.sleep(pause)
-        pause = min(pause * 2, 0.02)
+        return condition()
+
+    try:
+        return poll_until(job_alive_and_condition, timeout, what)
+    except AssertionError as timed_out:
+        pytest.fail(f"{timed_out}" + (f"\n{job.log()}" if job else ""))
 
 
 class JobProcess:
@@ -72,7 +73,7 @@ class JobProcess:
 class FileFeeder:
     """Moves new text files of random words into a directory until stopped, on a thread."""
 
-    VOCABULARY = [f"w{i}" for i in range(40)]
+    VOCABULARY: ClassVar[list[str]] = [f"w{i}" for i in range(40)]
 
     def __init__(self, directory: str, seed: int, every_s: float = 0.05):
         self.directory = directory

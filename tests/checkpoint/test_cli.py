@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from checkpoint_documents import document
+
 from ember.checkpoint import CheckpointDirectory, ValueCodec, open_store
 
 
@@ -24,20 +26,14 @@ def _write_job_checkpoints(location: str) -> CheckpointDirectory:
     for time_ms in (1000, 2000):
         name = directory.write_state(1, time_ms, [[("a", 1), ("b", 2)], [("c", 3)]], "state")
         directory.write_checkpoint(
-            {
-                "format": 1,
-                "ember_version": "0.1.0",
-                "time": time_ms,
-                "batch_ms": 1000,
-                "zero_ms": 0,
-                "last_completed_ms": time_ms,
-                "pending": [],
-                "graph": graph,
-                "streams": {
+            document(
+                time_ms,
+                {
                     0: {"positions": {time_ms: [["/in/f1", 0, 10, None]]}},
                     1: {"state": {"file": name, "time": time_ms}},
                 },
-            }
+                graph,
+            )
         )
     return directory
 
@@ -47,7 +43,7 @@ def test_inspect_shows_times_streams_state_sizes_and_positions(tmp_path):
     result = _ember("inspect", str(tmp_path))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "checkpoint-2000  format 1  ok" in out and "checkpoint-1000  format 1  ok" in out
+    assert "checkpoint-2000  format 2  ok" in out and "checkpoint-1000  format 2  ok" in out
     assert "last completed batch: 2000" in out
     assert "#1 updateStateByKey (slide 1000 ms; parents [0])" in out
     assert "3 records in 2 partitions" in out
@@ -68,8 +64,14 @@ def test_verify_passes_then_reports_damage_and_the_fallback(tmp_path):
     assert "DAMAGED" in result.stdout and "state/1-2000" in result.stdout
     assert "fall back to checkpoint-1000" in result.stdout
     inspect = _ember("inspect", str(tmp_path))
-    assert "checkpoint-2000  format 1  UNREADABLE" in inspect.stdout
+    assert "checkpoint-2000  format 2  UNREADABLE" in inspect.stdout
     assert "Newest readable checkpoint: batch 1000" in inspect.stdout
+
+
+def test_inspect_of_a_missing_directory_says_get_or_create_starts_fresh(tmp_path):
+    result = _ember("inspect", str(tmp_path / "nothing"))
+    assert "getOrCreate would start the job fresh" in result.stdout
+    assert "would fail" not in result.stdout
 
 
 def test_verify_of_an_empty_location_fails(tmp_path):

@@ -10,6 +10,7 @@ import struct
 
 import msgpack
 import pytest
+from checkpoint_documents import document
 
 from ember.checkpoint import (
     CheckpointCorruptError,
@@ -37,9 +38,7 @@ class Point:
 
 def _checkpoint(directory, time_ms, state):
     name = directory.write_state(0, time_ms, state, "test state")
-    return directory.write_checkpoint(
-        {"time": time_ms, "streams": {0: {"state": {"file": name, "time": time_ms}}}}
-    )
+    return directory.write_checkpoint(document(time_ms, {0: {"state": {"file": name, "time": time_ms}}}))
 
 
 def _damage(directory, name, change):
@@ -98,7 +97,7 @@ def test_only_the_last_few_checkpoints_and_their_state_are_kept(checkpoints):
 
 def test_no_temporary_files_are_left(checkpoints):
     _checkpoint(checkpoints, 1000, [[("a", 1)]])
-    assert sorted(checkpoints.store.list()) == ["checkpoint-1000", "state/0-1000"]
+    assert sorted(checkpoints.store.list()) == ["checkpoint-1000", "run", "state/0-1000"]
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,8 @@ def test_default_checkpoint_interval_is_a_multiple_of_the_slide_of_at_least_10_s
         return ssc
 
     _run(path, setup, 5)
-    assert sorted(os.listdir(os.path.join(path, "state"))) == ["1-12000"]
+    # 12000: the interval (4 slides of 3 s); 15000: the final checkpoint at stop
+    assert sorted(os.listdir(os.path.join(path, "state"))) == ["1-12000", "1-15000"]
 
 
 def test_a_checkpoint_interval_not_a_multiple_of_the_slide_is_an_error(tmp_path):
@@ -206,7 +207,7 @@ def test_signed_pickled_state_recovers_and_a_wrong_key_is_refused(tmp_path):
         return ssc
 
     _run(path, lambda: setup(0, "k1"), 2)
-    with pytest.raises(CheckpointSignatureError, match="signature does not verify"):
+    with pytest.raises(CheckpointSignatureError, match="does not verify with the configured"):
         StreamingContext.getOrCreate(path, lambda: setup(2000, "another key"))
     _run(path, lambda: setup(2000, "k1"), 1)
     assert seen[-1] == [("a", 3)]

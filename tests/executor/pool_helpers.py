@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
-
-import pytest
 
 from ember.executor.segments import SHM_DIR
+from ember.plugins.testing import wait_until  # noqa: F401 - the executor tests' poller
 
 
 def pool_files(prefix: str) -> list[str]:
@@ -20,18 +18,6 @@ def pool_files(prefix: str) -> list[str]:
                 os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefix.rstrip("_"))
             ]
     return found
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "condition"):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def pid_alive(pid: int) -> bool:

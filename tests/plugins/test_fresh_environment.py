@@ -6,59 +6,24 @@ anything else names the distribution to install."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import pathlib
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 
 import pytest
-from plugin_distributions import build_wheels, pip, run_python
+from plugin_distributions import CORE_DEPENDENCIES, run_python, venv_with_wheels
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CORE_DEPENDENCIES = ["pluggy", "msgpack", "zstandard", "cloudpickle"]
-
-
-def copy_distribution(name: str, site_packages: pathlib.Path) -> None:
-    """Copy an installed distribution's files (code and metadata) into another environment."""
-    dist = importlib.metadata.distribution(name)
-    for file in dist.files or []:
-        source = pathlib.Path(dist.locate_file(file))
-        if source.is_file() and ".." not in file.parts and "__pycache__" not in file.parts:
-            target = site_packages / file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
 
 
 @pytest.fixture(scope="module")
 def venv_python(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("fresh-venv")
-    build_wheels([ROOT, ROOT / "connectors" / "socket"], root / "wheels")
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True, timeout=60
+    return venv_with_wheels(
+        tmp_path_factory.mktemp("fresh-venv"),
+        [ROOT, ROOT / "connectors" / "socket"],
+        ["ember", "ember-socket"],
     )
-    python = str(root / "venv" / "bin" / "python")
-    site = pathlib.Path(
-        run_python(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip()
-    )
-    for name in CORE_DEPENDENCIES:
-        copy_distribution(name, site)
-    pip(
-        "--python",
-        python,
-        "install",
-        "--quiet",
-        "--no-deps",
-        "--no-index",
-        "--find-links",
-        str(root / "wheels"),
-        "ember",
-        "ember-socket",
-    )
-    return python
 
 
 def test_the_environment_holds_only_the_core_and_ember_socket(venv_python):

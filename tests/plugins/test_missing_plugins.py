@@ -5,12 +5,14 @@ In the `core` tox environment nothing is installed, so every kind below is missi
 from __future__ import annotations
 
 import importlib.metadata
+import re
 
 import pytest
 
 from ember.pluginhost.manager import PluginManager, using_plugins
 from ember.pluginhost.registry import KNOWN_DISTRIBUTIONS, sink_kinds, source_kinds
 from ember.plugins import MissingPluginError
+from ember.plugins.errors import install_command
 
 INSTALLED = {d.metadata["Name"] for d in importlib.metadata.distributions()}
 
@@ -45,5 +47,15 @@ def test_streaming_context_methods_work_or_name_what_to_install(installed_plugin
         if distribution in INSTALLED:
             call()  # builds the stream or registers the output without error
         else:
-            with pytest.raises(MissingPluginError, match=f"pip install {distribution}"):
+            with pytest.raises(MissingPluginError, match=re.escape(install_command(distribution))):
                 call()
+
+
+def test_text_file_reading_works_or_names_ember_files(installed_plugins, sc, tmp_path):
+    (tmp_path / "a.txt").write_text("x\n")
+    for read in (sc.textFile, sc.wholeTextFiles):
+        if "ember-files" in INSTALLED:
+            assert read(str(tmp_path)).count() == 1
+        else:
+            with pytest.raises(MissingPluginError, match="needed by SparkContext.*pip install ember-files"):
+                read(str(tmp_path))

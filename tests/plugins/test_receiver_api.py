@@ -4,6 +4,7 @@ listener events, blocks per batch and the receiver rate limit."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -120,7 +121,16 @@ def test_the_rate_limiter_spaces_permits_evenly_and_saves_none_while_idle():
 
 
 def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
-    buffer = BlockBuffer(200, RateLimiter(0.5))
+    in_the_limiter = threading.Event()
+
+    def clock() -> float:
+        """The limiter's clock; the throttled thread reads it past the buffer's closed check,
+        just before it waits for its permit."""
+        if threading.current_thread().name == "throttled":
+            in_the_limiter.set()
+        return time.monotonic()
+
+    buffer = BlockBuffer(200, RateLimiter(0.5, clock=clock))
     buffer.add("first")  # the next permit is due in 2 s
     refused = []
 
@@ -130,8 +140,9 @@ def test_a_closed_buffer_refuses_stores_and_wakes_a_throttled_one():
         except ReceiverStoppedError as error:
             refused.append(error)
 
-    waiting = threading.Thread(target=throttled)
+    waiting = threading.Thread(target=throttled, name="throttled")
     waiting.start()
+    assert in_the_limiter.wait(10)  # closed while it waits, not before it tried
     buffer.close()
     waiting.join(1)  # woken by close, not after the 2 s
     assert not waiting.is_alive() and len(refused) == 1

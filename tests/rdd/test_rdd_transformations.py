@@ -68,6 +68,7 @@ def test_union(sc):
 def test_cartesian(sc):
     product = sc.parallelize([1, 2], 2).cartesian(sc.parallelize(["a", "b", "c"], 2))
     assert layout(product) == (4, [[(1, "a")], [(1, "b"), (1, "c")], [(2, "a")], [(2, "b"), (2, "c")]])
+    assert product.first() == (1, "a")  # its parents once hid the first() action
 
 
 def test_zip_with_index(sc):

@@ -9,6 +9,7 @@ import math
 import threading
 
 import pytest
+from masters import MASTERS, spark_context
 
 from ember.serde.codec import SerializationError, decode, decode_block, encode, encode_block, encode_value
 
@@ -119,11 +120,11 @@ def test_an_unserializable_value_names_its_type_and_the_operation():
         encode_block([("key", threading.Lock())], "storing block 'x/1'")
 
 
-def test_values_cross_worker_processes_unchanged(sc):
-    if sc.master == "local[1]":
-        pytest.skip("no process boundary on local[1]")
+@pytest.mark.parametrize("master", [m for m in MASTERS if m != "local[1]"])  # local[1]: no process boundary
+def test_values_cross_worker_processes_unchanged(master):
     values = [v for v in VALUES]
-    back = sc.parallelize(values, 3).map(lambda v: (v, type(v).__name__)).collect()
+    with spark_context(master, "codec-tests") as sc:
+        back = sc.parallelize(values, 3).map(lambda v: (v, type(v).__name__)).collect()
     assert all(_same(got, sent) and name == type(sent).__name__ for (got, name), sent in zip(back, values))
 
 

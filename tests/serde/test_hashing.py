@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from services import required_module
 
 KEYS = (
     "None, 'word', '', 'ünïcödé', '日本語', '\U0001f600 emoji', b'bytes', b'', 0, -1, 2**70, 1.5, "
@@ -34,7 +35,7 @@ def test_the_hash_does_not_depend_on_the_process_hash_seed(seed):
 
 
 def test_the_hash_equals_pysparks_for_the_types_pyspark_hashes_itself():
-    pytest.importorskip("pyspark")
+    required_module("pyspark", "pip install pyspark==4.3.0 (./scripts/test.sh installs it)")
     assert _hashes("random", "ember.serde.hashing", KEYS) == _hashes("0", "pyspark.rdd", KEYS)
 
 

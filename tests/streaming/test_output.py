@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import os
+import re
 import time
 
 import pytest
 
-from ember.plugins.errors import MissingPluginError
+from ember.plugins.errors import MissingPluginError, install_command
 from ember.testing import advance_batches, manual_streaming_context
 
 PPRINT_EXPECTED = """\
@@ -141,7 +142,7 @@ def test_plugin_sources_give_a_stream_or_name_the_package_to_install(
     ssc = manual_streaming_context(local_sc, 1)
     module = "ember_" + distribution.removeprefix("ember-")
     if importlib.util.find_spec(module) is None:
-        with pytest.raises(MissingPluginError, match=f"pip install {distribution}"):
+        with pytest.raises(MissingPluginError, match=re.escape(install_command(distribution))):
             create(ssc, str(tmp_path))
     else:
         from ember.streaming import InputDStream

@@ -99,7 +99,10 @@ def test_queue_stream_all_at_once_with_default_and_from_lists(sc2):
         with_default = ssc.queueStream([[7], [8]], default=sc2.parallelize([0], 1))
         empty_then_default = ssc.queueStream([], default=[5, 6]).glom()
         from_lists = ssc.queueStream([[1, 2, 3]]).glom()
-        tag = lambda name, s: s.map(lambda x: (name, x))
+
+        def tag(name, s):
+            return s.map(lambda x: (name, x))
+
         return (
             tag("all", all_at_once)
             .union(tag("def", with_default))

@@ -13,6 +13,7 @@ import glob
 from urllib.parse import urlsplit
 
 from ember.plugins import FileStatus
+from ember_files.filesystem import is_hidden, nested_directory_error, no_input_error
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,8 +61,52 @@ class S3FileSystem:
         """Glob semantics per path segment: ``*`` never crosses a ``/``."""
         if not glob.has_magic(self.directory):
             return directory == self.directory
-        wanted, actual = self.directory.split("/"), directory.split("/")
-        return len(wanted) == len(actual) and all(map(fnmatch.fnmatchcase, actual, wanted))
+        return _segments_match(directory.split("/"), self.directory.split("/"))
+
+    def list_inputs(self, skip_directories: bool = False) -> list[FileStatus]:
+        """Objects named by the pattern, or directly under the prefixes ("directories") it names."""
+        pattern = self.directory
+        has_glob = glob.has_magic(pattern)
+        static = pattern.split("*")[0].split("?")[0].split("[")[0] if has_glob else pattern
+        wanted = pattern.split("/")
+        files, directories = [], []
+        for key, size, modified_ms in self._objects(static):
+            segments = key.split("/")
+            if _segments_match(segments, wanted):
+                files.append(FileStatus(f"s3://{self.bucket}/{key}", size, modified_ms))
+            elif len(segments) > len(wanted) and _segments_match(segments[: len(wanted)], wanted):
+                directories.append((segments[len(wanted) :], key, size, modified_ms))
+        for rest, key, size, modified_ms in directories:
+            if is_hidden(rest[0]):
+                continue
+            if len(rest) > 1:
+                if skip_directories:
+                    continue
+                raise nested_directory_error(f"s3://{self.bucket}/{key.rsplit('/', len(rest) - 1)[0]}")
+            files.append(FileStatus(f"s3://{self.bucket}/{key}", size, modified_ms))
+        if not files:
+            raise no_input_error(self.url, has_glob)
+        return files
+
+    def _objects(self, prefix: str):
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                if not item["Key"].endswith("/"):  # "directory" marker objects hold nothing
+                    yield item["Key"], item["Size"], int(item["LastModified"].timestamp() * 1000)
+
+    def read_range(self, path: str, start: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        key = urlsplit(path).path.lstrip("/")
+        byte_range = f"bytes={start}-{start + length - 1}"
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key, Range=byte_range)
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""  # at or past the end of the object
+            raise
+        return response["Body"].read()
 
     def read_bytes(self, path: str, length: int) -> bytes:
         if length <= 0:
@@ -69,3 +114,8 @@ class S3FileSystem:
         key = urlsplit(path).path.lstrip("/")
         response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
         return response["Body"].read()
+
+
+def _segments_match(actual: list[str], wanted: list[str]) -> bool:
+    """Glob semantics per path segment: ``*`` never crosses a ``/``."""
+    return len(actual) == len(wanted) and all(map(fnmatch.fnmatchcase, actual, wanted))

@@ -61,7 +61,7 @@ class FrameReader:
             )
         self._received += len(data)
         self._pending += data
-        frames = []
+        frames: list[Frame] = []
         while True:
             frame = self._next_frame()
             if frame is None:

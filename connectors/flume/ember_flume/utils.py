@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
 from ember_flume.framing import DEFAULT_MAX_FRAME_BYTES
+
+if TYPE_CHECKING:
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kind this connector registers (see ``ember_flume.plugin``)
 SOURCE_KIND = "flume"
@@ -27,14 +30,14 @@ class FlumeUtils:
 
     @staticmethod
     def createStream(
-        ssc,
+        ssc: StreamingContext,
         hostname: str,
         port: int,
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         enableDecompression: bool = False,
         bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
         maxFrameBytes: int = DEFAULT_MAX_FRAME_BYTES,
-    ):
+    ) -> DStream[tuple[dict[str, str], Any]]:
         """A stream of ``(headers, body)`` from Flume agents whose Avro sink points at
         ``hostname:port``, where ember listens.  ``enableDecompression`` matches the sink's
         ``compression-type = deflate``; ``bodyDecoder`` turns each body's bytes into the value.
@@ -54,17 +57,20 @@ class FlumeUtils:
             storageLevel=storageLevel,
             max_frame_bytes=maxFrameBytes,
         )
-        return events.map(lambda event: (dict(event[0]), bodyDecoder(event[1])))
+        pairs: DStream[tuple[dict[str, str], Any]] = events.map(
+            lambda event: (dict(event[0]), bodyDecoder(event[1]))
+        )
+        return pairs
 
     @staticmethod
     def createPollingStream(
-        ssc,
-        addresses,
+        ssc: StreamingContext,
+        addresses: list[tuple[str, int]],
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         maxBatchSize: int = 1000,
         parallelism: int = 5,
         bodyDecoder: Callable[[bytes], Any] = utf8_decoder,
-    ):
+    ) -> NoReturn:
         """Not available: see ``PollingStreamUnsupported``."""
         raise PollingStreamUnsupported(
             "FlumeUtils.createPollingStream pulls events from Spark's custom Flume sink "

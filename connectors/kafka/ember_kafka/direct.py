@@ -158,6 +158,21 @@ class DirectKafkaSource(ReplayableSource):
     def partitions(self) -> list[str]:
         return [partition_name(p) for p in self._started().positions]
 
+    def validate_positions(self, ranges: list[PositionRange]) -> None:
+        """Recorded ranges must be of the subscribed topics, with offsets 0 <= start <= end."""
+        for position_range in ranges:
+            topic, _, number = position_range.partition.rpartition("-")
+            if topic not in self.topics or not number.isdigit():
+                raise ValueError(
+                    f"{position_range.partition!r} is not a partition of the subscribed "
+                    f"topics {', '.join(self.topics)}"
+                )
+            start, end = position_range.start, position_range.end
+            if not (type(start) is int and type(end) is int and 0 <= start <= end):
+                raise ValueError(
+                    f"offsets [{start!r}, {end!r}) of {position_range.partition} are not a range"
+                )
+
     def lags(self) -> dict[str, int] | None:
         """Backpressure shares a batch by these, as Spark's direct Kafka stream does."""
         return self._started().lags()

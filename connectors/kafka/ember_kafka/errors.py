@@ -19,7 +19,7 @@ class KafkaConnectorError(Exception):
         return _rebuild, (type(self), str(self), self.__dict__)
 
 
-def _rebuild(cls: type, message: str, attributes: dict) -> KafkaConnectorError:
+def _rebuild(cls: type[KafkaConnectorError], message: str, attributes: dict) -> KafkaConnectorError:
     error = cls.__new__(cls)
     Exception.__init__(error, message)
     error.__dict__.update(attributes)

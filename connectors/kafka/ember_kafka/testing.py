@@ -7,20 +7,17 @@
     ... KafkaUtils.createDirectStream(ssc, [topic], {"bootstrap.servers": broker.bootstrap}) ...
     broker.kill()
 
-The broker dies with the process that started it, even when that process is SIGKILLed.
+The broker dies with the process that started it, even when that process is SIGKILLed;
+``kill`` (SIGKILL) takes its in-memory log with it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
+
+from ember.plugins.testing import ServerProcess, free_port
 
 _topic_numbers = itertools.count()
 
@@ -29,47 +26,22 @@ class BrokerExited(RuntimeError):
     """The broker process ended while it was still needed."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
-
-
-def _wait_until(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.02)
-
-
-class TansuBroker:
+class TansuBroker(ServerProcess):
     """One Tansu process with in-memory storage; ``kill`` and ``start`` simulate a crash."""
 
     @classmethod
     def start_new(cls) -> TansuBroker:
-        return cls(broker_binary()).start()
+        broker = cls(broker_binary())
+        broker.start()
+        return broker
 
     def __init__(self, binary: str):
-        self.binary = binary
-        self.port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> TansuBroker:
-        url = f"tcp://127.0.0.1:{self.port}"
-        self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
+        port = free_port()
+        url = f"tcp://127.0.0.1:{port}"
+        super().__init__(
+            "tansu",
             [
-                self.binary,
+                binary,
                 "broker",
                 "--listener-url",
                 url,
@@ -78,27 +50,16 @@ class TansuBroker:
                 "--storage-engine",
                 "memory://tansu/",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            preexec_fn=_die_with_parent,
+            port,
         )
-        _wait_until(
-            lambda: _accepts(self.port) or self.process.poll() is not None,
-            10,
-            f"Tansu to listen on {self.bootstrap}",
-        )
-        if self.process.poll() is not None:
-            raise RuntimeError(f"Tansu exited with status {self.process.returncode}")
-        return self
+        self.bootstrap = f"127.0.0.1:{port}"
 
     def check_alive(self, when: str) -> None:
         """Raise ``BrokerExited`` when the broker process has exited (panicked or killed)."""
         if self.process is not None and self.process.poll() is not None:
-            self._log.seek(0)
-            last_words = self._log.read().decode(errors="replace")[-2000:]
             raise BrokerExited(
                 f"the Tansu broker on {self.bootstrap} exited with status "
-                f"{self.process.returncode} {when}: {last_words}"
+                f"{self.process.returncode} {when}: {self.log_tail()}"
             )
 
     def pause(self) -> None:
@@ -108,12 +69,6 @@ class TansuBroker:
 
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
-
-    def kill(self) -> None:
-        """SIGKILL the broker (its in-memory log goes with it)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
 
     def create_topic(self, partitions: int = 1, name: str | None = None, exist_ok: bool = False) -> str:
         """Create a topic (a fresh name unless ``name``); ``exist_ok`` accepts one that a
@@ -192,12 +147,6 @@ class TansuBroker:
             return sorted(records)
         finally:
             consumer.close()
-
-
-def _die_with_parent() -> None:
-    """In the broker's process: be killed when the test process dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _bytes(value):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import batch_time_ms, create_source_stream, send_to_receiver
@@ -14,6 +14,10 @@ from ember_kafka.messages import Decoder, KafkaMessageAndMetadata, RecordDecoder
 from ember_kafka.ranges import Broker, OffsetRange, TopicAndPartition
 from ember_kafka.receiver import WRITE_AHEAD_LOG, as_fetched, partition_offsets_after
 from ember_kafka.settings import KafkaSettings, parse_kafka_params
+
+if TYPE_CHECKING:
+    from ember import RDD, SparkContext
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kinds this connector registers (see ``ember_kafka.plugin``)
 DIRECT_KIND = "kafka"
@@ -27,7 +31,7 @@ def _topic_list(topics: Any, where: str) -> list[str]:
 
 
 def _from_offsets(from_offsets: Mapping[TopicAndPartition, int] | None) -> dict[TopicAndPartition, int]:
-    checked = {}
+    checked: dict[TopicAndPartition, int] = {}
     for key, offset in dict(from_offsets or {}).items():
         if not isinstance(key, TopicAndPartition):
             raise KafkaConfigError(
@@ -49,14 +53,14 @@ class KafkaUtils:
 
     @staticmethod
     def createDirectStream(
-        ssc,
+        ssc: StreamingContext,
         topics: list[str],
         kafkaParams: Mapping[str, Any],
         fromOffsets: Mapping[TopicAndPartition, int] | None = None,
         keyDecoder: Decoder = utf8_decoder,
         valueDecoder: Decoder = utf8_decoder,
         messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None,
-    ):
+    ) -> DStream[Any]:
         """A stream reading each batch's new records of ``topics`` as one offset range per
         partition, without a receiver; ``rdd.offsetRanges()`` tells which.  Records are
         ``(key, value)`` decoded by the decoders, or what ``messageHandler`` returns."""
@@ -71,11 +75,12 @@ class KafkaUtils:
         )
         if settings.commit_offsets:
             ssc.addStreamingListener(CommitAfterBatch(stream.source.commit, "Kafka direct stream"))
-        return stream.transform(_with_offset_ranges)
+        direct: DStream[Any] = stream.transform(_with_offset_ranges)
+        return direct
 
     @staticmethod
     def createStream(
-        ssc,
+        ssc: StreamingContext,
         zkQuorum: str,
         groupId: str,
         topics: Mapping[str, int],
@@ -83,7 +88,7 @@ class KafkaUtils:
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         keyDecoder: Decoder = utf8_decoder,
         valueDecoder: Decoder = utf8_decoder,
-    ):
+    ) -> DStream[tuple[Any, Any]]:
         """A receiver stream: a member of consumer group ``groupId`` reading ``topics`` (a dict
         topic -> number of consumer threads, accepted and served by one consumer).  Offsets
         are committed once their batch completed.  ``zkQuorum`` names the Kafka brokers unless
@@ -106,18 +111,19 @@ class KafkaUtils:
         if not commit_when_stored:
             _commit_after_batches(ssc, raw)
         decoder = RecordDecoder(keyDecoder, valueDecoder)
-        return raw.mapPartitions(lambda rows: decoder(as_fetched(rows)))
+        decoded: DStream[tuple[Any, Any]] = raw.mapPartitions(lambda rows: decoder(as_fetched(rows)))
+        return decoded
 
     @staticmethod
     def createRDD(
-        sc,
+        sc: SparkContext,
         kafkaParams: Mapping[str, Any],
         offsetRanges: list[OffsetRange],
         leaders: Mapping[TopicAndPartition, Broker] | None = None,
         keyDecoder: Decoder = utf8_decoder,
         valueDecoder: Decoder = utf8_decoder,
         messageHandler: Callable[[KafkaMessageAndMetadata], Any] | None = None,
-    ):
+    ) -> RDD[Any]:
         """An RDD of the records in ``offsetRanges``, one partition per range (batch jobs)."""
         extra_brokers = [str(b) for b in dict(leaders or {}).values()]
         params = dict(kafkaParams)
@@ -133,7 +139,7 @@ class KafkaUtils:
         )
 
 
-def _with_offset_ranges(rdd):
+def _with_offset_ranges(rdd: Any) -> Any:
     """The batch's RDD with ``offsetRanges()`` giving PySpark's ``OffsetRange`` objects
     (topic and partition number) rather than ember's generic position ranges."""
     ranges = [offset_range(r) for r in rdd.offsetRanges()]
@@ -142,16 +148,18 @@ def _with_offset_ranges(rdd):
     return batch
 
 
-def _read_ranges(settings: KafkaSettings, decoder: RecordDecoder, rows) -> Iterator[Any]:
+def _read_ranges(
+    settings: KafkaSettings, decoder: RecordDecoder, rows: Iterable[tuple[str, int, int, int]]
+) -> Iterator[Any]:
     for topic, partition, start, end in rows:
         yield from decoder(read_offsets(settings, OffsetRange(topic, partition, start, end)))
 
 
-def _commit_after_batches(ssc, raw) -> None:
+def _commit_after_batches(ssc: StreamingContext, raw: Any) -> None:
     """Note each batch's offsets with a small output operation; commit them on completion."""
     noted: dict[int, dict[TopicAndPartition, int]] = {}
 
-    def note(time, rdd) -> None:
+    def note(time: Any, rdd: RDD[Any]) -> None:
         offsets: dict[TopicAndPartition, int] = {}
         for topic, partition, offset in rdd.mapPartitions(partition_offsets_after).collect():
             key = TopicAndPartition(topic, partition)

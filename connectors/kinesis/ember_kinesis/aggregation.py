@@ -51,6 +51,7 @@ def _fields(message: bytes) -> Iterator[tuple[int, bytes | int]]:
     while position < len(message):
         key, position = _varint(message, position)
         number, wire_type = key >> 3, key & 7
+        value: int | bytes
         if wire_type == _VARINT:
             value, position = _varint(message, position)
         elif wire_type == _LENGTH_DELIMITED:

@@ -12,6 +12,7 @@ the next batch continues at the same place.  KPL-aggregated records are split in
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterat
 from ember_kinesis.shards import ShardCursor, ShardSet
 
 _log = logging.getLogger("ember.kinesis")
+_SHARD_ID = re.compile(r"^shardId-\d+$")
 #: GetRecords' own maximum per call
 MAX_RECORDS_PER_CALL = 10_000
 #: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
@@ -55,7 +57,7 @@ class KinesisSource(ReplayableSource):
         return {"access": self.access, "initial": self.initial, "decoder": self.decoder}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        type(self).__init__(self, **state)
 
     @property
     def client(self):
@@ -103,6 +105,26 @@ class KinesisSource(ReplayableSource):
         except Exception:  # noqa: BLE001 - read() raises it with the record's position
             return None
 
+    def validate_positions(self, ranges: list[PositionRange]) -> None:
+        """Recorded ranges must name shards by Kinesis' shard ids, with sequence numbers (which
+        are decimal) in order.  Shard ids repeat across streams, so this alone cannot tell a
+        position of another stream; Kinesis refuses its sequence numbers when they are read."""
+        for position_range in ranges:
+            if not isinstance(position_range.partition, str) or not _SHARD_ID.match(position_range.partition):
+                raise ValueError(f"{position_range.partition!r} is not a shard id of {self.access.where()}")
+            start, end = position_range.start, position_range.end
+            if not (
+                isinstance(start, str)
+                and isinstance(end, str)
+                and start.isdigit()
+                and end.isdigit()
+                and int(start) <= int(end)
+            ):
+                raise ValueError(
+                    f"sequence numbers [{start!r}, {end!r}] of shard {position_range.partition} "
+                    "are not a range"
+                )
+
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         last: dict[str, str] = {}
         for time_ms in sorted(recorded):
@@ -113,7 +135,7 @@ class KinesisSource(ReplayableSource):
     def _list_shards(self) -> None:
         shards, token = [], None
         while True:
-            query = {"NextToken": token} if token else {"StreamName": self.access.stream_name}
+            query: dict[str, Any] = {"NextToken": token} if token else {"StreamName": self.access.stream_name}
             answer = call(self.access, "listing its shards", lambda: self.client.list_shards(**query))
             shards += answer["Shards"]
             token = answer.get("NextToken")

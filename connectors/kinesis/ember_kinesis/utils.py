@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
 from ember_kinesis.client import KinesisAccess
-from ember_kinesis.positions import checked_position
+from ember_kinesis.positions import AtTimestamp, checked_position
+
+if TYPE_CHECKING:
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kind this connector registers (see ``ember_kinesis.plugin``)
 SOURCE_KIND = "kinesis"
@@ -32,13 +35,13 @@ class KinesisUtils:
 
     @staticmethod
     def createStream(
-        ssc,
+        ssc: StreamingContext,
         kinesisAppName: str,
         streamName: str,
         endpointUrl: str,
         regionName: str,
-        initialPositionInStream,
-        checkpointInterval,
+        initialPositionInStream: int | AtTimestamp,
+        checkpointInterval: float,
         metricsLevel: int = MetricsLevel.DETAILED,
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         awsAccessKeyId: str | None = None,
@@ -47,7 +50,7 @@ class KinesisUtils:
         stsAssumeRoleArn: str | None = None,
         stsSessionName: str | None = None,
         stsExternalId: str | None = None,
-    ):
+    ) -> DStream[Any]:
         """A stream of ``decoder(data)`` for every record of ``streamName``, each shard read from
         ``initialPositionInStream`` on and, after a restart, from ember's checkpoint.
 
@@ -89,10 +92,11 @@ class KinesisUtils:
             stsSessionName,
             stsExternalId,
         )
-        return create_source_stream(
+        stream: DStream[Any] = create_source_stream(
             ssc,
             SOURCE_KIND,
             access=access,
             initial=checked_position(initialPositionInStream),
             decoder=decoder,
         )
+        return stream

@@ -105,7 +105,8 @@ class MQTTReceiver(Receiver):
             manual_ack=True,
         )
         client.connect_timeout = options.connectionTimeout
-        client.reconnect_delay_set(FIRST_RECONNECT_DELAY_S, self.max_reconnect_delay_s)
+        # paho's annotations say int; it takes any number of seconds (0.1 here)
+        client.reconnect_delay_set(FIRST_RECONNECT_DELAY_S, self.max_reconnect_delay_s)  # type: ignore[arg-type]
         if options.username is not None:
             client.username_pw_set(options.username, options.password)
         if isinstance(options.tls, dict):

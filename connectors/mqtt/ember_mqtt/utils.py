@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
 from ember.plugins import create_source_stream
 from ember_mqtt.options import Broker, MQTTConfigError, MQTTOptions, check_topic_filter
+
+if TYPE_CHECKING:
+    from ember.streaming import DStream, StreamingContext
 
 #: the source kind this connector registers (see ``ember_mqtt.plugin``)
 SOURCE_KIND = "mqtt"
@@ -22,23 +25,23 @@ class MQTTUtils:
 
     @staticmethod
     def createStream(
-        ssc,
+        ssc: StreamingContext,
         brokerUrl: str,
         topic: str,
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         **options: Any,
-    ):
+    ) -> DStream[str]:
         """A stream of the payloads (UTF-8 text) published on ``topic`` (wildcards allowed)."""
         return _stream(ssc, brokerUrl, [check_topic_filter(topic)], storageLevel, options, paired=False)
 
     @staticmethod
     def createPairedStream(
-        ssc,
+        ssc: StreamingContext,
         brokerUrl: str,
         topics: list[str],
         storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2,
         **options: Any,
-    ):
+    ) -> DStream[tuple[str, str]]:
         """A stream of ``(topic, payload)`` for messages published on any of ``topics``."""
         if isinstance(topics, str) or not topics:
             raise MQTTConfigError(f"createPairedStream: topics must be a non-empty list, got {topics!r}")
@@ -48,13 +51,13 @@ class MQTTUtils:
 
 
 def _stream(
-    ssc,
+    ssc: StreamingContext,
     broker_url: str,
     topics: list[str],
     storage_level: StorageLevel,
     options: dict[str, Any],
     paired: bool,
-):
+) -> DStream[Any]:
     Broker.parse(broker_url)  # a bad URL fails here, in the user's line
     try:
         checked = MQTTOptions(**options)
@@ -63,7 +66,7 @@ def _stream(
         raise MQTTConfigError(
             f"unknown MQTT option among {sorted(options)}; the options are: {known}"
         ) from None
-    return create_source_stream(
+    stream: DStream[Any] = create_source_stream(
         ssc,
         SOURCE_KIND,
         brokerUrl=broker_url,
@@ -72,3 +75,4 @@ def _stream(
         paired=paired,
         storageLevel=storage_level,
     )
+    return stream

@@ -10,6 +10,7 @@ from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
 from ember.checkpoint.errors import (
     CheckpointCorruptError,
     CheckpointError,
+    CheckpointInvalidError,
     CheckpointSignatureError,
     CheckpointValueError,
     CheckpointVersionError,
@@ -26,6 +27,7 @@ __all__ = [
     "CheckpointCorruptError",
     "CheckpointDirectory",
     "CheckpointError",
+    "CheckpointInvalidError",
     "CheckpointSignatureError",
     "CheckpointStore",
     "CheckpointValueError",

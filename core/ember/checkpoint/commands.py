@@ -11,13 +11,27 @@ import json
 import sys
 from typing import Any
 
-from ember.checkpoint.directory import CheckpointDirectory, checkpoint_name, state_files_by_stream
-from ember.checkpoint.errors import CheckpointError
+from ember.checkpoint.directory import (
+    CheckpointDirectory,
+    LoadedCheckpoint,
+    checkpoint_name,
+    file_key,
+    max_bytes_from,
+)
+from ember.checkpoint.errors import CheckpointCorruptError, CheckpointError
 from ember.checkpoint.framing import FORMAT_VERSION, read_header
 from ember.checkpoint.store import open_store
-from ember.checkpoint.values import PicklePolicy, ValueCodec
+from ember.checkpoint.values import PICKLE_KEY, PicklePolicy, ValueCodec
 from ember.conf import SparkConf
 from ember.streaming.durations import ms_to_datetime
+from ember.streaming.map_with_state import InternalMapWithStateDStream
+from ember.streaming.update_state_by_key import StateDStream
+from ember.streaming.window_streams import ReducedWindowedDStream
+
+#: the kinds of stream that keep state between batches (checkpointed as state files)
+STATEFUL_KINDS = {
+    stream.kind for stream in (StateDStream, InternalMapWithStateDStream, ReducedWindowedDStream)
+}
 
 
 def _open(options: argparse.Namespace) -> CheckpointDirectory:
@@ -26,7 +40,34 @@ def _open(options: argparse.Namespace) -> CheckpointDirectory:
         key, _, value = pair.partition("=")
         conf.set(key, value)
     policy = PicklePolicy(allowed=False, key=PicklePolicy.from_conf(conf).key)
-    return CheckpointDirectory(open_store(options.location, conf), ValueCodec(policy, unpickle=False))
+    key = file_key(conf)
+    # without the key, authenticated files are read unchecked, and said so, instead of refused
+    return CheckpointDirectory(
+        open_store(options.location, conf),
+        ValueCodec(policy, unpickle=False),
+        key=key,
+        max_bytes=max_bytes_from(conf),
+        unchecked=[] if key is None else None,
+    )
+
+
+def _check(
+    directory: CheckpointDirectory, time_ms: int, run: str | None
+) -> tuple[LoadedCheckpoint, list[str]]:
+    """Read back one checkpoint with its state files as recovery would; returns it and what
+    could not be checked without the key (errors are raised)."""
+    notes_before = len(directory.unchecked or [])
+    pickles_before = directory.codec.unverified_pickles
+    loaded = directory.load(time_ms)
+    directory.check_history(loaded.document, run)
+    unchecked = (directory.unchecked or [])[notes_before:]
+    pickles = directory.codec.unverified_pickles - pickles_before
+    if pickles:
+        unchecked.append(
+            f"{checkpoint_name(time_ms)}: the signatures of {pickles} pickled values were not "
+            f"checked; give --conf {PICKLE_KEY}=<key> to check them"
+        )
+    return loaded, unchecked
 
 
 def _format_ms(time_ms: int | None) -> str:
@@ -42,16 +83,17 @@ def describe(directory: CheckpointDirectory) -> dict[str, Any]:
         "reads_format_up_to": FORMAT_VERSION,
         "checkpoints": [],
     }
+    run = directory.current_run()
     for time_ms in reversed(directory.checkpoint_times()):
         name = checkpoint_name(time_ms)
         entry: dict[str, Any] = {"time": time_ms, "file": name}
         try:
             entry["format"] = read_header(directory.store.read(name), name)[0]
-            loaded = directory.load(time_ms)
+            loaded, unchecked = _check(directory, time_ms, run)
         except (CheckpointError, OSError) as error:
             entry["problem"] = str(error)
         else:
-            entry["status"] = "ok"
+            entry["status"] = "ok" if not unchecked else "read, not checked without the key"
             report.setdefault("newest_readable", _summary(loaded.document, loaded.states))
         report["checkpoints"].append(entry)
     return report
@@ -70,6 +112,11 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
                 "records": sum(map(len, partitions)),
                 "partitions": len(partitions),
             }
+        if node.get("kind") in STATEFUL_KINDS:
+            state_ms = stream.get("state", {}).get("time")
+            stream["state_time"] = state_ms
+            if state_ms is None or state_ms < document.get("last_completed_ms", 0):
+                stream["state_behind_batches"] = _batches_between(state_ms, document)
         if recorded.get("positions"):
             stream["positions"] = {str(t): ranges for t, ranges in sorted(recorded["positions"].items())}
         if recorded.get("wal"):
@@ -87,6 +134,11 @@ def _summary(document: dict[str, Any], states: dict[int, list[list]]) -> dict[st
     }
 
 
+def _batches_between(state_ms: int | None, document: dict[str, Any]) -> int:
+    since = document.get("zero_ms", 0) if state_ms is None else state_ms
+    return (document.get("last_completed_ms", since) - since) // (document.get("batch_ms") or 1)
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"Checkpoint location: {report['location']}",
@@ -97,6 +149,12 @@ def format_report(report: dict[str, Any]) -> str:
         status = entry.get("status") or f"UNREADABLE: {entry['problem']}"
         lines.append(f"  {entry['file']}  format {entry.get('format', '?')}  {status}")
     newest = report.get("newest_readable")
+    if not report["checkpoints"]:
+        lines.append(
+            "No checkpoint here: StreamingContext.getOrCreate would start the job fresh "
+            "(calling its setup function) and checkpoint into this location."
+        )
+        return "\n".join(lines)
     if newest is None:
         lines.append("No readable checkpoint: a job recovering here would fail.")
         return "\n".join(lines)
@@ -121,6 +179,14 @@ def format_report(report: dict[str, Any]) -> str:
                 f"      state at {state['time']}: {state['records']} records in "
                 f"{state['partitions']} partitions ({state['file']})"
             )
+        elif "state_time" in stream:
+            lines.append("      state: none checkpointed")
+        if stream.get("state_behind_batches"):
+            lines.append(
+                f"      WARNING: the state is {stream['state_behind_batches']} batches older than the "
+                f"last completed batch; recovery re-runs them from their input, which receivers "
+                f"without the write-ahead log cannot give back (their records would be lost)"
+            )
         positions = stream.get("positions")
         if positions:
             times = list(positions)
@@ -141,29 +207,42 @@ def inspect_command(options: argparse.Namespace) -> int:
 
 
 def verify_command(options: argparse.Namespace) -> int:
-    """Read back every checkpoint and state file; exit 1 when any of them is damaged."""
+    """Read back every checkpoint and state file as recovery would; exit 1 when any of them is
+    damaged or refused, or could not be checked (authenticated or signed, and no key given)."""
     directory = _open(options)
-    problems = 0
+    problems, unchecked = 0, []
     times = directory.checkpoint_times()
     if not times:
         print(f"{directory.store.uri}: no checkpoint found", file=sys.stderr)
         return 1
+    try:
+        run = directory.current_run()
+    except CheckpointError as error:  # the run file's HMAC fails under the given key
+        problems, run = 1, None
+        print(f"REFUSED {error}")
     for time_ms in times:
         try:
-            document = directory.read_file(checkpoint_name(time_ms))
-            for name in state_files_by_stream(document).values():
-                directory.read_state(name)
+            notes = _check(directory, time_ms, run)[1]
         except CheckpointError as error:
             problems += 1
-            print(f"DAMAGED {error}")
+            print(f"{'DAMAGED' if type(error) is CheckpointCorruptError else 'REFUSED'} {error}")
         else:
-            print(f"ok      {checkpoint_name(time_ms)}")
+            unchecked += notes
+            print(f"{'ok     ' if not notes else 'UNCHECKED'} {checkpoint_name(time_ms)}")
+    for note in unchecked:
+        print(f"  not checked: {note}")
     if problems:
         try:
             usable = directory.load_latest().time_ms
-            print(f"{problems} damaged; recovery would fall back to checkpoint-{usable}")
+            print(f"{problems} damaged or refused; recovery would fall back to checkpoint-{usable}")
         except CheckpointError as error:
-            print(f"{problems} damaged; recovery would fail: {error}")
+            print(f"{problems} damaged or refused; recovery would fail: {error}")
+        return 1
+    if unchecked:
+        print(
+            f"{len(times)} checkpoints read back, but {len(unchecked)} checks could not be made without "
+            "the key: NOT verified (recovery refuses a file whose HMAC or signatures fail)"
+        )
         return 1
     print(f"all {len(times)} checkpoints verify")
     return 0

@@ -1,7 +1,9 @@
 """What can go wrong with a checkpoint, each with a message that says where and what to do.
 
-``CheckpointCorruptError`` (bad checksum, truncated file) is the only error a reader recovers
-from on its own, by falling back to an older checkpoint; the others stop recovery, because
+``CheckpointCorruptError`` (bad checksum, truncated file) and its ``CheckpointInvalidError``
+(a field of the wrong shape, a batch time other than the file's name, another run's
+checkpoint, a source position its source refuses) are the only errors a reader recovers from
+on its own, by falling back to an older checkpoint; the others stop recovery, because
 going on would silently lose progress (a newer format), run untrusted code (a bad signature)
 or restore data into the wrong streams (a changed graph).
 """
@@ -15,6 +17,11 @@ class CheckpointError(Exception):
 
 class CheckpointCorruptError(CheckpointError):
     """A file is damaged: truncated, wrong magic, or its checksum does not match."""
+
+
+class CheckpointInvalidError(CheckpointCorruptError):
+    """A file reads back whole but cannot be taken as it is: a field missing or of the wrong
+    type, a batch time other than its name's, another run's checkpoint, a refused position."""
 
 
 class CheckpointVersionError(CheckpointError):

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from ember.checkpoint.directory import CheckpointDirectory
-from ember.checkpoint.errors import NoCheckpointError
-from ember.checkpoint.fingerprint import check_matches, fingerprint
+from ember.checkpoint.directory import CheckpointDirectory, LoadedCheckpoint
+from ember.checkpoint.errors import CheckpointInvalidError, NoCheckpointError
+from ember.checkpoint.fingerprint import check_matches, fingerprint, ordered_streams
 from ember.streaming.context import StreamingContext, call_setup
 from ember.streaming.materialize import materialize_and_cut
 
@@ -34,18 +34,35 @@ def get_or_create(checkpoint_path: str, setup: Callable[[], StreamingContext]) -
         ssc.checkpoint(checkpoint_path)
         directory = CheckpointDirectory.open(checkpoint_path, ssc.sparkContext.getConf())
         try:
-            loaded = directory.load_latest()
+            loaded = directory.load_latest(
+                lambda candidate: _check_fits(candidate, ssc, directory, checkpoint_path)
+            )
         except NoCheckpointError:
             return ssc
-        document = loaded.document
-        check_matches(
-            document["graph"], document["batch_ms"], fingerprint(ssc.graph), ssc.batch_ms, checkpoint_path
-        )
     except BaseException:
         ssc.sparkContext.stop()
         raise
     ssc.recovered_checkpoint = loaded
     return ssc
+
+
+def _check_fits(
+    loaded: LoadedCheckpoint, ssc: StreamingContext, directory: CheckpointDirectory, location: str
+) -> None:
+    """A checkpoint fits the rebuilt graph: the same fingerprint (else ``GraphMismatchError``,
+    which stops recovery), and source positions their sources accept (else it is refused and
+    recovery falls back to the checkpoint before)."""
+    document = loaded.document
+    check_matches(document["graph"], document["batch_ms"], fingerprint(ssc.graph), ssc.batch_ms, location)
+    streams = ordered_streams(ssc.graph)
+    for index, recorded in document["streams"].items():
+        try:
+            streams[index].validate_checkpoint_data(recorded)
+        except ValueError as error:
+            raise CheckpointInvalidError(
+                f"{directory.store.where(f'checkpoint-{loaded.time_ms}')}: stream #{index} "
+                f"({streams[index].describe()}) refuses its recorded positions: {error}"
+            ) from None
 
 
 class Resume:

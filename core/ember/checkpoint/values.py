@@ -22,8 +22,10 @@ import gc
 import hashlib
 import hmac
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 import cloudpickle
 import msgpack
@@ -58,6 +60,7 @@ class PicklePolicy:
         return cls(allowed, key.encode() if key else None)
 
     def sign(self, data: bytes) -> bytes:
+        assert self.key is not None, "from_conf refuses pickling without a key"
         return hmac.new(self.key, data, hashlib.sha256).digest()
 
 
@@ -75,9 +78,9 @@ _SIMPLE_EXTS = {
     decimal.Decimal: (EXT_DECIMAL, lambda v: str(v).encode()),
     int: (EXT_BIGINT, lambda v: str(v).encode()),  # only those beyond 64 bits reach here
 }
-_CONTAINER_EXTS = {tuple: EXT_TUPLE, set: EXT_SET, frozenset: EXT_FROZENSET}
-_CONTAINER_TYPES = {EXT_TUPLE: tuple, EXT_SET: set, EXT_FROZENSET: frozenset}
-_SIMPLE_DECODERS = {
+_CONTAINER_EXTS: dict[type, int] = {tuple: EXT_TUPLE, set: EXT_SET, frozenset: EXT_FROZENSET}
+_CONTAINER_TYPES: dict[int, type] = {EXT_TUPLE: tuple, EXT_SET: set, EXT_FROZENSET: frozenset}
+_SIMPLE_DECODERS: dict[int, Callable[[bytes], Any]] = {
     EXT_BIGINT: int,
     EXT_DATETIME: lambda data: datetime.datetime.fromisoformat(data.decode()),
     EXT_DATE: lambda data: datetime.date.fromisoformat(data.decode()),
@@ -96,6 +99,8 @@ class ValueCodec:
         #: False (the command line's inspect and verify): pickled values are checked when a
         #: key is configured but never loaded; they decode as ``PickledValue`` placeholders
         self.unpickle = unpickle
+        #: pickled values decoded without a key, so with their signatures unchecked
+        self.unverified_pickles = 0
 
     # -- writing --------------------------------------------------------------------------
     def encode(self, value, where: str) -> bytes:
@@ -152,6 +157,7 @@ class ValueCodec:
 
     def _verified_unpickle(self, payload: bytes, where: str):
         if not self.unpickle and self.policy.key is None:
+            self.unverified_pickles += 1
             return PickledValue(len(payload) - _MAC_SIZE, verified=False)
         if self.policy.key is None:
             raise CheckpointSignatureError(

@@ -21,7 +21,7 @@ import struct
 import threading
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, BinaryIO
 
 from ember.checkpoint.store import LocalCheckpointStore, fsync_directory
 from ember.checkpoint.values import ValueCodec
@@ -53,7 +53,7 @@ class WriteAheadLog:
         self.directory = directory
         self.codec = codec
         os.makedirs(directory, exist_ok=True)
-        self._handle = None
+        self._handle: BinaryIO | None = None
         self._open_name: str | None = None
 
     def _segments(self, pattern: re.Pattern) -> dict[int, str]:
@@ -158,8 +158,9 @@ class LoggedBlockBuffer:
         self._lock = threading.Lock()
 
     def add(self, record: Any) -> None:
-        with self._lock:
-            self._buffer.add(record)  # first: it may refuse the record (a stopped receiver)
+        size = self._buffer.admit([record])  # first, outside the lock: it may wait for room, or
+        with self._lock:  # refuse the record (a stopped receiver)
+            self._buffer.append(record, size)
             self._log.append([record])
 
     def add_all(self, records: Iterable[Any]) -> None:
@@ -173,8 +174,9 @@ class LoggedBlockBuffer:
         block = list(records)
         if not block:
             return
+        size = self._buffer.admit(block)
         with self._lock:
-            self._buffer.add_block(block)
+            self._buffer.append_block(block, size)
             self._log.append(block)
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
@@ -185,7 +187,7 @@ class LoggedBlockBuffer:
             sealed = self._log.batch_segment(time_ms) if time_ms is not None else None
             if sealed is not None:
                 return [sealed] if sealed else []
-            blocks = self._buffer.take_blocks()
+            blocks = self._buffer.take_blocks(time_ms)
             if time_ms is not None:
                 self._log.seal(time_ms)
             return blocks

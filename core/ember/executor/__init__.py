@@ -1,5 +1,38 @@
-"""Executors: how the tasks of a stage run (in process, in a shared-memory pool, or via plugins)."""
+"""Executors: how the tasks of a stage run (in process, in a shared-memory pool, or via plugins).
 
-from ember.executor.base import BlockStore, Executor, Task, TaskContext, TaskFailedError, TaskResult
+This package's namespace is the author API of executor plugins (docs/plugins.md): the
+interface, the task runner every executor shares, the function shipping of the pool (each
+function sent once per worker) and the block codec.
+"""
 
-__all__ = ["BlockStore", "Executor", "Task", "TaskContext", "TaskFailedError", "TaskResult"]
+from ember.executor.base import (
+    BlocksLostError,
+    BlockStore,
+    Executor,
+    Task,
+    TaskContext,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    run_task,
+)
+from ember.executor.shipping import FunctionCache, FunctionShipper, PickledStage, StageCommon
+from ember.serde.codec import decode_block, encode_block
+
+__all__ = [
+    "BlockStore",
+    "BlocksLostError",
+    "Executor",
+    "FunctionCache",
+    "FunctionShipper",
+    "PickledStage",
+    "StageCommon",
+    "Task",
+    "TaskContext",
+    "TaskFailedError",
+    "TaskResult",
+    "WorkerStatus",
+    "decode_block",
+    "encode_block",
+    "run_task",
+]

@@ -173,6 +173,23 @@ class TaskFailedError(Exception):
         self.remote_traceback = remote_traceback
 
 
+class BlocksLostError(Exception):
+    """Blocks a stage read were lost with the worker that held them (an executor whose blocks
+    live in worker processes raises it; the shared-memory pool never does).
+
+    The executor has forgotten every block of the lost worker by then (``has_block`` is
+    False), so the DAG scheduler recomputes them from their lineage (shuffle outputs by
+    re-running the map tasks that wrote them) and runs the stage again.  ``completed`` holds
+    the results of the stage's tasks that succeeded, by task index: they are not run again.
+    """
+
+    def __init__(self, block_ids: Iterable[str], completed: dict[int, TaskResult] | None = None):
+        self.block_ids = sorted(set(block_ids))
+        self.completed = dict(completed or {})
+        shown = ", ".join(self.block_ids[:5]) + (" ..." if len(self.block_ids) > 5 else "")
+        super().__init__(f"{len(self.block_ids)} block(s) lost with their worker: {shown}")
+
+
 def run_task(
     task: Task, stage_id: int, attempt: int, blocks: BlockStore, local: LocalBlocks | None = None
 ) -> TaskResult:
@@ -324,3 +341,12 @@ class Executor(BlockStore):
     def block_bytes(self, block_id: str) -> int | None:
         """Stored size of ``block_id`` (encoded), None when unknown or not stored."""
         return None
+
+    # -- blocks that cannot be computed again ----------------------------------------------
+    def replicate_blocks(self, block_ids: Sequence[str]) -> bool:
+        """Called when ``block_ids`` became the only copy of their data (the lineage that
+        computed them was cut, as a stream's state is after each batch).  An executor whose
+        blocks die with a worker keeps a second copy on another one; returns False when a
+        block was lost before it could be copied (the caller then keeps the lineage).  The
+        local executors keep blocks where no worker's death reaches them: nothing to do."""
+        return True

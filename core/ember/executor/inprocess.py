@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import traceback
 from collections.abc import Iterable, Sequence
 
 from ember.executor.base import (
@@ -27,7 +26,8 @@ from ember.executor.base import (
     WorkerStatus,
     run_task,
 )
-from ember.executor.shipping import FunctionCache, FunctionShipper
+from ember.executor.shipping import FunctionCache, FunctionShipper, StageCommon
+from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import decode_block, encode_block
 
 
@@ -68,15 +68,16 @@ class InProcessExecutor(Executor):
 
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._shipping:  # jobs may be submitted from several threads
-            stage, needed = self._shipper.pickle_stage(tasks)
-            self._functions.update(*self._shipper.updates_for(self, needed))
-        return [self._run_counted(task, stage, index) for index, task in enumerate(tasks)]
+            stage = self._shipper.pickle_stage(tasks)
+            self._functions.update(*self._shipper.updates_for(self, stage.needed))
+        common = StageCommon(stage.common)
+        return [self._run_counted(task, own, common) for task, own in zip(tasks, stage.tasks)]
 
-    def _run_counted(self, task: Task, stage: bytes, index: int) -> TaskResult:
+    def _run_counted(self, task: Task, own, common: StageCommon) -> TaskResult:
         started = time.perf_counter()
         self._running += 1
         try:
-            return self._run_with_retries(task, stage, index)
+            return self._run_with_retries(task, own, common)
         finally:
             self._running -= 1
             self._tasks_run += 1
@@ -91,11 +92,11 @@ class InProcessExecutor(Executor):
             data = self._blocks.get(block_id)
         return None if data is None else len(data)
 
-    def _run_with_retries(self, task: Task, stage: bytes, index: int) -> TaskResult:
+    def _run_with_retries(self, task: Task, own, common: StageCommon) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
                 return run_task(
-                    self._functions.load_task(stage, index), task.stage_id, attempt, self, self._local
+                    self._functions.load_task(own, common), task.stage_id, attempt, self, self._local
                 )
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
@@ -104,7 +105,7 @@ class InProcessExecutor(Executor):
                         f"{self.max_task_attempts} time(s); most recent failure: "
                         f"{type(error).__name__}: {error}",
                         cause=error,
-                        remote_traceback=traceback.format_exc(),
+                        remote_traceback=format_for_user(error),
                     ) from error
         raise AssertionError("unreachable: max_task_attempts must be >= 1")
 

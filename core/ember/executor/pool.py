@@ -4,8 +4,8 @@ Workers are started in parallel when the pool is created (``python -m ember.exec
 through ``subprocess``, not ``multiprocessing``: no fork of a driver that has threads, and no
 re-import of the job's ``__main__`` as the spawn method does).  Blocks live in shared memory
 (``segments``), which every worker reads and writes directly; the socket to each worker only
-carries task pickles, function pickles the first time a worker needs them (``shipping``), and
-small results.
+carries task pickles (what a stage's tasks share once per worker), function pickles the first
+time a worker needs them (``shipping``), and small results.
 
 A worker that dies (SIGKILL, segfault, out of memory) is replaced and its task re-run
 elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task;
@@ -283,7 +283,8 @@ class _StageRun:
 
     def __init__(self, pool: ProcessPoolExecutor, tasks: Sequence[Task]):
         self.pool, self.tasks = pool, tasks
-        self.stage, self.needed = pool._shipper.pickle_stage(tasks)
+        self.stage = pool._shipper.pickle_stage(tasks)
+        self.holding_stage: set[WorkerProcess] = set()  # workers sent what the stage's tasks share
         self.pending = deque((index, 0) for index in range(len(tasks)))
         self.running: dict[int, tuple[int, int]] = {}  # task id -> (task index, attempt)
         self.losses = [0] * len(tasks)
@@ -293,7 +294,9 @@ class _StageRun:
     def run(self) -> list[TaskResult]:
         while self.remaining:
             self._dispatch()
-            watched = {w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready}
+            watched: dict[Any, WorkerProcess] = {
+                w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready
+            }
             for connection in wait(list(watched)):
                 worker = watched[connection]
                 if worker.ready:
@@ -315,9 +318,18 @@ class _StageRun:
                 continue
             index, attempt = chosen
             task_id = next(_task_ids)
-            new, forget = self.pool._shipper.updates_for(worker, self.needed)
+            new, forget = self.pool._shipper.updates_for(worker, self.stage.needed)
+            common = None if worker in self.holding_stage else self.stage.common
             message = pickle.dumps(
-                (task_id, attempt, new, forget, self.pool._drops_for(worker), self.stage, index),
+                (
+                    task_id,
+                    attempt,
+                    new,
+                    forget,
+                    self.pool._drops_for(worker),
+                    common,
+                    self.stage.tasks[index],
+                ),
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
             try:
@@ -327,6 +339,7 @@ class _StageRun:
                 self.pool._replace(worker)
                 continue
             worker.task_id = task_id
+            self.holding_stage.add(worker)
             worker.task_started = time.perf_counter()
             self.running[task_id] = (index, attempt)
 

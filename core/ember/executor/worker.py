@@ -4,10 +4,11 @@ Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd> <se
 with ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver for tasks,
 ``service fd`` the one for the services (receivers) it hosts beside them (``services``).  The first message
 gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
-the modules to import before the first task;
-the worker answers ``READY``; then each message is a task, each reply its result or its failure
-(and the local blocks the task kept or dropped: objects the worker holds for later tasks).  An empty message means
-stop.  End of file means the driver died: the worker removes the pool's segments and exits.
+the modules to import before the first task; the worker answers ``READY``; then each message is
+a task (with what its stage's tasks have in common when that is new to this worker), each reply
+its result or its failure (and the local blocks the task kept or dropped: objects the worker
+holds for later tasks).  An empty message means stop.  End of file means the driver died:
+the worker removes the pool's segments and exits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import importlib
 import pickle
 import signal
 import sys
-import traceback
 from multiprocessing.connection import Connection
 
 import cloudpickle
@@ -24,7 +24,8 @@ import cloudpickle
 from ember.executor.base import LocalBlocks, run_task
 from ember.executor.segments import SegmentStore
 from ember.executor.services import ServiceRunner
-from ember.executor.shipping import FunctionCache
+from ember.executor.shipping import FunctionCache, StageCommon
+from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import encode, encode_value
 
 #: results larger than this go back through shared memory instead of the socket
@@ -51,16 +52,19 @@ def main() -> None:
     functions = FunctionCache()
     local = LocalBlocks()
     ServiceRunner(Connection(int(sys.argv[2])), store).start()
+    stage_common: StageCommon | None = None  # of the stage being run: sent once per worker
     try:
         connection.send_bytes(READY)
         while True:
             message = connection.recv_bytes()
             if not message:
                 return
-            task_id, attempt, new_functions, forget, drop_local, stage, index = pickle.loads(message)
+            task_id, attempt, new_functions, forget, drop_local, common, own = pickle.loads(message)
             functions.update(new_functions, forget)
             local.drop(drop_local)
-            reply = _run(task_id, attempt, stage, index, functions, store, local)
+            if common is not None:
+                stage_common = StageCommon(common)
+            reply = _run(task_id, attempt, own, stage_common, functions, store, local)
             _flush_output()
             connection.send_bytes(reply)
     except (EOFError, OSError):
@@ -70,15 +74,15 @@ def main() -> None:
 def _run(
     task_id: int,
     attempt: int,
-    stage: bytes,
-    index: int,
+    own: bytes | int,
+    common: StageCommon | None,
     functions: FunctionCache,
     store: SegmentStore,
     local: LocalBlocks,
 ) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
-        task = functions.load_task(stage, index)
+        task = functions.load_task(own, common)
         result = run_task(task, task.stage_id, attempt, store, local)
         operation = f"returning the result of task {task.partition} in stage {task.stage_id}"
         payload = encode_value(result.value, operation)
@@ -96,7 +100,7 @@ def _run(
                 FAILED,
                 _pickled_exception(error),
                 f"{type(error).__module__}.{type(error).__qualname__}: {error}",
-                traceback.format_exc(),
+                format_for_user(error),
             )
         )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ember.pluginhost.manager import PluginManager, PluginRecord, plugin_manager
 from ember.plugins import CliCommand, PluginError
+from ember.plugins.errors import install_command
 
 # what each declaring hook contributes to a plugin's "provides", and how to name an item
 _DECLARED: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
@@ -58,9 +59,8 @@ def describe_plugins(manager: PluginManager | None = None) -> list[dict[str, Any
 def format_plugins(plugins: list[dict[str, Any]]) -> str:
     """The plugin list for people."""
     if not plugins:
-        return (
-            "No ember plugins are installed. Connectors come as separate distributions, "
-            "e.g. pip install ember-socket ember-files ember-sink-files"
+        return "No ember plugins are installed. Connectors come as separate distributions, e.g. " + "; ".join(
+            install_command(name) for name in ("ember-socket", "ember-files", "ember-sink-files")
         )
     lines = []
     for plugin in plugins:

@@ -132,6 +132,17 @@ def connector_exports(name: str) -> dict[str, Any]:
     return {n: getattr(api, n) for n in names}
 
 
+def unknown_name(module: str) -> Callable[[str], Any]:
+    """The ``__getattr__`` of an ``ember.streaming.<name>`` shim: type checkers cannot see the
+    names the shim sets at import, and take each as Any through it (the connector's own package,
+    ``ember_kafka``..., has their types); at run time an unknown name is an AttributeError."""
+
+    def module_getattr(name: str) -> Any:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return module_getattr
+
+
 def open_filesystem(url: str, asked_by: str | None = None) -> Any:
     """The filesystem that serves ``url`` (a plain path is ``file``), opened on that URL."""
     scheme = urlsplit(url).scheme.lower() if "://" in url else "file"

@@ -10,18 +10,31 @@ plugin host (``ember.pluginhost`` installs itself here when it is imported, whic
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 _open_filesystem: Callable[[str, str | None], Any] | None = None
 
 
-def create_source_stream(ssc, kind: str, **options: Any):
+class _StreamingContext(Protocol):
+    """What ``create_source_stream`` needs of ``ssc`` (a StreamingContext: the author API
+    names no engine type, not even for annotations)."""
+
+    def create_source_stream(self, kind: str, **options: Any) -> Any: ...
+
+
+class _DStream(Protocol):
+    """What ``output_to_sink`` needs of ``dstream`` (a DStream)."""
+
+    def output_to_sink(self, kind: str, **options: Any) -> None: ...
+
+
+def create_source_stream(ssc: _StreamingContext, kind: str, **options: Any) -> Any:
     """The input DStream of source ``kind`` built with ``options`` (``KafkaUtils.createStream``...);
     ``MissingPluginError`` names the distribution to install when no plugin provides ``kind``."""
     return ssc.create_source_stream(kind, **options)
 
 
-def output_to_sink(dstream, kind: str, **options: Any) -> None:
+def output_to_sink(dstream: _DStream, kind: str, **options: Any) -> None:
     """Register an output operation writing every batch of ``dstream`` to sink ``kind``."""
     dstream.output_to_sink(kind, **options)
 

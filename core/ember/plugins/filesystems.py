@@ -1,6 +1,8 @@
 """The interface of a filesystem that file sources read through (``ember_filesystems`` hook).
 
-A ``FileSystem`` descriptor's ``open(url)`` returns an object with these two methods; ember-files
+A ``FileSystem`` descriptor's ``open(url)`` returns an object with these methods (the file
+streams list and sniff; ``SparkContext.textFile`` and ``wholeTextFiles`` list inputs by Hadoop's
+rules and read byte ranges); ember-files
 implements ``file`` and ``s3``, and a third party adds a scheme (``hdfs``) with the core alone.
 """
 
@@ -31,3 +33,12 @@ class FileSystemAccess(Protocol):
 
     def read_bytes(self, path: str, length: int) -> bytes:
         """The first ``length`` bytes of ``path`` (a path ``list_files`` returned)."""
+
+    def list_inputs(self, skip_directories: bool = False) -> list[FileStatus]:
+        """Hadoop's input files for the pattern: each file it matches, and the visible files
+        directly inside each directory it matches (in listing order); ``FileNotFoundError``
+        when it matches nothing.  A directory inside a directory is skipped when asked
+        (``wholeTextFiles``), else an ``IsADirectoryError`` (``textFile``)."""
+
+    def read_range(self, path: str, start: int, length: int) -> bytes:
+        """Up to ``length`` bytes of ``path`` (a path ``list_inputs`` returned) from ``start``."""

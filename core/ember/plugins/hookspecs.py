@@ -62,7 +62,7 @@ class CliCommand:
     name: str
     help: str
     run: Callable[[argparse.Namespace], int]
-    add_arguments: Callable[[argparse.ArgumentParser], None] = field(default=lambda parser: None)
+    add_arguments: Callable[[argparse.ArgumentParser], object] = field(default=lambda parser: None)
 
 
 @dataclass(frozen=True)

@@ -55,12 +55,12 @@ class PositionRange:
             return self.end - self.start
         return None
 
-    def to_data(self) -> list:
+    def to_data(self) -> list[Any]:
         """Plain data for checkpoints: ``[partition, start, end, records]``."""
         return list(astuple(self))
 
     @classmethod
-    def from_data(cls, data: list) -> PositionRange:
+    def from_data(cls, data: list[Any]) -> PositionRange:
         return cls(*data)
 
 
@@ -107,6 +107,13 @@ class ReplayableSource(ABC):
     @abstractmethod
     def read(self, position_range: PositionRange) -> Iterable[Any]:
         """The records of ``position_range`` (runs in a task, maybe in another process)."""
+
+    def validate_positions(self, ranges: list[PositionRange]) -> None:
+        """Refuse ranges this source could not have chosen: raise ``ValueError`` saying which
+        and why (a file outside the directory, a topic not subscribed to).  Called on
+        recovery, before any range is read or ``restore`` sees it, because a checkpoint file
+        may have been edited; recovery then falls back to an older checkpoint.  The default
+        accepts every range."""
 
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         """Continue after the batches recorded in a checkpoint (time -> ranges): the default

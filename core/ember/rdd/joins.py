@@ -9,8 +9,9 @@ none is shuffled again when both inputs already share a partitioner.
 from __future__ import annotations
 
 from functools import reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ember._typing import K, T, U, V
 from ember.rdd.pipeline import RecordPipeline
 from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
@@ -67,35 +68,53 @@ def _joined(
 
 
 class JoinsMixin:
-    def cogroup(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def cogroup(
+        self: RDD[tuple[K, V]],
+        other: RDD[tuple[K, U]],
+        numPartitions: int | None = None,
+    ) -> RDD[tuple[K, tuple[ResultIterable[V], ResultIterable[U]]]]:
         return _group_by_input([self, other], numPartitions, "cogroup").mapValues(_as_results)
 
-    def groupWith(self, other: RDD, *others: RDD) -> RDD:
+    def groupWith(
+        self: RDD[tuple[K, Any]],
+        other: RDD[tuple[K, Any]],
+        *others: RDD[tuple[K, Any]],
+    ) -> RDD[tuple[K, tuple[ResultIterable[Any], ...]]]:
         return _group_by_input([self, other, *others], None, "groupWith").mapValues(_as_results)
 
-    def join(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def join(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V, U]]]:
         return _joined(self, other, numPartitions, "join", False, False)
 
-    def leftOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def leftOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V, U | None]]]:
         return _joined(self, other, numPartitions, "leftOuterJoin", True, False)
 
-    def rightOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def rightOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V | None, U]]]:
         return _joined(self, other, numPartitions, "rightOuterJoin", False, True)
 
-    def fullOuterJoin(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def fullOuterJoin(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, U]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, tuple[V | None, U | None]]]:
         return _joined(self, other, numPartitions, "fullOuterJoin", True, True)
 
-    def subtractByKey(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def subtractByKey(
+        self: RDD[tuple[K, V]], other: RDD[tuple[K, Any]], numPartitions: int | None = None
+    ) -> RDD[tuple[K, V]]:
         def only_in_self(buffers):
             mine, theirs = buffers
             return mine if not theirs else ()
 
         return _group_by_input([self, other], numPartitions, "subtractByKey").flatMapValues(only_in_self)
 
-    def subtract(self, other: RDD, numPartitions: int | None = None) -> RDD:
+    def subtract(self: RDD[T], other: RDD[T], numPartitions: int | None = None) -> RDD[T]:
         return self.map(_with_true).subtractByKey(other.map(_with_true), numPartitions).keys()
 
-    def intersection(self, other: RDD) -> RDD:
+    def intersection(self: RDD[T], other: RDD[T]) -> RDD[T]:
         grouped = _group_by_input([self.map(_with_none), other.map(_with_none)], None, "intersection")
         return grouped.filter(lambda key_buffers: all(key_buffers[1])).keys()
 

@@ -1,23 +1,24 @@
 """The kinds of RDD a lineage is built from.
 
 Every public operation is expressed with these few: data from the driver
-(``ParallelCollectionRDD``) or already stored by the executor (``BlockRDD``), a function over each partition's iterator (``PipelinedRDD``,
-consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
-dependency) and narrow regroupings of parents' partitions: concatenated (``UnionRDD``),
-aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
-(``CoalescedRDD``) or paired with every partition of another RDD (``CartesianRDD``).
+(``ParallelCollectionRDD``) or already stored by the executor (``BlockRDD``), a function over
+each partition's iterator (``PipelinedRDD``, consecutive ones fused into one), a shuffle by key
+(``ShuffledRDD``, the only wide dependency) and narrow regroupings of parents' partitions:
+concatenated (``UnionRDD``), aligned by a shared partitioner (``PartitionerAwareUnionRDD``),
+merged into fewer (``CoalescedRDD``), paired with every partition of another RDD
+(``CartesianRDD``) or record by record with the same partition of another (``ZippedRDD``).
 """
 
 from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ember.rdd.pipeline import RecordPipeline
 from ember.rdd.rdd import RDD, _drop_blocks
 
-PartitionFunc = Callable[[int, Iterator], Iterator]
+PartitionFunc = Callable[[int, Iterable], Iterable]
 
 
 class ParallelCollectionRDD(RDD):
@@ -53,8 +54,9 @@ class PipelinedRDD(RDD):
     """``func(split, iterator)`` applied to each partition of ``prev``.
 
     Chained pipelines fuse into one function so a task runs them in a single pass, unless the
-    parent is cached (then its partitions must be materialized) or ``preservesPartitioning``
-    differs in a way that matters only for the partitioner, not for fusion.  Record operations
+    parent is cached or marked for checkpointing (then its partitions must be materialized) or
+    ``preservesPartitioning`` differs in a way that matters only for the partitioner, not for
+    fusion.  Record operations
     (``RecordPipeline``) following one another fuse further, into one loop.
     """
 
@@ -62,18 +64,20 @@ class PipelinedRDD(RDD):
         if (
             isinstance(prev, PipelinedRDD)
             and not prev.is_cached
+            and prev._checkpoint is None
             and isinstance(func, RecordPipeline)
             and isinstance(prev.func, RecordPipeline)
             and prev.func.is_open
         ):
             self.func, self.source = prev.func.then(func), prev.source
-        elif isinstance(prev, PipelinedRDD) and not prev.is_cached:
+        elif isinstance(prev, PipelinedRDD) and not prev.is_cached and prev._checkpoint is None:
             parent_func, source = prev.func, prev.source
 
             def fused(split, iterator, _outer=func, _inner=parent_func):
                 return _outer(split, _inner(split, iterator))
 
-            self.func, self.source = fused, source
+            self.func: PartitionFunc = fused
+            self.source: RDD = source
         else:
             self.func, self.source = func, prev
         super().__init__(
@@ -95,7 +99,10 @@ class ShuffledRDD(RDD):
     """``prev``'s (key, value) records moved to partition ``partition_func(key) % n``.
 
     The map stage writes one block per (map partition, reduce partition) that received
-    records; ``map_outputs`` (set by the scheduler once that stage ran) says which exist.
+    records.  The scheduler records, per map partition, the reduce partitions it wrote to
+    (``map_written``, None for a map output not computed or lost) and, once every map output
+    exists, the reduce side's view of it (``map_outputs``: for each reduce partition, the map
+    partitions that wrote a block for it).
     """
 
     def __init__(self, prev: RDD, num_partitions: int, partition_func: Callable, partitioner=None):
@@ -103,7 +110,8 @@ class ShuffledRDD(RDD):
         self.prev = prev
         self.partition_func = partition_func
         self.shuffle_id = prev.ctx._new_shuffle_id()
-        self.map_outputs: list[frozenset[int]] | None = None
+        self.map_written: list[frozenset[int] | None] | None = None
+        self.map_outputs: tuple[tuple[int, ...], ...] | None = None
         weakref.finalize(self, _drop_blocks, prev.ctx.executor, f"shuffle/{self.shuffle_id}/")
 
     def dependencies(self):
@@ -112,12 +120,19 @@ class ShuffledRDD(RDD):
     def shuffle_block_id(self, map_split: int, reduce_split: int) -> str:
         return f"shuffle/{self.shuffle_id}/{map_split}/{reduce_split}"
 
+    def lost_map_splits(self, block_ids) -> set[int]:
+        """The map partitions that wrote any of ``block_ids`` (blocks an executor lost)."""
+        prefix = f"shuffle/{self.shuffle_id}/"
+        return {
+            int(block_id[len(prefix) :].split("/")[0])
+            for block_id in block_ids
+            if block_id.startswith(prefix)
+        }
+
     def compute(self, split, context):
         get_block = context.blocks.get_block
         return itertools.chain.from_iterable(
-            get_block(self.shuffle_block_id(m, split))
-            for m, reducers in enumerate(self.map_outputs)
-            if split in reducers
+            get_block(self.shuffle_block_id(m, split)) for m in self.map_outputs[split]
         )
 
 
@@ -182,13 +197,34 @@ class CartesianRDD(RDD):
     """
 
     def __init__(self, first: RDD, second: RDD):
-        self.first, self.second = first, second
+        self.left, self.right = first, second
         super().__init__(first.ctx, first.getNumPartitions() * second.getNumPartitions())
 
     def dependencies(self):
-        return [self.first, self.second]
+        return [self.left, self.right]
 
     def compute(self, split, context):
-        left, right = divmod(split, self.second.getNumPartitions())
-        right_records = list(self.second.iterator(right, context))
-        return ((x, y) for x in self.first.iterator(left, context) for y in right_records)
+        left, right = divmod(split, self.right.getNumPartitions())
+        right_records = list(self.right.iterator(right, context))
+        return ((x, y) for x in self.left.iterator(left, context) for y in right_records)
+
+
+class ZippedRDD(RDD):
+    """Partition ``i`` pairs the records of ``first``'s partition ``i`` with ``second``'s."""
+
+    def __init__(self, first: RDD, second: RDD):
+        self.left, self.right = first, second
+        super().__init__(first.ctx, first.getNumPartitions())
+
+    def dependencies(self):
+        return [self.left, self.right]
+
+    def compute(self, split, context):
+        left = list(self.left.iterator(split, context))
+        right = list(self.right.iterator(split, context))
+        if len(left) != len(right):  # PySpark's message, which counts its pickle batches
+            raise ValueError(
+                "Can not deserialize PairRDD with different number of items in "
+                f"batches: ({len(left)}, {len(right)})"
+            )
+        return zip(left, right)

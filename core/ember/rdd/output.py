@@ -13,10 +13,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    pass
+    from ember.rdd.rdd import RDD
 
 _CODECS: dict[str, tuple[str, Callable]] = {
     "org.apache.hadoop.io.compress.GzipCodec": (".gz", gzip.open),
@@ -41,7 +41,7 @@ def _writer(directory: str, extension: str, opener: Callable) -> Callable:
 
 
 class OutputMixin:
-    def saveAsTextFile(self, path: str, compressionCodecClass: str | None = None) -> None:
+    def saveAsTextFile(self: RDD[Any], path: str, compressionCodecClass: str | None = None) -> None:
         if compressionCodecClass is not None and compressionCodecClass not in _CODECS:
             raise ValueError(
                 f"saveAsTextFile: unsupported compressionCodecClass "

@@ -12,6 +12,7 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ember._typing import K, T, U, V
 from ember.rdd.partitioner import Partitioner
 from ember.rdd.pipeline import Combine, RecordPipeline, append_to, first_value, single_list
 from ember.resultiterable import ResultIterable
@@ -35,13 +36,13 @@ def _extend(values: list, more: list) -> list:
 
 
 class PairFunctionsMixin:
-    def _defaultReducePartitions(self) -> int:
+    def _defaultReducePartitions(self: RDD[Any]) -> int:
         """Partitions of a shuffle's result when not given: spark.default.parallelism, else ours."""
         if self.ctx._conf.contains("spark.default.parallelism"):
             return self.ctx.defaultParallelism
         return self.getNumPartitions()
 
-    def _reduce_partitions(self, numPartitions: int | None, operation: str) -> int:
+    def _reduce_partitions(self: RDD[Any], numPartitions: int | None, operation: str) -> int:
         """``numPartitions`` checked, or the default when it is None."""
         if numPartitions is None:
             return self._defaultReducePartitions()
@@ -50,8 +51,8 @@ class PairFunctionsMixin:
         return numPartitions
 
     def partitionBy(
-        self, numPartitions: int | None, partitionFunc: Callable[[Any], int] = portable_hash
-    ) -> RDD:
+        self: RDD[tuple[K, V]], numPartitions: int | None, partitionFunc: Callable[[K], int] = portable_hash
+    ) -> RDD[tuple[K, V]]:
         numPartitions = self._reduce_partitions(numPartitions, "partitionBy")
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
@@ -59,15 +60,15 @@ class PairFunctionsMixin:
         return self._shuffle(numPartitions, partitionFunc, partitioner)
 
     def _combine(
-        self,
-        createCombiner: Callable,
-        mergeValue: Callable,
-        mergeCombiners: Callable,
+        self: RDD[tuple[K, V]],
+        createCombiner: Callable[[V], U],
+        mergeValue: Callable[[U, V], U],
+        mergeCombiners: Callable[[U, U], U],
         numPartitions: int | None,
-        partitionFunc: Callable,
+        partitionFunc: Callable[[K], int],
         operation: str,
-        finish: Callable | None = None,
-    ) -> RDD:
+        finish: Callable[[U], Any] | None = None,
+    ) -> RDD[tuple[K, Any]]:
         """Map-side combine, shuffle, merge; ``finish`` turns each merged combiner into the result."""
         numPartitions = self._reduce_partitions(numPartitions, operation)
         locally = self.mapPartitionsWithIndex(
@@ -78,33 +79,33 @@ class PairFunctionsMixin:
         return shuffled.mapPartitionsWithIndex(merge, preservesPartitioning=True)
 
     def combineByKey(
-        self,
-        createCombiner: Callable,
-        mergeValue: Callable,
-        mergeCombiners: Callable,
+        self: RDD[tuple[K, V]],
+        createCombiner: Callable[[V], U],
+        mergeValue: Callable[[U, V], U],
+        mergeCombiners: Callable[[U, U], U],
         numPartitions: int | None = None,
-        partitionFunc: Callable[[Any], int] = portable_hash,
-    ) -> RDD:
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, U]]:
         return self._combine(
             createCombiner, mergeValue, mergeCombiners, numPartitions, partitionFunc, "combineByKey"
         )
 
     def reduceByKey(
-        self,
-        func: Callable,
+        self: RDD[tuple[K, V]],
+        func: Callable[[V, V], V],
         numPartitions: int | None = None,
-        partitionFunc: Callable[[Any], int] = portable_hash,
-    ) -> RDD:
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, V]]:
         return self._combine(first_value, func, func, numPartitions, partitionFunc, "reduceByKey")
 
     def aggregateByKey(
-        self,
-        zeroValue,
-        seqFunc: Callable,
-        combFunc: Callable,
+        self: RDD[tuple[K, V]],
+        zeroValue: U,
+        seqFunc: Callable[[U, V], U],
+        combFunc: Callable[[U, U], U],
         numPartitions: int | None = None,
-        partitionFunc: Callable[[Any], int] = portable_hash,
-    ) -> RDD:
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, U]]:
         # Each key starts from its own copy of zeroValue, so seqFunc may mutate it.
         return self._combine(
             lambda value: seqFunc(copy.deepcopy(zeroValue), value),
@@ -116,12 +117,12 @@ class PairFunctionsMixin:
         )
 
     def foldByKey(
-        self,
-        zeroValue,
-        func: Callable,
+        self: RDD[tuple[K, V]],
+        zeroValue: V,
+        func: Callable[[V, V], V],
         numPartitions: int | None = None,
-        partitionFunc: Callable[[Any], int] = portable_hash,
-    ) -> RDD:
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, V]]:
         return self._combine(
             lambda value: func(copy.deepcopy(zeroValue), value),
             func,
@@ -132,36 +133,38 @@ class PairFunctionsMixin:
         )
 
     def groupByKey(
-        self, numPartitions: int | None = None, partitionFunc: Callable[[Any], int] = portable_hash
-    ) -> RDD:
+        self: RDD[tuple[K, V]],
+        numPartitions: int | None = None,
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, ResultIterable[V]]]:
         return self._combine(
             single_list, append_to, _extend, numPartitions, partitionFunc, "groupByKey", finish=ResultIterable
         )
 
     def groupBy(
-        self,
-        f: Callable,
+        self: RDD[T],
+        f: Callable[[T], K],
         numPartitions: int | None = None,
-        partitionFunc: Callable[[Any], int] = portable_hash,
-    ) -> RDD:
+        partitionFunc: Callable[[K], int] = portable_hash,
+    ) -> RDD[tuple[K, ResultIterable[T]]]:
         return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)
 
     # -- value maps: keys stay, so the partitioning is kept ----------------------------------
-    def mapValues(self, f: Callable) -> RDD:
+    def mapValues(self: RDD[tuple[K, V]], f: Callable[[V], U]) -> RDD[tuple[K, U]]:
         return self.mapPartitionsWithIndex(
             RecordPipeline.of("mapValues", f, "mapValues"), preservesPartitioning=True
         )
 
-    def flatMapValues(self, f: Callable[[Any], Iterable]) -> RDD:
+    def flatMapValues(self: RDD[tuple[K, V]], f: Callable[[V], Iterable[U]]) -> RDD[tuple[K, U]]:
         return self.mapPartitionsWithIndex(
             RecordPipeline.of("flatMapValues", f, "flatMapValues"), preservesPartitioning=True
         )
 
-    def keys(self) -> RDD:
+    def keys(self: RDD[tuple[K, V]]) -> RDD[K]:
         return self.mapPartitionsWithIndex(RecordPipeline.of("keys", None, "keys"))
 
-    def values(self) -> RDD:
+    def values(self: RDD[tuple[K, V]]) -> RDD[V]:
         return self.mapPartitionsWithIndex(RecordPipeline.of("values", None, "values"))
 
-    def keyBy(self, f: Callable) -> RDD:
+    def keyBy(self: RDD[T], f: Callable[[T], K]) -> RDD[tuple[K, T]]:
         return self.map(lambda x: (f(x), x))

@@ -4,28 +4,35 @@ An RDD knows how to compute each of its partitions from its parents (``compute``
 hand the lineage to the DAG scheduler, which cuts it into stages at shuffles and runs the
 stages' tasks on the executor.  The public API (PySpark's names) comes from three mixins, one
 per concept: ``transformations`` (narrow and wide record operations), ``pairs`` (key/value
-operations) and ``actions`` (what returns values to the driver).
+operations) and ``actions`` (what returns values to the driver); ``statistics``, ``zipping``,
+``piping`` and ``checkpointing`` add one operation family each.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
+from ember._typing import T, T_co, U
 from ember.rdd.actions import ActionsMixin
+from ember.rdd.checkpointing import CheckpointMixin, without_lineage
 from ember.rdd.joins import JoinsMixin
 from ember.rdd.output import OutputMixin
 from ember.rdd.pairs import PairFunctionsMixin
+from ember.rdd.piping import PipeMixin
 from ember.rdd.repartitioning import RepartitioningMixin
 from ember.rdd.sampling import SamplingMixin
 from ember.rdd.sorting import SortingMixin
+from ember.rdd.statistics import StatisticsMixin
 from ember.rdd.transformations import TransformationsMixin
+from ember.rdd.zipping import ZipMixin
 from ember.storagelevel import StorageLevel
 
 if TYPE_CHECKING:
     from ember.context import SparkContext
     from ember.executor.base import TaskContext
+    from ember.rdd.partitioner import Partitioner
 
 
 class RDD(
@@ -36,11 +43,21 @@ class RDD(
     JoinsMixin,
     SortingMixin,
     ActionsMixin,
+    StatisticsMixin,
+    ZipMixin,
+    PipeMixin,
+    CheckpointMixin,
     OutputMixin,
+    Generic[T_co],
 ):
-    """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``."""
+    """Base of every RDD.  Subclasses define ``compute`` and ``dependencies``.
 
-    def __init__(self, ctx: SparkContext, num_partitions: int, partitioner=None):
+    Generic in its element type, as PySpark's ``RDD[T]``; the mixins' methods take
+    ``self: RDD[T]`` (``self: RDD[tuple[K, V]]`` for pair operations), as PySpark's do."""
+
+    def __init__(
+        self, ctx: SparkContext, num_partitions: int, partitioner: Partitioner | None = None
+    ) -> None:
         self.ctx = ctx
         self._id = ctx._new_rdd_id()
         self._num_partitions = num_partitions
@@ -49,11 +66,11 @@ class RDD(
         self.name_: str | None = None
 
     # -- lineage --------------------------------------------------------------------------
-    def compute(self, split: int, context: TaskContext) -> Iterator:
+    def compute(self, split: int, context: TaskContext) -> Iterator[T_co]:
         """Yield the records of partition ``split`` (runs inside a task)."""
         raise NotImplementedError
 
-    def dependencies(self) -> list[RDD]:
+    def dependencies(self) -> list[RDD[Any]]:
         """The parent RDDs this one is computed from."""
         return []
 
@@ -62,8 +79,12 @@ class RDD(
         so the executor runs its task where they are; none unless an RDD kind keeps some."""
         return ()
 
-    def iterator(self, split: int, context: TaskContext) -> Iterator:
-        """Records of ``split``: from the cache when persisted, else computed."""
+    def iterator(self, split: int, context: TaskContext) -> Iterator[T_co]:
+        """Records of ``split``: from the checkpoint once written, from the cache when
+        persisted, else computed."""
+        if self._checkpoint is not None and self.isCheckpointed():
+            records: Iterator[T_co] = self._checkpoint.read(self, split, context)
+            return records
         if self._storage_level is None:
             return self.compute(split, context)
         block_id = self._cache_block_id(split)
@@ -92,23 +113,23 @@ class RDD(
     def name(self) -> str | None:
         return self.name_
 
-    def setName(self, name: str) -> RDD:
+    def setName(self: RDD[T], name: str) -> RDD[T]:
         self.name_ = name
         return self
 
     def getNumPartitions(self) -> int:
         return self._num_partitions
 
-    def cache(self) -> RDD:
+    def cache(self: RDD[T]) -> RDD[T]:
         return self.persist(StorageLevel.MEMORY_ONLY)
 
-    def persist(self, storageLevel: StorageLevel = StorageLevel.MEMORY_ONLY) -> RDD:
+    def persist(self: RDD[T], storageLevel: StorageLevel = StorageLevel.MEMORY_ONLY) -> RDD[T]:
         if self._storage_level is None:
             weakref.finalize(self, _drop_blocks, self.ctx.executor, f"rdd/{self._id}/")
         self._storage_level = storageLevel
         return self
 
-    def unpersist(self, blocking: bool = False) -> RDD:
+    def unpersist(self: RDD[T], blocking: bool = False) -> RDD[T]:
         self._storage_level = None
         _drop_blocks(self.ctx.executor, f"rdd/{self._id}/")
         return self
@@ -122,30 +143,37 @@ class RDD(
 
     # -- the two primitives every operation is built from -----------------------------------
     def mapPartitionsWithIndex(
-        self, f: Callable[[int, Iterator], Iterable], preservesPartitioning: bool = False
-    ) -> RDD:
+        self: RDD[T], f: Callable[[int, Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> RDD[U]:
         """A new RDD from ``f(partition_index, iterator)`` on each partition (narrow, fused)."""
         return PipelinedRDD(self, f, preservesPartitioning)
 
-    def _shuffle(self, num_partitions: int, partition_func: Callable, partitioner=None) -> RDD:
+    def _shuffle(
+        self: RDD[T],
+        num_partitions: int,
+        partition_func: Callable[[Any], int],
+        partitioner: Partitioner | None = None,
+    ) -> RDD[T]:
         """Move (key, value) records to partition ``partition_func(key) % num_partitions``."""
         return ShuffledRDD(self, num_partitions, partition_func, partitioner)
 
-    def _run_job(self, func: Callable[[Iterator], Any], partitions: Iterable[int] | None = None) -> list:
+    def _run_job(
+        self, func: Callable[[Iterator[Any]], U], partitions: Iterable[int] | None = None
+    ) -> list[U]:
         """Run ``func`` over the records of each partition and return its results in order."""
         return self.ctx._run_partitions(self, func, partitions)
 
     # -- pickling: the lineage travels to workers inside tasks, the driver's context does not
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["ctx"] = None
-        return state
+        return without_lineage(state) if self.isCheckpointed() else state
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self._id}]"
 
 
-def _drop_blocks(executor, prefix: str) -> None:
+def _drop_blocks(executor: Any, prefix: str) -> None:
     """Finalizer: forget blocks of a collected RDD (a stopped executor has none to drop)."""
     try:
         executor.remove_blocks([prefix])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ember._typing import T
+
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
@@ -93,7 +95,7 @@ def coalesce_groups(parent_count: int, num_partitions: int) -> list[range]:
 
 
 class RepartitioningMixin:
-    def coalesce(self, numPartitions: int, shuffle: bool = False) -> RDD:
+    def coalesce(self: RDD[T], numPartitions: int, shuffle: bool = False) -> RDD[T]:
         if not isinstance(numPartitions, int) or numPartitions < 1:
             raise ValueError(f"Number of partitions must be positive, got {numPartitions!r}")
         if not shuffle:
@@ -116,7 +118,7 @@ class RepartitioningMixin:
         dealt = self.mapPartitionsWithIndex(deal)._shuffle(numPartitions, _batch_target)
         return dealt.mapPartitionsWithIndex(_unbatched)
 
-    def repartition(self, numPartitions: int) -> RDD:
+    def repartition(self: RDD[T], numPartitions: int) -> RDD[T]:
         return self.coalesce(numPartitions, shuffle=True)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
+
+from ember._typing import T
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -40,7 +42,7 @@ def _poisson(draws: random.Random, mean: float) -> int:
     return count
 
 
-def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int, Iterator], Iterator]:
+def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int, Iterable], Iterator]:
     """The partition function that samples each partition."""
 
     def without_replacement(split, iterator):
@@ -57,7 +59,7 @@ def sampler(withReplacement: bool, fraction: float, seed: int) -> Callable[[int,
 
 
 class SamplingMixin:
-    def sample(self, withReplacement: bool, fraction: float, seed: int | None = None) -> RDD:
+    def sample(self: RDD[T], withReplacement: bool, fraction: float, seed: int | None = None) -> RDD[T]:
         if not fraction >= 0.0:
             raise ValueError(f"Fraction must be nonnegative. (sample got fraction={fraction!r})")
         if seed is None:

@@ -3,20 +3,27 @@
 A job computes ``func`` over some partitions of an RDD.  Every ``ShuffledRDD`` in its
 lineage whose map output does not exist yet needs a shuffle-map stage first (parents before
 children); then one result stage runs.  Only this module turns lineage into executor tasks.
+
+When an executor loses blocks with a worker (``BlocksLostError``), the job forgets the map
+outputs that were among them, re-runs only the map tasks that wrote them (and whatever their
+own lost inputs need) and then the stage's tasks that had not finished, as Spark resubmits a
+stage after a fetch failure.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ember.executor.base import Executor, TaskContext, TaskFailedError
+from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import ShuffledRDD
 from ember.rdd.rdd import RDD
 
 _stage_ids = itertools.count()
+#: how often one job may find blocks lost before it fails (Spark's spark.stage.maxConsecutiveAttempts)
+MAX_STAGE_ATTEMPTS = 4
 
 
 @dataclass
@@ -69,13 +76,26 @@ class ResultTask:
         return self.func(self.rdd.iterator(self.partition, context))
 
 
+def maps_by_reducer(written: Sequence[frozenset[int] | None], reducers: int) -> tuple[tuple[int, ...], ...]:
+    """For each reduce partition, the map partitions that wrote a block for it, from what each
+    map task wrote: a reduce task looks up its own blocks instead of scanning every map's.
+    Immutable, so it ships once per stage (``ember.executor.shipping``)."""
+    maps: list[list[int]] = [[] for _ in range(reducers)]
+    for map_split, targets in enumerate(written):
+        assert targets is not None, "called once every map task of the stage has run"
+        for target in targets:
+            maps[target].append(map_split)
+    return tuple(map(tuple, maps))
+
+
 def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
-    """Shuffles in ``rdd``'s lineage whose map stage has not run, parents first."""
+    """Shuffles in ``rdd``'s lineage with map outputs to compute (never run, or some lost),
+    parents first."""
     ordered: list[ShuffledRDD] = []
     seen: set[int] = set()
 
     def visit(node: RDD) -> None:
-        if node._id in seen or node.is_fully_cached():
+        if node._id in seen or node.is_fully_cached() or node.isCheckpointed():
             return
         seen.add(node._id)
         if isinstance(node, ShuffledRDD) and node.map_outputs is not None:
@@ -89,29 +109,78 @@ def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
     return ordered
 
 
+def forget_lost_map_outputs(rdd: RDD, block_ids: list[str]) -> None:
+    """Mark the map outputs of ``rdd``'s lineage that were among ``block_ids`` as missing."""
+    seen: set[int] = set()
+    pending = [rdd]
+    while pending:
+        node = pending.pop()
+        if node._id in seen:
+            continue
+        seen.add(node._id)
+        if isinstance(node, ShuffledRDD) and node.map_written is not None:
+            lost = node.lost_map_splits(block_ids)
+            for split in lost:
+                node.map_written[split] = None
+            if lost:
+                node.map_outputs = None
+        pending.extend(node.dependencies())
+
+
 class DAGScheduler:
     """Runs jobs on one executor and applies the accumulator updates of successful tasks."""
 
-    def __init__(self, executor: Executor, accumulators: dict):
+    def __init__(self, executor: Executor, accumulators: MutableMapping[int, Any]):
         self.executor = executor
         self.accumulators = accumulators
 
     def run_job(self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Sequence[int]) -> list:
-        for shuffle in missing_shuffles(rdd):
-            stage_id = next(_stage_ids)
-            tasks = [
-                ShuffleMapTask(stage_id, m, shuffle, shuffle.prev.local_blocks(m))
-                for m in range(shuffle.prev.getNumPartitions())
-            ]
-            shuffle.map_outputs = self._run_stage(tasks)
         stage_id = next(_stage_ids)
-        return self._run_stage([ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions])
+        tasks = [ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions]
+        done: dict[int, Any] = {}
+        for attempt in range(1, MAX_STAGE_ATTEMPTS + 1):
+            try:
+                for shuffle in missing_shuffles(rdd):
+                    self._run_map_stage(shuffle)
+                self._run_stage(tasks, done)
+                return [done[index] for index in range(len(tasks))]
+            except BlocksLostError as lost:
+                if attempt == MAX_STAGE_ATTEMPTS:
+                    raise
+                forget_lost_map_outputs(rdd, lost.block_ids)
+        raise AssertionError("unreachable")
 
-    def _run_stage(self, tasks: list) -> list:
-        if not tasks:
-            return []
+    def _run_map_stage(self, shuffle: ShuffledRDD) -> None:
+        """Run the map tasks whose outputs are missing; those that finished count even when
+        others lost their inputs."""
+        written = shuffle.map_written or [None] * shuffle.prev.getNumPartitions()
+        missing = [split for split, targets in enumerate(written) if targets is None]
+        stage_id = next(_stage_ids)
+        done: dict[int, Any] = {}
         try:
-            results = self.executor.run_tasks(tasks)
+            self._run_stage(
+                [
+                    ShuffleMapTask(stage_id, split, shuffle, shuffle.prev.local_blocks(split))
+                    for split in missing
+                ],
+                done,
+            )
+        finally:
+            for index, targets in done.items():
+                written[missing[index]] = targets
+            shuffle.map_written = written
+        shuffle.map_outputs = maps_by_reducer(written, shuffle.getNumPartitions())
+
+    def _run_stage(self, tasks: list, done: dict[int, Any]) -> None:
+        """Run the tasks not in ``done`` yet and put their values there, by task index."""
+        remaining = [index for index in range(len(tasks)) if index not in done]
+        if not remaining:
+            return
+        try:
+            results = self.executor.run_tasks([tasks[index] for index in remaining])
+        except BlocksLostError as lost:
+            self._complete(remaining, lost.completed, done)
+            raise
         except TaskFailedError as failure:
             if failure.cause is None:
                 raise
@@ -119,9 +188,12 @@ class DAGScheduler:
             if failure.remote_traceback and failure.cause.__traceback__ is None:
                 failure.cause.add_note("Traceback in the worker:\n" + failure.remote_traceback)
             raise failure.cause from None
-        for result in results:
+        self._complete(remaining, dict(enumerate(results)), done)
+
+    def _complete(self, remaining: list[int], results: dict, done: dict[int, Any]) -> None:
+        for position, result in results.items():
             for aid, update in result.accumulator_updates.items():
                 accumulator = self.accumulators.get(aid)
                 if accumulator is not None:
                     accumulator._value = accumulator.accum_param.addInPlace(accumulator._value, update)
-        return [result.value for result in results]
+            done[remaining[position]] = result.value

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ember._typing import K, T, V
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -17,14 +19,17 @@ _SAMPLE_PER_PARTITION = 20.0  # Spark's RangePartitioner samples about 20 keys p
 _SAMPLE_SEED = 1
 
 
-def _identity(key):
+def _identity(key: Any) -> Any:
     return key
 
 
 class SortingMixin:
     def sortByKey(
-        self, ascending: bool = True, numPartitions: int | None = None, keyfunc: Callable = _identity
-    ) -> RDD:
+        self: RDD[tuple[K, V]],
+        ascending: bool = True,
+        numPartitions: int | None = None,
+        keyfunc: Callable[[K], Any] = _identity,
+    ) -> RDD[tuple[K, V]]:
         numPartitions = self._reduce_partitions(numPartitions, "sortByKey")
 
         def sort_partition(_, iterator):
@@ -48,5 +53,7 @@ class SortingMixin:
 
         return self.partitionBy(numPartitions, range_partition).mapPartitionsWithIndex(sort_partition, True)
 
-    def sortBy(self, keyfunc: Callable, ascending: bool = True, numPartitions: int | None = None) -> RDD:
+    def sortBy(
+        self: RDD[T], keyfunc: Callable[[T], Any], ascending: bool = True, numPartitions: int | None = None
+    ) -> RDD[T]:
         return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()

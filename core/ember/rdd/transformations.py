@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ember._typing import T, U
 from ember.rdd.pipeline import RecordPipeline
 
 if TYPE_CHECKING:
@@ -12,34 +13,36 @@ if TYPE_CHECKING:
 
 
 class TransformationsMixin:
-    def map(self, f: Callable, preservesPartitioning: bool = False) -> RDD:
+    def map(self: RDD[T], f: Callable[[T], U], preservesPartitioning: bool = False) -> RDD[U]:
         return self.mapPartitionsWithIndex(RecordPipeline.of("map", f, "map"), preservesPartitioning)
 
-    def flatMap(self, f: Callable[..., Iterable], preservesPartitioning: bool = False) -> RDD:
+    def flatMap(self: RDD[T], f: Callable[[T], Iterable[U]], preservesPartitioning: bool = False) -> RDD[U]:
         return self.mapPartitionsWithIndex(RecordPipeline.of("flatMap", f, "flatMap"), preservesPartitioning)
 
-    def filter(self, f: Callable) -> RDD:
+    def filter(self: RDD[T], f: Callable[[T], bool]) -> RDD[T]:
         return self.mapPartitionsWithIndex(RecordPipeline.of("filter", f, "filter"), True)
 
-    def mapPartitions(self, f: Callable[[Iterable], Iterable], preservesPartitioning: bool = False) -> RDD:
+    def mapPartitions(
+        self: RDD[T], f: Callable[[Iterable[T]], Iterable[U]], preservesPartitioning: bool = False
+    ) -> RDD[U]:
         return self.mapPartitionsWithIndex(lambda _, iterator: f(iterator), preservesPartitioning)
 
-    def glom(self) -> RDD:
+    def glom(self: RDD[T]) -> RDD[list[T]]:
         return self.mapPartitionsWithIndex(lambda _, iterator: iter([list(iterator)]))
 
-    def union(self, other: RDD) -> RDD:
+    def union(self: RDD[T], other: RDD[U]) -> RDD[T | U]:
         """Both RDDs' partitions; aligned (and still partitioned) when they share a partitioner."""
         combined = self._union_all([self, other])
         if self.partitioner == other.partitioner and combined.getNumPartitions() == self.getNumPartitions():
             combined.partitioner = self.partitioner
         return combined
 
-    def __add__(self, other: RDD) -> RDD:
+    def __add__(self, other: RDD[Any]) -> RDD[Any]:
         if not hasattr(other, "_union_all"):
             raise TypeError(f"Can only add an RDD to an RDD, not {type(other).__name__}")
         return self.union(other)
 
-    def _union_all(self, rdds: list[RDD]) -> RDD:
+    def _union_all(self: RDD[Any], rdds: list[RDD[Any]]) -> RDD[Any]:
         """Spark's union: partition-aligned when every non-empty RDD has the same partitioner."""
         from ember.rdd.lineage import PartitionerAwareUnionRDD, UnionRDD
 
@@ -49,19 +52,19 @@ class TransformationsMixin:
             return PartitionerAwareUnionRDD(self.ctx, non_empty)
         return UnionRDD(self.ctx, non_empty)
 
-    def distinct(self, numPartitions: int | None = None) -> RDD:
+    def distinct(self: RDD[T], numPartitions: int | None = None) -> RDD[T]:
         return (
             self.map(lambda x: (x, None))
             .reduceByKey(lambda first, _: first, numPartitions)
             .map(lambda pair: pair[0])
         )
 
-    def cartesian(self, other: RDD) -> RDD:
+    def cartesian(self: RDD[T], other: RDD[U]) -> RDD[tuple[T, U]]:
         from ember.rdd.lineage import CartesianRDD
 
         return CartesianRDD(self, other)
 
-    def zipWithIndex(self) -> RDD:
+    def zipWithIndex(self: RDD[T]) -> RDD[tuple[T, int]]:
         """(record, index) with indices in partition order; counts the partitions first, as Spark."""
         starts = [0]
         if self.getNumPartitions() > 1:
@@ -73,7 +76,7 @@ class TransformationsMixin:
 
         return self.mapPartitionsWithIndex(with_index)
 
-    def zipWithUniqueId(self) -> RDD:
+    def zipWithUniqueId(self: RDD[T]) -> RDD[tuple[T, int]]:
         """(record, id): the k-th record of partition i gets ``k * n + i`` (n partitions); no job."""
         count = self.getNumPartitions()
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import pickle
+from collections.abc import Callable
 from operator import itemgetter
+from typing import Any
 
 import cloudpickle
 import msgpack
@@ -70,7 +72,7 @@ def _unpack_nested(data: bytes):
     return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False)
 
 
-_DECODERS = {
+_DECODERS: dict[int, Callable[[bytes], Any]] = {
     EXT_TUPLE: lambda data: tuple(_unpack_nested(data)),
     EXT_BIGINT: lambda data: int(data),
     EXT_SET: lambda data: set(_unpack_nested(data)),

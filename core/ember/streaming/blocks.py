@@ -1,19 +1,42 @@
-"""Received records grouped into blocks, throttled to the configured rate.
+"""Received records grouped into blocks, throttled to the configured rate, bounded in bytes.
 
 A receiver's records are cut into a new block every ``spark.streaming.blockInterval`` (as in
 Spark, each block becomes one partition of its batch); at each batch time the input stream
 takes every block sealed since the previous batch.  ``spark.streaming.receiver.maxRate``
 throttles the thread that stores, so a fast source slows down instead of flooding memory.
+
+Whatever the rates, a receiver's records received but not yet processed (in the buffer, or in
+batches not yet completed) are bounded by ``spark.ember.streaming.receiver.maxBufferedBytes``:
+past it ``store`` blocks until batches complete (``release``), so the source is slowed by TCP
+flow control or its own client instead of the heap growing.  Sizes are estimated per record
+(``record_bytes``), which is close for the strings and bytes receivers store.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ember.plugins.receiver import ReceiverStoppedError
+
+MAX_BUFFERED_BYTES_SETTING = "spark.ember.streaming.receiver.maxBufferedBytes"
+DEFAULT_MAX_BUFFERED_BYTES = 64 << 20
+#: at most one "held back" warning per receiver this often
+_WARN_EVERY_S = 30.0
+_POINTER = 8  # a list's reference to each record
+_log = logging.getLogger("ember.receiver")
+
+
+def record_bytes(record: Any) -> int:
+    """The memory one stored record holds, estimated (its items too, for tuples and lists)."""
+    size = sys.getsizeof(record) + _POINTER
+    if type(record) in (tuple, list):
+        size += sum(map(sys.getsizeof, record))
+    return size
 
 
 class RateLimiter:
@@ -61,13 +84,16 @@ def _sleep(seconds: float) -> bool:
 
 class BlockBuffer:
     """Thread-safe buffer of received records, sealed into blocks by time and by batch (and,
-    with ``max_block_records``, once a block holds that many)."""
+    with ``max_block_records``, once a block holds that many), that holds stores back while
+    ``max_bytes`` of records are not yet processed."""
 
     def __init__(
         self,
         block_interval_ms: int,
         limiter: RateLimiter,
         clock: Callable[[], float] = time.monotonic,
+        max_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        name: str = "a receiver",
         max_block_records: int | None = None,
     ):
         self._interval = block_interval_ms / 1000.0
@@ -79,31 +105,91 @@ class BlockBuffer:
         self._sealed: list[list[Any]] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self.max_bytes = max_bytes
+        self.name = name
+        #: bytes of records stored and not yet released, and of those the bytes no batch took
+        self._bytes = 0
+        self._unallocated_bytes = 0
+        #: batch time -> bytes of the blocks it took, until ``release``
+        self._allocated_bytes: dict[int, int] = {}
+        self._room = threading.Condition()
+        self._warned_at = -_WARN_EVERY_S
+        #: how many times a store waited for room (for tests and monitoring)
+        self.held_back = 0
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes of records stored and not yet processed (released)."""
+        return self._bytes
 
     def close(self) -> None:
-        """Refuse every later store, and wake stores waiting for the rate limit."""
+        """Refuse every later store, and wake stores waiting for the rate limit or for room."""
         self._closed.set()
+        with self._room:
+            self._room.notify_all()
 
-    def _admit(self, permits: int) -> None:
+    def admit(self, records: list[Any]) -> int:
+        """Wait until ``records`` may be stored: for the rate limit, then for room under
+        ``max_bytes`` (a store larger than the limit goes in alone); returns their bytes,
+        now counted.  Raises ``ReceiverStoppedError`` once the buffer is closed."""
         if (
             self._closed.is_set()
-            or not self._limiter.acquire(permits, self._closed.wait)
+            or not self._limiter.acquire(len(records), self._closed.wait)
             or self._closed.is_set()
         ):
             raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
+        size = sum(map(record_bytes, records))
+        if not size:
+            return 0
+        with self._room:
+            if self._bytes and self._bytes + size > self.max_bytes:
+                self.held_back += 1
+                self._warn_held_back()
+                self._room.wait_for(
+                    lambda: not self._bytes or self._bytes + size <= self.max_bytes or self._closed.is_set()
+                )
+            if self._closed.is_set():
+                raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
+            self._bytes += size
+        return size
+
+    def _warn_held_back(self) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:
+            self._warned_at = now
+            _log.warning(
+                "%s is held back: %d bytes received are not processed yet, the limit of %s; "
+                "it stores again as batches complete, and its source slows down meanwhile "
+                "(the job is slower than the input)",
+                self.name,
+                self._bytes,
+                MAX_BUFFERED_BYTES_SETTING,
+            )
+
+    def release(self, time_ms: int) -> None:
+        """The batches up to ``time_ms`` completed: their bytes no longer count."""
+        with self._room:
+            for done in [t for t in self._allocated_bytes if t <= time_ms]:
+                self._bytes -= self._allocated_bytes.pop(done)
+            self._room.notify_all()
 
     def add(self, record: Any) -> None:
-        """Store one record in the current block (after waiting for the rate limit)."""
-        self._admit(1)
+        """Store one record in the current block (after waiting for the rate limit and room)."""
+        self.append(record, self.admit([record]))
+
+    def append(self, record: Any, size: int) -> None:
+        """Put one record already admitted (``admit``) in the current block."""
         with self._lock:
+            self._unallocated_bytes += size
             self._current_block().append(record)
 
     def add_all(self, records: Iterable[Any]) -> None:
         """Store ``records`` in the current block, as ``add`` each would, with one wait."""
         records = list(records)
         if records:
-            self._admit(len(records))
+            size = self.admit(records)
             with self._lock:
+                self._unallocated_bytes += size
                 self._current_block().extend(records)
 
     def _current_block(self) -> list[Any]:
@@ -119,24 +205,37 @@ class BlockBuffer:
         return self._current
 
     def add_block(self, records: Iterable[Any]) -> None:
-        """Store ``records`` as a block of their own (after waiting for the rate limit)."""
+        """Store ``records`` as a block of their own (after waiting for the rate limit and room)."""
         block = list(records)
-        self._admit(len(block))
+        self.append_block(block, self.admit(block))
+
+    def append_block(self, block: list[Any], size: int) -> None:
+        """Put a block already admitted (``admit``) after the others."""
         if block:
             with self._lock:
+                self._unallocated_bytes += size
                 self._seal()
                 self._sealed.append(block)
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
         """Every block received since the last call, the current one included, oldest first,
-        for the batch at ``time_ms`` (which wrappers such as the write-ahead log record)."""
+        for the batch at ``time_ms``: their bytes count until ``release`` of that batch (at
+        once without a time)."""
         with self._lock:
             self._seal()
             blocks, self._sealed = self._sealed, []
-            return blocks
+            taken, self._unallocated_bytes = self._unallocated_bytes, 0
+        with self._room:
+            if time_ms is None:
+                self._bytes -= taken
+                self._room.notify_all()
+            else:
+                self._allocated_bytes[time_ms] = self._allocated_bytes.get(time_ms, 0) + taken
+        return blocks
 
     def take_sealed(self) -> list[list[Any]]:
-        """The blocks sealed so far, not the current one (to store them before the batch)."""
+        """The blocks sealed so far, not the current one (to store them before the batch);
+        their bytes count until the batch that takes the rest (``take_blocks``) is released."""
         with self._lock:
             blocks, self._sealed = self._sealed, []
             return blocks

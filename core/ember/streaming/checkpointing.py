@@ -27,11 +27,16 @@ class Resume(Protocol):
 class CheckpointingSession(Protocol):
     """Checkpointing of one running StreamingContext, from ``start()`` to ``stop()``."""
 
-    #: set when the context was recovered from a checkpoint: where the scheduler goes on
-    resume: Resume | None
+    @property
+    def resume(self) -> Resume | None:
+        """Set when the context was recovered from a checkpoint: where the scheduler goes on."""
 
     def after_batch(self, time_ms: int) -> None:
         """Checkpoint the job after the batch at ``time_ms`` completed (scheduler's thread)."""
+
+    def final_checkpoint(self) -> None:
+        """At stop, after the last batch: checkpoint every stateful stream's state of the last
+        checkpointed batch, so a restart loses nothing, whatever the checkpoint interval."""
 
     def close(self) -> None:
         """Release what the session holds (write-ahead logs)."""

@@ -18,6 +18,9 @@ class Clock:
     #: whether time passes by itself (a graceful stop may then wait for the next batch time)
     advances_by_itself = True
 
+    def wake(self) -> None:
+        """Let a thread waiting on the clock look again (a clock moved by hand needs it)."""
+
     def time_ms(self) -> int:
         raise NotImplementedError
 

@@ -11,8 +11,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
+from ember._typing import T
+from ember.conf import ConfigurationError
 from ember.context import SparkContext
+from ember.errors import PySparkRuntimeError
+from ember.executor import tracebacks
 from ember.pluginhost import registry
 from ember.rdd import RDD
 from ember.storagelevel import StorageLevel
@@ -28,7 +33,7 @@ from ember.streaming.listener import (
     StreamingListenerBus,
     StreamingListenerStreamingStarted,
 )
-from ember.streaming.scheduler import BatchScheduler
+from ember.streaming.scheduler import BatchScheduler, graceful_stop_timeout_ms
 from ember.streaming.source_streams import as_input_stream
 
 _log = logging.getLogger("ember.streaming")
@@ -40,7 +45,9 @@ class StreamingContext:
     _activeContext: StreamingContext | None = None
     _lock = threading.RLock()
 
-    def __init__(self, sparkContext: SparkContext, batchDuration=None, clock: Clock | None = None):
+    def __init__(
+        self, sparkContext: SparkContext, batchDuration: float | None = None, clock: Clock | None = None
+    ) -> None:
         """``batchDuration`` in seconds; ``clock`` (ember only) lets tests drive time by hand."""
         if not isinstance(sparkContext, SparkContext):
             raise TypeError(f"StreamingContext expects a SparkContext, got {type(sparkContext).__name__}")
@@ -53,7 +60,7 @@ class StreamingContext:
         self.clock = clock if clock is not None else SystemClock()
         self._checkpoint_dir: str | None = None
         #: (ember only) the checkpoint ``getOrCreate`` found for this context, restored at start()
-        self.recovered_checkpoint = None
+        self.recovered_checkpoint: Any = None
         self._checkpointing: CheckpointingSession | None = None
         self._state = INITIALIZED
         self._stop_finished = False
@@ -95,6 +102,10 @@ class StreamingContext:
     def sparkContext(self) -> SparkContext:
         return self._sc
 
+    def __reduce__(self) -> NoReturn:
+        # A task's closure holding the context: PySpark fails on its SparkContext the same way.
+        raise PySparkRuntimeError("CONTEXT_ONLY_VALID_ON_DRIVER")
+
     # -- ember only: what checkpoints and ember.testing need ----------------------------------
     @property
     def graph(self) -> DStreamGraph:
@@ -124,7 +135,7 @@ class StreamingContext:
             return self._error
 
     # -- configuration ---------------------------------------------------------------------
-    def remember(self, duration) -> None:
+    def remember(self, duration: float) -> None:
         """Keep every stream's RDDs at least ``duration`` seconds (for ``slice`` and queries)."""
         self._graph.remember(to_ms(duration, "remember duration"))
 
@@ -135,14 +146,26 @@ class StreamingContext:
         directory = os.fspath(directory)
         checkpointing().validate_directory(directory, self._sc.getConf())  # an unknown scheme fails here
         if "://" not in directory or directory.startswith("file://"):
-            os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            try:
+                os.makedirs(directory.removeprefix("file://"), exist_ok=True)
+            except OSError as error:
+                raise ConfigurationError(
+                    f"Cannot use {directory!r} as the checkpoint directory: "
+                    f"{error.strerror or error} ({error.filename or directory})"
+                ) from error
+            self._sc.setCheckpointDir(directory)  # as in Spark: RDDs checkpoint under it too
         self._checkpoint_dir = directory
 
     def addStreamingListener(self, streamingListener: StreamingListener) -> None:
         self.listener_bus.add(streamingListener)
 
     # -- creating streams --------------------------------------------------------------------
-    def queueStream(self, rdds: Iterable, oneAtATime: bool = True, default=None) -> DStream:
+    def queueStream(
+        self,
+        rdds: Iterable[RDD[T] | Iterable[T]],
+        oneAtATime: bool = True,
+        default: RDD[T] | Iterable[T] | None = None,
+    ) -> DStream[T]:
         """A stream of the given RDDs (or lists), one per batch or all in the first; once they
         are used up each batch gets ``default`` if given, else an empty RDD."""
         if default and not isinstance(default, RDD):
@@ -150,20 +173,22 @@ class StreamingContext:
         rdds = list(rdds)
         if not rdds and default:
             rdds = [[]]  # PySpark starts such a stream with one empty batch
-        return QueueInputDStream(self, as_queue(self, rdds), oneAtATime, default or None)
+        return QueueInputDStream(
+            self, as_queue(self, rdds), oneAtATime, default if isinstance(default, RDD) else None
+        )
 
     def socketTextStream(
         self, hostname: str, port: int, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_2
-    ) -> DStream:
+    ) -> DStream[str]:
         return self.create_source_stream("socket", hostname=hostname, port=port, storageLevel=storageLevel)
 
-    def textFileStream(self, directory: str) -> DStream:
+    def textFileStream(self, directory: str) -> DStream[str]:
         return self.create_source_stream("text-files", directory=directory)
 
-    def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream:
+    def binaryRecordsStream(self, directory: str, recordLength: int) -> DStream[bytes]:
         return self.create_source_stream("binary-files", directory=directory, recordLength=recordLength)
 
-    def create_source_stream(self, kind: str, **options) -> InputDStream:
+    def create_source_stream(self, kind: str, **options: Any) -> InputDStream:
         """(ember only) The input DStream of the installed source ``kind`` (``"socket"``,
         ``"kafka"``...), created with ``options``; what ``ember.plugins.create_source_stream``
         calls.  ``MissingPluginError`` names the distribution to install."""
@@ -172,7 +197,7 @@ class StreamingContext:
             self, source_kind.create(self, **options), f"{kind} source of {record.distribution}"
         )
 
-    def union(self, *dstreams: DStream) -> DStream:
+    def union(self, *dstreams: DStream[T]) -> DStream[T]:
         if not dstreams:
             raise ValueError("should have at least one DStream to union")
         first = dstreams[0]
@@ -182,7 +207,9 @@ class StreamingContext:
             return first
         return TransformedDStream(list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union")
 
-    def transform(self, dstreams: list[DStream], transformFunc: Callable) -> DStream:
+    def transform(
+        self, dstreams: list[DStream[Any]], transformFunc: Callable[[list[RDD[Any]]], RDD[T]]
+    ) -> DStream[T]:
         """``transformFunc(list_of_rdds)`` gives each batch's RDD from the streams' RDDs."""
         dstreams = list(dstreams)
         if not dstreams:
@@ -204,7 +231,7 @@ class StreamingContext:
                 raise RuntimeError(
                     "Only one StreamingContext may be started in this process " f"(stop {active!r} first)"
                 )
-            self._graph.validate(self._checkpoint_dir)
+            self._graph.validate(self._checkpoint_dir or self._sc.getCheckpointDir())
             session = self._checkpointing = checkpointing().open_session(self)
             self._monitor_stops = monitors.start(self)
             for stream in self._graph.inputs:
@@ -215,6 +242,7 @@ class StreamingContext:
                 self.listener_bus,
                 self._report_error,
                 session.after_batch if session else None,
+                graceful_stop_timeout_ms(self._sc.getConf(), self.batch_ms),
             )
             self._scheduler.start(session.resume if session else None)
             self._state = ACTIVE
@@ -232,6 +260,7 @@ class StreamingContext:
             if stopGraceFully:
                 for stream in self._graph.inputs:
                     stream.stop_receiving()
+            assert self._scheduler is not None, "start() created it"
             self._scheduler.stop(graceful=stopGraceFully)
             for stream in self._graph.inputs:
                 try:
@@ -239,6 +268,7 @@ class StreamingContext:
                 except Exception:  # noqa: BLE001 - stopping the others matters more
                     _log.exception("Stopping %s failed", stream.describe())
             if self._checkpointing is not None:
+                self._final_checkpoint()
                 self._checkpointing.close()
             monitors.stop(self._monitor_stops)
         if self._signals is not None:
@@ -249,6 +279,15 @@ class StreamingContext:
         with self._terminated:
             self._stop_finished = True
             self._terminated.notify_all()
+
+    def _final_checkpoint(self) -> None:
+        """Save every stateful stream's latest state, so a restart neither loses nor redoes it."""
+        assert self._checkpointing is not None, "called with a checkpointing session only"
+        try:
+            self._checkpointing.final_checkpoint()
+        except Exception as error:  # noqa: BLE001 - the stop goes on; awaitTermination says why
+            error.add_note("(ember: while writing the final checkpoint at stop)")
+            self._report_error(error)
 
     def _stop_on_signal(self, graceful: bool) -> None:
         """SIGTERM / Ctrl-C: a graceful stop, or (second signal) an immediate one."""
@@ -263,11 +302,11 @@ class StreamingContext:
                 self._error = error
             self._terminated.notify_all()
 
-    def awaitTermination(self, timeout=None) -> None:
+    def awaitTermination(self, timeout: float | None = None) -> None:
         """Wait for ``stop()`` (or ``timeout`` seconds); raises the error of a failed batch."""
         self.awaitTerminationOrTimeout(timeout)
 
-    def awaitTerminationOrTimeout(self, timeout) -> bool:
+    def awaitTerminationOrTimeout(self, timeout: float | None) -> bool:
         """True when the context stopped, False when ``timeout`` seconds passed first; raises
         the first error of a failed batch, with the user's own traceback."""
         with self._terminated:
@@ -276,7 +315,7 @@ class StreamingContext:
                 None if timeout is None else float(timeout),
             )
             if self._error is not None:
-                raise self._error
+                raise tracebacks.trim(self._error, self._sc.getConf())
             return self._stop_finished
 
     def __repr__(self) -> str:

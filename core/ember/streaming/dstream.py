@@ -9,10 +9,12 @@ from mixins, one per concept; the node kinds they build live beside them.
 
 from __future__ import annotations
 
+import datetime
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic
 
+from ember._typing import T, T_co
 from ember.rdd import RDD
 from ember.rdd.lineage import ParallelCollectionRDD
 from ember.storagelevel import StorageLevel
@@ -24,42 +26,49 @@ from ember.streaming.transformations import TransformationsMixin
 from ember.streaming.window_ops import WindowOpsMixin
 
 if TYPE_CHECKING:
+    from ember.context import SparkContext
     from ember.streaming.context import StreamingContext
 
 
-class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin, OutputOpsMixin):
-    """Base of every DStream.  Subclasses define ``compute(time_ms) -> RDD | None``."""
+class DStream(
+    TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin, OutputOpsMixin, Generic[T_co]
+):
+    """Base of every DStream.  Subclasses define ``compute(time_ms) -> RDD | None``.
+
+    Generic in its element type, as PySpark's ``DStream[T]``."""
 
     #: what the node is, for error messages and the graph's fingerprint
     kind = "dstream"
     #: stateful streams must have a checkpoint directory (Spark's ``mustCheckpoint``)
     must_checkpoint = False
 
-    def __init__(self, ssc: StreamingContext, parents: list[DStream], slide_ms: int | None = None):
+    def __init__(
+        self, ssc: StreamingContext, parents: list[DStream[Any]], slide_ms: int | None = None
+    ) -> None:
         ssc._graph.check_not_started()
-        self._ssc = ssc
-        self._sc = ssc.sparkContext
+        self._ssc: StreamingContext = ssc
+        self._sc: SparkContext = ssc.sparkContext
         self.parents = list(parents)
-        self.slide_ms = slide_ms if slide_ms is not None else parents[0].slide_ms
+        self.slide_ms: int = slide_ms if slide_ms is not None else parents[0].slide_ms
         self.window_ms: int | None = None
         self.zero_ms: int | None = None
         self.remember_ms: int | None = None
         self.checkpoint_ms: int | None = None
         self._storage_level: StorageLevel | None = None
-        self._generated: dict[int, RDD] = {}
-        self.is_cached = False
-        self.is_checkpointed = False
-        self.id = ssc._graph.new_stream_id()
+        self._generated: dict[int, RDD[Any]] = {}
+        self.is_cached: bool = False
+        self.is_checkpointed: bool = False
+        self.id: int = ssc._graph.new_stream_id()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self.id}]"
 
     # -- computing a batch ---------------------------------------------------------------
-    def compute(self, time_ms: int) -> RDD | None:
+    def compute(self, time_ms: int) -> RDD[Any] | None:
         """The RDD of batch ``time_ms`` (called once per valid time)."""
         raise NotImplementedError
 
-    def get_or_compute(self, time_ms: int) -> RDD | None:
+    def get_or_compute(self, time_ms: int) -> RDD[Any] | None:
         """The RDD for ``time_ms``, computed once; ``None`` when the time is not one of ours."""
         if time_ms in self._generated:
             return self._generated[time_ms]
@@ -74,24 +83,30 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         return rdd
 
     def _is_time_valid(self, time_ms: int) -> bool:
+        zero_ms = self.initialized_zero_ms()
+        return time_ms > zero_ms and (time_ms - zero_ms) % self.slide_ms == 0
+
+    def initialized_zero_ms(self) -> int:
+        """The zero time, which ``initialize`` sets when the context starts."""
         if self.zero_ms is None:
             raise RuntimeError(f"{self} has not been initialized: start the StreamingContext first")
-        return time_ms > self.zero_ms and (time_ms - self.zero_ms) % self.slide_ms == 0
+        return self.zero_ms
 
-    def _slice_ms(self, from_ms: int, to_ms_: int) -> list[RDD]:
+    def _slice_ms(self, from_ms: int, to_ms_: int) -> list[RDD[Any]]:
         """RDDs of the batch times in [from, to] (aligned down to our slide), after zero."""
         first = self._align_down(from_ms)
         last = self._align_down(to_ms_)
         rdds = []
         for time_ms in range(first, last + 1, self.slide_ms):
-            if time_ms > self.zero_ms:
+            if time_ms > self.initialized_zero_ms():
                 rdd = self.get_or_compute(time_ms)
                 if rdd is not None:
                     rdds.append(rdd)
         return rdds
 
     def _align_down(self, time_ms: int) -> int:
-        return self.zero_ms + (time_ms - self.zero_ms) // self.slide_ms * self.slide_ms
+        zero_ms = self.initialized_zero_ms()
+        return zero_ms + (time_ms - zero_ms) // self.slide_ms * self.slide_ms
 
     # -- graph life cycle (called by the graph at start and after each batch) ---------------------
     def initialize(self, zero_ms: int) -> None:
@@ -116,10 +131,12 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
 
     def parent_remember_ms(self) -> int:
         """How long parents must keep RDDs for us (windows need their whole window)."""
+        assert self.remember_ms is not None, "remember() sets it first"
         return self.remember_ms
 
     def clear_old(self, time_ms: int) -> None:
         """Forget RDDs older than the remember duration (and unpersist them)."""
+        assert self.remember_ms is not None, "remember() runs at start"
         for old in [t for t in self._generated if t <= time_ms - self.remember_ms]:
             rdd = self._generated.pop(old)
             if rdd.is_cached:
@@ -136,22 +153,26 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     #: whether the stream runs a receiver, whose stores a write-ahead log can record
     has_receiver = False
 
-    def state_at(self, time_ms: int) -> RDD | None:
+    def state_at(self, time_ms: int) -> RDD[Any] | None:
         """The RDD generated for ``time_ms`` while remembered: a stateful stream's state."""
         return self._generated.get(time_ms)
 
-    def restore_state(self, time_ms: int, partitions: list[list]) -> None:
+    def restore_state(self, time_ms: int, partitions: list[list[Any]]) -> None:
         """Put back a stateful stream's state of ``time_ms`` from a checkpoint, before start."""
         self._generated[time_ms] = ParallelCollectionRDD(self._sc, partitions)
 
-    def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
+    def checkpoint_data(self, completed_ms: int) -> tuple[dict[str, Any], list[int]]:
         """What a checkpoint after the batch at ``completed_ms`` saves for this stream (plain
         data, e.g. a source's positions), and the later batch times the stream has already
         allocated input to (they run again after a recovery).  Both from one snapshot."""
         return {}, []
 
-    def restore_checkpoint_data(self, data: dict) -> None:
+    def restore_checkpoint_data(self, data: dict[str, Any]) -> None:
         """Take back what ``checkpoint_data`` saved (before start)."""
+
+    def validate_checkpoint_data(self, data: dict[str, Any]) -> None:
+        """Raise ``ValueError`` when ``data`` (from a checkpoint, which may have been edited)
+        is not what this stream could have saved; recovery then falls back."""
 
     # -- PySpark's DStream attributes ------------------------------------------------------
     def context(self) -> StreamingContext:
@@ -161,16 +182,16 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
     def _slideDuration(self) -> float:
         return self.slide_ms / 1000.0
 
-    def cache(self) -> DStream:
+    def cache(self: DStream[T]) -> DStream[T]:
         self.is_cached = True
         return self.persist(StorageLevel.MEMORY_ONLY)
 
-    def persist(self, storageLevel: StorageLevel) -> DStream:
+    def persist(self: DStream[T], storageLevel: StorageLevel) -> DStream[T]:
         self._ssc._graph.check_not_started("Changing the storage level of a DStream")
         self._storage_level = storageLevel
         return self
 
-    def checkpoint(self, interval) -> DStream:
+    def checkpoint(self: DStream[T], interval: float) -> DStream[T]:
         """Checkpoint this stream's RDDs every ``interval`` seconds (a multiple of the slide)."""
         self._ssc._graph.check_not_started("Changing the checkpoint interval of a DStream")
         millis = to_ms(interval, "checkpoint interval")
@@ -184,7 +205,9 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         self.persist(StorageLevel.MEMORY_ONLY)
         return self
 
-    def slice(self, begin, end) -> list[RDD]:
+    def slice(
+        self: DStream[T], begin: datetime.datetime | float, end: datetime.datetime | float
+    ) -> list[RDD[T]]:
         """The RDDs of this stream's batches from ``begin`` to ``end`` (datetimes or seconds)."""
         if self.zero_ms is None:
             raise RuntimeError(
@@ -193,19 +216,21 @@ class DStream(TransformationsMixin, PairOpsMixin, WindowOpsMixin, StateOpsMixin,
         return self._slice_ms(datetime_to_ms(begin), datetime_to_ms(end))
 
 
-class TransformedDStream(DStream):
+class TransformedDStream(DStream[T_co]):
     """An RDD function over the parents' RDDs of the same batch (every narrow and keyed op)."""
 
     kind = "transformed"
 
-    def __init__(self, parents: list[DStream], func: Callable, kind: str | None = None):
+    def __init__(
+        self, parents: list[DStream[Any]], func: Callable[..., RDD[Any] | None], kind: str | None = None
+    ):
         """``func(time_ms, *rdds) -> RDD``."""
         super().__init__(parents[0]._ssc, parents)
         self.func = func
         if kind:
             self.kind = kind
 
-    def compute(self, time_ms: int) -> RDD | None:
+    def compute(self, time_ms: int) -> RDD[Any] | None:
         rdds = [parent.get_or_compute(time_ms) for parent in self.parents]
         if any(rdd is None for rdd in rdds):
             return None
@@ -218,7 +243,7 @@ class TransformedDStream(DStream):
         return result
 
 
-def with_time(func: Callable, rdd_count: int, what: str) -> Callable:
+def with_time(func: Callable[..., Any], rdd_count: int, what: str) -> Callable[..., Any]:
     """Accept PySpark's two shapes, ``f(*rdds)`` and ``f(time, *rdds)``; return ``g(time_ms, *rdds)``.
 
     The time is passed as PySpark passes it: a ``datetime`` of the batch time.
@@ -237,7 +262,7 @@ def with_time(func: Callable, rdd_count: int, what: str) -> Callable:
     )
 
 
-def positional_arity(func: Callable) -> int | None:
+def positional_arity(func: Callable[..., Any]) -> int | None:
     """How many positional arguments ``func`` takes (PySpark looks at ``co_argcount``);
     None when it takes any number (``*args``) or Python cannot tell."""
     code = getattr(func, "__code__", None)

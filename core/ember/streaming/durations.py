@@ -47,5 +47,5 @@ def datetime_to_ms(when) -> int:
     if isinstance(when, _dt.datetime):
         return int(round(when.timestamp() * 1000))
     if isinstance(when, numbers.Real) and not isinstance(when, bool):
-        return int(round(when * 1000))
+        return int(round(float(when) * 1000))
     raise TypeError(f"expected a datetime or seconds since the epoch, got {type(when).__name__} {when!r}")

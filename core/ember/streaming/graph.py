@@ -75,7 +75,8 @@ class DStreamGraph:
                 if stream.must_checkpoint or stream.is_checkpointed:
                     raise ValueError(
                         f"The checkpoint directory has not been set. Please set it by "
-                        f"StreamingContext.checkpoint() ({stream.describe()} keeps state "
+                        f"StreamingContext.checkpoint() or SparkContext.setCheckpointDir() "
+                        f"({stream.describe()} keeps state "
                         f"across batches and must be checkpointed)"
                     )
 

@@ -2,7 +2,8 @@
 kinesis connector, found through the ``ember_connector_apis`` hook.  Without one, importing this
 module is an ImportError that names the distribution to install."""
 
-from ember.pluginhost.registry import connector_exports
+from ember.pluginhost.registry import connector_exports, unknown_name
 
 globals().update(connector_exports("kinesis"))
-del connector_exports
+__getattr__ = unknown_name(__name__)
+del connector_exports, unknown_name

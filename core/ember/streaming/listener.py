@@ -73,6 +73,12 @@ class StreamingListener:
     def onOutputOperationCompleted(self, outputOperationCompleted):
         pass
 
+    def onStreamingDataLost(self, streamingDataLost):
+        """(ember only) Recovery could not replay some batches' input: their records are not in
+        the restored state (``StreamingListenerStreamingDataLost``).  A listener without this
+        method, as PySpark's have none, is simply not called."""
+        pass
+
 
 def _or_minus_one(value: int | None) -> int:
     return -1 if value is None else value
@@ -307,10 +313,47 @@ class StreamingListenerReceiverStopped(StreamingListenerReceiverStarted):
     pass
 
 
+@dataclass(frozen=True)
+class DataLossInfo:
+    """(ember only) Batches whose input a recovered job could not replay (a receiver without
+    the write-ahead log): the records of those batches are missing from the restored state."""
+
+    stream_id: int
+    stream_name: str
+    batch_times_ms: tuple[int, ...]
+    state_streams: tuple[str, ...]
+    setting_key: str
+
+    def streamId(self) -> int:
+        """The input stream whose records were lost (as ``receiverInfo().streamId()``)."""
+        return self.stream_id
+
+    def name(self) -> str:
+        return self.stream_name
+
+    def batchTimes(self) -> list[Time]:
+        return [Time(t) for t in self.batch_times_ms]
+
+    def stateStreams(self) -> list[str]:
+        """The stateful streams whose restored state misses those records."""
+        return list(self.state_streams)
+
+    def setting(self) -> str:
+        """The setting that would have kept the records (``...writeAheadLog.enable``)."""
+        return self.setting_key
+
+
+class StreamingListenerStreamingDataLost(_Event):
+    """(ember only) Posted once per input stream when recovery finds batches it cannot replay."""
+
+    def dataLossInfo(self) -> DataLossInfo:
+        return self._info
+
+
 class StreamingListenerBus:
     """Delivers events to every registered listener; a failing listener is logged, not fatal."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._listeners: list[StreamingListener] = []
         self._lock = threading.Lock()
         # the timer and the runner both post: listeners get one event at a time, as in Spark

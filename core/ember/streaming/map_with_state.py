@@ -12,6 +12,7 @@ checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
@@ -88,7 +89,7 @@ class StateSpec:
             )
         self.mapping_function = mapping_function
         self.with_time = arity == 4
-        self.initial_state = None
+        self.initial_state: Any = None
         self.num_partitions: int | None = None
         self.timeout_ms: int | None = None
 

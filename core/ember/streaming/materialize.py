@@ -27,5 +27,8 @@ def materialize_and_cut(rdd: RDD) -> None:
     rdd.count()
     if isinstance(rdd, CachedRDD) or not rdd.is_fully_cached():
         return
+    blocks = [rdd._cache_block_id(split) for split in range(rdd.getNumPartitions())]
+    if not rdd.ctx.executor.replicate_blocks(blocks):  # a worker holding one was lost
+        return
     rdd.__dict__ = {name: rdd.__dict__[name] for name in _KEPT if name in rdd.__dict__}
     rdd.__class__ = CachedRDD

@@ -11,9 +11,14 @@ with their ids and record counts, so records never pass through the driver.  Lis
 and restarts go to the driver as messages.  Started again after its worker died, it first
 stores again what the log holds that no batch took (nothing accepted is lost with the log on).
 
-Messages from the driver: ``("take", time_ms)``, ``("rate", records_per_s)``,
-``("stop_receiving",)``, ``("receiver", message)`` for ``Receiver.onDriverMessage``.  To the driver: ``("ready", where)``, ``("taken", time_ms,
-[(block id, count), ...])``, ``("event", name, info fields, restarts)``.
+The records a batch took count against ``maxBufferedBytes`` (``BlockBuffer``) until the driver
+says the batch is done with them (``("release", time_ms)``, from ``clear_old``).
+
+Messages from the driver: ``("take", time_ms)``, ``("release", time_ms)``,
+``("rate", records_per_s)``, ``("stop_receiving",)``, ``("receiver", message)`` for
+``Receiver.onDriverMessage``.  To the driver: ``("ready", where)``, ``("taken", time_ms,
+[(block id, count), ...])``, ``("buffered", bytes, held back count)``,
+``("event", name, info fields, restarts)``.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ import pickle
 import queue
 import threading
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import cloudpickle
 
 from ember.executor.base import Service, ServiceHost
 from ember.plugins.receiver import Receiver
-from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.blocks import DEFAULT_MAX_BUFFERED_BYTES, BlockBuffer, RateLimiter
 from ember.streaming.receiver_supervisor import ReceiverSupervisor
 
 _instances = itertools.count()
@@ -54,6 +60,8 @@ class ReceiverService(Service):
         restart_delay_ms: int,
         wrap_log: Callable | None,
         parallelism: int = 1,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        name: str = "a receiver",
     ):
         self.receiver = receiver
         self.parallelism = parallelism
@@ -63,6 +71,8 @@ class ReceiverService(Service):
         self.rate = rate
         self.restart_delay_ms = restart_delay_ms
         self.wrap_log = wrap_log
+        self.max_buffered_bytes = max_buffered_bytes
+        self.name = name
         self._setup()
 
     def _setup(self) -> None:
@@ -96,7 +106,11 @@ class ReceiverService(Service):
         self._limiter = RateLimiter(self.rate)
         logged = self.wrap_log is not None
         self._blocks = BlockBuffer(
-            self.block_interval_ms, self._limiter, max_block_records=None if logged else MAX_BLOCK_RECORDS
+            self.block_interval_ms,
+            self._limiter,
+            max_bytes=self.max_buffered_bytes,
+            name=self.name,
+            max_block_records=None if logged else MAX_BLOCK_RECORDS,
         )
         self._buffer = self.wrap_log(self._blocks) if logged else self._blocks
         if logged:
@@ -120,6 +134,9 @@ class ReceiverService(Service):
         kind = message[0]
         if kind == "take":
             self._take(message[1])
+        elif kind == "release":
+            self._blocks.release(message[1])
+            self._send_buffered()
         elif kind == "rate":
             self._limiter.per_second = message[1]
         elif kind == "stop_receiving":
@@ -147,6 +164,11 @@ class ReceiverService(Service):
             blocks = self._buffer.take_blocks(time_ms)
             taken += self._store(spread(blocks, self.parallelism) if not taken else blocks)
         self._host.send(("taken", time_ms, taken))
+        self._send_buffered()
+
+    def _send_buffered(self) -> None:
+        """Tell the driver the bytes received and not yet processed (for monitoring)."""
+        self._host.send(("buffered", self._blocks.buffered_bytes, self._blocks.held_back))
 
     def _store(self, blocks: list[list]) -> list[tuple[str, int]]:
         stored = []
@@ -183,7 +205,7 @@ def spread(blocks: list[list], parts: int) -> list[list]:
 class _FreshPickler(cloudpickle.CloudPickler):
     """Pickles a receiver before its start: locks, events and queues become new, empty ones."""
 
-    _NEW = {
+    _NEW: ClassVar[dict[Any, Callable[[], Any]]] = {
         type(threading.Lock()): threading.Lock,
         type(threading.RLock()): threading.RLock,
         queue.SimpleQueue: queue.SimpleQueue,

@@ -17,6 +17,7 @@ from typing import Any
 from ember.plugins.receiver import Receiver
 from ember.streaming.blocks import BlockBuffer
 from ember.streaming.listener import ReceiverInfo
+from ember.streaming.quiet_log import RepeatLimitedLog
 
 _log = logging.getLogger("ember.receiver")
 
@@ -49,6 +50,8 @@ class ReceiverSupervisor:
         self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False, executor_id=executor_id)
         #: restarts so far (for monitoring: ``ember.streaming.source_status``)
         self.restarts = 0
+        #: a receiver retrying a server that is down logs its error once, then counts
+        self._errors_log = RepeatLimitedLog(_log)
         receiver.attach_supervisor(self)
 
     def store(self, record: Any) -> None:
@@ -91,14 +94,14 @@ class ReceiverSupervisor:
             self.started = False
             self._wake.notify_all()
 
-    def report_error(self, message: str, error: BaseException | None) -> None:
-        _log.warning(
-            "receiver %s (stream %d): %s%s",
-            self._info.receiver_name,
-            self.stream_id,
-            message,
-            f": {error!r}" if error is not None else "",
+    def report_error(self, message: str, error: BaseException | None, key: str | None = None) -> None:
+        """Log (repeats of the same ``key``, by default the message, are counted, not logged
+        again) and tell listeners.  A restart without an error (the input ended) is not a
+        problem: it is logged at INFO level."""
+        text = f"receiver {self._info.receiver_name} (stream {self.stream_id}): {message}" + (
+            f": {error!r}" if error is not None else ""
         )
+        self._errors_log.log(logging.WARNING if error is not None else logging.INFO, key or text, "%s", text)
         self._info.last_error_message = message
         self._info.last_error = repr(error) if error is not None else ""
         self._info.last_error_time_ms = int(time.time() * 1000)
@@ -123,8 +126,13 @@ class ReceiverSupervisor:
             if restart is not None and not self._stopping.is_set():
                 message, error, delay_ms = restart
                 self.restarts += 1
-                self.report_error(f"restarting receiver in {delay_ms} ms: {message}", error)
+                self.report_error(
+                    f"restarting receiver in {delay_ms} ms: {message}",
+                    error,
+                    key=f"restarting receiver: {message}: {error!r}",
+                )
                 self._stopping.wait(delay_ms / 1000.0)
+        self._errors_log.flush()
         self._info.is_active = False
         self._post("onReceiverStopped", self._snapshot())
 

@@ -42,6 +42,10 @@ class ReceiverTracker:
         self._restarts_reported = 0
         self._restarts_earlier = 0  # of instances that were lost
         self._info = ReceiverInfo(stream_id, receiver_name, is_active=False)
+        #: as the service last reported: bytes received and not yet processed, and how many
+        #: times a store waited for room under ``maxBufferedBytes``
+        self.buffered_bytes = 0
+        self.held_back = 0
 
     # -- status, for monitoring --------------------------------------------------------------
     @property
@@ -73,6 +77,12 @@ class ReceiverTracker:
             self._wanted = None
             return self._taken.pop(time_ms, [])
 
+    def release(self, time_ms: int) -> None:
+        """The batches up to ``time_ms`` are done with their blocks: the receiver may store
+        as many bytes again (``maxBufferedBytes``)."""
+        if self._handle is not None:
+            self._handle.send(("release", time_ms))
+
     def set_rate(self, rate: float) -> None:
         self.rate = rate
         if self._handle is not None:
@@ -100,6 +110,8 @@ class ReceiverTracker:
             with self._changed:
                 self._taken.setdefault(message[1], message[2])
                 self._changed.notify_all()
+        elif kind == "buffered":
+            _, self.buffered_bytes, self.held_back = message
         elif kind == "event":
             _, event_name, fields, restarts = message
             self._restarts_reported = restarts

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ember.plugins import duration_ms
 from ember.streaming.clock import Clock
 from ember.streaming.jobs import Job
 from ember.streaming.listener import (
@@ -34,6 +35,7 @@ from ember.streaming.listener import (
     StreamInputInfo,
 )
 from ember.streaming.materialize import materialize_and_cut
+from ember.streaming.overload import FallingBehindWarning
 from ember.streaming.rate_control import update_rate_controllers
 
 if TYPE_CHECKING:
@@ -61,9 +63,12 @@ class BatchScheduler:
         bus: StreamingListenerBus,
         report_error: Callable[[BaseException], None],
         after_batch: Callable[[int], None] | None = None,
+        graceful_stop_timeout_ms: int | None = None,
     ):
         """``after_batch(time_ms)`` runs after each batch, before it counts as completed
-        (the checkpoint is written there)."""
+        (the checkpoint is written there).  A graceful stop processes the queued batches for
+        at most ``graceful_stop_timeout_ms`` (Spark's ``spark.streaming.gracefulStopTimeout``,
+        10 batch intervals by default), then drops the rest."""
         self.graph = graph
         self.after_batch = after_batch
         self._first_ms: int | None = None
@@ -77,6 +82,8 @@ class BatchScheduler:
         self._drop_pending = False
         self._stop_after_ms: int | None = None
         self._progress = threading.Condition()
+        self.delay_warning = FallingBehindWarning(graph.batch_ms)
+        self.graceful_stop_timeout_ms = graceful_stop_timeout_ms or 10 * graph.batch_ms
         self._timer = threading.Thread(target=self._generate_batches, name="ember-batch-timer", daemon=True)
         self._runner = threading.Thread(target=self._run_batches, name="ember-batch-runner", daemon=True)
 
@@ -109,9 +116,44 @@ class BatchScheduler:
             self.clock.wake()
         if self._timer is not threading.current_thread():
             self._timer.join()
+        batches, records = self._queued()
+        if batches:
+            _log.warning(
+                "Stopping %s: %d batches (%d records) received before the stop %s",
+                "gracefully" if graceful else "at once",
+                batches,
+                records,
+                "are processed first" if graceful else "are dropped",
+            )
         self._queue.put(None)
         if self._runner is not threading.current_thread():
-            self._runner.join()
+            self._runner.join(self.graceful_stop_timeout_ms / 1000 if graceful else None)
+            if self._runner.is_alive():
+                dropped, dropped_records = self._queued()
+                self._drop_pending = True
+                _log.warning(
+                    "Graceful stop timed out after %d ms (spark.streaming.gracefulStopTimeout): of the %d "
+                    "waiting batches, %d ran or are running; the other %d (%d records) are dropped",
+                    self.graceful_stop_timeout_ms,
+                    batches,
+                    batches - dropped,
+                    dropped,
+                    dropped_records,
+                )
+                self._runner.join()
+            elif graceful and batches:
+                _log.warning(
+                    "Graceful stop: processed the %d batches (%d records) that were waiting", batches, records
+                )
+
+    def _queued(self) -> tuple[int, int]:
+        """Batches generated and not yet run, and their records: the backlog a stop drains or
+        drops (bounded: receivers hold back past their byte limit)."""
+        with self._queue.mutex:
+            waiting = [
+                batch for batch in self._queue.queue if batch is not None and not batch.generation_failed
+            ]
+        return len(waiting), sum(batch.info.num_records or 0 for batch in waiting)
 
     def wait_for_batch(self, time_ms: int, timeout: float | None = None) -> bool:
         """Block until the batch at ``time_ms`` has completed (or the runner stopped)."""
@@ -195,6 +237,7 @@ class BatchScheduler:
             info.processingDelay() / 1000,
         )
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
+        self.delay_warning.observe(info)
         self._update_rates(info)
         self.graph.clear_old(info.batch_time_ms)
 
@@ -240,6 +283,15 @@ class BatchScheduler:
             self.report_error(error)
             return error
         return None
+
+
+GRACEFUL_STOP_TIMEOUT = "spark.streaming.gracefulStopTimeout"
+
+
+def graceful_stop_timeout_ms(conf, batch_ms: int) -> int:
+    """How long a graceful stop may process waiting batches: the setting, or 10 intervals."""
+    value = conf.get(GRACEFUL_STOP_TIMEOUT)
+    return duration_ms(value, GRACEFUL_STOP_TIMEOUT) if value is not None else 10 * batch_ms
 
 
 def _failure_reason(error: BaseException) -> str:

@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ember.streaming.context import StreamingContext
@@ -24,7 +24,7 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 class SignalHandlers:
     def __init__(self, ssc: StreamingContext):
         self._ssc = ssc
-        self._previous = {}
+        self._previous: dict[int, Any] = {}
         self._signals_seen = 0
         self._retired = False
 

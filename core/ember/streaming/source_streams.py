@@ -2,10 +2,11 @@
 
 ``ReceiverInputDStream`` runs a ``Receiver`` as a service of the executor and, at each batch
 time, turns the blocks received since the previous batch into the batch's RDD (one partition
-per block, read where the receiver stored it).  ``DirectInputDStream`` asks a ``ReplayableSource`` for each batch's position ranges
-and records them, so a batch computed again reads the very same records.  Both keep what they
-allocated per batch as plain data (block ids and counts, ``PositionRange.to_data()`` lists) for
-the checkpoint and write-ahead-log code to persist.
+per block, read where the receiver stored it).  ``DirectInputDStream`` asks a
+``ReplayableSource`` for each batch's position ranges and records them, so a batch computed
+again reads the very same records.  Both keep what they allocated per batch as plain data
+(block ids and counts, ``PositionRange.to_data()`` lists) for the checkpoint and
+write-ahead-log code to persist.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from ember.rdd import RDD
 from ember.rdd.lineage import BlockRDD
 from ember.rdd.rdd import _drop_blocks
 from ember.streaming import listener
-from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.blocks import (
+    DEFAULT_MAX_BUFFERED_BYTES,
+    MAX_BUFFERED_BYTES_SETTING,
+    BlockBuffer,
+    RateLimiter,
+)
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
 from ember.streaming.receiver_service import ReceiverService
@@ -61,6 +67,7 @@ class ReceiverInputDStream(InputDStream):
             start_rate = _bounded(initial_rate(conf), self._max_rate)
         self._block_interval_ms = conf_duration_ms(conf, BLOCK_INTERVAL, "200ms")
         self._restart_delay_ms = conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms")
+        self._max_buffered_bytes = conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES)
         self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
         self._wrap_log: Callable | None = None
         self.tracker = ReceiverTracker(
@@ -107,6 +114,8 @@ class ReceiverInputDStream(InputDStream):
                 self._restart_delay_ms,
                 self._wrap_log,
                 self._sc.defaultParallelism,
+                self._max_buffered_bytes,
+                f"the receiver of {self.description} (stream {self.id})",
             )
         )
 
@@ -131,11 +140,19 @@ class ReceiverInputDStream(InputDStream):
         return sum(count for _, count in self.allocated.get(time_ms, ()))
 
     def clear_old(self, time_ms: int) -> None:
+        """After the batch at ``time_ms`` completed: its records no longer count against the
+        buffer's byte limit, and blocks out of the remember window are dropped."""
         super().clear_old(time_ms)
+        self.tracker.release(time_ms)
         old = [t for t in self.allocated if t <= time_ms - self.remember_ms]
         forgotten = [block_id for t in old for block_id, _ in self.allocated.pop(t)]
         if forgotten:
             self._sc.executor.remove_blocks(forgotten)
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes received and not yet processed (bounded by ``maxBufferedBytes``)."""
+        return self.tracker.buffered_bytes
 
 
 class SourceRDD(RDD):
@@ -151,7 +168,7 @@ class SourceRDD(RDD):
     ):
         super().__init__(ctx, len(ranges))
         self.source = source
-        self.ranges = list(ranges)
+        self.ranges = tuple(ranges)  # immutable: shipped to a worker once per stage, not per task
         self.prefetched = prefetched or {}
 
     def compute(self, split: int, context) -> Iterator:
@@ -260,6 +277,14 @@ class DirectInputDStream(InputDStream):
         if data.get("positions"):
             self.restore_recorded(data["positions"])
 
+    def validate_checkpoint_data(self, data: dict) -> None:
+        """The source checks every recorded range before any is read (``validate_positions``)."""
+        ranges = [
+            PositionRange.from_data(r) for batch in (data.get("positions") or {}).values() for r in batch
+        ]
+        if ranges:
+            self.source.validate_positions(ranges)
+
     def restore_recorded(self, data: dict[int, list[list]]) -> None:
         """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
         self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
@@ -268,6 +293,27 @@ class DirectInputDStream(InputDStream):
 def conf_duration_ms(conf: SparkConf, setting: str, default: str) -> int:
     """A duration setting of ``conf``, or ``default`` when it is not set."""
     return duration_ms(conf.get(setting, default), setting)
+
+
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1 << 10,
+    "kb": 1 << 10,
+    "m": 1 << 20,
+    "mb": 1 << 20,
+    "g": 1 << 30,
+    "gb": 1 << 30,
+}
+
+
+def conf_bytes(conf: SparkConf, setting: str, default: int) -> int:
+    """A size setting written as Spark writes them (``64m``, ``512k``, ``1g`` or bytes)."""
+    value = conf.get(setting, str(default)).strip().lower()
+    digits = value.rstrip("kmgb")
+    if not digits.isdigit() or value[len(digits) :] not in _BYTE_UNITS or int(digits) < 1:
+        raise ValueError(f"{setting}={value!r} is not a size; write e.g. 64m, 512k or 1g")
+    return int(digits) * _BYTE_UNITS[value[len(digits) :]]
 
 
 def conf_rate(conf: SparkConf, setting: str) -> float:

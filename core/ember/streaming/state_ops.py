@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+from ember._typing import K, S, V
 from ember.rdd import RDD
 
 if TYPE_CHECKING:
@@ -14,8 +15,11 @@ if TYPE_CHECKING:
 
 class StateOpsMixin:
     def updateStateByKey(
-        self, updateFunc: Callable, numPartitions: int | None = None, initialRDD=None
-    ) -> DStream:
+        self: DStream[tuple[K, V]],
+        updateFunc: Callable[[list[V], S | None], S | None],
+        numPartitions: int | None = None,
+        initialRDD: RDD[tuple[K, S]] | Iterable[tuple[K, S]] | None = None,
+    ) -> DStream[tuple[K, S]]:
         """Keep a state per key: every batch, ``updateFunc(new_values, state)`` for every key
         with new values or a state (``new_values`` may be empty, ``state`` None for a new key);
         returning None removes the key.  Needs ``ssc.checkpoint(dir)``."""
@@ -27,7 +31,7 @@ class StateOpsMixin:
             initialRDD = self._sc.parallelize(initialRDD)
         return StateDStream(self, updateFunc, self._partitions(numPartitions), initialRDD)
 
-    def mapWithState(self, spec: StateSpec) -> MapWithStateDStream:
+    def mapWithState(self: DStream[tuple[Any, Any]], spec: StateSpec) -> MapWithStateDStream:
         """Scala's mapWithState: the spec's function maps each record with its key's state;
         ``stateSnapshots()`` on the result gives every key's state after each batch."""
         from ember.streaming.map_with_state import MapWithStateDStream, StateSpec

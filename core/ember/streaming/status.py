@@ -110,7 +110,8 @@ class _StateSizes:
             if rdd.id() in self._by_rdd:
                 return self._by_rdd[rdd.id()]
         executor = rdd.ctx.executor
-        keys, size = 0, 0
+        keys = 0
+        size: int | None = 0
         try:
             for split in range(rdd.getNumPartitions()):
                 block_id = rdd._cache_block_id(split)

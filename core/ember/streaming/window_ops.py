@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ember._typing import K, T, V
 from ember.resultiterable import ResultIterable
 
 if TYPE_CHECKING:
@@ -18,21 +19,22 @@ if TYPE_CHECKING:
 
 
 class WindowOpsMixin:
-    def window(self, windowDuration, slideDuration=None) -> DStream:
+    # durations are seconds, as in PySpark (``float`` takes ints too)
+    def window(self: DStream[T], windowDuration: float, slideDuration: float | None = None) -> DStream[T]:
         """Each RDD holds the batches of the last ``windowDuration``, every ``slideDuration``."""
         from ember.streaming.window_streams import WindowedDStream
 
         return WindowedDStream(self, windowDuration, slideDuration)
 
     def reduceByKeyAndWindow(
-        self,
-        func: Callable,
-        invFunc: Callable | None,
-        windowDuration,
-        slideDuration=None,
+        self: DStream[tuple[K, V]],
+        func: Callable[[V, V], V],
+        invFunc: Callable[[V, V], V] | None,
+        windowDuration: float,
+        slideDuration: float | None = None,
         numPartitions: int | None = None,
-        filterFunc: Callable | None = None,
-    ) -> DStream:
+        filterFunc: Callable[[tuple[K, V]], bool] | None = None,
+    ) -> DStream[tuple[K, V]]:
         """Reduce values by key over a window.
 
         With ``invFunc`` the window is updated incrementally, as
@@ -51,25 +53,34 @@ class WindowOpsMixin:
         )
 
     def reduceByWindow(
-        self, reduceFunc: Callable, invReduceFunc: Callable | None, windowDuration, slideDuration
-    ) -> DStream:
+        self: DStream[T],
+        reduceFunc: Callable[[T, T], T],
+        invReduceFunc: Callable[[T, T], T] | None,
+        windowDuration: float,
+        slideDuration: float,
+    ) -> DStream[T]:
         keyed = self.map(lambda x: (1, x))
         reduced = keyed.reduceByKeyAndWindow(reduceFunc, invReduceFunc, windowDuration, slideDuration, 1)
         return reduced.map(lambda kv: kv[1])
 
-    def countByWindow(self, windowDuration, slideDuration) -> DStream:
+    def countByWindow(self: DStream[Any], windowDuration: float, slideDuration: float) -> DStream[int]:
         return self.map(lambda x: 1).reduceByWindow(operator.add, operator.sub, windowDuration, slideDuration)
 
     def countByValueAndWindow(
-        self, windowDuration, slideDuration, numPartitions: int | None = None
-    ) -> DStream:
+        self: DStream[K], windowDuration: float, slideDuration: float, numPartitions: int | None = None
+    ) -> DStream[tuple[K, int]]:
         keyed = self.map(lambda x: (x, 1))
         counted = keyed.reduceByKeyAndWindow(
             operator.add, operator.sub, windowDuration, slideDuration, numPartitions
         )
         return counted.filter(lambda kv: kv[1] > 0)
 
-    def groupByKeyAndWindow(self, windowDuration, slideDuration, numPartitions: int | None = None) -> DStream:
+    def groupByKeyAndWindow(
+        self: DStream[tuple[K, V]],
+        windowDuration: float,
+        slideDuration: float,
+        numPartitions: int | None = None,
+    ) -> DStream[tuple[K, ResultIterable[V]]]:
         lists = self.mapValues(lambda value: [value])
         grouped = lists.reduceByKeyAndWindow(
             _extend, _drop_front, windowDuration, slideDuration, numPartitions
@@ -77,10 +88,10 @@ class WindowOpsMixin:
         return grouped.mapValues(ResultIterable)
 
 
-def _extend(values: list, more: list) -> list:
+def _extend(values: list[V], more: list[V]) -> list[V]:
     values.extend(more)
     return values
 
 
-def _drop_front(values: list, leaving: list) -> list:
+def _drop_front(values: list[V], leaving: list[V]) -> list[V]:
     return values[len(leaving) :]

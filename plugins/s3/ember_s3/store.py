@@ -49,7 +49,7 @@ class S3CheckpointStore(CheckpointStore):
             raise
 
     def list(self, prefix: str = "") -> list[str]:
-        names = []
+        names: list[str] = []
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._key(prefix)
         )

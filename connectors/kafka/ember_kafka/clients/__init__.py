@@ -67,7 +67,9 @@ def return_task_reader(reader: OffsetReader) -> None:
 
 
 @atexit.register
-def _close_cached() -> None:
+def close_cached_readers() -> None:
+    """Close the readers kept for later tasks of this process (at exit, or when their broker
+    goes away: until closed, a reader keeps reconnecting to it)."""
     with _cache_lock:
         readers = list(_cached_readers.values())
         _cached_readers.clear()
@@ -79,6 +81,7 @@ __all__ = [
     "GroupConsumer",
     "OffsetReader",
     "RecordProducer",
+    "close_cached_readers",
     "open_group_consumer",
     "open_producer",
     "open_reader",

@@ -33,6 +33,20 @@ _CONSUME_BATCH = 10_000
 _log = logging.getLogger("ember.kafka.librdkafka")
 
 
+class _AtDebugLevel(logging.Filter):
+    """librdkafka's own lines (``FAIL ... Connection refused`` on every retry while a broker is
+    down, flushed when a client closes) go to ``ember.kafka.librdkafka`` at DEBUG level: what
+    matters of them reaches the job as ember's own errors (BrokerUnreachableError ...), and
+    a logging configuration at DEBUG level (or pytest's log capture) still shows them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_log.addFilter(_AtDebugLevel())
+
+
 def _base_config(settings: KafkaSettings) -> dict[str, Any]:
     return {
         "bootstrap.servers": settings.bootstrap_servers,

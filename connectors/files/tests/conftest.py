@@ -1,0 +1,30 @@
+"""Fixtures of ember-files's tests: a SparkContext on every master, and the shared stream
+fixtures (a StreamingContext on the real clock, where sources live), and the warnings
+ember-files logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from masters import MASTERS, spark_context
+from stream_fixtures import collect, ssc  # noqa: F401 - fixtures
+
+
+@pytest.fixture(params=MASTERS)
+def sc(request):
+    with spark_context(request.param, "ember-files-tests") as context:
+        yield context
+
+
+@pytest.fixture
+def file_warnings(caplog):
+    """A function returning the warnings ember-files logged so far, as messages."""
+    caplog.set_level(logging.WARNING, logger="ember.files")
+
+    def messages() -> list[str]:
+        return [
+            r.getMessage() for r in caplog.records if r.name == "ember.files" and r.levelno >= logging.WARNING
+        ]
+
+    return messages

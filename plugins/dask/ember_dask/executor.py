@@ -1,0 +1,328 @@
+"""The driver side: an ember ``Executor`` whose tasks run as Dask tasks.
+
+Each stage is pickled once (functions by digest, ``FunctionShipper``), and each task is
+submitted to the worker chosen for its partition (``partition % workers``, so a partition's
+cached and state blocks are written and read again on one worker from batch to batch); a task
+carries the functions that worker has not had yet and the table of where blocks are.  Dask
+may still run it elsewhere (its worker died): a worker that lacks functions says so and the
+task is sent again with them.
+
+Worker loss: Dask re-runs the tasks that were running there; blocks that were only there are
+forgotten and reported lost to the DAG scheduler (``BlocksLostError``), which recomputes them
+from lineage; the driver's own blocks are placed again; state blocks whose lineage was cut are
+replicated on a second worker beforehand (``replicate_blocks``).  The worker list is read at
+every stage, so a worker that joins takes tasks from the next one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import traceback
+import uuid
+from collections.abc import Iterable, Sequence
+
+from distributed import as_completed
+
+from ember.executor import (
+    BlocksLostError,
+    Executor,
+    FunctionShipper,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    decode_block,
+    encode_block,
+)
+from ember_dask.environment import EnvironmentPlugin
+from ember_dask.locations import BlockTable
+from ember_dask.masters import Connection
+from ember_dask.worker_blocks import (
+    BlocksPlugin,
+    StaleWorkerError,
+    TaskOutcome,
+    copy_blocks,
+    drop_executor,
+    read_blocks,
+    run_shipped_task,
+    update_blocks,
+)
+
+#: how often one task may lose its worker, or reach a worker lacking its functions, before
+#: the stage fails (the local pool's limit)
+MAX_WORKER_LOSSES = 4
+
+
+class DaskExecutor(Executor):
+    def __init__(self, connection: Connection, max_task_attempts: int = 1, environment: dict | None = None):
+        self._connection = connection
+        self._client = connection.client
+        self._id = uuid.uuid4().hex
+        self.max_task_attempts = max_task_attempts
+        self._client.register_plugin(BlocksPlugin(), name=BlocksPlugin.name)
+        if environment:
+            self._client.register_plugin(EnvironmentPlugin(environment), name=EnvironmentPlugin.name)
+        self._blocks = BlockTable()
+        self._shipper = FunctionShipper()
+        self._lock = threading.Lock()  # one stage at a time
+        self._closing = threading.Lock()
+        self._closed = False
+        self._tokens: dict[str, str] = {}  # worker address -> its holder's token
+        self._done: dict[str, list] = {}  # worker address -> [pid, tasks, task seconds]
+        self._workers: list[str] = []
+        #: workers seen leaving so far (for tests and the benchmark's report)
+        self.workers_lost = 0
+        threads = self._refresh_workers()
+        self.default_parallelism = max(1, threads)
+        atexit.register(self.shutdown)
+
+    # -- the cluster -------------------------------------------------------------------------
+    @property
+    def client(self):
+        """The ``distributed.Client`` this executor submits to."""
+        return self._client
+
+    def _refresh_workers(self) -> int:
+        """Read the scheduler's worker list; forget the workers gone.  Returns the threads."""
+        workers = self._client.scheduler_info()["workers"]
+        if not workers:
+            raise RuntimeError(f"the Dask cluster of {self._connection.description} has no workers")
+        for address in (set(self._workers) | self._blocks.holder_addresses()) - set(workers):
+            self._worker_gone(address)
+        self._workers = sorted(workers)
+        return sum(info.get("nthreads", 1) for info in workers.values())
+
+    def _worker_gone(self, address: str) -> None:
+        self._blocks.worker_lost(address)
+        self._shipper.drop_worker(address)
+        self._tokens.pop(address, None)
+        self.workers_lost += 1
+
+    def _worker_seen(self, address: str, token: str) -> None:
+        """A reply from ``address``: a new token there means its process was replaced."""
+        known = self._tokens.get(address)
+        if known is not None and known != token:
+            self._worker_gone(address)
+        self._tokens[address] = token
+
+    def _worker_for(self, partition: int) -> str:
+        return self._workers[partition % len(self._workers)]
+
+    def _update_workers(self) -> None:
+        """Hand the driver's new blocks to workers and make them drop removed ones."""
+        plan = self._blocks.placement(self._workers)
+        removed = self._blocks.take_removed()
+        if not plan and not removed:
+            return
+        replies = self._client.run(
+            update_blocks, self._id, plan, removed, workers=self._workers, on_error="return"
+        )
+        for address, token in replies.items():
+            if isinstance(token, str):
+                self._worker_seen(address, token)
+        self._blocks.placed({a: b for a, b in plan.items() if isinstance(replies.get(a), str)})
+
+    # -- BlockStore ---------------------------------------------------------------------------
+    def put_block(self, block_id: str, records: list) -> None:
+        records = list(records)
+        self._blocks.from_driver(block_id, encode_block(records, f"storing block {block_id!r}"), len(records))
+
+    def get_block(self, block_id: str) -> list:
+        data = self._blocks.driver_copy(block_id)
+        for address in [] if data is not None else self._blocks.holders(block_id):
+            replies = self._client.run(
+                read_blocks, self._id, [block_id], workers=[address], on_error="return"
+            )
+            found = replies.get(address)
+            if isinstance(found, dict) and block_id in found:
+                data = found[block_id]
+                break
+        if data is None:
+            raise KeyError(block_id)
+        return decode_block(data)
+
+    def has_block(self, block_id: str) -> bool:
+        return self._blocks.has(block_id)
+
+    def remove_blocks(self, prefixes: Iterable[str]) -> None:
+        self._blocks.remove(tuple(prefixes))
+
+    def block_bytes(self, block_id: str) -> int | None:
+        size = self._blocks.size(block_id)
+        return None if size is None else size[0]
+
+    def blocks_by_worker(self) -> dict[str, tuple[int, int, int]]:
+        """Each worker's (blocks, records, encoded bytes) as the driver tracks them."""
+        return self._blocks.by_worker()
+
+    def replicate_blocks(self, block_ids: Sequence[str]) -> bool:
+        with self._lock:
+            self._refresh_workers()
+            plan: dict[str, dict[str, list[str]]] = {}
+            for block_id in block_ids:
+                holders = self._blocks.holders(block_id)
+                if len(holders) != 1 or len(self._workers) < 2:
+                    continue
+                others = [w for w in self._workers if w != holders[0]]
+                target = others[hash(block_id) % len(others)]
+                plan.setdefault(target, {}).setdefault(holders[0], []).append(block_id)
+            if plan:
+                replies = self._client.run(copy_blocks, self._id, plan, workers=list(plan), on_error="return")
+                for address, copied in replies.items():
+                    if isinstance(copied, list):
+                        self._blocks.replicated(address, copied)
+            return all(self._blocks.has(block_id) for block_id in block_ids)
+
+    # -- running a stage ----------------------------------------------------------------------
+    def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            self._refresh_workers()
+            self._update_workers()
+            return _StageRun(self, tasks).run()
+
+    def _finished(self, outcome: TaskOutcome) -> None:
+        self._worker_seen(outcome.address, outcome.token)
+        self._blocks.written(outcome.address, outcome.written)
+        done = self._done.setdefault(outcome.address, [outcome.pid, 0, 0.0])
+        done[0] = outcome.pid
+        done[1] += 1
+        done[2] += outcome.seconds
+
+    def worker_status(self) -> list[WorkerStatus]:
+        return [
+            WorkerStatus(address, pid, tasks, seconds, False)
+            for address, (pid, tasks, seconds) in sorted(self._done.items())
+        ]
+
+    @property
+    def function_payloads_sent(self) -> int:
+        """How many function pickles went to workers: each function once per worker."""
+        return self._shipper.payloads_sent
+
+    def shutdown(self) -> None:
+        """Drop this context's blocks and functions from the workers; close a client it opened."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+        atexit.unregister(self.shutdown)
+        with self._lock:
+            try:
+                self._client.run(drop_executor, self._id, on_error="return")
+            except Exception:  # noqa: BLE001 - the cluster may be gone already
+                pass
+            if self._connection.owned:
+                self._client.close()
+
+
+class _StageRun:
+    """Submits one stage's tasks and settles each as it completes."""
+
+    def __init__(self, executor: DaskExecutor, tasks: Sequence[Task]):
+        self.executor, self.tasks = executor, list(tasks)
+        self.stage = executor._shipper.pickle_stage(self.tasks)
+        self.needed = self.stage.needed
+        self.locations = executor._blocks.snapshot()
+        self.functions: dict[str, tuple] = {}  # worker -> what it receives with this stage
+        self.pending: dict = {}  # future -> (task index, attempt)
+        self.results: dict[int, TaskResult] = {}
+        self.lost_blocks: set[str] = set()
+        self.losses = [0] * len(self.tasks)
+        self.failures: dict[int, TaskFailedError] = {}
+        self.completed = as_completed(loop=executor._client.loop)
+
+    def run(self) -> list[TaskResult]:
+        try:
+            for index, task in enumerate(self.tasks):
+                self._submit(index, 0, self.executor._worker_for(task.partition))
+            for future in self.completed:
+                index, attempt = self.pending.pop(future)
+                try:
+                    self._settle(future, index, attempt)
+                finally:
+                    future.release()  # else Dask would run it again if its worker died
+                if self.failures and self._settled_below(min(self.failures)):
+                    raise self.failures[min(self.failures)]
+        except BaseException:
+            self.executor._client.cancel(list(self.pending))
+            raise
+        if self.lost_blocks:  # all those known lost: the DAG scheduler rebuilds them in one go
+            raise BlocksLostError(self.lost_blocks | self.executor._blocks.lost(), self.results)
+        return [self.results[index] for index in range(len(self.tasks))]
+
+    def _settled_below(self, index: int) -> bool:
+        """Whether every task before ``index`` has ended: the stage then fails with the first
+        failed task's error, whichever failed first in time (as the tests of every master expect)."""
+        pending = {position for position, _ in self.pending.values()}
+        return not any(position in pending for position in range(index))
+
+    def _submit(self, index: int, attempt: int, address: str) -> None:
+        functions = self.functions.get(address)
+        if functions is None:
+            functions = self.functions[address] = self.executor._shipper.updates_for(address, self.needed)
+        task = self.tasks[index]
+        future = self.executor._client.submit(
+            run_shipped_task,
+            self.executor._id,
+            task.stage_id,
+            self.stage.common,
+            self.stage.tasks[index],
+            attempt,
+            functions,
+            self.locations,
+            key=f"ember-task-{task.stage_id}-{task.partition}-{uuid.uuid4().hex[:12]}",
+            workers=[address],
+            allow_other_workers=True,
+            pure=False,
+        )
+        self.pending[future] = (index, attempt)
+        self.completed.add(future)
+
+    def _settle(self, future, index: int, attempt: int) -> None:
+        if future.status == "finished":
+            outcome: TaskOutcome = future.result()
+            self.executor._finished(outcome)
+            self.results[index] = outcome.result
+            return
+        error = future.exception() if future.status == "error" else None
+        if isinstance(error, StaleWorkerError):
+            self.executor._shipper.drop_worker(error.address)
+            self.functions.pop(error.address, None)
+            self._lost_worker(index, attempt, f"reached {error.address} without its functions", error.address)
+        elif isinstance(error, BlocksLostError):
+            self.lost_blocks.update(error.block_ids)
+            for block_id in error.block_ids:
+                for address in self.executor._blocks.holders(block_id):
+                    self.executor._worker_gone(address)
+        elif error is None or type(error).__name__ == "KilledWorker":
+            self.executor._refresh_workers()
+            task = self.tasks[index]
+            self._lost_worker(
+                index,
+                attempt,
+                f"lost its worker ({error or future.status})",
+                self.executor._worker_for(task.partition),
+            )
+        elif attempt + 1 < self.executor.max_task_attempts:
+            self._submit(index, attempt + 1, self.executor._worker_for(self.tasks[index].partition))
+        else:
+            task = self.tasks[index]
+            self.failures[index] = TaskFailedError(
+                f"Task {task.partition} in stage {task.stage_id} failed {self.executor.max_task_attempts} "
+                f"time(s); most recent failure: {type(error).__name__}: {error}",
+                cause=error,
+                remote_traceback="".join(traceback.format_tb(future.traceback())),
+            )
+
+    def _lost_worker(self, index: int, attempt: int, how: str, address: str) -> None:
+        self.losses[index] += 1
+        if self.losses[index] >= MAX_WORKER_LOSSES:
+            task = self.tasks[index]
+            raise TaskFailedError(
+                f"Task {task.partition} in stage {task.stage_id} {how}, "
+                f"{self.losses[index]} times; giving up"
+            )
+        self._submit(index, attempt, address)

@@ -1,0 +1,152 @@
+"""The driver's table of where each block is: which workers hold it, and its size.
+
+The driver never holds a task's block, only its place.  Blocks the driver itself creates
+(``parallelize`` slices, broadcasts, received blocks) are the exception: the driver keeps their
+encoded bytes, as Spark's driver keeps a broadcast's, hands them to a worker with the next stage
+and hands them again when that worker is lost.  A block that was on a lost worker only, and
+that the driver does not have, is lost: ``worker_lost`` names them, and the table keeps them
+with no holder, so a task that reads one reports it lost (the DAG scheduler then recomputes
+it) where a block never written is a plain ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterable
+
+
+def _slot(block_id: str) -> int:
+    """Where a driver's block goes: a partition's slice (an id ending in its number) to the
+    worker that runs that partition's tasks (``partition % workers``), others by a hash."""
+    last = block_id.rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() else zlib.crc32(block_id.encode())
+
+
+class BlockTable:
+    def __init__(self):
+        self._holders: dict[str, list[str]] = {}
+        #: block id -> (encoded bytes, records)
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._driver_copies: dict[str, bytes] = {}
+        self._unplaced: set[str] = set()
+        self._removed: list[str] = []
+        self._lock = threading.Lock()  # finalizers remove blocks from any thread
+
+    # -- blocks arriving ---------------------------------------------------------------------
+    def written(self, address: str, blocks: dict[str, tuple[int, int]]) -> None:
+        """A task on ``address`` wrote ``blocks``; a block written again lives where it was last."""
+        with self._lock:
+            for block_id, size in blocks.items():
+                self._holders[block_id] = [address]
+                self._sizes[block_id] = size
+                self._driver_copies.pop(block_id, None)
+                self._unplaced.discard(block_id)
+
+    def from_driver(self, block_id: str, data: bytes, records: int) -> None:
+        with self._lock:
+            self._holders.pop(block_id, None)
+            self._driver_copies[block_id] = data
+            self._sizes[block_id] = (len(data), records)
+            self._unplaced.add(block_id)
+
+    def placement(self, workers: list[str]) -> dict[str, dict[str, bytes]]:
+        """Where the driver's blocks not on any worker go: {address: {block id: bytes}}."""
+        plan: dict[str, dict[str, bytes]] = {}
+        with self._lock:
+            for block_id in self._unplaced:
+                address = workers[_slot(block_id) % len(workers)]
+                plan.setdefault(address, {})[block_id] = self._driver_copies[block_id]
+        return plan
+
+    def placed(self, plan: dict[str, dict[str, bytes]]) -> None:
+        with self._lock:
+            for address, blocks in plan.items():
+                for block_id in blocks:
+                    if block_id in self._unplaced:
+                        self._unplaced.discard(block_id)
+                        self._holders[block_id] = [address]
+
+    def replicated(self, address: str, block_ids: Iterable[str]) -> None:
+        with self._lock:
+            for block_id in block_ids:
+                holders = self._holders.get(block_id)
+                if holders is not None and address not in holders:
+                    holders.append(address)
+
+    # -- blocks leaving ----------------------------------------------------------------------
+    def remove(self, prefixes: tuple[str, ...]) -> None:
+        with self._lock:
+            for table in (self._holders, self._sizes, self._driver_copies):
+                for block_id in [b for b in table if b.startswith(prefixes)]:
+                    del table[block_id]
+            self._unplaced = {b for b in self._unplaced if not b.startswith(prefixes)}
+            self._removed.extend(prefixes)
+
+    def take_removed(self) -> list[str]:
+        """Prefixes removed since the last call, for the workers to drop too."""
+        with self._lock:
+            removed, self._removed = self._removed, []
+        return removed
+
+    def worker_lost(self, address: str) -> list[str]:
+        """Forget ``address``'s copies; the ids of the blocks that had no other copy."""
+        lost = []
+        with self._lock:
+            for block_id, holders in list(self._holders.items()):
+                if address not in holders:
+                    continue
+                holders.remove(address)
+                if holders:
+                    continue
+                if block_id in self._driver_copies:
+                    del self._holders[block_id]
+                    self._unplaced.add(block_id)
+                else:
+                    self._sizes.pop(block_id, None)
+                    lost.append(block_id)
+        return lost
+
+    # -- reading -----------------------------------------------------------------------------
+    def has(self, block_id: str) -> bool:
+        with self._lock:
+            return bool(self._holders.get(block_id)) or block_id in self._driver_copies
+
+    def driver_copy(self, block_id: str) -> bytes | None:
+        with self._lock:
+            return self._driver_copies.get(block_id)
+
+    def lost(self) -> set[str]:
+        """The blocks lost with their workers (and not written again since)."""
+        with self._lock:
+            return {block_id for block_id, holders in self._holders.items() if not holders}
+
+    def holders(self, block_id: str) -> list[str]:
+        with self._lock:
+            return list(self._holders.get(block_id, ()))
+
+    def size(self, block_id: str) -> tuple[int, int] | None:
+        with self._lock:
+            return self._sizes.get(block_id)
+
+    def snapshot(self) -> dict[str, tuple[str, ...]]:
+        """Block id -> holders, for the tasks of a stage."""
+        with self._lock:
+            return {block_id: tuple(holders) for block_id, holders in self._holders.items()}
+
+    def holder_addresses(self) -> set[str]:
+        with self._lock:
+            return {address for holders in self._holders.values() for address in holders}
+
+    def by_worker(self) -> dict[str, tuple[int, int, int]]:
+        """Each worker's (blocks, records, encoded bytes), replicas included."""
+        usage: dict[str, list[int]] = {}
+        with self._lock:
+            for block_id, holders in self._holders.items():
+                size, records = self._sizes.get(block_id, (0, 0))
+                for address in holders:
+                    totals = usage.setdefault(address, [0, 0, 0])
+                    totals[0] += 1
+                    totals[1] += records
+                    totals[2] += size
+        return {address: (totals[0], totals[1], totals[2]) for address, totals in usage.items()}

@@ -1,0 +1,132 @@
+"""Helpers of ember-dask's tests (a module of its own name: test directories' conftest
+modules clash when collected together): a scheduler and workers started as their own
+processes (``dask scheduler`` / ``dask worker``, as a user's cluster runs), and jobs run with
+``python -m ember run`` in their own processes."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+JOBS = HERE / "jobs"
+WAIT_SECONDS = 90.0
+
+
+def wait_for(condition, what: str, process: subprocess.Popen | None = None, log: pathlib.Path | None = None):
+    """Poll ``condition()`` until it is true; fail naming ``what`` (and the job's log)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.01
+    while True:
+        result = condition()
+        if result:
+            return result
+        if process is not None and process.poll() is not None:
+            pytest.fail(
+                f"the job exited ({process.returncode}) while waiting for {what}:\n"
+                f"{log.read_text() if log else ''}"
+            )
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"timed out after {WAIT_SECONDS} s waiting for {what}\n{log.read_text() if log else ''}"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def job_environment() -> dict[str, str]:
+    return dict(os.environ, PYTHONHASHSEED="0", PYTHONUNBUFFERED="1")
+
+
+def run_job(script: str, master: str, *args: str, log: pathlib.Path) -> subprocess.Popen:
+    """``python -m ember run --master MASTER jobs/SCRIPT ARGS`` with its output in ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ember", "run", "--master", master, str(JOBS / script), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=job_environment(),
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+
+
+@contextmanager
+def dask_cluster_processes(tmp_path):
+    """``dask scheduler`` and two ``dask worker`` processes on loopback; yields the address."""
+    port = free_port()
+    env = job_environment()
+    logs = tmp_path / "cluster.log"
+    with open(logs, "wb") as out:
+        scheduler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        workers = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "worker",
+                f"tcp://127.0.0.1:{port}",
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        from distributed import Client
+
+        def two_workers():
+            try:
+                with Client(f"tcp://127.0.0.1:{port}", timeout="2s") as client:
+                    return len(client.scheduler_info()["workers"]) == 2
+            except OSError:
+                return False
+
+        wait_for(two_workers, "a scheduler with two workers", scheduler, logs)
+        yield f"127.0.0.1:{port}"
+    finally:
+        stop(workers)
+        stop(scheduler)

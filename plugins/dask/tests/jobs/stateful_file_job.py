@@ -1,0 +1,58 @@
+"""A stateful, checkpointed streaming job for the worker-loss test: running word counts
+(updateStateByKey) of the files moved into a watched directory, the state written as JSON
+after every batch.  A task that meets the word SLOW1 (while splitting words) or the state
+key SLOW2 (while reading the state) leaves a marker file named after its worker's pid and
+sleeps, once, so that the test can SIGKILL that worker in the middle of a batch."""
+
+import json
+import os
+import sys
+import time
+
+from ember import SparkContext
+from ember.streaming import StreamingContext
+
+
+def pause_once(markers: str, name: str) -> None:
+    if not any(entry.startswith(name) for entry in os.listdir(markers)):
+        with open(os.path.join(markers, f"{name}-{os.getpid()}"), "w"):
+            pass
+        time.sleep(5)
+
+
+def main() -> None:
+    watched, checkpoint, markers, output = sys.argv[1:5]
+    sc = SparkContext(appName="dask-worker-loss")
+    ssc = StreamingContext(sc, 1)
+    ssc.checkpoint(checkpoint)
+
+    def split(line):
+        if "SLOW1" in line:
+            pause_once(markers, "SLOW1")
+        return line.split()
+
+    def read_state(pair):
+        if pair[0] == "SLOW2":
+            pause_once(markers, "SLOW2")
+        return pair
+
+    counts = (
+        ssc.textFileStream(watched)
+        .flatMap(split)
+        .map(lambda word: (word, 1))
+        .updateStateByKey(lambda new, old: sum(new) + (old or 0))
+    )
+
+    def write(rdd):
+        staging = output + ".tmp"
+        with open(staging, "w") as out:
+            json.dump(dict(rdd.collect()), out)
+        os.replace(staging, output)
+
+    counts.map(read_state).foreachRDD(write)
+    ssc.start()
+    ssc.awaitTermination()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The executor on dask-local[2] (the LocalCluster the session shares): blocks stay on the
+workers that wrote them, functions travel once per worker, lost shuffle outputs are rebuilt by
+re-running only the map tasks that wrote them."""
+
+import os
+import signal
+
+import pytest
+from dask_helpers import wait_for
+from ember_dask.masters import parse_dask_master
+
+from ember import SparkContext
+
+
+@pytest.fixture
+def sc():
+    context = SparkContext("dask-local[2]", "ember-dask-tests")
+    try:
+        yield context
+    finally:
+        context.stop()
+
+
+def test_shuffle_and_cached_blocks_stay_spread_over_the_workers(sc):
+    pairs = sc.parallelize(range(100), 4).map(lambda x: (x % 10, x)).partitionBy(4).cache()
+    assert sorted(pairs.reduceByKey(lambda a, b: a + b).collect()) == [
+        (0, 450),
+        (1, 460),
+        (2, 470),
+        (3, 480),
+        (4, 490),
+        (5, 500),
+        (6, 510),
+        (7, 520),
+        (8, 530),
+        (9, 540),
+    ]
+    by_worker = sc.executor.blocks_by_worker()
+    assert len(by_worker) == 2
+    # each worker holds its half of the 4 slices' shuffle outputs and cached partitions
+    assert sorted(records for _, records, _ in by_worker.values()) == [150, 150]
+
+
+def test_functions_travel_once_per_worker(sc):
+    def square(x):
+        return x * x
+
+    numbers = sc.parallelize(range(10), 4)
+    assert numbers.map(square).sum() == 285
+    sent = sc.executor.function_payloads_sent
+    for _ in range(3):
+        assert numbers.map(square).sum() == 285
+    assert sc.executor.function_payloads_sent == sent
+
+
+def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
+    mapped = sc.accumulator(0)
+
+    def count(x):
+        mapped.add(1)
+        return (x % 3, 1)
+
+    counts = sc.parallelize(range(12), 4).map(count).reduceByKey(lambda a, b: a + b)
+    assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
+    assert mapped.value == 12
+    victim = sc.executor.worker_status()[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_for(
+        lambda: victim.worker_id not in sc.executor.client.scheduler_info()["workers"],
+        "the scheduler to see the worker gone",
+    )
+    assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
+    assert mapped.value == 12 + 6  # the two map tasks (of 3 records each) that ran on the victim
+    assert sc.executor.workers_lost == 1
+
+
+def test_master_urls():
+    assert parse_dask_master("local[2]") is None
+    assert parse_dask_master("dask://10.0.0.5:8786").address == "tcp://10.0.0.5:8786"
+    assert parse_dask_master("dask-local[3]").local_workers == 3
+    with pytest.raises(ValueError, match=r"ember-dask takes dask://HOST:PORT .* or dask-local\[N\]"):
+        parse_dask_master("dask://scheduler")
