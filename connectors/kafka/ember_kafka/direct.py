@@ -181,13 +181,16 @@ class DirectKafkaSource(ReplayableSource):
         self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
     ) -> list[PositionRange]:
         cursor = self._started()
+        limits: int | Offsets | None
         if isinstance(max_records_per_partition, dict):  # by name, as lags() gave them
-            max_records_per_partition = {
+            limits = {
                 p: max_records_per_partition[partition_name(p)]
                 for p in cursor.positions
                 if partition_name(p) in max_records_per_partition
             }
-        starts, ends = cursor.next_ends(time_ms, max_records_per_partition)
+        else:
+            limits = max_records_per_partition
+        starts, ends = cursor.next_ends(time_ms, limits)
         return [
             PositionRange(partition_name(p), starts[p], ends[p])
             for p in sorted(ends, key=lambda p: (p.topic, p.partition))

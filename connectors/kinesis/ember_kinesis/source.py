@@ -75,10 +75,14 @@ class KinesisSource(ReplayableSource):
     def partitions(self) -> list[str]:
         return list(self._shards.cursors)
 
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         """The new records of each readable shard; every other shard that has a position gets an
         empty range at it, so that the newest batch alone tells a recovery where all shards are."""
-        limit = max_records_per_partition or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
+        # one maximum for every shard: only a source that reports lags() gets them by partition
+        limit = max_records_per_partition if isinstance(max_records_per_partition, int) else None
+        limit = limit or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
         self._fetched = {}
         ranges = [r for r in (self._read_new(cursor, limit) for cursor in self._shards.readable()) if r]
         read_now = {r.partition for r in ranges}
@@ -174,7 +178,7 @@ class KinesisSource(ReplayableSource):
             self._shards.read_well(cursor)
         except Exception as error:  # noqa: BLE001 - sorted: throttled, expired, transient, fatal
             self._read_failed(cursor, error)
-        if first is None:
+        if first is None or last is None:  # both or neither: set from the same records
             return None
         self._fetched[cursor.shard_id] = (first, last, fetched)
         return PositionRange(cursor.shard_id, first, last, count)

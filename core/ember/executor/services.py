@@ -21,7 +21,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import cloudpickle
 
@@ -245,7 +245,7 @@ class ServiceHub:
                 if source == self._wake_read:
                     os.read(self._wake_read, 4096)
                 else:
-                    self._receive(source)
+                    self._receive(cast("Connection", source))
 
     def _receive(self, connection: Connection) -> None:
         worker = self._watched[connection]

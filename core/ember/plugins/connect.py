@@ -28,6 +28,12 @@ class _DStream(Protocol):
     def output_to_sink(self, kind: str, **options: Any) -> None: ...
 
 
+class _ReceiverStream(Protocol):
+    """What ``send_to_receiver`` needs of ``stream`` (an input DStream of a Receiver)."""
+
+    def send_to_receiver(self, message: Any) -> None: ...
+
+
 def create_source_stream(ssc: _StreamingContext, kind: str, **options: Any) -> Any:
     """The input DStream of source ``kind`` built with ``options`` (``KafkaUtils.createStream``...);
     ``MissingPluginError`` names the distribution to install when no plugin provides ``kind``."""
@@ -39,7 +45,7 @@ def output_to_sink(dstream: _DStream, kind: str, **options: Any) -> None:
     dstream.output_to_sink(kind, **options)
 
 
-def send_to_receiver(stream, message: Any) -> None:
+def send_to_receiver(stream: _ReceiverStream, message: Any) -> None:
     """Deliver ``message`` (picklable) to the ``onDriverMessage`` of the receiver of ``stream``
     (an input stream ``create_source_stream`` made of a Receiver), wherever it runs; dropped
     while the receiver moves to another worker."""

@@ -90,7 +90,7 @@ class ReplayableSource(ABC):
         batch's RDD; an empty list is an empty batch.  A source that reports ``lags()`` gets,
         under backpressure, a dict: partition -> its own maximum."""
 
-    def prefetched(self, position_range: PositionRange) -> list | None:
+    def prefetched(self, position_range: PositionRange) -> list[Any] | None:
         """The records of ``position_range`` when ``next_ranges`` had to read them to cut it
         (Kinesis finds a shard's end only by reading it), else None.  Called on the driver
         right after ``next_ranges``, once per range; the batch's computations then read them

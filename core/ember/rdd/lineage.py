@@ -61,6 +61,8 @@ class PipelinedRDD(RDD):
     """
 
     def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
+        self.func: PartitionFunc
+        self.source: RDD
         if (
             isinstance(prev, PipelinedRDD)
             and not prev.is_cached
@@ -76,8 +78,7 @@ class PipelinedRDD(RDD):
             def fused(split, iterator, _outer=func, _inner=parent_func):
                 return _outer(split, _inner(split, iterator))
 
-            self.func: PartitionFunc = fused
-            self.source: RDD = source
+            self.func, self.source = fused, source
         else:
             self.func, self.source = func, prev
         super().__init__(

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any, cast
 
 from ember.rdd.records import not_a_pair
 
@@ -118,7 +119,7 @@ class RecordPipeline:
         return RecordPipeline(self.steps + following.steps, following.combine)
 
     def __call__(self, split: int, iterator) -> Iterator:
-        arguments = []
+        arguments: list[Any] = []
         for step in self.steps:
             arguments += (step.func, step.operation)
         combine = self.combine
@@ -193,7 +194,7 @@ def _compile(shape: tuple) -> Callable:
     )
     namespace = {"not_a_pair": not_a_pair, "MISSING": _MISSING, "repeat": repeat}
     exec(compile(source, f"<ember record loop: {', '.join(shape)}>", "exec"), namespace)
-    return namespace["run"]
+    return cast("Callable[..., Any]", namespace["run"])
 
 
 _MISSING = object()

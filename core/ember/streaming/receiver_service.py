@@ -50,6 +50,12 @@ SETUP_TIMEOUT_S = 60.0
 
 
 class ReceiverService(Service):
+    _host: ServiceHost
+    _limiter: RateLimiter
+    _blocks: BlockBuffer
+    _buffer: Any  # the block buffer, or the write-ahead log in front of it
+    _supervisor: ReceiverSupervisor
+
     def __init__(
         self,
         receiver: Receiver,
@@ -77,13 +83,8 @@ class ReceiverService(Service):
 
     def _setup(self) -> None:
         """The parts that live only where the service runs."""
-        self._ready = threading.Event()
+        self._ready = threading.Event()  # the parts below, set by run(), are there
         self._stopped = threading.Event()
-        self._host: ServiceHost | None = None
-        self._limiter: RateLimiter | None = None
-        self._blocks: BlockBuffer | None = None
-        self._buffer = None
-        self._supervisor: ReceiverSupervisor | None = None
         self._block_ids = itertools.count()
         self._last_taken_ms: int | None = None
         self._storing = threading.Lock()
@@ -104,7 +105,8 @@ class ReceiverService(Service):
     def run(self, host: ServiceHost) -> None:
         self._host = host
         self._limiter = RateLimiter(self.rate)
-        logged = self.wrap_log is not None
+        wrap_log = self.wrap_log
+        logged = wrap_log is not None
         self._blocks = BlockBuffer(
             self.block_interval_ms,
             self._limiter,
@@ -112,10 +114,11 @@ class ReceiverService(Service):
             name=self.name,
             max_block_records=None if logged else MAX_BLOCK_RECORDS,
         )
-        self._buffer = self.wrap_log(self._blocks) if logged else self._blocks
-        if logged:
+        if wrap_log is not None:
+            self._buffer = wrap_log(self._blocks)
             self._buffer.store_unsealed_again()
         else:
+            self._buffer = self._blocks
             threading.Thread(
                 target=self._store_sealed_blocks, daemon=True, name=f"ember-receiver-{self.stream_id}-blocks"
             ).start()

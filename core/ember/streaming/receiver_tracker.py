@@ -71,6 +71,7 @@ class ReceiverTracker:
         """The blocks of the batch at ``time_ms`` (empty once the receiver was stopped)."""
         with self._changed:
             self._wanted = time_ms
+        assert self._handle is not None, "take() before start()"
         self._handle.send(("take", time_ms))
         with self._changed:
             self._changed.wait_for(lambda: time_ms in self._taken or self._stopped)

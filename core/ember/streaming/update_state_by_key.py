@@ -48,7 +48,7 @@ class StateDStream(DStream):
             single_list, append_to, _extend, self.num_partitions, portable_hash, "updateStateByKey"
         )
         state = StateRDD(previous, grouped, self.update_func, self._block_prefix, time_ms, previous_ms)
-        if (time_ms - self.zero_ms) % self.checkpoint_ms == 0:
+        if (time_ms - self.initialized_zero_ms()) % (self.checkpoint_ms or self.slide_ms) == 0:
             state.persist(StorageLevel.MEMORY_ONLY)  # encoded for the checkpoint, then cut
         return state
 
