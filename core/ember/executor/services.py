@@ -18,7 +18,6 @@ import logging
 import os
 import pickle
 import threading
-import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 import cloudpickle
 
 from ember.executor.base import BlockStore, Service, ServiceHandle, ServiceHost
+from ember.executor.tracebacks import format_for_user
 
 if TYPE_CHECKING:
     from ember.executor.pool import ProcessPoolExecutor, WorkerProcess
@@ -79,14 +79,15 @@ class ServiceRunner:
                     service.on_message(payload)
                 elif kind == STOP:
                     service.stop()
-            except Exception:  # noqa: BLE001 - one service's bug must not stop the others
-                _log.exception("service %d failed to handle a message", service_id)
+            except Exception as error:  # noqa: BLE001 - one service's bug must not stop the others
+                # a receiver's onDriverMessage is user code: its traceback without ember's frames
+                _log.error("service %d failed to handle a message:\n%s", service_id, format_for_user(error))
 
     def _run(self, service_id: int, service: Service) -> None:
         try:
             service.run(_WorkerHost(self, service_id, self._blocks))
-        except Exception:  # noqa: BLE001 - reported; the driver's handle sees it end
-            _log.error("service %d failed:\n%s", service_id, traceback.format_exc())
+        except Exception as error:  # noqa: BLE001 - reported; the driver's handle sees it end
+            _log.error("service %d failed:\n%s", service_id, format_for_user(error))
         finally:
             self._services.pop(service_id, None)
             self.send(service_id, ENDED, None)
