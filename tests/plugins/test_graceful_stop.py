@@ -10,17 +10,17 @@ from __future__ import annotations
 import threading
 
 from ember.plugins import Receiver, ReceiverStoppedError, SourceKind, create_source_stream
-from ember.plugins.testing import BatchCollector
+from ember.plugins.testing import BatchCollector, wait_until
 from ember.streaming import StreamingContext
 
 
 class EndlessReceiver(Receiver):
-    """Stores 0, 1, 2, ... as fast as it can until the stream refuses; counts what it stored."""
+    """Stores 0, 1, 2, ... as fast as it can until the stream refuses, then writes how many it
+    stored to ``report`` (it runs where the executor puts it: a worker process on local[N])."""
 
-    def __init__(self):
+    def __init__(self, report):
         super().__init__()
-        self.accepted = 0
-        self.first_stored = threading.Event()
+        self.report = report
 
     def onStart(self):
         threading.Thread(target=self._run, daemon=True).start()
@@ -31,16 +31,17 @@ class EndlessReceiver(Receiver):
             try:
                 self.store(number)
             except ReceiverStoppedError:
+                self.report.write_text(str(number))
                 return
-            self.accepted = number = number + 1
-            self.first_stored.set()
+            number += 1
 
     def onStop(self):
         pass
 
 
-def test_every_record_accepted_before_a_graceful_stop_is_processed(sc, plugins, make_plugin):
-    receiver = EndlessReceiver()
+def test_every_record_accepted_before_a_graceful_stop_is_processed(sc, plugins, make_plugin, tmp_path):
+    report = tmp_path / "accepted"
+    receiver = EndlessReceiver(report)
     plugins(
         endless=make_plugin(
             "endless", ember_source_kinds=lambda: [SourceKind("endless", lambda ssc: receiver)]
@@ -49,8 +50,7 @@ def test_every_record_accepted_before_a_graceful_stop_is_processed(sc, plugins, 
     ssc = StreamingContext(sc, 0.2)
     seen = BatchCollector(create_source_stream(ssc, "endless").count())
     ssc.start()
-    assert receiver.first_stored.wait(10)
-    seen.wait_for(lambda collector: len(collector.batches) >= 2)
+    seen.wait_for(lambda collector: len(collector.batches) >= 2 and sum(collector.records) > 0)
     ssc.stop(stopSparkContext=False, stopGraceFully=True)
-    assert receiver.accepted > 0
-    assert sum(seen.records) == receiver.accepted
+    wait_until(lambda: report.exists() and report.read_text(), what="the receiver to report what it stored")
+    assert sum(seen.records) == int(report.read_text()) > 0

@@ -27,7 +27,8 @@ def _word_counts(ssc):
         lines.flatMap(str.split)
         .map(lambda w: (w, 1))
         .updateStateByKey(lambda new, old: sum(new) + (old or 0))
-    )
+        .checkpoint(1)
+    )  # encoded (measured) every batch
     counts.foreachRDD(lambda rdd: None)
 
 

@@ -192,11 +192,11 @@ def test_receiver_limiter_follows_the_estimate_bounded_by_max_rate(local_sc, max
     local_sc._conf.set("spark.streaming.receiver.maxRate", max_rate)
     ssc = manual_streaming_context(local_sc, batch_duration=1)
     stream = as_input_stream(ssc, IdleReceiver(), "an idle receiver")
-    assert stream._limiter.per_second == 100  # the initial rate, below any max rate here
+    assert stream.tracker.rate == 100  # the initial rate, below any max rate here
     stream.rate_controller.batch_completed(1000, 1000, 500, 0)
-    assert stream._limiter.per_second == 100
+    assert stream.tracker.rate == 100
     stream.rate_controller.batch_completed(2000, 1000, 800, 0)  # estimate 1250/s
-    assert stream._limiter.per_second == expected
+    assert stream.tracker.rate == expected
 
 
 def test_receiver_without_backpressure_keeps_max_rate(local_sc):
@@ -204,4 +204,4 @@ def test_receiver_without_backpressure_keeps_max_rate(local_sc):
     ssc = manual_streaming_context(local_sc, batch_duration=1)
     stream = as_input_stream(ssc, IdleReceiver(), "an idle receiver")
     assert stream.rate_controller is None
-    assert stream._limiter.per_second == 300
+    assert stream.tracker.rate == 300

@@ -23,7 +23,7 @@ JOB = textwrap.dedent("""
     ssc.checkpoint(sys.argv[1])
     batches = [[f"w{i % 5}" for i in range(n + 1)] for n in range(6)]
     counts = ssc.queueStream(batches).map(lambda w: (w, 1)).updateStateByKey(
-        lambda new, old: sum(new) + (old or 0))
+        lambda new, old: sum(new) + (old or 0)).checkpoint(0.4)  # encoded (and measured) every 2 batches
     counts.foreachRDD(lambda t, rdd: print("printed by batch", t.strftime("%S.%f")[:6], flush=True))
     ssc.start()
     ssc.awaitTerminationOrTimeout(2.0)

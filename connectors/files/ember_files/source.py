@@ -128,7 +128,9 @@ class FileStreamSource(ReplayableSource):
                     "a whole file's range"
                 )
 
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         threshold = max(self.start_ms, time_ms - self.remember_ms)
         listing = [status for status in self.filesystem.list_files() if not is_hidden(status.name)]
         self._check_selected(listing, time_ms, threshold)

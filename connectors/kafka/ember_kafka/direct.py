@@ -61,7 +61,19 @@ class _Cursor:
         #: batch time -> the offsets after that batch, until the batch is committed
         self.batch_ends: dict[int, Offsets] = {}
 
-    def next_ends(self, time_ms: int, max_records: int | None) -> tuple[Offsets, Offsets]:
+    def lags(self) -> dict[str, int] | None:
+        """Records after each partition's position (None while the brokers are away)."""
+        with self.lock:
+            try:
+                if self.reader is None:
+                    self.reader = open_reader(self.settings)
+                self._add_new_partitions()
+                latest = log_ends(self.reader, self.positions)
+            except BrokerUnreachableError:
+                return None
+            return {partition_name(p): max(0, latest[p] - position) for p, position in self.positions.items()}
+
+    def next_ends(self, time_ms: int, max_records: int | Offsets | None) -> tuple[Offsets, Offsets]:
         """The (start, end) offsets of the batch at ``time_ms``; advances the positions."""
         with self.lock:
             try:
@@ -161,8 +173,24 @@ class DirectKafkaSource(ReplayableSource):
                     f"offsets [{start!r}, {end!r}) of {position_range.partition} are not a range"
                 )
 
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
-        starts, ends = self._started().next_ends(time_ms, max_records_per_partition)
+    def lags(self) -> dict[str, int] | None:
+        """Backpressure shares a batch by these, as Spark's direct Kafka stream does."""
+        return self._started().lags()
+
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
+        cursor = self._started()
+        limits: int | Offsets | None
+        if isinstance(max_records_per_partition, dict):  # by name, as lags() gave them
+            limits = {
+                p: max_records_per_partition[partition_name(p)]
+                for p in cursor.positions
+                if partition_name(p) in max_records_per_partition
+            }
+        else:
+            limits = max_records_per_partition
+        starts, ends = cursor.next_ends(time_ms, limits)
         return [
             PositionRange(partition_name(p), starts[p], ends[p])
             for p in sorted(ends, key=lambda p: (p.topic, p.partition))

@@ -81,8 +81,11 @@ def starting_offsets(reader: OffsetReader, partitions: list[TopicAndPartition], 
     return log_ends(reader, earliest)
 
 
-def bounded_ends(positions: Offsets, ends: Offsets, max_records: int | None) -> Offsets:
-    """``ends``, cut to at most ``max_records`` after each position (a rate limit)."""
+def bounded_ends(positions: Offsets, ends: Offsets, max_records: int | Offsets | None) -> Offsets:
+    """``ends``, cut to at most ``max_records`` after each position (a rate limit), or to each
+    partition's own maximum (at least 1 for a partition it does not name)."""
     if max_records is None:
         return dict(ends)
+    if isinstance(max_records, dict):
+        return {p: min(ends[p], positions[p] + max_records.get(p, 1)) for p in ends}
     return {p: min(ends[p], positions[p] + max_records) for p in ends}

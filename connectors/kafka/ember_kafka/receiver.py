@@ -59,8 +59,9 @@ class KafkaReceiver(Receiver):
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
 
-    def commit_later(self, offsets: Offsets) -> None:
-        """Ask the receiving thread (the consumer's only user) to commit ``offsets``."""
+    def onDriverMessage(self, offsets: Offsets) -> None:
+        """The driver's offsets of a completed batch: the receiving thread (the consumer's
+        only user) commits them between its polls."""
         self._to_commit.put(offsets)
 
     def _receive(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ember import StorageLevel
-from ember.plugins import batch_time_ms, create_source_stream
+from ember.plugins import batch_time_ms, create_source_stream, send_to_receiver
 from ember_kafka.commits import CommitAfterBatch
 from ember_kafka.direct import offset_range, read_offsets
 from ember_kafka.errors import KafkaConfigError
@@ -158,7 +158,6 @@ def _read_ranges(
 def _commit_after_batches(ssc: StreamingContext, raw: Any) -> None:
     """Note each batch's offsets with a small output operation; commit them on completion."""
     noted: dict[int, dict[TopicAndPartition, int]] = {}
-    receiver = raw.receiver
 
     def note(time: Any, rdd: RDD[Any]) -> None:
         offsets: dict[TopicAndPartition, int] = {}
@@ -172,7 +171,7 @@ def _commit_after_batches(ssc: StreamingContext, raw: Any) -> None:
         for older in [t for t in noted if t < time_ms]:
             del noted[older]
         if offsets:
-            receiver.commit_later(offsets)
+            send_to_receiver(raw, offsets)
 
     raw.foreachRDD(note)
     ssc.addStreamingListener(CommitAfterBatch(commit, "Kafka receiver stream"))

@@ -1,9 +1,10 @@
 """The Kinesis source: each batch reads, per shard, a range of sequence numbers.
 
 On the driver, ``next_ranges`` reads each readable shard from where it stopped, up to what
-is there now (or the rate limit), and records the first and last sequence numbers it saw;
-tasks then read exactly those ranges again (``AT_SEQUENCE_NUMBER`` first, until the last), so
-a batch recomputed after a failure or restored from a checkpoint holds the same records.  A
+is there now (or the rate limit), and records the first and last sequence numbers it saw; what
+it read goes to the batch (``prefetched``), and a batch recomputed after a failure or restored
+from a checkpoint reads exactly those ranges again (``AT_SEQUENCE_NUMBER`` first, until the
+last), so it holds the same records.  A
 throttled shard gives what it has and is left alone for a growing pause; nothing is skipped,
 the next batch continues at the same place.  KPL-aggregated records are split in ``read``.
 """
@@ -48,6 +49,8 @@ class KinesisSource(ReplayableSource):
         self.initial = initial
         self.decoder = decoder
         self._shards = ShardSet()
+        #: shard -> (first, last sequence number, user records) read by the last next_ranges
+        self._fetched: dict[str, tuple[str, str, list[tuple[bytes, str]]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Tasks get the stream's address, never the driver's cursors."""
@@ -72,10 +75,15 @@ class KinesisSource(ReplayableSource):
     def partitions(self) -> list[str]:
         return list(self._shards.cursors)
 
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         """The new records of each readable shard; every other shard that has a position gets an
         empty range at it, so that the newest batch alone tells a recovery where all shards are."""
-        limit = max_records_per_partition or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
+        # one maximum for every shard: only a source that reports lags() gets them by partition
+        limit = max_records_per_partition if isinstance(max_records_per_partition, int) else None
+        limit = limit or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
+        self._fetched = {}
         ranges = [r for r in (self._read_new(cursor, limit) for cursor in self._shards.readable()) if r]
         read_now = {r.partition for r in ranges}
         ranges += [
@@ -88,6 +96,18 @@ class KinesisSource(ReplayableSource):
         ):
             self._list_shards()
         return ranges
+
+    def prefetched(self, position_range: PositionRange) -> list | None:
+        """The records ``next_ranges`` read from the shard to find the range's end, decoded, so
+        tasks need not read them again; None when the decoder fails on one (the task reading
+        the range then reports it, as without this)."""
+        fetched = self._fetched.pop(position_range.partition, None)
+        if fetched is None or fetched[:2] != (position_range.start, position_range.end):
+            return None
+        try:
+            return [self.decoder(data) for data, _ in fetched[2]]
+        except Exception:  # noqa: BLE001 - read() raises it with the record's position
+            return None
 
     def validate_positions(self, ranges: list[PositionRange]) -> None:
         """Recorded ranges must name shards by Kinesis' shard ids, with sequence numbers (which
@@ -134,6 +154,7 @@ class KinesisSource(ReplayableSource):
         """Read what ``cursor``'s shard holds now (at most ``limit`` records); move past it."""
         first = last = None
         count = 0
+        fetched: list[tuple[bytes, str]] = []
         try:
             for _ in range(CALLS_PER_BATCH):
                 answer = self.client.get_records(
@@ -143,7 +164,10 @@ class KinesisSource(ReplayableSource):
                 if records:
                     first = first or records[0]["SequenceNumber"]
                     last = records[-1]["SequenceNumber"]
-                    count += sum(len(deaggregate(r["Data"])) for r in records)
+                    fetched += [
+                        (data, r["SequenceNumber"]) for r in records for data in deaggregate(r["Data"])
+                    ]
+                    count = len(fetched)
                     cursor.after = last
                 cursor.iterator = answer.get("NextShardIterator")
                 if cursor.iterator is None:
@@ -154,7 +178,10 @@ class KinesisSource(ReplayableSource):
             self._shards.read_well(cursor)
         except Exception as error:  # noqa: BLE001 - sorted: throttled, expired, transient, fatal
             self._read_failed(cursor, error)
-        return None if first is None else PositionRange(cursor.shard_id, first, last, count)
+        if first is None or last is None:  # both or neither: set from the same records
+            return None
+        self._fetched[cursor.shard_id] = (first, last, fetched)
+        return PositionRange(cursor.shard_id, first, last, count)
 
     def _iterator(self, cursor: ShardCursor) -> str:
         if cursor.iterator is None:

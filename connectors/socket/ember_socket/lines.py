@@ -27,7 +27,12 @@ class InvalidText:
 
 
 class LineDecoder:
-    """Feed bytes in, get complete lines out; ``finish()`` returns the partial last line."""
+    """Feed bytes in, get complete lines out; ``finish()`` returns the partial last line.
+
+    Each read is cut once: the bytes up to its last line ending are decoded in one call and
+    split in one call; only a region that is not valid UTF-8 is cut line by line, to report
+    where its bad bytes are.
+    """
 
     def __init__(self, on_invalid: Callable[[InvalidText], None]):
         self._buffer = bytearray()
@@ -38,23 +43,22 @@ class LineDecoder:
 
     def feed(self, data: bytes) -> list[str]:
         """The lines completed by ``data`` (a trailing ``\\r`` waits for a possible ``\\n``)."""
-        self._buffer += data
-        lines = []
-        start = 0
         buffer = self._buffer
-        position = self._scanned
-        while True:
-            end = _next_line_end(buffer, position)
-            if end < 0:
-                break
-            ending = 2 if buffer[end : end + 2] == b"\r\n" else 1
-            if buffer[end] == 0x0D and end + 1 == len(buffer):
-                break  # a lone \r at the end may be the first half of \r\n
-            lines.append(self._decode(bytes(buffer[start:end]), start))
-            start = position = end + ending
-        del buffer[:start]
-        self._consumed += start
+        buffer += data
+        end = _complete_end(buffer, self._scanned)
+        if end == 0:
+            self._scanned = max(0, len(buffer) - 1) if buffer.endswith(b"\r") else len(buffer)
+            return []
+        region = bytes(buffer[:end])
+        del buffer[:end]
         self._scanned = max(0, len(buffer) - 1) if buffer.endswith(b"\r") else len(buffer)
+        try:
+            lines = _split_valid(region)
+        except UnicodeDecodeError:
+            lines = self._split_reporting(region)
+        else:
+            self._lines_done += len(lines)
+        self._consumed += end
         return lines
 
     def finish(self) -> list[str]:
@@ -63,6 +67,17 @@ class LineDecoder:
         self._buffer.clear()
         self._scanned = 0
         return [self._decode(remainder, 0)] if remainder else []
+
+    def _split_reporting(self, region: bytes) -> list[str]:
+        """The lines of ``region`` (which ends with a line ending), one decode each, so that
+        invalid bytes are reported at their offset in the stream and in their line."""
+        lines = []
+        start = 0
+        while start < len(region):
+            end = _next_line_end(region, start)
+            lines.append(self._decode(region[start:end], start))
+            start = end + (2 if region[end : end + 2] == b"\r\n" else 1)
+        return lines
 
     def _decode(self, raw: bytes, offset_in_buffer: int) -> str:
         self._lines_done += 1
@@ -75,7 +90,27 @@ class LineDecoder:
             return raw.decode("utf-8", errors="replace")
 
 
-def _next_line_end(buffer: bytearray, position: int) -> int:
+def _complete_end(buffer: bytearray, scanned: int) -> int:
+    """How many bytes of ``buffer`` form complete lines: up to its last line ending, except a
+    ``\\r`` that ends the buffer (it may be the first half of ``\\r\\n``).  Bytes before
+    ``scanned`` are known to hold no line ending."""
+    end = max(buffer.rfind(b"\n", scanned), buffer.rfind(b"\r", scanned))
+    if end >= 0 and end + 1 == len(buffer) and buffer[end] == 0x0D:
+        end = max(buffer.rfind(b"\n", scanned, end), buffer.rfind(b"\r", scanned, end))
+    return end + 1
+
+
+def _split_valid(region: bytes) -> list[str]:
+    """The lines of ``region``, which ends with a line ending; UnicodeDecodeError if any byte
+    is not UTF-8 (no multi-byte character contains a \\r or \\n byte, so cutting after the
+    decode cuts at the same places)."""
+    text = region.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text[:-1].split("\n")
+
+
+def _next_line_end(buffer: bytes, position: int) -> int:
     """Index of the first ``\\n`` or ``\\r`` at or after ``position``, or -1."""
     newline = buffer.find(b"\n", position)
     carriage = buffer.find(b"\r", position, newline if newline >= 0 else len(buffer))

@@ -79,14 +79,12 @@ class SocketTextReceiver(Receiver):
                 if not data:
                     break
                 self.backoff.reset()
-                for line in decoder.feed(data):
-                    self.store(line)
+                self.storeRecords(decoder.feed(data))
         except OSError as error:
             if not self.isStopped():
                 self.restart(f"error receiving from {address}", error, self.backoff.next_delay_ms())
             return
-        for line in decoder.finish():
-            self.store(line)
+        self.storeRecords(decoder.finish())
         if not self.isStopped():
             self.restart(
                 f"socket data stream from {address} had no more data", None, self.backoff.next_delay_ms()

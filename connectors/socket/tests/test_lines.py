@@ -46,3 +46,15 @@ def test_backoff_doubles_up_to_the_cap_and_resets():
     assert [backoff.next_delay_ms() for _ in range(6)] == [100, 200, 400, 800, 1000, 1000]
     backoff.reset()
     assert backoff.next_delay_ms() == 100
+
+
+def test_a_character_or_a_line_ending_split_between_reads_is_whole_and_reports_nothing():
+    lines, problems = decode([b"caf\xc3", b"\xa9\r", b"\nna\xc3\xafve\r", b"\r", b"x\n"])
+    assert lines == ["caf\u00e9", "na\u00efve", "", "x"]
+    assert problems == []
+
+
+def test_bad_bytes_in_a_read_of_many_lines_are_reported_in_their_line():
+    lines, problems = decode([b"one\ntwo\n", b"three\nf\xffour\nfive\n\xfe"])
+    assert lines == ["one", "two", "three", "f\ufffdour", "five", "\ufffd"]
+    assert [(p.stream_offset, p.line_number) for p in problems] == [(15, 4), (25, 6)]

@@ -1,7 +1,7 @@
 """The receiver write-ahead log (``spark.streaming.receiver.writeAheadLog.enable``).
 
-Each receiver stream logs into ``<checkpoint dir>/receivedData/<stream>/``.  Every ``store``
-or ``storeBlock`` appends one entry to the open segment before it returns, so a record the
+Each receiver stream logs into ``<checkpoint dir>/receivedData/<stream>/``.  Every ``store``,
+``storeRecords`` or ``storeBlock`` appends one entry to the open segment before it returns, so a record the
 receiver has stored survives the process being killed (the entry is in the kernel's hands);
 when a batch takes the stored blocks, the open segment is fsynced and renamed
 ``batch-<time ms>``, which both makes it durable and records which batch owns it.
@@ -90,6 +90,23 @@ class WriteAheadLog:
             self._handle.close()
             self._handle = None
 
+    def __getstate__(self) -> dict:
+        """A copy for the process a receiver runs in: it opens segments of its own."""
+        return {**vars(self), "_handle": None, "_open_name": None}
+
+    def unsealed(self) -> tuple[list[Any], list[str]]:
+        """The records of the open segments (stored, no batch took them yet) and their names;
+        the segment this log had open is closed first, so the next append opens a new one."""
+        self.close()
+        names = [name for _, name in sorted(self._segments(_OPEN).items())]
+        return [record for name in names for record in self._read(name)], names
+
+    def batch_segment(self, time_ms: int) -> list[Any] | None:
+        """The records of the segment sealed for the batch at ``time_ms``, if there is one."""
+        if f"batch-{time_ms}" not in os.listdir(self.directory):
+            return None
+        return self._read(f"batch-{time_ms}")
+
     def recover(self, keep_batches: bool) -> tuple[dict[int, list[Any]], list[Any], list[str]]:
         """What an earlier run left: the records of each batch segment by batch time (when
         ``keep_batches``: the run is being recovered), the records no batch owns (open segments,
@@ -146,6 +163,13 @@ class LoggedBlockBuffer:
             self._buffer.append(record, size)
             self._log.append([record])
 
+    def add_all(self, records: Iterable[Any]) -> None:
+        records = list(records)
+        if records:
+            with self._lock:
+                self._buffer.add_all(records)
+                self._log.append(records)
+
     def add_block(self, records: Iterable[Any]) -> None:
         block = list(records)
         if not block:
@@ -156,8 +180,24 @@ class LoggedBlockBuffer:
             self._log.append(block)
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
+        """The blocks of the batch at ``time_ms``: those stored since the last batch, or, when
+        a receiver that died had sealed this batch's segment already, that segment's records
+        (what is stored since then goes to the next batch)."""
         with self._lock:
+            sealed = self._log.batch_segment(time_ms) if time_ms is not None else None
+            if sealed is not None:
+                return [sealed] if sealed else []
             blocks = self._buffer.take_blocks(time_ms)
             if time_ms is not None:
                 self._log.seal(time_ms)
             return blocks
+
+    def store_unsealed_again(self) -> None:
+        """Where a receiver starts (again, after its process died): store through the log what
+        the open segments hold, as the next batch's, then delete those segments."""
+        with self._lock:
+            records, names = self._log.unsealed()
+            if records:
+                self._buffer.add_all(records)
+                self._log.append(records)
+            self._log.delete(names)

@@ -4,13 +4,15 @@ The driver (``ember.rdd.scheduler``) cuts a job into stages and hands each stage
 ``Executor``.  An executor only has to run picklable ``Task`` objects and keep named blocks
 (lists of records) where every task can read them; it knows nothing of RDDs or DStreams.  The
 in-process executor, the shared-memory process pool and a Dask plugin all implement this.
+Besides tasks, an executor hosts long-running ``Service``s (receivers) that take no task slot
+and store blocks where they run, as Spark runs receivers on its executors.
 """
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,6 +41,39 @@ class BlockStore(ABC):
         """Drop every block whose id starts with one of ``prefixes``."""
 
 
+class LocalBlocks:
+    """Objects a process keeps in its own memory between tasks, by block id, never encoded (a
+    stateful stream's state partitions).  Only tasks that run in the same process see them:
+    the executor places a task that prefers one of them (``Task.prefers``) where it is."""
+
+    def __init__(self):
+        self._objects: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, block_id: str) -> Any:
+        """The object kept as ``block_id`` here; ``KeyError`` when this process has none."""
+        with self._lock:
+            return self._objects[block_id]
+
+    def keep(self, block_id: str, value: Any) -> None:
+        with self._lock:
+            self._objects[block_id] = value
+
+    def discard(self, block_id: str) -> bool:
+        """Forget ``block_id`` itself; whether it was kept here."""
+        with self._lock:
+            return self._objects.pop(block_id, self) is not self
+
+    def drop(self, prefixes: Iterable[str]) -> list[str]:
+        """Forget every object whose id starts with one of ``prefixes``; returns their ids."""
+        prefixes = tuple(prefixes)
+        with self._lock:
+            dropped = [block_id for block_id in self._objects if block_id.startswith(prefixes)]
+            for block_id in dropped:
+                del self._objects[block_id]
+        return dropped
+
+
 class TaskContext:
     """What a running task sees: its partition, its attempt, the blocks and its accumulators.
 
@@ -48,12 +83,36 @@ class TaskContext:
 
     _local = threading.local()
 
-    def __init__(self, stage_id: int, partition_id: int, attempt_number: int, blocks: BlockStore):
+    def __init__(
+        self,
+        stage_id: int,
+        partition_id: int,
+        attempt_number: int,
+        blocks: BlockStore,
+        local: LocalBlocks | None = None,
+    ):
         self.stage_id = stage_id
         self.partition_id = partition_id
         self.attempt_number = attempt_number
         self.blocks = blocks
+        self.local = local if local is not None else LocalBlocks()
         self.accumulator_updates: dict[int, Any] = {}
+        #: local blocks this task kept and dropped, so the executor knows where each one is
+        self.kept: list[str] = []
+        self.dropped: list[str] = []
+
+    def keep_local(self, block_id: str, value: Any) -> None:
+        """Keep ``value`` in this process's memory for later tasks (``LocalBlocks``)."""
+        self.local.keep(block_id, value)
+        self.kept.append(block_id)
+
+    def local_block(self, block_id: str) -> Any:
+        """What this process keeps as ``block_id``; ``KeyError`` when it keeps none."""
+        return self.local.get(block_id)
+
+    def drop_local(self, block_id: str) -> None:
+        if self.local.discard(block_id):
+            self.dropped.append(block_id)
 
     @classmethod
     def get(cls) -> TaskContext | None:
@@ -78,7 +137,10 @@ class TaskContext:
 
 
 class Task(Protocol):
-    """One unit of work: a partition of a stage.  Must be picklable (cloudpickle)."""
+    """One unit of work: a partition of a stage.  Must be picklable (cloudpickle).
+
+    A task may also have ``prefers``: ids of local blocks (``LocalBlocks``) it reads, so that
+    an executor with several processes runs it where they are kept."""
 
     stage_id: int
     partition: int
@@ -93,6 +155,9 @@ class TaskResult:
 
     value: Any
     accumulator_updates: dict[int, Any] = field(default_factory=dict)
+    #: local blocks the task kept and dropped where it ran
+    kept: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 class TaskFailedError(Exception):
@@ -125,11 +190,94 @@ class BlocksLostError(Exception):
         super().__init__(f"{len(self.block_ids)} block(s) lost with their worker: {shown}")
 
 
-def run_task(task: Task, stage_id: int, attempt: int, blocks: BlockStore) -> TaskResult:
+def run_task(
+    task: Task, stage_id: int, attempt: int, blocks: BlockStore, local: LocalBlocks | None = None
+) -> TaskResult:
     """Run ``task`` under a fresh TaskContext; shared by every executor so they agree on it."""
-    with TaskContext(stage_id, task.partition, attempt, blocks) as context:
+    with TaskContext(stage_id, task.partition, attempt, blocks, local) as context:
         value = task.run(context)
-    return TaskResult(value, context.accumulator_updates)
+    return TaskResult(value, context.accumulator_updates, context.kept, context.dropped)
+
+
+class ServiceHost(ABC):
+    """What a running service sees where it runs: the blocks, and a way to the driver."""
+
+    #: the store the service's blocks go to (the same every task reads)
+    blocks: BlockStore
+    #: where it runs, for people ("driver", "worker-1", ...)
+    where: str = "driver"
+
+    @abstractmethod
+    def send(self, message: Any) -> None:
+        """Deliver ``message`` (picklable) to the ``on_message`` of the service's driver side."""
+
+
+class Service(ABC):
+    """A long-running job the executor hosts beside its tasks, without taking a task slot (a
+    receiver).  Picklable: the executor may ship it to a worker and, when that worker dies,
+    start the same pickled service again on another.  Messages from the driver arrive on
+    ``on_message`` on a thread other than ``run``'s."""
+
+    @abstractmethod
+    def run(self, host: ServiceHost) -> None:
+        """Run until ``stop``; called on a thread of its own."""
+
+    @abstractmethod
+    def on_message(self, message: Any) -> None:
+        """A message the driver sent with ``ServiceHandle.send``."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Make ``run`` return soon."""
+
+
+class ServiceHandle(ABC):
+    """The driver's side of a started service."""
+
+    @abstractmethod
+    def send(self, message: Any) -> None:
+        """Deliver ``message`` to the service's ``on_message`` (dropped while it moves)."""
+
+    @abstractmethod
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the service and wait (up to ``timeout``) for its ``run`` to return."""
+
+    @property
+    @abstractmethod
+    def where(self) -> str:
+        """Where the service runs now."""
+
+
+class _InProcessHost(ServiceHost):
+    def __init__(self, blocks: BlockStore, on_message: Callable[[Any], None]):
+        self.blocks = blocks
+        self._on_message = on_message
+
+    def send(self, message: Any) -> None:
+        self._on_message(message)
+
+
+class InProcessServiceHandle(ServiceHandle):
+    """A service run on a thread of the driver: messages are plain calls both ways."""
+
+    def __init__(self, service: Service, blocks: BlockStore, on_message: Callable[[Any], None], name: str):
+        self._service = service
+        self._thread = threading.Thread(
+            target=service.run, args=(_InProcessHost(blocks, on_message),), daemon=True, name=name
+        )
+        self._thread.start()
+
+    def send(self, message: Any) -> None:
+        self._service.on_message(message)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._service.stop()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @property
+    def where(self) -> str:
+        return "driver"
 
 
 @dataclass(frozen=True)
@@ -149,7 +297,10 @@ class Executor(BlockStore):
     ``run_tasks`` returns one ``TaskResult`` per task, in task order, or raises
     ``TaskFailedError`` once a task has failed ``max_task_attempts`` times.  Blocks put by the
     driver (``put_block``) or by tasks (``TaskContext.blocks``) must be readable by every later
-    task until removed.
+    task until removed.  Local blocks (``TaskContext.keep_local``) live in the memory of the
+    process that kept them; ``remove_blocks`` forgets those too, and a task that prefers one
+    should run where it is (Spark's preferred locations), which an executor may ignore: the
+    task then recomputes what it would have read.
     """
 
     #: how many tasks can run at once; SparkContext.defaultParallelism reports it
@@ -164,6 +315,19 @@ class Executor(BlockStore):
     @abstractmethod
     def shutdown(self) -> None:
         """Release workers and every block; the executor is unusable afterwards."""
+
+    def start_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str = "ember-service",
+    ) -> ServiceHandle:
+        """Run ``service`` beside the tasks until its handle stops it; ``on_message`` gets
+        what it sends (on a thread of the executor's).  An executor with workers runs it in one
+        of them and, when that worker is lost, starts it again on another and calls
+        ``on_moved(where)`` first.  This default runs it on a thread of the driver."""
+        return InProcessServiceHandle(service, self, on_message, name)
 
     # -- read-only figures for monitoring; an executor that keeps none reports none ----------
     def worker_status(self) -> list[WorkerStatus]:

@@ -17,7 +17,15 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus, run_task
+from ember.executor.base import (
+    Executor,
+    LocalBlocks,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+    run_task,
+)
 from ember.executor.shipping import FunctionCache, FunctionShipper, StageCommon
 from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import decode_block, encode_block
@@ -28,6 +36,7 @@ class InProcessExecutor(Executor):
         self.default_parallelism = parallelism
         self.max_task_attempts = max_task_attempts
         self._blocks: dict[str, bytes] = {}
+        self._local = LocalBlocks()
         self._lock = threading.Lock()
         self._shipping = threading.Lock()
         self._shipper = FunctionShipper()
@@ -55,6 +64,7 @@ class InProcessExecutor(Executor):
         with self._lock:
             for block_id in [b for b in self._blocks if b.startswith(prefixes)]:
                 del self._blocks[block_id]
+        self._local.drop(prefixes)
 
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._shipping:  # jobs may be submitted from several threads
@@ -85,7 +95,9 @@ class InProcessExecutor(Executor):
     def _run_with_retries(self, task: Task, own, common: StageCommon) -> TaskResult:
         for attempt in range(self.max_task_attempts):
             try:
-                return run_task(self._functions.load_task(own, common), task.stage_id, attempt, self)
+                return run_task(
+                    self._functions.load_task(own, common), task.stage_id, attempt, self, self._local
+                )
             except Exception as error:  # a user function failed: retry, then report it
                 if attempt + 1 == self.max_task_attempts:
                     raise TaskFailedError(
@@ -100,3 +112,4 @@ class InProcessExecutor(Executor):
     def shutdown(self) -> None:
         with self._lock:
             self._blocks.clear()
+        self._local.drop([""])

@@ -8,7 +8,8 @@ carries task pickles (what a stage's tasks share once per worker), function pick
 time a worker needs them (``shipping``), and small results.
 
 A worker that dies (SIGKILL, segfault, out of memory) is replaced and its task re-run
-elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task.
+elsewhere, without counting as a failed attempt, up to ``MAX_WORKER_LOSSES`` times per task;
+the services (receivers) it hosted start again on another worker (``services``).
 A user exception counts as an attempt: the task is retried until ``max_task_attempts``
 (``local[N,F]``) attempts failed, then the stage fails with the user's own exception.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import os
 import pickle
 import signal
@@ -26,12 +28,21 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from ember.executor.base import Executor, Task, TaskFailedError, TaskResult, WorkerStatus
+from ember.executor.base import (
+    Executor,
+    Service,
+    ServiceHandle,
+    Task,
+    TaskFailedError,
+    TaskResult,
+    WorkerStatus,
+)
 from ember.executor.segments import SegmentSpace, SegmentStore
+from ember.executor.services import ServiceHub
 from ember.executor.shipping import FunctionShipper
 from ember.executor.worker import OK, READY
 from ember.serde.codec import decode, decode_block
@@ -39,6 +50,7 @@ from ember.serde.codec import decode, decode_block
 #: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
 MAX_WORKER_LOSSES = 4
 _task_ids = itertools.count()
+_log = logging.getLogger("ember.executor")
 
 
 class WorkerProcess:
@@ -46,13 +58,17 @@ class WorkerProcess:
 
     def __init__(self, space: SegmentSpace, env: dict[str, str], preload: Sequence[str]):
         driver_end, worker_end = socket.socketpair()
+        services_driver_end, services_worker_end = socket.socketpair()
+        fds = [worker_end.fileno(), services_worker_end.fileno()]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ember.executor.worker", str(worker_end.fileno())],
-            pass_fds=[worker_end.fileno()],
-            env=env,
+            [sys.executable, "-m", "ember.executor.worker", *map(str, fds)], pass_fds=fds, env=env
         )
         worker_end.close()
+        services_worker_end.close()
         self.connection = Connection(driver_end.detach())
+        #: the socket of the services (receivers) it hosts, read by the pool's ServiceHub
+        self.service_connection = Connection(services_driver_end.detach())
+        self.service_sending = threading.Lock()
         self.task_id: int | None = None
         self.ready = False
         #: for monitoring: tasks answered, their time from dispatch to reply, the current start
@@ -113,6 +129,11 @@ class ProcessPoolExecutor(Executor):
         self._closing = threading.Lock()
         self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
         self._closed = False
+        self._hub: ServiceHub | None = None
+        #: local block id -> the worker keeping it; prefixes each worker must still drop
+        self._local_where: dict[str, WorkerProcess] = {}
+        self._local_drops: dict[WorkerProcess, list[str]] = {}
+        self._local_lock = threading.Lock()
         #: workers lost and replaced so far (for tests and the benchmark's report)
         self.workers_replaced = 0
         atexit.register(self.shutdown)
@@ -128,7 +149,35 @@ class ProcessPoolExecutor(Executor):
         return self._store.has_block(block_id)
 
     def remove_blocks(self, prefixes: Iterable[str]) -> None:
+        prefixes = tuple(prefixes)
         self._store.remove_blocks(prefixes)
+        with self._local_lock:
+            gone = [block_id for block_id in self._local_where if block_id.startswith(prefixes)]
+            for block_id in gone:
+                self._local_drops.setdefault(self._local_where.pop(block_id), []).extend(
+                    p for p in prefixes if block_id.startswith(p)
+                )
+
+    # -- local blocks: which worker keeps what (so a task runs where its blocks are) -------------
+    def _preferred_worker(self, task: Task) -> WorkerProcess | None:
+        with self._local_lock:
+            for block_id in getattr(task, "prefers", ()):
+                worker = self._local_where.get(block_id)
+                if worker is not None and worker in self._workers:
+                    return worker
+        return None
+
+    def _local_changes(self, worker: WorkerProcess, kept: list[str], dropped: list[str]) -> None:
+        with self._local_lock:
+            for block_id in dropped:
+                if self._local_where.get(block_id) is worker:
+                    del self._local_where[block_id]
+            for block_id in kept:
+                self._local_where[block_id] = worker
+
+    def _drops_for(self, worker: WorkerProcess) -> list[str]:
+        with self._local_lock:
+            return sorted(set(self._local_drops.pop(worker, ())))
 
     @property
     def function_payloads_sent(self) -> int:
@@ -162,6 +211,31 @@ class ProcessPoolExecutor(Executor):
     def block_bytes(self, block_id: str) -> int | None:
         return self._store.block_bytes(block_id)
 
+    # -- services: receivers hosted by the workers -------------------------------------------
+    def start_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str = "ember-service",
+    ) -> ServiceHandle:
+        """Run ``service`` in the worker hosting the fewest; moved when that worker dies.  A
+        service that cannot be pickled runs on a thread of the driver instead (with a warning)."""
+        with self._closing:
+            if self._closed:
+                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            if self._hub is None:
+                self._hub = ServiceHub(self)
+        try:
+            return self._hub.start(service, on_message, on_moved)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            _log.warning(
+                "%s cannot be pickled for a worker process (%s); it runs on a thread of " "the driver",
+                name,
+                error,
+            )
+            return super().start_service(service, on_message, on_moved, name)
+
     # -- running a stage ---------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
@@ -178,6 +252,9 @@ class ProcessPoolExecutor(Executor):
         worker.process.wait()
         self._store.remove_partial_writes(worker.pid)
         self._shipper.drop_worker(worker)
+        with self._local_lock:  # what it kept in its memory is gone with it
+            self._local_where = {b: w for b, w in self._local_where.items() if w is not worker}
+            self._local_drops.pop(worker, None)
         replacement = WorkerProcess(self._space, self._env, self._preload)
         self._workers[self._workers.index(worker)] = replacement
         self.workers_replaced += 1
@@ -192,6 +269,8 @@ class ProcessPoolExecutor(Executor):
         atexit.unregister(self.shutdown)
         for worker in list(self._workers):
             worker.process.kill()
+        if self._hub is not None:
+            self._hub.close()
         with self._lock:  # a running stage sees its workers gone and lets go
             for worker in self._workers:
                 worker.process.wait()
@@ -234,12 +313,23 @@ class _StageRun:
                 return
             if worker.task_id is not None or not worker.ready:
                 continue
-            index, attempt = self.pending.popleft()
+            chosen = self._task_for(worker)
+            if chosen is None:
+                continue
+            index, attempt = chosen
             task_id = next(_task_ids)
             new, forget = self.pool._shipper.updates_for(worker, self.stage.needed)
             common = None if worker in self.holding_stage else self.stage.common
             message = pickle.dumps(
-                (task_id, attempt, new, forget, common, self.stage.tasks[index]),
+                (
+                    task_id,
+                    attempt,
+                    new,
+                    forget,
+                    self.pool._drops_for(worker),
+                    common,
+                    self.stage.tasks[index],
+                ),
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
             try:
@@ -252,6 +342,15 @@ class _StageRun:
             self.holding_stage.add(worker)
             worker.task_started = time.perf_counter()
             self.running[task_id] = (index, attempt)
+
+    def _task_for(self, worker: WorkerProcess) -> tuple[int, int] | None:
+        """The first pending task that prefers ``worker`` or no live worker (a task whose local
+        blocks another worker keeps waits for that one)."""
+        for position, (index, attempt) in enumerate(self.pending):
+            if self.pool._preferred_worker(self.tasks[index]) in (worker, None):
+                del self.pending[position]
+                return index, attempt
+        return None
 
     def _started(self, worker: WorkerProcess) -> None:
         try:
@@ -284,6 +383,7 @@ class _StageRun:
         worker.task_finished()
         if reply[1] == OK:
             self.results[index] = self._result(reply)
+            self.pool._local_changes(worker, *reply[5])
             self.remaining -= 1
         elif attempt + 1 < self.pool.max_task_attempts:
             self.pending.append((index, attempt + 1))
@@ -291,7 +391,7 @@ class _StageRun:
             self._fail(index, reply)
 
     def _result(self, reply) -> TaskResult:
-        _, _, payload, block_id, updates = reply
+        _, _, payload, block_id, updates, _ = reply
         if block_id is not None:
             store = self.pool._store
             value = store.read_block(block_id, decode_block)

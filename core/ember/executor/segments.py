@@ -29,6 +29,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -80,10 +81,13 @@ def _block_name(prefix: str, block_id: str) -> str:
 
 
 class _ShmUsage:
-    """The pool's bytes in /dev/shm, one counter shared by all its processes (locked file)."""
+    """The pool's bytes in /dev/shm, one counter shared by all its processes (locked file; the
+    file lock is per process, so the threads of one process, a task and a receiver, also take
+    a thread lock)."""
 
     def __init__(self, path: str):
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._threads = threading.Lock()
 
     def try_reserve(self, size: int, budget: int) -> bool:
         with self._locked():
@@ -104,11 +108,12 @@ class _ShmUsage:
 
     @contextlib.contextmanager
     def _locked(self):
-        fcntl.lockf(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN)
+        with self._threads:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         os.close(self._fd)

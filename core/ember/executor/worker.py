@@ -1,11 +1,13 @@
 """A worker process of the local[N] pool: runs one task at a time for its driver.
 
-Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd>`` with
-``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver.  The first message
+Started by ``ember.executor.pool`` as ``python -m ember.executor.worker <fd> <service fd>``
+with ``PYTHONHASHSEED=0``; ``fd`` is its end of a socket pair to the driver for tasks,
+``service fd`` the one for the services (receivers) it hosts beside them (``services``).  The first message
 gives the driver's ``sys.path`` (so a job's own modules import), the pool's segment space and
 the modules to import before the first task; the worker answers ``READY``; then each message is
 a task (with what its stage's tasks have in common when that is new to this worker), each reply
-its result or its failure.  An empty message means stop.  End of file means the driver died:
+its result or its failure (and the local blocks the task kept or dropped: objects the worker
+holds for later tasks).  An empty message means stop.  End of file means the driver died:
 the worker removes the pool's segments and exits.
 """
 
@@ -19,8 +21,9 @@ from multiprocessing.connection import Connection
 
 import cloudpickle
 
-from ember.executor.base import run_task
+from ember.executor.base import LocalBlocks, run_task
 from ember.executor.segments import SegmentStore
+from ember.executor.services import ServiceRunner
 from ember.executor.shipping import FunctionCache, StageCommon
 from ember.executor.tracebacks import format_for_user
 from ember.serde.codec import encode, encode_value
@@ -47,6 +50,8 @@ def main() -> None:
 
     store = SegmentStore(space)
     functions = FunctionCache()
+    local = LocalBlocks()
+    ServiceRunner(Connection(int(sys.argv[2])), store).start()
     stage_common: StageCommon | None = None  # of the stage being run: sent once per worker
     try:
         connection.send_bytes(READY)
@@ -54,11 +59,12 @@ def main() -> None:
             message = connection.recv_bytes()
             if not message:
                 return
-            task_id, attempt, new_functions, forget, common, own = pickle.loads(message)
+            task_id, attempt, new_functions, forget, drop_local, common, own = pickle.loads(message)
             functions.update(new_functions, forget)
+            local.drop(drop_local)
             if common is not None:
                 stage_common = StageCommon(common)
-            reply = _run(task_id, attempt, own, stage_common, functions, store)
+            reply = _run(task_id, attempt, own, stage_common, functions, store, local)
             _flush_output()
             connection.send_bytes(reply)
     except (EOFError, OSError):
@@ -66,20 +72,27 @@ def main() -> None:
 
 
 def _run(
-    task_id: int, attempt: int, own, common: StageCommon | None, functions: FunctionCache, store: SegmentStore
+    task_id: int,
+    attempt: int,
+    own: bytes | int,
+    common: StageCommon | None,
+    functions: FunctionCache,
+    store: SegmentStore,
+    local: LocalBlocks,
 ) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
         task = functions.load_task(own, common)
-        result = run_task(task, task.stage_id, attempt, store)
+        result = run_task(task, task.stage_id, attempt, store, local)
         operation = f"returning the result of task {task.partition} in stage {task.stage_id}"
         payload = encode_value(result.value, operation)
         updates = encode(result.accumulator_updates, operation)
+        kept = (result.kept, result.dropped)
         if len(payload) <= INLINE_RESULT_LIMIT:
-            return pickle.dumps((task_id, OK, payload, None, updates))
+            return pickle.dumps((task_id, OK, payload, None, updates, kept))
         block_id = f"result/{task_id}"
         store.put_encoded(block_id, payload)
-        return pickle.dumps((task_id, OK, None, block_id, updates))
+        return pickle.dumps((task_id, OK, None, block_id, updates, kept))
     except Exception as error:  # noqa: BLE001 - every failure of user code goes to the driver
         return pickle.dumps(
             (

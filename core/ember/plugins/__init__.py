@@ -7,7 +7,7 @@ them.  See docs/plugins.md for the guide and docs/architecture.md for where this
 """
 
 from ember.plugins.checkpoint_store import CheckpointStore
-from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink
+from ember.plugins.connect import create_source_stream, open_filesystem, output_to_sink, send_to_receiver
 from ember.plugins.errors import MissingPluginError, PluginError
 from ember.plugins.filesystems import FileStatus, FileSystemAccess
 from ember.plugins.hookspecs import CliCommand, FileSystem, SinkKind, SourceKind, hookimpl
@@ -41,5 +41,6 @@ __all__ = [
     "hookimpl",
     "open_filesystem",
     "output_to_sink",
+    "send_to_receiver",
     "wait_until",
 ]

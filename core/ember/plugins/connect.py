@@ -1,8 +1,8 @@
 """What a connector's public API calls to reach the engine: create an input stream of a source
-kind, send a stream to a sink kind, open a filesystem by URL.
+kind, send a stream to a sink kind, talk to a running receiver, open a filesystem by URL.
 
 These are thin on purpose, so that importing the author API loads no engine module: the first
-two dispatch through the StreamingContext or DStream they are given, the third through the
+three dispatch through the StreamingContext or DStream they are given, the third through the
 plugin host (``ember.pluginhost`` installs itself here when it is imported, which
 ``import ember`` does).
 """
@@ -28,6 +28,12 @@ class _DStream(Protocol):
     def output_to_sink(self, kind: str, **options: Any) -> None: ...
 
 
+class _ReceiverStream(Protocol):
+    """What ``send_to_receiver`` needs of ``stream`` (an input DStream of a Receiver)."""
+
+    def send_to_receiver(self, message: Any) -> None: ...
+
+
 def create_source_stream(ssc: _StreamingContext, kind: str, **options: Any) -> Any:
     """The input DStream of source ``kind`` built with ``options`` (``KafkaUtils.createStream``...);
     ``MissingPluginError`` names the distribution to install when no plugin provides ``kind``."""
@@ -37,6 +43,13 @@ def create_source_stream(ssc: _StreamingContext, kind: str, **options: Any) -> A
 def output_to_sink(dstream: _DStream, kind: str, **options: Any) -> None:
     """Register an output operation writing every batch of ``dstream`` to sink ``kind``."""
     dstream.output_to_sink(kind, **options)
+
+
+def send_to_receiver(stream: _ReceiverStream, message: Any) -> None:
+    """Deliver ``message`` (picklable) to the ``onDriverMessage`` of the receiver of ``stream``
+    (an input stream ``create_source_stream`` made of a Receiver), wherever it runs; dropped
+    while the receiver moves to another worker."""
+    stream.send_to_receiver(message)
 
 
 def open_filesystem(url: str, asked_by: str | None = None) -> Any:

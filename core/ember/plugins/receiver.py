@@ -1,11 +1,14 @@
 """Receivers: push sources (socket, Flume, MQTT) with the shape of Spark's ``Receiver``.
 
 An author subclasses ``Receiver`` and writes ``onStart`` (start the threads that receive; do not
-block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeBlock``; a broken
+block) and ``onStop`` (stop them).  Received data goes to ``store``/``storeRecords``/``storeBlock``; a broken
 connection calls ``restart``; a problem worth telling the user about calls ``reportError``.
 ember runs each receiver under a supervisor (``ember.streaming.receiver_supervisor``) on threads
 of its own, never in the scheduler's task slots, so a receiver can not starve batch processing;
-the receiver reaches it only through the small ``Supervisor`` interface defined here.
+the receiver reaches it only through the small ``Supervisor`` interface defined here.  As in
+Spark, a receiver is pickled to where it runs (a worker process of ``local[N]``) before
+``onStart``: its locks and queues arrive new and empty, and the driver reaches it only with
+``send_to_receiver`` (``onDriverMessage``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class Supervisor(Protocol):
 
     def store(self, record: Any) -> None:
         """Add one record to the current block (waits for the rate limit)."""
+
+    def store_records(self, records: Iterable[Any]) -> None:
+        """Add several records to the current block at once (waits for the rate limit)."""
 
     def store_block(self, records: Iterable[Any]) -> None:
         """Add ``records`` as a block of their own (waits for the rate limit)."""
@@ -74,6 +80,11 @@ class Receiver(ABC):
         """
         self._attached().store(record)
 
+    def storeRecords(self, records: Iterable[Any]) -> None:
+        """Store several records as ``store`` would, with one rate-limit wait and one hand-over
+        for all of them (and one write-ahead-log entry): what one network read decoded."""
+        self._attached().store_records(records)
+
     def storeBlock(self, records: Iterable[Any]) -> None:
         """Store several records as one block, e.g. what one network read decoded."""
         self._attached().store_block(records)
@@ -92,6 +103,11 @@ class Receiver(ABC):
     def reportError(self, message: str, error: BaseException | None = None) -> None:
         """Tell listeners (``onReceiverError``) and the log about an error; keep receiving."""
         self._attached().report_error(message, error)
+
+    def onDriverMessage(self, message: Any) -> None:
+        """A message the job's driver sent with ``ember.plugins.send_to_receiver`` (e.g. offsets
+        to commit once a batch completed).  Runs on an engine thread where the receiver runs,
+        which is usually a worker process, not the driver.  Ignored unless overridden."""
 
     def isStarted(self) -> bool:
         return self._supervisor is not None and self._supervisor.started

@@ -82,10 +82,27 @@ class ReplayableSource(ABC):
         """The source's partitions as stable names (``"topic-0"``, a directory, a shard id)."""
 
     @abstractmethod
-    def next_ranges(self, time_ms: int, max_records_per_partition: int | None) -> list[PositionRange]:
+    def next_ranges(
+        self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
+    ) -> list[PositionRange]:
         """Choose what the batch at ``time_ms`` reads, at most ``max_records_per_partition``
         per partition when given, and move past it.  Each range is one partition of the
-        batch's RDD; an empty list is an empty batch."""
+        batch's RDD; an empty list is an empty batch.  A source that reports ``lags()`` gets,
+        under backpressure, a dict: partition -> its own maximum."""
+
+    def prefetched(self, position_range: PositionRange) -> list[Any] | None:
+        """The records of ``position_range`` when ``next_ranges`` had to read them to cut it
+        (Kinesis finds a shard's end only by reading it), else None.  Called on the driver
+        right after ``next_ranges``, once per range; the batch's computations then read them
+        from the executor's block store instead of calling ``read`` (a recovery still reads)."""
+        return None
+
+    def lags(self) -> dict[str, int] | None:
+        """Records each partition holds beyond the current position, when the source knows
+        (Kafka: the latest offset minus the position).  Under backpressure a batch's records
+        are then shared by the partitions in proportion to their lag, as Spark shares them,
+        rather than evenly.  Called on the driver before ``next_ranges``; None: even shares."""
+        return None
 
     @abstractmethod
     def read(self, position_range: PositionRange) -> Iterable[Any]:

@@ -8,12 +8,11 @@ none is shuffled again when both inputs already share a partitioner.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from ember._typing import K, T, U, V
-from ember.rdd.records import pairs_of
+from ember.rdd.pipeline import RecordPipeline
 from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
@@ -25,11 +24,8 @@ def _group_by_input(rdds: list[RDD], numPartitions: int | None, operation: str) 
     """(key, [values from rdds[0], values from rdds[1], ...]) for every key of any input."""
     count = len(rdds)
 
-    def tagger(position: int) -> Callable:
-        def tag(_, iterator):
-            return ((key, (position, value)) for key, value in pairs_of(iterator, operation))
-
-        return tag
+    def tagger(position: int) -> RecordPipeline:
+        return RecordPipeline.of("mapValues", lambda value: (position, value), operation)
 
     def first_value(tagged):
         buffers = [[] for _ in range(count)]

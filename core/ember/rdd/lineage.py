@@ -1,12 +1,12 @@
 """The kinds of RDD a lineage is built from.
 
 Every public operation is expressed with these few: data from the driver
-(``ParallelCollectionRDD``), a function over each partition's iterator (``PipelinedRDD``,
-consecutive ones fused into one), a shuffle by key (``ShuffledRDD``, the only wide
-dependency) and narrow regroupings of parents' partitions: concatenated (``UnionRDD``),
-aligned by a shared partitioner (``PartitionerAwareUnionRDD``), merged into fewer
-(``CoalescedRDD``), paired with every partition of another RDD (``CartesianRDD``) or
-record by record with the same partition of another (``ZippedRDD``).
+(``ParallelCollectionRDD``) or already stored by the executor (``BlockRDD``), a function over
+each partition's iterator (``PipelinedRDD``, consecutive ones fused into one), a shuffle by key
+(``ShuffledRDD``, the only wide dependency) and narrow regroupings of parents' partitions:
+concatenated (``UnionRDD``), aligned by a shared partitioner (``PartitionerAwareUnionRDD``),
+merged into fewer (``CoalescedRDD``), paired with every partition of another RDD
+(``CartesianRDD``) or record by record with the same partition of another (``ZippedRDD``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 
+from ember.rdd.pipeline import RecordPipeline
 from ember.rdd.rdd import RDD, _drop_blocks
 
 PartitionFunc = Callable[[int, Iterable], Iterable]
@@ -37,23 +38,47 @@ class ParallelCollectionRDD(RDD):
         return iter(context.blocks.get_block(self._slice_block_id(split)))
 
 
+class BlockRDD(RDD):
+    """Blocks already in the executor's store, one partition each (what receivers stored);
+    whoever stored them removes them."""
+
+    def __init__(self, ctx, block_ids: Sequence[str]):
+        super().__init__(ctx, len(block_ids))
+        self.block_ids = list(block_ids)
+
+    def compute(self, split, context):
+        return iter(context.blocks.get_block(self.block_ids[split]))
+
+
 class PipelinedRDD(RDD):
     """``func(split, iterator)`` applied to each partition of ``prev``.
 
     Chained pipelines fuse into one function so a task runs them in a single pass, unless the
-    parent is cached or marked for checkpointing (then its partitions must be materialized) or ``preservesPartitioning``
-    differs in a way that matters only for the partitioner, not for fusion.
+    parent is cached or marked for checkpointing (then its partitions must be materialized) or
+    ``preservesPartitioning`` differs in a way that matters only for the partitioner, not for
+    fusion.  Record operations
+    (``RecordPipeline``) following one another fuse further, into one loop.
     """
 
     def __init__(self, prev: RDD, func: PartitionFunc, preservesPartitioning: bool = False):
-        if isinstance(prev, PipelinedRDD) and not prev.is_cached and prev._checkpoint is None:
+        self.func: PartitionFunc
+        self.source: RDD
+        if (
+            isinstance(prev, PipelinedRDD)
+            and not prev.is_cached
+            and prev._checkpoint is None
+            and isinstance(func, RecordPipeline)
+            and isinstance(prev.func, RecordPipeline)
+            and prev.func.is_open
+        ):
+            self.func, self.source = prev.func.then(func), prev.source
+        elif isinstance(prev, PipelinedRDD) and not prev.is_cached and prev._checkpoint is None:
             parent_func, source = prev.func, prev.source
 
             def fused(split, iterator, _outer=func, _inner=parent_func):
                 return _outer(split, _inner(split, iterator))
 
-            self.func: PartitionFunc = fused
-            self.source: RDD = source
+            self.func, self.source = fused, source
         else:
             self.func, self.source = func, prev
         super().__init__(
@@ -62,6 +87,9 @@ class PipelinedRDD(RDD):
 
     def dependencies(self):
         return [self.source]
+
+    def local_blocks(self, split):
+        return self.source.local_blocks(split)
 
     def compute(self, split, context):
         # User functions may return any iterable (a list, say); consumers expect an iterator.

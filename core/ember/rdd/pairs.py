@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ember._typing import K, T, U, V
 from ember.rdd.partitioner import Partitioner
-from ember.rdd.records import not_a_pair, pairs_of
+from ember.rdd.pipeline import Combine, RecordPipeline, append_to, first_value, single_list
 from ember.resultiterable import ResultIterable
 from ember.serde.hashing import portable_hash
 
@@ -22,43 +22,12 @@ if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
 
-def merge_per_key(create: Callable, merge: Callable, operation: str) -> Callable:
-    """A partition function folding (key, value) records into one value per key.
-
-    This is the inner loop of every aggregation, so the pair check is inlined here.
-    """
-
-    def merged(_, iterator):
-        values: dict = {}
-        get = values.get
-        for record in iterator:
-            try:
-                key, value = record
-            except (TypeError, ValueError):
-                not_a_pair(record, operation)
-            current = get(key, _MISSING)
-            values[key] = create(value) if current is _MISSING else merge(current, value)
-        return iter(values.items())
-
-    return merged
-
-
-_MISSING = object()
-
-
-def first_value(value):
-    """A key's first value becomes its combiner as it is: every block read gives a task records
-    of its own (the executors decode blocks), so merging into it is as safe as in PySpark."""
-    return value
-
-
-def _single_list(value) -> list:
-    return [value]
-
-
-def _append(values: list, value) -> list:
-    values.append(value)
-    return values
+def merge_per_key(
+    create: Callable, merge: Callable, operation: str, finish: Callable | None = None
+) -> RecordPipeline:
+    """A partition function folding (key, value) records into one value per key (then
+    ``finish``ed); a stage's record operations before it run in the same loop."""
+    return RecordPipeline.combining(Combine(create, merge, operation, finish))
 
 
 def _extend(values: list, more: list) -> list:
@@ -105,13 +74,7 @@ class PairFunctionsMixin:
         locally = self.mapPartitionsWithIndex(
             merge_per_key(createCombiner, mergeValue, operation), preservesPartitioning=True
         )
-        merge = merge_per_key(first_value, mergeCombiners, operation)
-        if finish is not None:
-
-            def merge_and_finish(split, iterator, _merge=merge):
-                return ((key, finish(combined)) for key, combined in _merge(split, iterator))
-
-            merge = merge_and_finish
+        merge = merge_per_key(first_value, mergeCombiners, operation, finish)
         shuffled = locally.partitionBy(numPartitions, partitionFunc)
         return shuffled.mapPartitionsWithIndex(merge, preservesPartitioning=True)
 
@@ -175,7 +138,7 @@ class PairFunctionsMixin:
         partitionFunc: Callable[[K], int] = portable_hash,
     ) -> RDD[tuple[K, ResultIterable[V]]]:
         return self._combine(
-            _single_list, _append, _extend, numPartitions, partitionFunc, "groupByKey", finish=ResultIterable
+            single_list, append_to, _extend, numPartitions, partitionFunc, "groupByKey", finish=ResultIterable
         )
 
     def groupBy(
@@ -188,26 +151,20 @@ class PairFunctionsMixin:
 
     # -- value maps: keys stay, so the partitioning is kept ----------------------------------
     def mapValues(self: RDD[tuple[K, V]], f: Callable[[V], U]) -> RDD[tuple[K, U]]:
-        def map_values(_, iterator):
-            return ((key, f(value)) for key, value in pairs_of(iterator, "mapValues"))
-
-        return self.mapPartitionsWithIndex(map_values, preservesPartitioning=True)
+        return self.mapPartitionsWithIndex(
+            RecordPipeline.of("mapValues", f, "mapValues"), preservesPartitioning=True
+        )
 
     def flatMapValues(self: RDD[tuple[K, V]], f: Callable[[V], Iterable[U]]) -> RDD[tuple[K, U]]:
-        def flat_map_values(_, iterator):
-            for key, value in pairs_of(iterator, "flatMapValues"):
-                for item in f(value):
-                    yield key, item
-
-        return self.mapPartitionsWithIndex(flat_map_values, preservesPartitioning=True)
+        return self.mapPartitionsWithIndex(
+            RecordPipeline.of("flatMapValues", f, "flatMapValues"), preservesPartitioning=True
+        )
 
     def keys(self: RDD[tuple[K, V]]) -> RDD[K]:
-        return self.mapPartitionsWithIndex(lambda _, iterator: (key for key, _ in pairs_of(iterator, "keys")))
+        return self.mapPartitionsWithIndex(RecordPipeline.of("keys", None, "keys"))
 
     def values(self: RDD[tuple[K, V]]) -> RDD[V]:
-        return self.mapPartitionsWithIndex(
-            lambda _, iterator: (value for _, value in pairs_of(iterator, "values"))
-        )
+        return self.mapPartitionsWithIndex(RecordPipeline.of("values", None, "values"))
 
     def keyBy(self: RDD[T], f: Callable[[T], K]) -> RDD[tuple[K, T]]:
         return self.map(lambda x: (f(x), x))

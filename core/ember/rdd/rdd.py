@@ -74,6 +74,11 @@ class RDD(
         """The parent RDDs this one is computed from."""
         return []
 
+    def local_blocks(self, split: int) -> tuple[str, ...]:
+        """Ids of the local blocks (``TaskContext.keep_local``) computing ``split`` would read,
+        so the executor runs its task where they are; none unless an RDD kind keeps some."""
+        return ()
+
     def iterator(self, split: int, context: TaskContext) -> Iterator[T_co]:
         """Records of ``split``: from the checkpoint once written, from the cache when
         persisted, else computed."""

@@ -33,6 +33,8 @@ class ShuffleMapTask:
     stage_id: int
     partition: int
     shuffle: ShuffledRDD
+    #: local blocks the task reads (the executor runs it where they are kept)
+    prefers: tuple[str, ...] = ()
 
     def run(self, context: TaskContext) -> frozenset[int]:
         shuffle = self.shuffle
@@ -68,6 +70,7 @@ class ResultTask:
     partition: int
     rdd: RDD
     func: Callable[[Iterator], Any]
+    prefers: tuple[str, ...] = ()
 
     def run(self, context: TaskContext) -> Any:
         return self.func(self.rdd.iterator(self.partition, context))
@@ -133,7 +136,7 @@ class DAGScheduler:
 
     def run_job(self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Sequence[int]) -> list:
         stage_id = next(_stage_ids)
-        tasks = [ResultTask(stage_id, p, rdd, func) for p in partitions]
+        tasks = [ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions]
         done: dict[int, Any] = {}
         for attempt in range(1, MAX_STAGE_ATTEMPTS + 1):
             try:
@@ -155,7 +158,13 @@ class DAGScheduler:
         stage_id = next(_stage_ids)
         done: dict[int, Any] = {}
         try:
-            self._run_stage([ShuffleMapTask(stage_id, split, shuffle) for split in missing], done)
+            self._run_stage(
+                [
+                    ShuffleMapTask(stage_id, split, shuffle, shuffle.prev.local_blocks(split))
+                    for split in missing
+                ],
+                done,
+            )
         finally:
             for index, targets in done.items():
                 written[missing[index]] = targets

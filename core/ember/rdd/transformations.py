@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ember._typing import T, U
+from ember.rdd.pipeline import RecordPipeline
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
@@ -14,15 +14,13 @@ if TYPE_CHECKING:
 
 class TransformationsMixin:
     def map(self: RDD[T], f: Callable[[T], U], preservesPartitioning: bool = False) -> RDD[U]:
-        return self.mapPartitionsWithIndex(lambda _, iterator: map(f, iterator), preservesPartitioning)
+        return self.mapPartitionsWithIndex(RecordPipeline.of("map", f, "map"), preservesPartitioning)
 
     def flatMap(self: RDD[T], f: Callable[[T], Iterable[U]], preservesPartitioning: bool = False) -> RDD[U]:
-        return self.mapPartitionsWithIndex(
-            lambda _, iterator: itertools.chain.from_iterable(map(f, iterator)), preservesPartitioning
-        )
+        return self.mapPartitionsWithIndex(RecordPipeline.of("flatMap", f, "flatMap"), preservesPartitioning)
 
     def filter(self: RDD[T], f: Callable[[T], bool]) -> RDD[T]:
-        return self.mapPartitionsWithIndex(lambda _, iterator: filter(f, iterator), True)
+        return self.mapPartitionsWithIndex(RecordPipeline.of("filter", f, "filter"), True)
 
     def mapPartitions(
         self: RDD[T], f: Callable[[Iterable[T]], Iterable[U]], preservesPartitioning: bool = False

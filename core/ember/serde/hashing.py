@@ -37,10 +37,20 @@ def _rotl(x: int, b: int) -> int:
 # one line per half-round, as the reference implementation lays them out
 # fmt: off
 def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
-    v0 = (v0 + v1) & _MASK64; v1 = _rotl(v1, 13); v1 ^= v0; v0 = _rotl(v0, 32)  # noqa: E702
-    v2 = (v2 + v3) & _MASK64; v3 = _rotl(v3, 16); v3 ^= v2  # noqa: E702
-    v0 = (v0 + v3) & _MASK64; v3 = _rotl(v3, 21); v3 ^= v0  # noqa: E702
-    v2 = (v2 + v1) & _MASK64; v1 = _rotl(v1, 17); v1 ^= v2; v2 = _rotl(v2, 32)  # noqa: E702
+    v0 = (v0 + v1) & _MASK64
+    v1 = _rotl(v1, 13)
+    v1 ^= v0
+    v0 = _rotl(v0, 32)
+    v2 = (v2 + v3) & _MASK64
+    v3 = _rotl(v3, 16)
+    v3 ^= v2
+    v0 = (v0 + v3) & _MASK64
+    v3 = _rotl(v3, 21)
+    v3 ^= v0
+    v2 = (v2 + v1) & _MASK64
+    v1 = _rotl(v1, 17)
+    v1 ^= v2
+    v2 = _rotl(v2, 32)
     return v0, v1, v2, v3
 # fmt: on
 

@@ -83,8 +83,9 @@ def _sleep(seconds: float) -> bool:
 
 
 class BlockBuffer:
-    """Thread-safe buffer of received records, sealed into blocks by time and by batch, that
-    holds stores back while ``max_bytes`` of records are not yet processed."""
+    """Thread-safe buffer of received records, sealed into blocks by time and by batch (and,
+    with ``max_block_records``, once a block holds that many), that holds stores back while
+    ``max_bytes`` of records are not yet processed."""
 
     def __init__(
         self,
@@ -93,8 +94,10 @@ class BlockBuffer:
         clock: Callable[[], float] = time.monotonic,
         max_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         name: str = "a receiver",
+        max_block_records: int | None = None,
     ):
         self._interval = block_interval_ms / 1000.0
+        self._max_records = max_block_records
         self._limiter = limiter
         self._clock = clock
         self._current: list[Any] = []
@@ -178,12 +181,28 @@ class BlockBuffer:
         """Put one record already admitted (``admit``) in the current block."""
         with self._lock:
             self._unallocated_bytes += size
-            now = self._clock()
-            if self._current and now - self._current_started >= self._interval:
-                self._seal()
-            if not self._current:
-                self._current_started = now
-            self._current.append(record)
+            self._current_block().append(record)
+
+    def add_all(self, records: Iterable[Any]) -> None:
+        """Store ``records`` in the current block, as ``add`` each would, with one wait."""
+        records = list(records)
+        if records:
+            size = self.admit(records)
+            with self._lock:
+                self._unallocated_bytes += size
+                self._current_block().extend(records)
+
+    def _current_block(self) -> list[Any]:
+        """The block new records go to: sealed and begun again once the interval is over."""
+        now = self._clock()
+        if self._current and (
+            now - self._current_started >= self._interval
+            or (self._max_records and len(self._current) >= self._max_records)
+        ):
+            self._seal()
+        if not self._current:
+            self._current_started = now
+        return self._current
 
     def add_block(self, records: Iterable[Any]) -> None:
         """Store ``records`` as a block of their own (after waiting for the rate limit and room)."""
@@ -213,6 +232,13 @@ class BlockBuffer:
             else:
                 self._allocated_bytes[time_ms] = self._allocated_bytes.get(time_ms, 0) + taken
         return blocks
+
+    def take_sealed(self) -> list[list[Any]]:
+        """The blocks sealed so far, not the current one (to store them before the batch);
+        their bytes count until the batch that takes the rest (``take_blocks``) is released."""
+        with self._lock:
+            blocks, self._sealed = self._sealed, []
+            return blocks
 
     def _seal(self) -> None:
         if self._current:

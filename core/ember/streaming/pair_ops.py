@@ -49,7 +49,10 @@ class PairOpsMixin:
     def reduceByKey(
         self: DStream[tuple[K, V]], func: Callable[[V, V], V], numPartitions: int | None = None
     ) -> DStream[tuple[K, V]]:
-        return self.combineByKey(lambda x: x, func, func, numPartitions)
+        # PySpark's combineByKey(lambda x: x, func, func): the same node, with the RDD's own
+        # reduceByKey, whose first value per key needs no function call
+        count = self._partitions(numPartitions)
+        return self._transformed(lambda rdd: rdd.reduceByKey(func, count), "combineByKey")
 
     def groupByKey(
         self: DStream[tuple[K, V]], numPartitions: int | None = None

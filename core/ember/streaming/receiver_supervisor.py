@@ -3,7 +3,7 @@
 ``ReceiverSupervisor`` implements the author API's ``Supervisor`` interface: it runs one
 ``Receiver`` on a thread of its own (never in a task slot), restarts it when it asks, stores
 what it receives into the stream's block buffer, and posts ``onReceiverStarted``/``Error``/
-``Stopped``.
+``Stopped``.  It runs where the receiver's ``ReceiverService`` runs (usually a worker).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class ReceiverSupervisor:
         buffer: BlockBuffer,
         restart_delay_ms: int,
         post: Callable[[str, ReceiverInfo], None],
+        executor_id: str = "driver",
     ):
         self.receiver = receiver
         self.stream_id = stream_id
@@ -46,7 +47,7 @@ class ReceiverSupervisor:
         self._wake = threading.Condition()
         self._restart: tuple[str, BaseException | None, int] | None = None
         self._thread: threading.Thread | None = None
-        self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False)
+        self._info = ReceiverInfo(stream_id, receiver.name(), is_active=False, executor_id=executor_id)
         #: restarts so far (for monitoring: ``ember.streaming.source_status``)
         self.restarts = 0
         #: a receiver retrying a server that is down logs its error once, then counts
@@ -55,6 +56,9 @@ class ReceiverSupervisor:
 
     def store(self, record: Any) -> None:
         self.buffer.add(record)
+
+    def store_records(self, records: Iterable[Any]) -> None:
+        self.buffer.add_all(records)
 
     def store_block(self, records: Iterable[Any]) -> None:
         self.buffer.add_block(records)

@@ -1,22 +1,26 @@
 """The input DStreams that carry plugin sources into the graph, and their batches' RDDs.
 
-``ReceiverInputDStream`` runs a ``Receiver`` under its supervisor and, at each batch time,
-turns the blocks received since the previous batch into the batch's RDD (one partition per
-block).  ``DirectInputDStream`` asks a ``ReplayableSource`` for each batch's position ranges
-and records them, so a batch computed again reads the very same records.  Both keep what they
-allocated per batch as plain data (lists of records, ``PositionRange.to_data()`` lists) for
-the checkpoint and write-ahead-log code to persist.
+``ReceiverInputDStream`` runs a ``Receiver`` as a service of the executor and, at each batch
+time, turns the blocks received since the previous batch into the batch's RDD (one partition
+per block, read where the receiver stored it).  ``DirectInputDStream`` asks a
+``ReplayableSource`` for each batch's position ranges and records them, so a batch computed
+again reads the very same records.  Both keep what they allocated per batch as plain data
+(block ids and counts, ``PositionRange.to_data()`` lists) for the checkpoint and
+write-ahead-log code to persist.
 """
 
 from __future__ import annotations
 
+import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember.conf import SparkConf
 from ember.plugins import PositionRange, Receiver, ReplayableSource, SourceContext, duration_ms
 from ember.rdd import RDD
-from ember.rdd.lineage import ParallelCollectionRDD
+from ember.rdd.lineage import BlockRDD
+from ember.rdd.rdd import _drop_blocks
 from ember.streaming import listener
 from ember.streaming.blocks import (
     DEFAULT_MAX_BUFFERED_BYTES,
@@ -26,7 +30,8 @@ from ember.streaming.blocks import (
 )
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
-from ember.streaming.receiver_supervisor import ReceiverSupervisor
+from ember.streaming.receiver_service import ReceiverService
+from ember.streaming.receiver_tracker import ReceiverTracker
 
 BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
@@ -40,7 +45,11 @@ _EVENTS = {
 
 
 class ReceiverInputDStream(InputDStream):
-    """The stream of a push source: each batch holds the blocks received before its time."""
+    """The stream of a push source: each batch holds the blocks received before its time.
+
+    The receiver runs as a service of the executor (in a worker process of the local[N] pool)
+    and keeps its blocks there; this stream only learns their ids (``ReceiverTracker``).
+    """
 
     kind = "receiver"
     has_receiver = True
@@ -56,34 +65,32 @@ class ReceiverInputDStream(InputDStream):
         start_rate = self._max_rate
         if self.rate_controller is not None and initial_rate(conf) > 0:
             start_rate = _bounded(initial_rate(conf), self._max_rate)
-        self._limiter = RateLimiter(start_rate)
-        self._blocks = BlockBuffer(
-            conf_duration_ms(conf, BLOCK_INTERVAL, "200ms"),
-            self._limiter,
-            max_bytes=conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES),
-            name=f"the receiver of {description} (stream {self.id})",
+        self._block_interval_ms = conf_duration_ms(conf, BLOCK_INTERVAL, "200ms")
+        self._restart_delay_ms = conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms")
+        self._max_buffered_bytes = conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES)
+        self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
+        self._wrap_log: Callable | None = None
+        self.tracker = ReceiverTracker(
+            ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post
         )
-        self._buffer = self._blocks  # or a wrapper around it (wrap_buffer)
-        self._supervisor = ReceiverSupervisor(
-            receiver,
-            self.id,
-            self._buffer,
-            conf_duration_ms(conf, RECEIVER_RESTART_DELAY, "2000ms"),
-            self._post,
-        )
-        #: batch time -> the blocks that batch holds
-        self.allocated: dict[int, list[list[Any]]] = {}
+        #: batch time -> the (block id, record count) of each block that batch holds
+        self.allocated: dict[int, list[tuple[str, int]]] = {}
 
     def attach_write_ahead_log(
         self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list], unallocated: list
     ) -> None:
         """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
         block buffer, give the batches the log recovered their records back (time -> records),
-        and store again, through the log, the records no batch had taken."""
-        self._buffer = self._supervisor.buffer = wrap(self._buffer)
+        and log again the records no batch had taken (the receiver stores them when it starts)."""
+        self._wrap_log = wrap
+        executor = self._sc.executor
         for time_ms, records in recovered.items():
-            self.allocated[time_ms] = [records] if records else []
-        self._buffer.add_block(unallocated)
+            self.allocated[time_ms] = []
+            if records:
+                block_id = f"{self._block_prefix}recovered/{time_ms}/"
+                executor.put_block(block_id, records)
+                self.allocated[time_ms].append((block_id, len(records)))
+        wrap(BlockBuffer(self._block_interval_ms, RateLimiter(0))).add_block(unallocated)
 
     def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
         return {}, [t for t in list(self.allocated) if t > completed_ms]
@@ -91,53 +98,86 @@ class ReceiverInputDStream(InputDStream):
     def _set_rate(self, rate: float) -> None:
         """Backpressure's new estimate, bounded by ``spark.streaming.receiver.maxRate``."""
         if rate > 0:
-            self._limiter.per_second = _bounded(rate, self._max_rate)
+            self.tracker.set_rate(_bounded(rate, self._max_rate))
 
     def _post(self, event_name: str, info) -> None:
         self._ssc.listener_bus.post(event_name, _EVENTS[event_name](info))
 
     def start(self) -> None:
-        self._supervisor.start()
+        self.tracker.start(
+            ReceiverService(
+                self.receiver,
+                self.id,
+                self._block_prefix,
+                self._block_interval_ms,
+                self.tracker.rate,
+                self._restart_delay_ms,
+                self._wrap_log,
+                self._sc.defaultParallelism,
+                self._max_buffered_bytes,
+                f"the receiver of {self.description} (stream {self.id})",
+            )
+        )
+
+    def send_to_receiver(self, message: Any) -> None:
+        """``ember.plugins.send_to_receiver``: to the running receiver's ``onDriverMessage``."""
+        self.tracker.send_to_receiver(message)
 
     def stop_receiving(self) -> None:
-        self.stop()
+        self.tracker.stop_receiving()
 
     def stop(self) -> None:
-        self._blocks.close()
-        self._supervisor.stop()
+        self.tracker.stop()
+        self._sc.executor.remove_blocks([self._block_prefix])
 
     def compute(self, time_ms: int):
         blocks = self.allocated.get(time_ms)
         if blocks is None:
-            blocks = self.allocated[time_ms] = self._buffer.take_blocks(time_ms)
-        return ParallelCollectionRDD(self._sc, blocks)
+            blocks = self.allocated[time_ms] = self.tracker.take(time_ms)
+        return BlockRDD(self._sc, [block_id for block_id, _ in blocks])
 
     def num_records(self, time_ms: int) -> int | None:
-        return sum(len(block) for block in self.allocated.get(time_ms, ()))
+        return sum(count for _, count in self.allocated.get(time_ms, ()))
 
     def clear_old(self, time_ms: int) -> None:
         """After the batch at ``time_ms`` completed: its records no longer count against the
         buffer's byte limit, and blocks out of the remember window are dropped."""
         super().clear_old(time_ms)
-        self._blocks.release(time_ms)
-        for old in [t for t in self.allocated if t <= time_ms - self.remember_ms]:
-            del self.allocated[old]
+        self.tracker.release(time_ms)
+        old = [t for t in self.allocated if t <= time_ms - self.remember_ms]
+        forgotten = [block_id for t in old for block_id, _ in self.allocated.pop(t)]
+        if forgotten:
+            self._sc.executor.remove_blocks(forgotten)
 
     @property
     def buffered_bytes(self) -> int:
         """Bytes received and not yet processed (bounded by ``maxBufferedBytes``)."""
-        return self._blocks.buffered_bytes
+        return self.tracker.buffered_bytes
 
 
 class SourceRDD(RDD):
-    """One batch of a replayable source: partition i reads ``ranges[i]``."""
+    """One batch of a replayable source: partition i reads ``ranges[i]``, or the block of the
+    records the source already fetched for it (``prefetched``: block ids by partition)."""
 
-    def __init__(self, ctx, source: ReplayableSource, ranges: list[PositionRange]):
+    def __init__(
+        self,
+        ctx,
+        source: ReplayableSource,
+        ranges: list[PositionRange],
+        prefetched: dict[int, str] | None = None,
+    ):
         super().__init__(ctx, len(ranges))
         self.source = source
         self.ranges = tuple(ranges)  # immutable: shipped to a worker once per stage, not per task
+        self.prefetched = prefetched or {}
 
     def compute(self, split: int, context) -> Iterator:
+        block_id = self.prefetched.get(split)
+        if block_id is not None:
+            try:
+                return iter(context.blocks.get_block(block_id))
+            except KeyError:  # dropped already: read the range again
+                pass
         return iter(self.source.read(self.ranges[split]))
 
     def offsetRanges(self) -> list[PositionRange]:
@@ -174,23 +214,46 @@ class DirectInputDStream(InputDStream):
 
     def compute(self, time_ms: int) -> SourceRDD:
         ranges = self.recorded.get(time_ms)
-        if ranges is None:
-            ranges = self.recorded[time_ms] = list(
-                self.source.next_ranges(time_ms, self._batch_max_records())
-            )
-        return SourceRDD(self._sc, self.source, ranges)
+        if ranges is not None:
+            return SourceRDD(self._sc, self.source, ranges)
+        ranges = self.recorded[time_ms] = list(self.source.next_ranges(time_ms, self._batch_max_records()))
+        rdd = SourceRDD(self._sc, self.source, ranges, self._store_prefetched(time_ms, ranges))
+        weakref.finalize(rdd, _drop_blocks, self._sc.executor, f"prefetched/{self.id}/{time_ms}/")
+        return rdd
 
-    def _batch_max_records(self) -> int | None:
+    def _store_prefetched(self, time_ms: int, ranges: list[PositionRange]) -> dict[int, str]:
+        """Put what the source read while cutting ``ranges`` into the block store, so that the
+        batch does not read it again; block ids by partition."""
+        stored = {}
+        for split, position_range in enumerate(ranges):
+            records = self.source.prefetched(position_range)
+            if records is not None:
+                stored[split] = f"prefetched/{self.id}/{time_ms}/{split}"
+                self._sc.executor.put_block(stored[split], list(records))
+        return stored
+
+    def _batch_max_records(self) -> int | dict[str, int] | None:
         """Records per partition this batch may read: the max rate per partition, or under
         backpressure the estimated rate (the initial rate before the first estimate) split
-        evenly across the source's partitions, capped by that max rate; at least 1."""
+        across the source's partitions, capped by that max rate; at least 1.  The split is
+        even, or by each partition's lag when the source reports lags (Spark's rule)."""
         if self.rate_controller is None:
             return self._max_records
         rate = self.rate_controller.latest_rate or self._initial_rate
         if rate <= 0:
             return self._max_records
-        per_partition = _bounded(rate / max(1, len(self.source.partitions())), self._max_rate_per_partition)
-        return max(1, int(per_partition * self.slide_ms / 1000))
+        lags = self.source.lags()
+        if lags:
+            total = sum(lags.values())
+            return {
+                partition: self._per_partition(rate * lag / total if total else 0.0)
+                for partition, lag in lags.items()
+            }
+        return self._per_partition(rate / max(1, len(self.source.partitions())))
+
+    def _per_partition(self, rate: float) -> int:
+        """A partition's records for one batch at ``rate``/s, capped by the max rate; at least 1."""
+        return max(1, int(_bounded(rate, self._max_rate_per_partition) * self.slide_ms / 1000))
 
     def num_records(self, time_ms: int) -> int | None:
         counts = [r.count() for r in self.recorded.get(time_ms, ())]

@@ -77,13 +77,12 @@ def source_status(ssc: StreamingContext) -> list[SourceStatus]:
 
 def _source(stream) -> SourceStatus:
     if stream.kind == "receiver":
-        supervisor = stream._supervisor
         return SourceStatus(
             stream.id,
             stream.receiver.name(),
             "receiver",
-            active=supervisor.receiver.isStarted(),
-            restarts=supervisor.restarts,
+            active=stream.tracker.active,
+            restarts=stream.tracker.restarts,
         )
     if stream.kind == "direct":
         recorded = dict(stream.recorded)

@@ -54,7 +54,8 @@ def main():
     ssc.checkpoint(checkpoint_dir)
     ssc.addStreamingListener(FiguresLog(figures_path))
     words = ssc.socketTextStream("127.0.0.1", port).flatMap(str.split)
-    counts = words.map(lambda word: (word, 1)).updateStateByKey(add_counts)
+    # the state is encoded, and so measured, at its checkpoint times: every second here
+    counts = words.map(lambda word: (word, 1)).updateStateByKey(add_counts).checkpoint(1)
     counts.foreachRDD(lambda rdd: None)
     words.foreachRDD(check_no_boom)
     ssc.start()

@@ -1,0 +1,148 @@
+"""The driver's side of a receiver (Spark's ReceiverTracker and ReceivedBlockTracker in one):
+where its service runs, the blocks each batch holds, its rate, its listener events.
+
+The driver never sees a received record: at each batch time ``take`` asks the service for the
+blocks received since the previous batch and gets their ids and record counts back.  When
+the worker hosting the service dies, the executor starts it again elsewhere; a ``take``
+waiting for the lost one is asked again of the new one, which also gets the current rate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ember.executor.base import Executor, ServiceHandle
+from ember.streaming.listener import ReceiverInfo
+from ember.streaming.receiver_service import ReceiverService
+
+Blocks = list[tuple[str, int]]
+
+
+class ReceiverTracker:
+    def __init__(
+        self,
+        executor: Executor,
+        stream_id: int,
+        receiver_name: str,
+        rate: float,
+        post: Callable[[str, ReceiverInfo], None],
+    ):
+        self._executor = executor
+        self._post = post
+        self._handle: ServiceHandle | None = None
+        self._changed = threading.Condition()
+        self._taken: dict[int, Blocks] = {}
+        self._wanted: int | None = None
+        #: records per second the receiver may store (0: unlimited)
+        self.rate = rate
+        self._stopped = False
+        self._moves = 0
+        self._restarts_reported = 0
+        self._restarts_earlier = 0  # of instances that were lost
+        self._info = ReceiverInfo(stream_id, receiver_name, is_active=False)
+        #: as the service last reported: bytes received and not yet processed, and how many
+        #: times a store waited for room under ``maxBufferedBytes``
+        self.buffered_bytes = 0
+        self.held_back = 0
+
+    # -- status, for monitoring --------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self._info.is_active
+
+    @property
+    def restarts(self) -> int:
+        """Restarts the receiver asked for, plus moves to another worker."""
+        return self._restarts_earlier + self._restarts_reported + self._moves
+
+    @property
+    def where(self) -> str:
+        return "nowhere" if self._handle is None else self._handle.where
+
+    # -- life cycle ------------------------------------------------------------------------------
+    def start(self, service: ReceiverService) -> None:
+        service.rate = self.rate
+        name = f"ember-receiver-{service.stream_id}-{self._info.receiver_name}"
+        self._handle = self._executor.start_service(service, self._on_message, self._on_moved, name)
+
+    def take(self, time_ms: int) -> Blocks:
+        """The blocks of the batch at ``time_ms`` (empty once the receiver was stopped)."""
+        with self._changed:
+            self._wanted = time_ms
+        assert self._handle is not None, "take() before start()"
+        self._handle.send(("take", time_ms))
+        with self._changed:
+            self._changed.wait_for(lambda: time_ms in self._taken or self._stopped)
+            self._wanted = None
+            return self._taken.pop(time_ms, [])
+
+    def release(self, time_ms: int) -> None:
+        """The batches up to ``time_ms`` are done with their blocks: the receiver may store
+        as many bytes again (``maxBufferedBytes``)."""
+        if self._handle is not None:
+            self._handle.send(("release", time_ms))
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+        if self._handle is not None:
+            self._handle.send(("rate", rate))
+
+    def send_to_receiver(self, message) -> None:
+        if self._handle is not None:
+            self._handle.send(("receiver", message))
+
+    def stop_receiving(self) -> None:
+        if self._handle is not None:
+            self._handle.send(("stop_receiving",))
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.stop()
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+    # -- what the service and the executor tell ---------------------------------------------------
+    def _on_message(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "taken":
+            with self._changed:
+                self._taken.setdefault(message[1], message[2])
+                self._changed.notify_all()
+        elif kind == "buffered":
+            _, self.buffered_bytes, self.held_back = message
+        elif kind == "event":
+            _, event_name, fields, restarts = message
+            self._restarts_reported = restarts
+            self._info = ReceiverInfo(**fields)
+            self._post(event_name, self._info)
+        elif kind == "ready":
+            self._resend()
+
+    def _resend(self) -> None:
+        """A (re)started service gets the current rate and the take that may have been lost."""
+        if self._handle is None:
+            return  # the first start: it has the rate, and nothing was asked yet
+        self._handle.send(("rate", self.rate))
+        with self._changed:
+            wanted = self._wanted if self._wanted not in self._taken else None
+        if wanted is not None:
+            self._handle.send(("take", wanted))
+
+    def _on_moved(self, reason: str) -> None:
+        self._moves += 1
+        self._restarts_earlier += self._restarts_reported
+        self._restarts_reported = 0
+        info = ReceiverInfo(
+            **{
+                **vars(self._info),
+                "is_active": False,
+                "last_error": "",
+                "last_error_time_ms": int(time.time() * 1000),
+                "last_error_message": f"{reason}: restarting the receiver on another worker",
+            }
+        )
+        self._info = info
+        self._post("onReceiverError", info)

@@ -1,0 +1,117 @@
+"""Receivers run in the worker processes of local[N] and survive the loss of their worker.
+
+A socket receiver (write-ahead log on) stores lines in the worker the executor put it in; the
+test kills that worker with SIGKILL while stored lines wait for their batch.  The receiver
+must start again on another worker, and every line it had stored must be in exactly one
+batch.  Batches run on a manual clock, and the log's open segments show what was stored.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+
+import pytest
+
+from ember import SparkConf, SparkContext
+from ember.checkpoint import ValueCodec
+from ember.checkpoint.wal import WriteAheadLog
+from ember.plugins.testing import wait_until
+from ember.streaming import StreamingListener
+from ember.testing import advance_batches, collect_outputs, manual_streaming_context
+
+
+class LineServer:
+    """Serves lines over TCP to whichever client connected last."""
+
+    def __init__(self):
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def send(self, lines: list[str]) -> None:
+        self.connections[-1].sendall("".join(f"{line}\n" for line in lines).encode())
+
+    def close(self) -> None:
+        self._server.close()
+        for connection in self.connections:
+            connection.close()
+
+
+class ReceiverStarts(StreamingListener):
+    def __init__(self):
+        self.executors: list[str] = []
+
+    def onReceiverStarted(self, receiverStarted):
+        self.executors.append(receiverStarted.receiverInfo().executorId())
+
+
+def stored_but_unbatched(log_directory: str) -> list:
+    """The records in the write-ahead log's open segments: stored, in no batch yet."""
+    if not os.path.isdir(log_directory):
+        return []
+    records, _ = WriteAheadLog(log_directory, ValueCodec()).unsealed()
+    return records
+
+
+@pytest.fixture
+def server():
+    served = LineServer()
+    yield served
+    served.close()
+
+
+def test_killing_the_receivers_worker_loses_no_stored_line(tmp_path, server):
+    conf = (
+        SparkConf()
+        .set("spark.streaming.receiver.writeAheadLog.enable", "true")
+        .set("spark.streaming.receiverRestartDelay", "100")
+    )
+    sc = SparkContext("local[2]", "receiver-worker-loss", conf=conf)
+    try:
+        ssc = manual_streaming_context(sc, 1, str(tmp_path / "checkpoint"))
+        starts = ReceiverStarts()
+        ssc.addStreamingListener(starts)
+        outputs = collect_outputs(ssc.socketTextStream("127.0.0.1", server.port))
+        log = str(tmp_path / "checkpoint" / "receivedData" / "0")
+        ssc.start()
+
+        wait_until(lambda: server.connections and starts.executors, what="the receiver to connect")
+        first_host = int(starts.executors[0])
+        assert first_host in sc.executor.worker_pids  # in a worker, not in the driver
+        server.send([f"a{i}" for i in range(100)])
+        wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 lines stored")
+        advance_batches(ssc, 1)
+
+        server.send([f"b{i}" for i in range(100)])
+        wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 more lines stored")
+        os.kill(first_host, signal.SIGKILL)
+
+        wait_until(
+            lambda: len(server.connections) == 2 and len(starts.executors) == 2,
+            timeout=30,
+            what="the receiver to start again and reconnect",
+        )
+        second_host = int(starts.executors[-1])
+        assert second_host != first_host and second_host in sc.executor.worker_pids
+        server.send([f"c{i}" for i in range(100)])
+        wait_until(lambda: len(stored_but_unbatched(log)) == 200, what="the lines stored again")
+        advance_batches(ssc, 2)
+        ssc.stop(stopSparkContext=False)
+
+        assert [len(batch) for batch in outputs] == [100, 200, 0]
+        assert sorted(outputs[0]) == sorted(f"a{i}" for i in range(100))
+        assert sorted(outputs[1]) == sorted([f"b{i}" for i in range(100)] + [f"c{i}" for i in range(100)])
+    finally:
+        sc.stop()
