@@ -117,9 +117,10 @@ class BatchScheduler:
         if self._timer is not threading.current_thread():
             self._timer.join()
         batches, records = self._queued()
-        if batches:
-            _log.warning(
-                "Stopping %s: %d batches (%d records) received before the stop %s",
+        if batches:  # routine when graceful; data dropped otherwise, which is said loudly
+            _log.log(
+                logging.INFO if graceful else logging.WARNING,
+                "Stopping %s: %d batch(es) (%d records) received before the stop %s",
                 "gracefully" if graceful else "at once",
                 batches,
                 records,
@@ -142,8 +143,10 @@ class BatchScheduler:
                 )
                 self._runner.join()
             elif graceful and batches:
-                _log.warning(
-                    "Graceful stop: processed the %d batches (%d records) that were waiting", batches, records
+                _log.info(
+                    "Graceful stop: processed the %d batch(es) (%d records) that were waiting",
+                    batches,
+                    records,
                 )
 
     def _queued(self) -> tuple[int, int]:
