@@ -224,6 +224,9 @@ class _StageRun:
     def __init__(self, executor: DaskExecutor, tasks: Sequence[Task]):
         self.executor, self.tasks = executor, list(tasks)
         self.stage = executor._shipper.pickle_stage(self.tasks)
+        #: names this pickled stage on the workers: a stage re-run after a loss (the same stage
+        #: id, fewer tasks) is pickled anew, and must not meet the shared part of the first run
+        self.shipment = uuid.uuid4().hex
         self.needed = self.stage.needed
         self.locations = executor._blocks.snapshot()
         self.functions: dict[str, tuple] = {}  # worker -> what it receives with this stage
@@ -267,7 +270,7 @@ class _StageRun:
         future = self.executor._client.submit(
             run_shipped_task,
             self.executor._id,
-            task.stage_id,
+            self.shipment,
             self.stage.common,
             self.stage.tasks[index],
             attempt,

@@ -61,7 +61,7 @@ class BlockHolder:
         self._blocks: dict[str, dict[str, bytes]] = {}
         self._functions: dict[str, FunctionCache] = {}
         #: (executor id, stage id) -> what that stage's tasks share, unpickled once per worker
-        self._stage_common: dict[tuple[str, int], StageCommon] = {}
+        self._stage_common: dict[tuple[str, str], StageCommon] = {}
         self._lock = threading.Lock()
 
     def put(self, executor_id: str, block_id: str, data: bytes) -> None:
@@ -90,13 +90,13 @@ class BlockHolder:
             blocks = self._blocks.get(executor_id, {})
             return len(blocks), sum(map(len, blocks.values()))
 
-    def load_task(self, executor_id: str, functions: tuple, stage_id: int, common: bytes, own):
+    def load_task(self, executor_id: str, functions: tuple, shipment: str, common: bytes, own):
         """A task of a pickled stage (``own``: its pickle, or its partition), after taking the
         functions the driver sent; what the stage's tasks share is unpickled once here."""
         with self._lock:
             cache = self._functions.setdefault(executor_id, FunctionCache())
             cache.update(*functions)
-            key = (executor_id, stage_id)
+            key = (executor_id, shipment)
             shared = self._stage_common.get(key)
             if shared is None:
                 shared = self._stage_common[key] = StageCommon(common)
@@ -220,7 +220,7 @@ class TaskOutcome:
 
 def run_shipped_task(
     executor_id: str,
-    stage_id: int,
+    shipment: str,
     common: bytes,
     own,
     attempt: int,
@@ -232,7 +232,7 @@ def run_shipped_task(
     started = time.perf_counter()
     worker = get_worker()
     holder = holder_of(worker)
-    task = holder.load_task(executor_id, functions, stage_id, common, own)
+    task = holder.load_task(executor_id, functions, shipment, common, own)
     blocks = TaskBlocks(worker, executor_id, locations)
     result = run_task(task, task.stage_id, attempt, blocks)
     return TaskOutcome(
