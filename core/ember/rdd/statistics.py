@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ember.rdd.rdd import RDD
 
-try:
-    from numpy import maximum as _maximum
-    from numpy import minimum as _minimum
-    from numpy import sqrt as _sqrt
-except ImportError:
-    _maximum, _minimum, _sqrt = max, min, math.sqrt
+
+@functools.cache
+def _numeric_functions() -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any], Callable[[Any], Any]]:
+    """numpy's maximum, minimum and sqrt when numpy is installed, else the builtins; looked
+    up on first use so that importing ember does not import numpy."""
+    try:
+        import numpy
+    except ImportError:
+        return max, min, math.sqrt
+    return numpy.maximum, numpy.minimum, numpy.sqrt
 
 
 class StatCounter:
@@ -45,8 +50,9 @@ class StatCounter:
         self.n += 1
         self.mu += delta / self.n
         self.m2 += delta * (value - self.mu)
-        self.maxValue = _maximum(self.maxValue, value)
-        self.minValue = _minimum(self.minValue, value)
+        maximum, minimum, _ = _numeric_functions()
+        self.maxValue = maximum(self.maxValue, value)
+        self.minValue = minimum(self.minValue, value)
         return self
 
     def mergeStats(self, other: StatCounter) -> StatCounter:
@@ -67,8 +73,9 @@ class StatCounter:
                 self.mu = other.mu - (delta * self.n) / total
             else:
                 self.mu = (self.mu * self.n + other.mu * other.n) / total
-            self.maxValue = _maximum(self.maxValue, other.maxValue)
-            self.minValue = _minimum(self.minValue, other.minValue)
+            maximum, minimum, _ = _numeric_functions()
+            self.maxValue = maximum(self.maxValue, other.maxValue)
+            self.minValue = minimum(self.minValue, other.minValue)
             self.m2 += other.m2 + (delta * delta * self.n * other.n) / total
             self.n = total
         return self
@@ -99,10 +106,10 @@ class StatCounter:
         return float("nan") if self.n <= 1 else self.m2 / (self.n - 1)
 
     def stdev(self) -> float:
-        return _sqrt(self.variance())
+        return _numeric_functions()[2](self.variance())
 
     def sampleStdev(self) -> float:
-        return _sqrt(self.sampleVariance())
+        return _numeric_functions()[2](self.sampleVariance())
 
     def asDict(self, sample: bool = False) -> dict:
         """The members as a dict; note that, as in PySpark, ``sample=False`` (the default)
