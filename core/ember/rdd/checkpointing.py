@@ -126,16 +126,8 @@ def _drain(records) -> None:
 def checkpoint_marked(rdd: RDD) -> None:
     """After a job on ``rdd``: checkpoint what its lineage marked, nearest first (Spark's
     ``doCheckpoint``: a marked RDD's own ancestors are not looked at)."""
-    seen: set[int] = set()
-    pending = [rdd]
-    while pending:
-        node = pending.pop()
-        if node._id in seen:
-            continue
-        seen.add(node._id)
-        if node._checkpoint is None:
-            pending.extend(node.dependencies())
-        elif not node._checkpoint.done:
+    for node in rdd.walk_lineage(descend_into=lambda node: node._checkpoint is None):
+        if node._checkpoint is not None and not node._checkpoint.done:
             node._checkpoint.materialize(node)
 
 

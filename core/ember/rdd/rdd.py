@@ -74,6 +74,20 @@ class RDD(
         """The parent RDDs this one is computed from."""
         return []
 
+    def walk_lineage(self, descend_into: Callable[[RDD[Any]], bool] = lambda rdd: True) -> Iterator[RDD[Any]]:
+        """This RDD and its ancestors, each once, nearest first; the parents of an RDD for
+        which ``descend_into`` is False are not visited (it is asked after the RDD is yielded)."""
+        seen: set[int] = set()
+        pending: list[RDD[Any]] = [self]
+        while pending:
+            node = pending.pop()
+            if node._id in seen:
+                continue
+            seen.add(node._id)
+            yield node
+            if descend_into(node):
+                pending.extend(node.dependencies())
+
     def local_blocks(self, split: int) -> tuple[str, ...]:
         """Ids of the local blocks (``TaskContext.keep_local``) computing ``split`` would read,
         so the executor runs its task where they are; none unless an RDD kind keeps some."""

@@ -111,20 +111,13 @@ def missing_shuffles(rdd: RDD) -> list[ShuffledRDD]:
 
 def forget_lost_map_outputs(rdd: RDD, block_ids: list[str]) -> None:
     """Mark the map outputs of ``rdd``'s lineage that were among ``block_ids`` as missing."""
-    seen: set[int] = set()
-    pending = [rdd]
-    while pending:
-        node = pending.pop()
-        if node._id in seen:
-            continue
-        seen.add(node._id)
+    for node in rdd.walk_lineage():
         if isinstance(node, ShuffledRDD) and node.map_written is not None:
             lost = node.lost_map_splits(block_ids)
             for split in lost:
                 node.map_written[split] = None
             if lost:
                 node.map_outputs = None
-        pending.extend(node.dependencies())
 
 
 class DAGScheduler:
