@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ember.executor.base import BlockStore
+from ember.plugins.processes import process_alive
 from ember.serde.codec import decode_block, encode_block
 
 SHM_DIR = "/dev/shm"
@@ -279,23 +280,13 @@ def remove_pool(prefix: str, shm_dir: str | None, file_dir: str) -> None:
     shutil.rmtree(file_dir, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale() -> None:
     """Remove what pools of dead drivers left behind (a driver killed with SIGKILL)."""
     stale: set[str] = set()
     for directory in (SHM_DIR, tempfile.gettempdir()):
         for entry in _scan(directory):
             match = _POOL_NAME.match(entry.name + "_")
-            if match and not _alive(int(match.group(1))):
+            if match and not process_alive(int(match.group(1))):
                 stale.add(match.group(0))
     for prefix in stale:
         remove_pool(

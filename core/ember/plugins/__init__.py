@@ -11,6 +11,7 @@ from ember.plugins.connect import create_source_stream, open_filesystem, output_
 from ember.plugins.errors import MissingPluginError, PluginError
 from ember.plugins.filesystems import FileStatus, FileSystemAccess
 from ember.plugins.hookspecs import CliCommand, FileSystem, SinkKind, SourceKind, hookimpl
+from ember.plugins.processes import process_alive
 from ember.plugins.receiver import Receiver, ReceiverStoppedError, Supervisor
 from ember.plugins.replayable import PositionRange, ReplayableSource, SourceContext
 from ember.plugins.settings import duration_ms
@@ -41,6 +42,7 @@ __all__ = [
     "hookimpl",
     "open_filesystem",
     "output_to_sink",
+    "process_alive",
     "send_to_receiver",
     "wait_until",
 ]

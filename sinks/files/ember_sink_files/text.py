@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ember.plugins import Sink
+from ember.plugins import Sink, process_alive
 
 _log = logging.getLogger("ember.files.sink")
 
@@ -71,7 +71,7 @@ class TextFilesSink(Sink):
         removed, restored = [], []
         for entry in sorted(os.listdir(parent)):
             match = orphan.fullmatch(entry)
-            if match is None or (match.group(3) and _alive(int(match.group(3)))):
+            if match is None or (match.group(3) and process_alive(int(match.group(3)))):
                 continue
             final = os.path.join(parent, match.group(1))
             if match.group(2) == "old" and not os.path.lexists(final):
@@ -113,22 +113,6 @@ class TextFilesSink(Sink):
 
     def abort_batch(self, batch: BatchDirectories, error: BaseException) -> None:
         shutil.rmtree(batch.temporary, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (one not ours to signal counts; a zombie, killed but not
-    yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): it exists
 
 
 def _local_path(prefix: str) -> str:
