@@ -4,9 +4,8 @@ ember-files logged."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
+from log_records import logged_warnings
 from masters import MASTERS, spark_context
 from stream_fixtures import collect, ssc  # noqa: F401 - fixtures
 
@@ -20,11 +19,4 @@ def sc(request):
 @pytest.fixture
 def file_warnings(caplog):
     """A function returning the warnings ember-files logged so far, as messages."""
-    caplog.set_level(logging.WARNING, logger="ember.files")
-
-    def messages() -> list[str]:
-        return [
-            r.getMessage() for r in caplog.records if r.name == "ember.files" and r.levelno >= logging.WARNING
-        ]
-
-    return messages
+    return logged_warnings(caplog, "ember.files")

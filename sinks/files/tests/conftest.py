@@ -4,9 +4,8 @@ ember-sink-files logged."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
+from log_records import logged_warnings
 from masters import MASTERS, spark_context
 from stream_fixtures import collect, ssc  # noqa: F401 - fixtures
 
@@ -20,13 +19,4 @@ def sc(request):
 @pytest.fixture
 def sink_warnings(caplog):
     """A function returning the warnings ember-sink-files logged so far, as messages."""
-    caplog.set_level(logging.WARNING, logger="ember.files.sink")
-
-    def messages() -> list[str]:
-        return [
-            r.getMessage()
-            for r in caplog.records
-            if r.name == "ember.files.sink" and r.levelno >= logging.WARNING
-        ]
-
-    return messages
+    return logged_warnings(caplog, "ember.files.sink")
