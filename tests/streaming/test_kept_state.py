@@ -3,7 +3,8 @@ stays in the memory of the worker that computed each partition: the next batch's
 there and takes it as it is.  Were the state computed again from its lineage instead, the
 user's functions would run again for the earlier batches (their calls are counted, with the
 process that made each); were it stored encoded, the state RDDs would be in the block store.
-No batch here is a checkpoint time (the default interval is 10 s of 1 s batches)."""
+No batch here is a checkpoint time (the default interval is 10 s of 1 s batches).
+What functions may do with the kept state is checked on every master."""
 
 from __future__ import annotations
 
@@ -116,3 +117,30 @@ def test_the_inverse_window_is_made_from_the_kept_window(sc2, tmp_path):
     # each window before filtering
     assert calls.counts() == {"leaving": 6, "a": 8, "b": 8, "c": 7, "d": 6, "e": 5, "f": 2}
     assert_each_key_stays_in_one_worker(calls, "abcdef")
+
+
+def test_functions_may_change_the_state_values_they_are_given(sc):
+    """PySpark decodes the state anew every batch, so a function that extends a state list in
+    place changes no earlier batch's output; neither does it with the state kept."""
+
+    def extend(values, state):
+        state = [] if state is None else state
+        state.extend(values)
+        return state
+
+    inputs = [[("a", 1)], [("a", 2)], [("a", 3)]]
+    assert run_stream(sc, inputs, lambda d: d.updateStateByKey(extend), checkpoint=True) == [
+        [("a", [1])],
+        [("a", [1, 2])],
+        [("a", [1, 2, 3])],
+    ]
+
+    def windowed(d):
+        lists = d.mapValues(lambda value: [value])
+        return lists.reduceByKeyAndWindow(lambda a, b: a.extend(b) or a, lambda a, b: a[len(b) :], 5, 1)
+
+    assert run_stream(sc, inputs, windowed, checkpoint=True) == [
+        [("a", [1])],
+        [("a", [1, 2])],
+        [("a", [1, 2, 3])],
+    ]
