@@ -1,6 +1,7 @@
-"""Which worker processes ran a job's user functions, and how often: what the tests of state
-kept in the workers' memory look at (where a state partition lives, whether a batch computed
-an earlier one again, which worker to kill)."""
+"""What the tests of state kept in the workers' memory share: which worker processes ran a
+job's user functions and how often (where a state partition lives, whether a batch computed an
+earlier one again, which worker to kill), and their input words with the running count of each
+word after each batch (PySpark's updateStateByKey output)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ import os
 import signal
 from collections import Counter
 from pathlib import Path
+
+WORDS = [["a", "b", "a"], ["b", "c"], ["a", "d"], ["c", "e", "e"], [], ["a"], ["b", "f"], []]
+RUNNING_COUNTS = [
+    [("a", 2), ("b", 1)],
+    [("a", 2), ("b", 2), ("c", 1)],
+    [("a", 3), ("b", 2), ("c", 1), ("d", 1)],
+    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
+    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
+    [("a", 4), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
+    [("a", 4), ("b", 3), ("c", 2), ("d", 1), ("e", 2), ("f", 1)],
+    [("a", 4), ("b", 3), ("c", 2), ("d", 1), ("e", 2), ("f", 1)],
+]
 
 
 class CallLog:
