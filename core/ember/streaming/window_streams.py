@@ -103,20 +103,14 @@ class ReducedWindowedDStream(KeptStateDStream):
         if not leaving and not entering:
             return previous
         update = WindowUpdate(self.func, self.inv_func, self.filter_func, len(leaving), len(entering))
-        inputs = [self._by_key(batch) for batch in leaving + entering]
-        window = KeptStateRDD(previous, inputs, update, self.num_partitions, self.partitioner)
+        # the parent is reduceByKey(func, num_partitions): a batch's partition i holds one value
+        # per key, for the keys hashed to i, as the window's partition i does
+        window = KeptStateRDD(previous, leaving + entering, update, self.num_partitions, self.partitioner)
         return self.stored_at_checkpoints(window, time_ms)
 
     def _reduced(self, batches: list[RDD]) -> RDD:
         reduced = self._sc.union(batches).reduceByKey(self.func, self.num_partitions)
         return reduced.filter(self.filter_func) if self.filter_func else reduced
-
-    def _by_key(self, batch: RDD) -> RDD:
-        """A parent batch with one value per key, partition i holding the keys hashed to i (as
-        the parent's reduceByKey leaves it; anything else is reduced so first)."""
-        if batch.partitioner == self.partitioner:
-            return batch
-        return batch.reduceByKey(self.func, self.num_partitions)
 
 
 class WindowUpdate:
