@@ -16,11 +16,11 @@ def run(sc, build, inputs, batches, sort=True):
     return [sorted(batch, key=str) for batch in outputs] if sort else outputs
 
 
-def test_update_state_by_key_calls_every_key_every_batch(sc2):
+def test_update_state_by_key_calls_every_key_every_batch(sc):
     def remember_values(values, state):
         return (state or []) + [list(values)]
 
-    assert run(sc2, lambda d: d.updateStateByKey(remember_values), EVENTS, 5) == [
+    assert run(sc, lambda d: d.updateStateByKey(remember_values), EVENTS, 5) == [
         [("a", [[1]]), ("b", [[1]])],
         [("a", [[1], [1]]), ("b", [[1], []])],
         [("a", [[1], [1], []]), ("b", [[1], [], []])],
@@ -29,15 +29,15 @@ def test_update_state_by_key_calls_every_key_every_batch(sc2):
     ]
 
 
-def test_update_state_by_key_removes_keys_on_none_and_starts_from_initial_rdd(sc2):
+def test_update_state_by_key_removes_keys_on_none_and_starts_from_initial_rdd(sc):
     def add_up_to_three(values, state):
         total = (state or 0) + sum(values)
         return None if total >= 3 else total
 
     def build(d):
-        return d.updateStateByKey(add_up_to_three, initialRDD=sc2.parallelize([("z", 0), ("a", 1)]))
+        return d.updateStateByKey(add_up_to_three, initialRDD=sc.parallelize([("z", 0), ("a", 1)]))
 
-    assert run(sc2, build, EVENTS, 5) == [
+    assert run(sc, build, EVENTS, 5) == [
         [("a", 2), ("b", 1), ("z", 0)],
         [("b", 1), ("z", 0)],
         [("b", 1), ("z", 0)],

@@ -1,4 +1,5 @@
-"""Window operations, against PySpark 4's outputs for the same programs (batch 0.5 s)."""
+"""Window operations, against PySpark 4's outputs for the same programs (batch 0.5 s); the
+stateful ones (an inverse function) on every master."""
 
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ def test_window_batch_times_are_multiples_of_the_slide(sc2):
     assert run(sc2, build, LETTERS, 6) == [[0], [0], [0]]
 
 
-def test_reduce_by_key_and_window_applies_the_inverse_only_for_windows_of_five_slides(sc2):
+def test_reduce_by_key_and_window_applies_the_inverse_only_for_windows_of_five_slides(sc):
     # invFunc adds 1000 so that the outputs show when Spark took the incremental path
     inverse = lambda a, b: a - b + 1000  # noqa: E731
-    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 2.5, 0.5), KEYED, 12) == [
+    assert run(sc, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 2.5, 0.5), KEYED, 12) == [
         [("a", 1)],
         [("a", 3), ("b", 1)],
         [("a", 7), ("b", 1)],
@@ -53,7 +54,7 @@ def test_reduce_by_key_and_window_applies_the_inverse_only_for_windows_of_five_s
         [("a", 4000), ("b", 2000)],
         [("a", 4000), ("b", 2000)],
     ]
-    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 1.0, 0.5), KEYED, 12) == [
+    assert run(sc, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 1.0, 0.5), KEYED, 12) == [
         [("a", 1)],
         [("a", 3), ("b", 1)],
         [("a", 6), ("b", 1)],
@@ -69,11 +70,11 @@ def test_reduce_by_key_and_window_applies_the_inverse_only_for_windows_of_five_s
     ]
 
 
-def test_reduce_by_key_and_window_drops_keys_by_filter_func(sc2):
+def test_reduce_by_key_and_window_drops_keys_by_filter_func(sc):
     def build(d):
         return d.reduceByKeyAndWindow(operator.add, operator.sub, 2.5, 0.5, filterFunc=lambda kv: kv[1] != 0)
 
-    assert run(sc2, build, KEYED, 12) == [
+    assert run(sc, build, KEYED, 12) == [
         [("a", 1)],
         [("a", 3), ("b", 1)],
         [("a", 7), ("b", 1)],
@@ -99,8 +100,8 @@ def test_reduce_by_key_and_window_without_inverse(sc2):
     ]
 
 
-def test_count_by_window_keeps_a_zero_count_once_the_inverse_applies(sc2):
-    assert run(sc2, lambda d: d.countByWindow(1.5, 0.5), LETTERS, 12) == [
+def test_count_by_window_keeps_a_zero_count_once_the_inverse_applies(sc):
+    assert run(sc, lambda d: d.countByWindow(1.5, 0.5), LETTERS, 12) == [
         [1],
         [3],
         [4],
@@ -114,7 +115,7 @@ def test_count_by_window_keeps_a_zero_count_once_the_inverse_applies(sc2):
         [],
         [],
     ]
-    assert run(sc2, lambda d: d.countByWindow(3.0, 0.5), LETTERS, 12) == [
+    assert run(sc, lambda d: d.countByWindow(3.0, 0.5), LETTERS, 12) == [
         [1],
         [3],
         [4],
@@ -130,8 +131,8 @@ def test_count_by_window_keeps_a_zero_count_once_the_inverse_applies(sc2):
     ]
 
 
-def test_count_by_value_and_group_by_key_and_reduce_by_window(sc2):
-    assert run(sc2, lambda d: d.countByValueAndWindow(1.5, 0.5), LETTERS, 8) == [
+def test_count_by_value_and_group_by_key_and_reduce_by_window(sc):
+    assert run(sc, lambda d: d.countByValueAndWindow(1.5, 0.5), LETTERS, 8) == [
         [("a", 1)],
         [("a", 2), ("b", 1)],
         [("a", 2), ("b", 2)],
@@ -142,7 +143,7 @@ def test_count_by_value_and_group_by_key_and_reduce_by_window(sc2):
         [],
     ]
     grouped = lambda d: d.map(lambda x: (x, 1)).groupByKeyAndWindow(1.5, 0.5).mapValues(list)  # noqa: E731
-    assert run(sc2, grouped, LETTERS, 8) == [
+    assert run(sc, grouped, LETTERS, 8) == [
         [("a", [1])],
         [("a", [1, 1]), ("b", [1])],
         [("a", [1, 1]), ("b", [1, 1])],
@@ -152,7 +153,7 @@ def test_count_by_value_and_group_by_key_and_reduce_by_window(sc2):
         [("c", [1])],
         [],
     ]
-    assert run(sc2, lambda d: d.reduceByWindow(operator.add, None, 1.0, 0.5), LETTERS, 8) == [
+    assert run(sc, lambda d: d.reduceByWindow(operator.add, None, 1.0, 0.5), LETTERS, 8) == [
         ["a"],
         ["aab"],
         ["abb"],
@@ -164,9 +165,9 @@ def test_count_by_value_and_group_by_key_and_reduce_by_window(sc2):
     ]
 
 
-def test_group_by_key_and_window_with_the_inverse_path(sc2):
+def test_group_by_key_and_window_with_the_inverse_path(sc):
     grouped = lambda d: d.groupByKeyAndWindow(2.5, 0.5).mapValues(list)  # noqa: E731
-    assert run(sc2, grouped, KEYED, 8) == [
+    assert run(sc, grouped, KEYED, 8) == [
         [("a", [1])],
         [("a", [1, 2]), ("b", [1])],
         [("a", [1, 2, 4]), ("b", [1])],
@@ -178,8 +179,8 @@ def test_group_by_key_and_window_with_the_inverse_path(sc2):
     ]
 
 
-def test_reduce_by_window_with_an_inverse_keeps_the_zero(sc2):
-    assert run(sc2, lambda d: d.reduceByWindow(operator.add, operator.sub, 2.5, 0.5), [[1, 2], [3]], 8) == [
+def test_reduce_by_window_with_an_inverse_keeps_the_zero(sc):
+    assert run(sc, lambda d: d.reduceByWindow(operator.add, operator.sub, 2.5, 0.5), [[1, 2], [3]], 8) == [
         [3],
         [6],
         [6],
@@ -230,22 +231,22 @@ def test_inverse_windows_need_a_checkpoint_directory(local_sc):
         ssc.start()
 
 
-def test_windows_sliding_by_several_batches(sc2):
+def test_windows_sliding_by_several_batches(sc):
     inputs = [[("a", 1)], [("a", 2), ("b", 1)], [("a", 4)], [], [("b", 8)], [("a", 16)], [("a", 32)], []]
     inverse = lambda a, b: a - b + 1000  # noqa: E731
-    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 5.0, 1.0), inputs, 8) == [
+    assert run(sc, lambda d: d.reduceByKeyAndWindow(operator.add, inverse, 5.0, 1.0), inputs, 8) == [
         [("a", 3), ("b", 1)],
         [("a", 7), ("b", 1)],
         [("a", 23), ("b", 9)],
         [("a", 55), ("b", 9)],
     ]
-    assert run(sc2, lambda d: d.reduceByKeyAndWindow(operator.add, None, 3.0, 1.0), inputs, 8) == [
+    assert run(sc, lambda d: d.reduceByKeyAndWindow(operator.add, None, 3.0, 1.0), inputs, 8) == [
         [("a", 3), ("b", 1)],
         [("a", 7), ("b", 1)],
         [("a", 23), ("b", 9)],
         [("a", 52), ("b", 8)],
     ]
-    assert run(sc2, lambda d: d.window(2.0, 1.0).countByValue(), inputs, 8) == [
+    assert run(sc, lambda d: d.window(2.0, 1.0).countByValue(), inputs, 8) == [
         [(("a", 1), 1), (("a", 2), 1), (("b", 1), 1)],
         [(("a", 1), 1), (("a", 2), 1), (("a", 4), 1), (("b", 1), 1)],
         [(("a", 16), 1), (("a", 4), 1), (("b", 8), 1)],

@@ -4,22 +4,22 @@ with the state of its key, keys idle longer than the timeout are timed out, and
 
 Each batch's state is one record per partition, ``(states, mapped)``: ``states`` maps a key to
 ``(state, last_update_ms)`` and ``mapped`` holds what the function returned for the batch.  It
-is computed from the previous batch's state and the batch's data partitioned the same way.
+is computed from the previous batch's state and the batch's data partitioned the same way, in
+the worker that keeps the previous one in its memory (``kept_state``).
 As in Spark, idle keys are timed out only in batches where the state is checkpointed (every
 checkpoint interval: ten batch intervals unless ``checkpoint()`` says otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ember.rdd import RDD
 from ember.serde.hashing import portable_hash
-from ember.storagelevel import StorageLevel
 from ember.streaming.dstream import DStream, TransformedDStream, positional_arity
 from ember.streaming.durations import ms_to_datetime, to_ms
-from ember.streaming.zipped import ZippedPartitionsRDD
+from ember.streaming.kept_state import KeptStateDStream, KeptStateRDD
 
 #: Spark checkpoints mapWithState's state every 10 batches by default
 CHECKPOINT_INTERVAL_BATCHES = 10
@@ -114,17 +114,15 @@ class StateSpec:
         return self
 
 
-class InternalMapWithStateDStream(DStream):
-    """The per-batch state records; persisted, and must be checkpointed."""
+class InternalMapWithStateDStream(KeptStateDStream):
+    """The per-batch state records, kept where they are computed; must be checkpointed."""
 
     kind = "mapWithState-state"
-    must_checkpoint = True
 
     def __init__(self, parent: DStream, spec: StateSpec):
         super().__init__(parent._ssc, [parent])
         self.spec = spec
         self.num_partitions = spec.num_partitions or self._sc.defaultParallelism
-        self._storage_level = StorageLevel.MEMORY_ONLY
 
     def initialize(self, zero_ms: int) -> None:
         if self.checkpoint_ms is None:
@@ -138,10 +136,12 @@ class InternalMapWithStateDStream(DStream):
         data = self.parents[0].get_or_compute(time_ms)
         if data is None:
             return previous
-        scan = (time_ms - self.zero_ms) % self.checkpoint_ms == 0
+        scan = self.is_checkpoint_time(time_ms)
         threshold = time_ms - self.spec.timeout_ms if self.spec.timeout_ms and scan else None
         update = _BatchUpdate(self.spec, time_ms, threshold)
-        return ZippedPartitionsRDD(previous, data.partitionBy(self.num_partitions, portable_hash), update)
+        data = data.partitionBy(self.num_partitions, portable_hash)
+        state = MapWithStateRDD(previous, [data], update, self.num_partitions, data.partitioner)
+        return self.stored_at_checkpoints(state, time_ms)
 
     def _initial_states(self, time_ms: int) -> RDD:
         initial = self.spec.initial_state
@@ -154,6 +154,18 @@ class InternalMapWithStateDStream(DStream):
         )
 
 
+class MapWithStateRDD(KeptStateRDD):
+    """A batch's states and mapped records: one ``(states, mapped)`` record per partition."""
+
+    @staticmethod
+    def as_records(state: Any) -> Iterator:
+        return iter([state])
+
+    @staticmethod
+    def from_records(records: Iterable) -> Any:
+        return next(iter(records), ({}, []))
+
+
 class _BatchUpdate:
     """Applies one batch's records to one partition's states (runs inside a task)."""
 
@@ -164,9 +176,8 @@ class _BatchUpdate:
         self.time_ms = time_ms
         self.threshold = timeout_threshold_ms
 
-    def __call__(self, split: int, previous, records):
-        states, _ = next(iter(previous), ({}, []))
-        states = dict(states)
+    def __call__(self, previous: tuple[dict, list], records: Iterable) -> tuple[dict, list]:
+        states = dict(previous[0])
         mapped: list = []
         state = State()
         for record in records:
@@ -183,7 +194,7 @@ class _BatchUpdate:
                 if updated_ms < self.threshold:
                     self._map(key, None, state._wrap(value, True, timing_out=True), mapped)
                     del states[key]
-        return [(states, mapped)]
+        return states, mapped
 
     def _map(self, key, value, state: State, mapped: list) -> None:
         if self.with_time:

@@ -1,5 +1,6 @@
 """Window streams: the union of a parent's batches over a window, and the incremental
-reduce-by-key window that adds entering batches and takes out leaving ones.
+reduce-by-key window that adds entering batches and takes out leaving ones where the previous
+window is kept.
 
 A window of W at time t covers the parent's batches in (t - W, t]; the first windows after the
 start are partial because there are no batches before the zero time.
@@ -7,12 +8,15 @@ start are partial because there are no batches before the zero time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from ember.rdd import RDD
+from ember.rdd.partitioner import Partitioner
+from ember.serde.hashing import portable_hash
 from ember.storagelevel import StorageLevel
 from ember.streaming.dstream import DStream
 from ember.streaming.durations import require_multiple, to_ms
+from ember.streaming.kept_state import KeptStateDStream, KeptStateRDD, fresh
 
 #: Spark reduces the whole window again, rather than applying invFunc, for windows shorter
 #: than this many slides ("for small window, reduce once will be better than twice")
@@ -49,16 +53,16 @@ class WindowedDStream(DStream):
         return self._sc.union(parent._slice_ms(time_ms - self.window_ms + parent.slide_ms, time_ms))
 
 
-class ReducedWindowedDStream(DStream):
+class ReducedWindowedDStream(KeptStateDStream):
     """``reduceByKeyAndWindow`` with an inverse function, over an already reduced parent.
 
-    Once the window spans ``INVERSE_MIN_SLIDES`` slides and the previous window's RDD exists,
-    the new window is ``func(invFunc(previous, leaving batches), entering batches)``; keys are
-    then kept or dropped by ``filterFunc``.  Otherwise the window is reduced from its batches.
+    Once the window spans ``INVERSE_MIN_SLIDES`` slides, each window is kept where it is
+    computed (``kept_state``) and the next one is made from it there, as
+    ``func(invFunc(previous, leaving batches), entering batches)``; keys are then kept or
+    dropped by ``filterFunc``.  Shorter windows are reduced from their batches every time.
     """
 
     kind = "reducedWindow"
-    must_checkpoint = True
 
     def __init__(
         self,
@@ -77,7 +81,7 @@ class ReducedWindowedDStream(DStream):
         self.inv_func = inv_func
         self.num_partitions = num_partitions
         self.filter_func = filter_func
-        self._storage_level = StorageLevel.MEMORY_ONLY
+        self.partitioner = Partitioner(num_partitions, portable_hash)
         parent.persist(StorageLevel.MEMORY_ONLY)  # its batches are read again when they leave
 
     def parent_remember_ms(self) -> int:
@@ -86,24 +90,63 @@ class ReducedWindowedDStream(DStream):
     def compute(self, time_ms: int) -> RDD | None:
         parent = self.parents[0]
         window_start = time_ms - self.window_ms
+        if self.window_ms < self.slide_ms * INVERSE_MIN_SLIDES:
+            batches = parent._slice_ms(window_start + parent.slide_ms, time_ms)
+            return self._reduced(batches).persist(StorageLevel.MEMORY_ONLY) if batches else None
         previous = self.get_or_compute(time_ms - self.slide_ms)
-        if previous is not None and self.window_ms >= self.slide_ms * INVERSE_MIN_SLIDES:
+        if previous is None:
+            leaving = []
+            entering = parent._slice_ms(window_start + parent.slide_ms, time_ms)
+        else:
             leaving = parent._slice_ms(window_start - self.slide_ms + parent.slide_ms, window_start)
-            current = self._subtract(previous, self._sc.union(leaving)) if leaving else previous
             entering = parent._slice_ms(time_ms - self.slide_ms + parent.slide_ms, time_ms)
-            return self._add(current, self._sc.union(entering)) if entering else current
-        batches = parent._slice_ms(window_start + parent.slide_ms, time_ms)
-        return self._add(None, self._sc.union(batches)) if batches else None
+        if not leaving and not entering:
+            return previous
+        update = WindowUpdate(self.func, self.inv_func, self.filter_func, len(leaving), len(entering))
+        # the parent is reduceByKey(func, num_partitions): a batch's partition i holds one value
+        # per key, for the keys hashed to i, as the window's partition i does
+        window = KeptStateRDD(previous, leaving + entering, update, self.num_partitions, self.partitioner)
+        return self.stored_at_checkpoints(window, time_ms)
 
-    def _add(self, window: RDD | None, entering: RDD) -> RDD:
-        func, count = self.func, self.num_partitions
-        reduced = entering.reduceByKey(func, count)
-        if window is not None:
-            reduced = window.union(reduced).reduceByKey(func, count)
+    def _reduced(self, batches: list[RDD]) -> RDD:
+        reduced = self._sc.union(batches).reduceByKey(self.func, self.num_partitions)
         return reduced.filter(self.filter_func) if self.filter_func else reduced
 
-    def _subtract(self, window: RDD, leaving: RDD) -> RDD:
-        inv_func = self.inv_func
-        leaving = leaving.reduceByKey(self.func, self.num_partitions)
-        joined = window.leftOuterJoin(leaving, self.num_partitions)
-        return joined.mapValues(lambda pair: pair[0] if pair[1] is None else inv_func(pair[0], pair[1]))
+
+class WindowUpdate:
+    """Makes one partition of the next window from the previous one (runs inside a task), as
+    Spark's cogroup of the window with the leaving and entering batches would: the leaving and
+    the entering batches are each reduced with ``func`` (in batch order), then a key of the
+    window gets ``inv_func(value, leaving)`` and then ``func(value, entering)``, a new key its
+    entering value (after the window's keys, in the order first seen); with entering batches,
+    ``filter_func`` decides which keys stay."""
+
+    def __init__(
+        self, func: Callable, inv_func: Callable, filter_func: Callable | None, leaving: int, entering: int
+    ):
+        self.func, self.inv_func, self.filter_func = func, inv_func, filter_func
+        self.leaving, self.entering = leaving, entering
+
+    def __call__(self, previous: dict, *batches: Iterable) -> dict:
+        window = dict(previous)
+        inv_func, func = self.inv_func, self.func
+        for key, value in self._reduced(batches[: self.leaving]):
+            if key in window:
+                window[key] = inv_func(fresh(window[key]), value)
+        if not self.entering:
+            return window
+        for key, value in self._reduced(batches[self.leaving :]):
+            window[key] = func(fresh(window[key]), value) if key in window else value
+        keep = self.filter_func
+        return {key: value for key, value in window.items() if keep((key, value))} if keep else window
+
+    def _reduced(self, batches: Sequence[Iterable]) -> Iterable:
+        """The (key, value) pairs of ``batches``, one per key, values reduced in batch order."""
+        if len(batches) == 1:
+            return batches[0]  # one value per key already
+        reduced: dict = {}
+        func = self.func
+        for batch in batches:
+            for key, value in batch:
+                reduced[key] = func(reduced[key], value) if key in reduced else value
+        return reduced.items()
