@@ -120,40 +120,49 @@ class _Channel:
 
 
 class ReceivedBlocks(BlockStore):
-    """Where a service stores blocks: its worker's holder and one peer's, reported to the driver."""
+    """Where a service stores blocks: its worker's holder and one peer's, reported to the driver.
+
+    A block stored while no other worker was up (a lone worker, or the only survivor while a
+    lost one restarts) is copied with the next block that finds a peer."""
 
     def __init__(self, worker, executor_id: str, channel: _Channel):
         self._worker, self._executor_id, self._channel = worker, executor_id, channel
         self._holder = holder_of(worker)
         self._peers: list[str] = []
+        self._single: dict[str, tuple[int, int]] = {}  # blocks with no copy yet, and their sizes
 
     def put_block(self, block_id: str, records: list) -> None:
         data = encode_block(records, f"storing block {block_id!r}")
         self._holder.put(self._executor_id, block_id, data)
-        copies = sync(self._worker.loop, self._copy_to_a_peer, block_id, data)
-        self._channel.send(BLOCKS, (self._worker.address, {block_id: (len(data), len(records))}, copies))
+        self._single[block_id] = (len(data), len(records))
+        blocks = {b: d for b in self._single if (d := self._holder.get(self._executor_id, b)) is not None}
+        copies = sync(self._worker.loop, self._copy_to_a_peer, blocks)
+        sizes = {b: self._single[b] for b in blocks} if copies else {block_id: self._single[block_id]}
+        if copies:
+            self._single.clear()
+        self._channel.send(BLOCKS, (self._worker.address, sizes, copies))
 
-    async def _copy_to_a_peer(self, block_id: str, data: bytes) -> list[str]:
-        """Keep a copy on the next live worker (by address); the addresses that keep one."""
+    async def _copy_to_a_peer(self, blocks: dict[str, bytes]) -> list[str]:
+        """Keep copies on the next live worker (by address); the addresses that keep them."""
         for refreshed in (False, True):
             if refreshed or not self._peers:
                 workers = sorted(await self._worker.scheduler.ncores())
                 after = [w for w in workers if w > self._worker.address]
                 self._peers = after + [w for w in workers if w < self._worker.address]
             for peer in list(self._peers):
-                if await self._keep_at(peer, block_id, data):
+                if await self._keep_at(peer, blocks):
                     return [peer]
                 self._peers.remove(peer)
-        return []  # the only worker: one copy
+        return []
 
-    async def _keep_at(self, peer: str, block_id: str, data: bytes) -> bool:
+    async def _keep_at(self, peer: str, blocks: dict[str, bytes]) -> bool:
         try:
             comm = await self._worker.rpc.connect(peer, timeout=CONNECT_TIMEOUT_SECONDS)
         except (OSError, TimeoutError):
             return False
         try:
-            await send_recv(comm, op=KEEP_HANDLER, executor_id=self._executor_id, blocks={block_id: data})
-        except (OSError, TimeoutError):
+            await send_recv(comm, op=KEEP_HANDLER, executor_id=self._executor_id, blocks=blocks)
+        except Exception:  # noqa: BLE001 - gone, or not set up yet: another peer, or later
             comm.abort()
             return False
         self._worker.rpc.reuse(peer, comm)
@@ -270,6 +279,8 @@ class DaskServices:
         self._topic = f"ember-services-{executor.executor_id}"
         self._services: dict[int, DaskService] = {}
         self._followed: set[str] = set()  # worker topics subscribed to
+        self._received: set[str] = set()  # ids of the blocks the services stored
+        self._copy_lost = False  # a worker holding some of them was lost since they were copied
         self._lock = threading.Lock()
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -367,8 +378,9 @@ class DaskServices:
         self._inbox.put(event[1])
 
     def _follow(self, address: str) -> None:
-        """Learn from the scheduler when ``address`` is removed (before Dask reschedules the
-        tasks that ran there: the events reach this client in that order)."""
+        """Learn from the scheduler when ``address`` (hosting a service or holding received
+        blocks) is removed, before Dask reschedules the tasks that ran there: the events reach
+        this client in that order."""
 
         def event(event: tuple) -> None:
             if isinstance(event[1], dict) and event[1].get("action") == "remove-worker":
@@ -391,8 +403,7 @@ class DaskServices:
     def _from_service(self, kind: str, service_id: int, instance: str, data: bytes) -> None:
         payload = pickle.loads(data)
         if kind == BLOCKS:  # facts about where blocks are, whichever instance stored them
-            address, sizes, copies = payload
-            self._executor.received_blocks(address, sizes, copies)
+            self._stored(*payload)
             return
         with self._lock:
             handle = self._services.get(service_id)
@@ -414,7 +425,22 @@ class DaskServices:
         self._follow(address)
         handle.instance, handle.address, handle.pid = instance, address, pid
 
+    def _stored(self, address: str, sizes: dict[str, tuple[int, int]], copies: list[str]) -> None:
+        """A service stored blocks on ``address`` and ``copies``.  A batch's received blocks
+        may be read again long after it ran (the lineage of a stream's state reaches back to
+        them): after a worker holding some was lost, the first report that finds two workers
+        up has the blocks left with one copy copied again, before the driver hears more."""
+        self._executor.received_blocks(address, sizes, copies)
+        self._received.update(sizes)
+        for holder in [address, *copies]:
+            self._follow(holder)
+        if copies and self._copy_lost:
+            self._copy_lost = False
+            self._received = {b for b in self._received if self._executor.has_block(b)}
+            self._executor.replicate_blocks(sorted(self._received))
+
     def _worker_removed(self, address: str) -> None:
+        self._copy_lost = True
         with self._lock:
             hosted = [h for h in self._services.values() if h.address == address]
         for handle in hosted:

@@ -141,12 +141,19 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
         )
         assert receiver_places(places)[-1][0] != receivers_worker
 
-        # kill 2: the worker that reads the state key SLOW2, while the receiver keeps storing
+        # kill 2: the worker that reads the state key SLOW2 (the receiver's too, or not)
         server.send("SLOW2 u1")
-        kill_marked_worker(markers, "SLOW2", job, log)
-        server.send("u2 s")
+        killed = kill_marked_worker(markers, "SLOW2", job, log)
         (markers / "SLOW2-go").touch()
         move_in(watched, staging, "3.txt", "a d\n")
+        wait_for(
+            lambda: receiver_places(places)[-1][1] != killed
+            and len(server.connections) == len(receiver_places(places)),
+            "the receiver to run on a live worker",
+            job,
+            log,
+        )
+        server.send("u2 s")
         wait_for(
             lambda: state()
             == {
