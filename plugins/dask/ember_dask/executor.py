@@ -12,6 +12,8 @@ forgotten and reported lost to the DAG scheduler (``BlocksLostError``), which re
 from lineage; the driver's own blocks are placed again; state blocks whose lineage was cut are
 replicated on a second worker beforehand (``replicate_blocks``).  The worker list is read at
 every stage, so a worker that joins takes tasks from the next one.
+
+Receivers run on the workers as long-running Dask tasks (``start_service``, ``services``).
 """
 
 from __future__ import annotations
