@@ -19,6 +19,8 @@ Receivers run on the workers as long-running Dask tasks (``start_service``, ``se
 from __future__ import annotations
 
 import atexit
+import logging
+import pickle
 import threading
 import traceback
 import uuid
@@ -58,6 +60,8 @@ from ember_dask.worker_blocks import (
 #: how often one task may lose its worker, or reach a worker lacking its functions, before
 #: the stage fails (the local pool's limit)
 MAX_WORKER_LOSSES = 4
+
+_log = logging.getLogger("ember.executor")
 
 
 class DaskExecutor(Executor):
@@ -199,7 +203,13 @@ class DaskExecutor(Executor):
                 raise RuntimeError("the executor was shut down (SparkContext stopped)")
             if self._services is None:
                 self._services = DaskServices(self)
-        return self._services.start(service, on_message, on_moved, name)
+        try:
+            return self._services.start(service, on_message, on_moved, name)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            _log.warning(
+                "%s cannot be pickled for a Dask worker (%s); it runs on a thread of the driver", name, error
+            )
+            return super().start_service(service, on_message, on_moved, name)
 
     def received_blocks(self, address: str, sizes: dict[str, tuple[int, int]], copies: list[str]) -> None:
         """A service on ``address`` stored blocks there, and copies of them on ``copies``."""

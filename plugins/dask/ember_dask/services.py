@@ -246,6 +246,8 @@ class DaskService(ServiceHandle):
         self.instance: str | None = None
         self.address: str | None = None
         self.pid = 0
+        #: messages sent before the service first started, delivered once it has
+        self.early: list[bytes] | None = []
         self.stopping = False
         self.ended = threading.Event()
         self._services = services
@@ -423,7 +425,11 @@ class DaskServices:
             self._outbox.put((None, handle.instance, handle.address, cloudpickle.dumps((STOP, None))))
             self._moved(handle, f"{handle.name} left Dask worker {handle.address}")
         self._follow(address)
-        handle.instance, handle.address, handle.pid = instance, address, pid
+        with self._lock:
+            handle.instance, handle.address, handle.pid = instance, address, pid
+            for data in handle.early or ():
+                self._outbox.put((handle, instance, address, data))
+            handle.early = None
 
     def _stored(self, address: str, sizes: dict[str, tuple[int, int]], copies: list[str]) -> None:
         """A service stored blocks on ``address`` and ``copies``.  A batch's received blocks

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from contextlib import contextmanager
 
@@ -131,29 +130,3 @@ def dask_cluster_processes(tmp_path):
     finally:
         stop(workers)
         stop(scheduler)
-
-
-class LineServer:
-    """Serves lines over TCP (to a socket receiver) on whichever connection came last."""
-
-    def __init__(self):
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._server.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-
-    def send(self, *lines: str) -> None:
-        self.connections[-1].sendall("".join(f"{line}\n" for line in lines).encode())
-
-    def close(self) -> None:
-        self._server.close()
-        for connection in self.connections:
-            connection.close()

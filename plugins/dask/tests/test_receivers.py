@@ -9,33 +9,11 @@ import os
 import signal
 
 import pytest
-from dask_helpers import LineServer
+from receiver_checks import LineServer, ReceiverStarts, stored_but_unbatched
 
 from ember import SparkConf, SparkContext
-from ember.checkpoint import ValueCodec
-from ember.checkpoint.wal import WriteAheadLog
 from ember.plugins.testing import wait_until
-from ember.streaming import StreamingListener
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
-
-
-class ReceiverStarts(StreamingListener):
-    def __init__(self):
-        self.executors: list[str] = []
-        self.errors: list[str] = []
-
-    def onReceiverStarted(self, receiverStarted):
-        self.executors.append(receiverStarted.receiverInfo().executorId())
-
-    def onReceiverError(self, receiverError):
-        self.errors.append(receiverError.receiverInfo().lastErrorMessage())
-
-
-def stored_but_unbatched(log_directory: str) -> list:
-    if not os.path.isdir(log_directory):
-        return []
-    records, _ = WriteAheadLog(log_directory, ValueCodec()).unsealed()
-    return records
 
 
 def worker_pids(sc) -> dict[str, int]:
@@ -70,7 +48,7 @@ def test_a_receiver_runs_on_a_dask_worker_and_its_blocks_are_kept_on_two(tmp_pat
         ssc.start()
         wait_until(lambda: server.connections and starts.executors, what="the receiver to connect")
         assert starts.executors[0] in worker_pids(sc)  # a Dask worker's address, not "driver"
-        server.send("a", "b", "c")
+        server.send(["a", "b", "c"])
         log = str(tmp_path / "checkpoint" / "receivedData" / "0")
         wait_until(lambda: len(stored_but_unbatched(log)) == 3, what="3 lines stored")
         advance_batches(ssc, 1)
@@ -93,7 +71,7 @@ def test_a_receiver_leaves_the_only_task_slot_to_the_tasks(tmp_path, server):
         )
         ssc.start()
         wait_until(lambda: server.connections, what="the receiver to connect")
-        server.send("x", "y", "x")
+        server.send(["x", "y", "x"])
         log = str(tmp_path / "checkpoint" / "receivedData" / "0")
         wait_until(lambda: len(stored_but_unbatched(log)) == 3, what="3 lines stored")
         advance_batches(ssc, 1)
@@ -117,11 +95,11 @@ def test_killing_the_receivers_dask_worker_loses_no_stored_line(tmp_path, server
         wait_until(lambda: server.connections and starts.executors, what="the receiver to connect")
         first_host = starts.executors[0]
         first_pid = worker_pids(sc)[first_host]
-        server.send(*[f"a{i}" for i in range(100)])
+        server.send([f"a{i}" for i in range(100)])
         wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 lines stored")
         advance_batches(ssc, 1)
 
-        server.send(*[f"b{i}" for i in range(100)])
+        server.send([f"b{i}" for i in range(100)])
         wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 more lines stored")
         os.kill(first_pid, signal.SIGKILL)
 
@@ -135,7 +113,7 @@ def test_killing_the_receivers_dask_worker_loses_no_stored_line(tmp_path, server
         assert starts.errors == [
             f"Dask worker {first_host} (pid {first_pid}) was lost: restarting the receiver on another worker"
         ]
-        server.send(*[f"c{i}" for i in range(100)])
+        server.send([f"c{i}" for i in range(100)])
         wait_until(lambda: len(stored_but_unbatched(log)) == 200, what="the lines stored again")
         advance_batches(ssc, 2)
         ssc.stop(stopSparkContext=False)

@@ -8,7 +8,8 @@ import json
 import os
 import signal
 
-from dask_helpers import LineServer, run_job, stop, wait_for
+from dask_helpers import run_job, stop, wait_for
+from receiver_checks import LineServer
 
 from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import WriteAheadLog
@@ -117,14 +118,14 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
     try:
         state = lambda: read_state(output)  # noqa: E731
         wait_for(lambda: server.connections and receiver_places(places), "the receiver to connect", job, log)
-        server.send("s a")
+        server.send(["s a"])
         move_in(watched, staging, "1.txt", "a b a\n")
         wait_for(lambda: state() == {"a": 3, "b": 1, "s": 1}, "the first lines' counts", job, log)
 
         # kill 1: the receiver's worker, while a batch waits in a task and lines wait in the log
         move_in(watched, staging, "2.txt", "SLOW1 b c\n")
         wait_for(lambda: os.listdir(markers), "a task to reach SLOW1", job, log)
-        server.send("r1 s", "r2 s")
+        server.send(["r1 s", "r2 s"])
         wait_for(
             lambda: {"r1 s", "r2 s"} <= set(logged_lines(wal)), "the receiver to log r1 and r2", job, log
         )
@@ -132,7 +133,7 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
         os.kill(receivers_pid, signal.SIGKILL)
         (markers / "SLOW1-go").touch()
         wait_for(lambda: len(server.connections) == 2, "the receiver to start again and reconnect", job, log)
-        server.send("t1 s")
+        server.send(["t1 s"])
         wait_for(
             lambda: state() == {"a": 3, "b": 2, "c": 1, "s": 4, "r1": 1, "r2": 1, "t1": 1, "SLOW1": 1},
             "the counts after the first kill",
@@ -142,7 +143,7 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
         assert receiver_places(places)[-1][0] != receivers_worker
 
         # kill 2: the worker that reads the state key SLOW2 (the receiver's too, or not)
-        server.send("SLOW2 u1")
+        server.send(["SLOW2 u1"])
         killed = kill_marked_worker(markers, "SLOW2", job, log)
         (markers / "SLOW2-go").touch()
         move_in(watched, staging, "3.txt", "a d\n")
@@ -153,7 +154,7 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
             job,
             log,
         )
-        server.send("u2 s")
+        server.send(["u2 s"])
         wait_for(
             lambda: state()
             == {

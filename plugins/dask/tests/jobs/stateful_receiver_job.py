@@ -1,15 +1,16 @@
 """A stateful, checkpointed streaming job fed by a socket receiver (write-ahead log on) and by
 the files moved into a watched directory, for the worker-loss test: running word counts
-(updateStateByKey), written as JSON after every batch.  Every start of the receiver appends
-its Dask worker's address and pid to a file.  A task that meets the word SLOW1 (splitting
+(updateStateByKey, as ``stateful_file_job``), written as JSON after every batch.  Every
+start of the receiver appends its Dask worker's address and pid to a file.  A task that meets the word SLOW1 (splitting
 lines) or the state key SLOW2 (reading the state) leaves a marker named after its worker's
 pid and waits, once, until the test creates ``<name>-go``: the test kills a worker while
 that batch runs."""
 
-import json
 import os
 import sys
 import time
+
+from stateful_file_job import write_running_counts
 
 from ember import SparkConf, SparkContext
 from ember.streaming import StreamingContext, StreamingListener
@@ -17,7 +18,7 @@ from ember.streaming import StreamingContext, StreamingListener
 PAUSE_LIMIT_SECONDS = 120
 
 
-def pause_once(markers: str, name: str) -> None:
+def pause_until_told(markers: str, name: str) -> None:
     if any(entry.startswith(name) for entry in os.listdir(markers)):
         return
     with open(os.path.join(markers, f"{name}-{os.getpid()}"), "w"):
@@ -46,30 +47,8 @@ def main() -> None:
     ssc.checkpoint(checkpoint)
     ssc.addStreamingListener(ReceiverPlaces(sc, places))
 
-    def split(line):
-        if "SLOW1" in line:
-            pause_once(markers, "SLOW1")
-        return line.split()
-
-    def read_state(pair):
-        if pair[0] == "SLOW2":
-            pause_once(markers, "SLOW2")
-        return pair
-
     lines = ssc.socketTextStream("127.0.0.1", int(port)).union(ssc.textFileStream(watched))
-    counts = (
-        lines.flatMap(split)
-        .map(lambda word: (word, 1))
-        .updateStateByKey(lambda new, old: sum(new) + (old or 0))
-    )
-
-    def write(rdd):
-        staging = output + ".tmp"
-        with open(staging, "w") as out:
-            json.dump(dict(rdd.collect()), out)
-        os.replace(staging, output)
-
-    counts.map(read_state).foreachRDD(write)
+    write_running_counts(lines, lambda name: pause_until_told(markers, name), output)
     ssc.start()
     ssc.awaitTermination()
 
