@@ -12,9 +12,10 @@ driver nor the driver the workers.  Service to driver: ``Worker.log_event`` on t
 topic, which the scheduler forwards to the driver's subscribed client, in order.  Driver to
 service: ``Client.run`` on the service's worker, which queues the message for a thread of the
 service's own (``on_message`` may block; the worker's event loop must not).  The driver also
-follows each hosting worker's own topic, where the scheduler announces its removal before it
-reschedules the worker's tasks: ``on_moved`` is called before the service starts elsewhere,
-and nothing more is sent to the dead worker.
+follows the own topic of each worker hosting a service or holding its blocks, where the
+scheduler announces the worker's removal before it reschedules its tasks: ``on_moved`` is
+called before the service starts elsewhere, nothing more is sent to the dead worker, and the
+received blocks it held are copied again.
 
 Blocks a service stores go to its worker's ``BlockHolder``, as a task's do, and to a second
 worker's (received blocks are kept twice, Spark's default storage level for receivers): a
@@ -437,16 +438,18 @@ class DaskServices:
         them): after a worker holding some was lost, the first report that finds two workers
         up has the blocks left with one copy copied again, before the driver hears more."""
         self._executor.received_blocks(address, sizes, copies)
-        self._received.update(sizes)
+        # the blocks still kept: batches done with theirs have them removed
+        self._received = {b for b in self._received if self._executor.has_block(b)} | set(sizes)
         for holder in [address, *copies]:
             self._follow(holder)
         if copies and self._copy_lost:
             self._copy_lost = False
-            self._received = {b for b in self._received if self._executor.has_block(b)}
             self._executor.replicate_blocks(sorted(self._received))
 
     def _worker_removed(self, address: str) -> None:
         self._copy_lost = True
+        self._followed.discard(address)
+        self._client.unsubscribe_topic(address)
         with self._lock:
             hosted = [h for h in self._services.values() if h.address == address]
         for handle in hosted:
