@@ -12,15 +12,20 @@ forgotten and reported lost to the DAG scheduler (``BlocksLostError``), which re
 from lineage; the driver's own blocks are placed again; state blocks whose lineage was cut are
 replicated on a second worker beforehand (``replicate_blocks``).  The worker list is read at
 every stage, so a worker that joins takes tasks from the next one.
+
+Receivers run on the workers as long-running Dask tasks (``start_service``, ``services``).
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import pickle
 import threading
 import traceback
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from distributed import as_completed
 
@@ -28,6 +33,8 @@ from ember.executor import (
     BlocksLostError,
     Executor,
     FunctionShipper,
+    Service,
+    ServiceHandle,
     Task,
     TaskFailedError,
     TaskResult,
@@ -38,6 +45,7 @@ from ember.executor import (
 from ember_dask.environment import EnvironmentPlugin
 from ember_dask.locations import BlockTable
 from ember_dask.masters import Connection
+from ember_dask.services import DaskServices
 from ember_dask.worker_blocks import (
     BlocksPlugin,
     StaleWorkerError,
@@ -52,6 +60,8 @@ from ember_dask.worker_blocks import (
 #: how often one task may lose its worker, or reach a worker lacking its functions, before
 #: the stage fails (the local pool's limit)
 MAX_WORKER_LOSSES = 4
+
+_log = logging.getLogger("ember.executor")
 
 
 class DaskExecutor(Executor):
@@ -73,6 +83,7 @@ class DaskExecutor(Executor):
         self._workers: list[str] = []
         #: workers seen leaving so far (for tests and the benchmark's report)
         self.workers_lost = 0
+        self._services: DaskServices | None = None
         threads = self._refresh_workers()
         self.default_parallelism = max(1, threads)
         atexit.register(self.shutdown)
@@ -82,6 +93,11 @@ class DaskExecutor(Executor):
     def client(self):
         """The ``distributed.Client`` this executor submits to."""
         return self._client
+
+    @property
+    def executor_id(self) -> str:
+        """Names this executor's blocks, functions and service messages on the workers."""
+        return self._id
 
     def _refresh_workers(self) -> int:
         """Read the scheduler's worker list; forget the workers gone.  Returns the threads."""
@@ -174,6 +190,33 @@ class DaskExecutor(Executor):
                         self._blocks.replicated(address, copied)
             return all(self._blocks.has(block_id) for block_id in block_ids)
 
+    # -- services: receivers as long-running Dask tasks (``services``) ------------------------
+    def start_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str = "ember-service",
+    ) -> ServiceHandle:
+        with self._closing:
+            if self._closed:
+                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            if self._services is None:
+                self._services = DaskServices(self)
+        try:
+            return self._services.start(service, on_message, on_moved, name)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            _log.warning(
+                "%s cannot be pickled for a Dask worker (%s); it runs on a thread of the driver", name, error
+            )
+            return super().start_service(service, on_message, on_moved, name)
+
+    def received_blocks(self, address: str, sizes: dict[str, tuple[int, int]], copies: list[str]) -> None:
+        """A service on ``address`` stored blocks there, and copies of them on ``copies``."""
+        self._blocks.written(address, sizes)
+        for copy in copies:
+            self._blocks.replicated(copy, sizes)
+
     # -- running a stage ----------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
@@ -209,6 +252,8 @@ class DaskExecutor(Executor):
                 return
             self._closed = True
         atexit.unregister(self.shutdown)
+        if self._services is not None:
+            self._services.close()
         with self._lock:
             try:
                 self._client.run(drop_executor, self._id, on_error="return")

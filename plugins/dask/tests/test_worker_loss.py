@@ -1,12 +1,18 @@
 """Dask workers SIGKILLed in the middle of batches of a stateful, checkpointed job: the tasks
 they ran run elsewhere, the blocks they held are rebuilt (shuffle outputs by re-running their
-map tasks; the state from its replica) and the final state is exact."""
+map tasks; the state from its replica), a receiver on a killed worker starts again on another
+(what it stored and no batch took comes back from its write-ahead log; what a batch took, from
+the copy on a second worker) and the final state is exact: every line counted once."""
 
 import json
 import os
 import signal
 
 from dask_helpers import run_job, stop, wait_for
+from receiver_checks import LineServer
+
+from ember.checkpoint import ValueCodec
+from ember.checkpoint.wal import WriteAheadLog
 
 
 def move_in(watched, staging, name: str, text: str) -> None:
@@ -73,3 +79,102 @@ def test_two_workers_killed_mid_batch_leave_the_state_exact(tmp_path):
         stop(job)
     assert first != second
     assert job.returncode is not None
+
+
+def logged_lines(log_directory) -> list[str]:
+    """Every line the receiver's write-ahead log holds (stored: in a batch's segment or not)."""
+    if not os.path.isdir(log_directory):
+        return []
+    batches, unowned, _ = WriteAheadLog(str(log_directory), ValueCodec()).recover(keep_batches=True)
+    return [line for records in batches.values() for line in records] + unowned
+
+
+def receiver_places(path) -> list[tuple[str, int]]:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return []
+    return [(address, int(pid)) for address, pid in (line.split() for line in lines)]
+
+
+def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(tmp_path):
+    watched, staging, markers = tmp_path / "in", tmp_path / "staging", tmp_path / "markers"
+    for directory in (watched, staging, markers):
+        directory.mkdir()
+    output, log, places = tmp_path / "state.json", tmp_path / "job.log", tmp_path / "receivers"
+    wal = tmp_path / "checkpoint" / "receivedData" / "0"
+    server = LineServer()
+    job = run_job(
+        "stateful_receiver_job.py",
+        "dask-local[2]",
+        str(server.port),
+        str(watched),
+        str(tmp_path / "checkpoint"),
+        str(markers),
+        str(output),
+        str(places),
+        log=log,
+    )
+    try:
+        state = lambda: read_state(output)  # noqa: E731
+        wait_for(lambda: server.connections and receiver_places(places), "the receiver to connect", job, log)
+        server.send(["s a"])
+        move_in(watched, staging, "1.txt", "a b a\n")
+        wait_for(lambda: state() == {"a": 3, "b": 1, "s": 1}, "the first lines' counts", job, log)
+
+        # kill 1: the receiver's worker, while a batch waits in a task and lines wait in the log
+        move_in(watched, staging, "2.txt", "SLOW1 b c\n")
+        wait_for(lambda: os.listdir(markers), "a task to reach SLOW1", job, log)
+        server.send(["r1 s", "r2 s"])
+        wait_for(
+            lambda: {"r1 s", "r2 s"} <= set(logged_lines(wal)), "the receiver to log r1 and r2", job, log
+        )
+        receivers_worker, receivers_pid = receiver_places(places)[-1]
+        os.kill(receivers_pid, signal.SIGKILL)
+        (markers / "SLOW1-go").touch()
+        wait_for(lambda: len(server.connections) == 2, "the receiver to start again and reconnect", job, log)
+        server.send(["t1 s"])
+        wait_for(
+            lambda: state() == {"a": 3, "b": 2, "c": 1, "s": 4, "r1": 1, "r2": 1, "t1": 1, "SLOW1": 1},
+            "the counts after the first kill",
+            job,
+            log,
+        )
+        assert receiver_places(places)[-1][0] != receivers_worker
+
+        # kill 2: the worker that reads the state key SLOW2 (the receiver's too, or not)
+        server.send(["SLOW2 u1"])
+        killed = kill_marked_worker(markers, "SLOW2", job, log)
+        (markers / "SLOW2-go").touch()
+        move_in(watched, staging, "3.txt", "a d\n")
+        wait_for(
+            lambda: receiver_places(places)[-1][1] != killed
+            and len(server.connections) == len(receiver_places(places)),
+            "the receiver to run on a live worker",
+            job,
+            log,
+        )
+        server.send(["u2 s"])
+        wait_for(
+            lambda: state()
+            == {
+                "a": 4,
+                "b": 2,
+                "c": 1,
+                "d": 1,
+                "s": 5,
+                "r1": 1,
+                "r2": 1,
+                "t1": 1,
+                "u1": 1,
+                "u2": 1,
+                "SLOW1": 1,
+                "SLOW2": 1,
+            },
+            "the final state",
+            job,
+            log,
+        )
+    finally:
+        stop(job)
+        server.close()

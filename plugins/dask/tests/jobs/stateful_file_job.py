@@ -20,25 +20,22 @@ def pause_once(markers: str, name: str) -> None:
         time.sleep(5)
 
 
-def main() -> None:
-    watched, checkpoint, markers, output = sys.argv[1:5]
-    sc = SparkContext(appName="dask-worker-loss")
-    ssc = StreamingContext(sc, 1)
-    ssc.checkpoint(checkpoint)
+def write_running_counts(lines, pause, output: str) -> None:
+    """Running word counts of ``lines``, written as JSON to ``output`` after every batch;
+    ``pause(name)`` is called by the task that meets SLOW1 (splitting) or SLOW2 (the state)."""
 
     def split(line):
         if "SLOW1" in line:
-            pause_once(markers, "SLOW1")
+            pause("SLOW1")
         return line.split()
 
     def read_state(pair):
         if pair[0] == "SLOW2":
-            pause_once(markers, "SLOW2")
+            pause("SLOW2")
         return pair
 
     counts = (
-        ssc.textFileStream(watched)
-        .flatMap(split)
+        lines.flatMap(split)
         .map(lambda word: (word, 1))
         .updateStateByKey(lambda new, old: sum(new) + (old or 0))
     )
@@ -50,6 +47,15 @@ def main() -> None:
         os.replace(staging, output)
 
     counts.map(read_state).foreachRDD(write)
+
+
+def main() -> None:
+    watched, checkpoint, markers, output = sys.argv[1:5]
+    sc = SparkContext(appName="dask-worker-loss")
+    ssc = StreamingContext(sc, 1)
+    ssc.checkpoint(checkpoint)
+
+    write_running_counts(ssc.textFileStream(watched), lambda name: pause_once(markers, name), output)
     ssc.start()
     ssc.awaitTermination()
 
