@@ -10,6 +10,7 @@ operations) and ``actions`` (what returns values to the driver); ``statistics``,
 
 from __future__ import annotations
 
+import collections
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
@@ -145,7 +146,7 @@ class RDD(
 
     def unpersist(self: RDD[T], blocking: bool = False) -> RDD[T]:
         self._storage_level = None
-        _drop_blocks(self.ctx.executor, f"rdd/{self._id}/")
+        _remove_blocks(self.ctx.executor, f"rdd/{self._id}/")
         return self
 
     @property
@@ -187,8 +188,28 @@ class RDD(
         return f"{type(self).__name__}[{self._id}]"
 
 
+#: (executor, block id prefix) of RDDs garbage-collected since the last job.  A finalizer runs
+#: wherever the collector happens to run, even in code holding an executor's locks, so it only
+#: queues; the next job removes them (``remove_blocks_of_collected``).
+_blocks_of_collected: collections.deque[tuple[Any, str]] = collections.deque()
+
+
 def _drop_blocks(executor: Any, prefix: str) -> None:
-    """Finalizer: forget blocks of a collected RDD (a stopped executor has none to drop)."""
+    """Finalizer of an RDD that has blocks (cached, input, shuffle, kept state)."""
+    _blocks_of_collected.append((executor, prefix))
+
+
+def remove_blocks_of_collected() -> None:
+    """Remove the blocks that RDDs collected since the last call left (before each job)."""
+    while True:
+        try:
+            executor, prefix = _blocks_of_collected.popleft()
+        except IndexError:
+            return
+        _remove_blocks(executor, prefix)
+
+
+def _remove_blocks(executor: Any, prefix: str) -> None:
     try:
         executor.remove_blocks([prefix])
     except Exception:  # noqa: BLE001 - the executor may be shut down already

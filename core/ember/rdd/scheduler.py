@@ -19,7 +19,7 @@ from typing import Any
 
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import ShuffledRDD
-from ember.rdd.rdd import RDD
+from ember.rdd.rdd import RDD, remove_blocks_of_collected
 
 _stage_ids = itertools.count()
 #: how often one job may find blocks lost before it fails (Spark's spark.stage.maxConsecutiveAttempts)
@@ -128,6 +128,7 @@ class DAGScheduler:
         self.accumulators = accumulators
 
     def run_job(self, rdd: RDD, func: Callable[[Iterator], Any], partitions: Sequence[int]) -> list:
+        remove_blocks_of_collected()
         stage_id = next(_stage_ids)
         tasks = [ResultTask(stage_id, p, rdd, func, rdd.local_blocks(p)) for p in partitions]
         done: dict[int, Any] = {}
