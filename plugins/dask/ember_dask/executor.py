@@ -122,10 +122,11 @@ class DaskExecutor(Executor):
         """Hand the driver's new blocks to workers and make them drop removed ones."""
         plan = self._blocks.placement(self._workers)
         removed = self._blocks.take_removed()
-        if not plan and not removed:
+        local_drops = self._blocks.take_local_drops()
+        if not plan and not removed and not local_drops:
             return
         replies = self._client.run(
-            update_blocks, self._id, plan, removed, workers=self._workers, on_error="return"
+            update_blocks, self._id, plan, removed, local_drops, workers=self._workers, on_error="return"
         )
         for address, token in replies.items():
             if isinstance(token, str):
@@ -197,10 +198,11 @@ class DaskExecutor(Executor):
             self._update_workers()
             return _StageRun(self, tasks).run()
 
-    def _finished(self, outcome: TaskOutcome) -> None:
+    def _finished(self, task: Task, outcome: TaskOutcome) -> None:
         self._worker_seen(outcome.address, outcome.token)
         self._blocks.written(outcome.address, outcome.written)
-        self._blocks.kept_local(outcome.address, outcome.result.kept, outcome.result.dropped)
+        result = outcome.result
+        self._blocks.kept_local(outcome.address, result.kept, result.dropped, getattr(task, "prefers", ()))
         done = self._done.setdefault(outcome.address, [outcome.pid, 0, 0.0])
         done[0] = outcome.pid
         done[1] += 1
@@ -302,7 +304,7 @@ class _StageRun:
     def _settle(self, future, index: int, attempt: int) -> None:
         if future.status == "finished":
             outcome: TaskOutcome = future.result()
-            self.executor._finished(outcome)
+            self.executor._finished(self.tasks[index], outcome)
             self.results[index] = outcome.result
             return
         error = future.exception() if future.status == "error" else None

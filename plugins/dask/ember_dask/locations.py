@@ -11,7 +11,10 @@ it) where a block never written is a plain ``KeyError``.
 Local blocks (objects a worker keeps in its memory, ``TaskContext.keep_local``: a stream's
 state partitions) are tracked apart: only where each one is kept, so that the task that
 prefers it runs there.  One lost with its worker is simply forgotten: it was never readable
-elsewhere, and the task that wanted it recomputes it from its lineage.
+elsewhere, and the task that wanted it recomputes it from its lineage.  A task Dask ran
+elsewhere than where its preferred blocks are (work stealing) recomputed them there: the
+copies left behind are dropped, as is an older copy of a block kept again elsewhere, so no
+worker keeps objects no task will be sent to.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ class BlockTable:
         self._driver_copies: dict[str, bytes] = {}
         self._unplaced: set[str] = set()
         self._removed: list[str] = []
-        #: local block id -> the worker keeping it
+        #: local block id -> the worker keeping it; ids each worker must drop
         self._local: dict[str, str] = {}
+        self._local_drops: dict[str, list[str]] = {}
         self._lock = threading.Lock()  # finalizers remove blocks from any thread
 
     # -- blocks arriving ---------------------------------------------------------------------
@@ -50,14 +54,29 @@ class BlockTable:
                 self._driver_copies.pop(block_id, None)
                 self._unplaced.discard(block_id)
 
-    def kept_local(self, address: str, kept: Iterable[str], dropped: Iterable[str]) -> None:
-        """A task on ``address`` kept and dropped these local blocks there."""
+    def kept_local(
+        self, address: str, kept: Iterable[str], dropped: Iterable[str], preferred: Iterable[str] = ()
+    ) -> None:
+        """A task on ``address`` kept and dropped these local blocks there; the blocks it
+        ``preferred`` (and those it kept) that another worker keeps are dropped there."""
+        kept = list(kept)
         with self._lock:
+            for block_id in [*preferred, *kept]:
+                elsewhere = self._local.get(block_id)
+                if elsewhere is not None and elsewhere != address:
+                    self._local_drops.setdefault(elsewhere, []).append(block_id)
+                    del self._local[block_id]
             for block_id in dropped:
                 if self._local.get(block_id) == address:
                     del self._local[block_id]
             for block_id in kept:
                 self._local[block_id] = address
+
+    def take_local_drops(self) -> dict[str, list[str]]:
+        """Local blocks each worker must drop (exact ids), since the last call."""
+        with self._lock:
+            drops, self._local_drops = self._local_drops, {}
+        return drops
 
     def from_driver(self, block_id: str, data: bytes, records: int) -> None:
         with self._lock:
@@ -111,6 +130,7 @@ class BlockTable:
         lost = []
         with self._lock:
             self._local = {b: a for b, a in self._local.items() if a != address}
+            self._local_drops.pop(address, None)
             for block_id, holders in list(self._holders.items()):
                 if address not in holders:
                     continue

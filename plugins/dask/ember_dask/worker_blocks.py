@@ -280,13 +280,20 @@ def run_shipped_task(
 
 # -- what the driver runs on workers (``Client.run``) ------------------------------------------
 def update_blocks(
-    executor_id: str, plan: dict[str, dict[str, bytes]], removed: list[str], dask_worker=None
+    executor_id: str,
+    plan: dict[str, dict[str, bytes]],
+    removed: list[str],
+    local_drops: dict[str, list[str]],
+    dask_worker=None,
 ) -> str:
-    """Drop the removed blocks (local ones too), then keep the driver's blocks planned for
-    this worker; returns its holder's token."""
+    """Drop the removed blocks (local ones too) and the local blocks named for this worker,
+    then keep the driver's blocks planned for it; returns its holder's token."""
     holder = holder_of(dask_worker)
     if removed:
         holder.remove(executor_id, removed)
+    local = holder.local(executor_id)
+    for block_id in local_drops.get(dask_worker.address, ()):
+        local.discard(block_id)
     for block_id, data in plan.get(dask_worker.address, {}).items():
         holder.put(executor_id, block_id, data)
     return holder.token
