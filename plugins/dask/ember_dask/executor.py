@@ -56,6 +56,8 @@ from ember_dask.worker_blocks import (
 #: how often one task may lose its worker, or reach a worker lacking its functions, before
 #: the stage fails (the local pool's limit)
 MAX_WORKER_LOSSES = 4
+#: how long a stage waits for a worker when the cluster has none (its workers restarting)
+WAIT_FOR_WORKERS_SECONDS = 60
 
 
 class DaskExecutor(Executor):
@@ -91,7 +93,14 @@ class DaskExecutor(Executor):
         """Read the scheduler's worker list; forget the workers gone.  Returns the threads."""
         workers = self._client.scheduler_info()["workers"]
         if not workers:
-            raise RuntimeError(f"the Dask cluster of {self._connection.description} has no workers")
+            try:
+                self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_SECONDS)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"the Dask cluster of {self._connection.description} has had no workers "
+                    f"for {WAIT_FOR_WORKERS_SECONDS} s"
+                ) from None
+            workers = self._client.scheduler_info()["workers"]
         for address in (set(self._workers) | self._blocks.holder_addresses()) - set(workers):
             self._worker_gone(address)
         self._workers = sorted(workers)
