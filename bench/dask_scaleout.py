@@ -4,10 +4,10 @@ scale-out, simulated on one machine.
 For each worker count, a stateful streaming job (running word counts with updateStateByKey,
 checkpointed) reads a directory of text files (a replayable source: the tasks read the files
 on the workers) on ``dask-local[N]``.  After the last batch it reports where the blocks are,
-per worker (blocks, records, encoded bytes; the state and the shuffle outputs), and the
-driver's RSS (now and peak), to show the data spread over the workers while the driver stays
-flat.  Each worker count runs in a fresh process.  Nothing is asserted; docs/benchmarks.md
-reports a run.
+per worker (blocks, records, encoded bytes: the encoded state of checkpoint times and the
+shuffle outputs; and the state partitions kept in the worker's memory), and the driver's RSS
+(now and peak), to show the data spread over the workers while the driver stays flat.  Each
+worker count runs in a fresh process.  Nothing is asserted; docs/benchmarks.md reports a run.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def job(workers: int, files: int, lines: int) -> dict:
     time.sleep(3.0)  # the last file's batch
     elapsed = time.perf_counter() - started
     by_worker = sc.executor.blocks_by_worker()
+    kept = sc.executor.local_blocks_by_worker()
     current, peak = _rss_mib()
     ssc.stop(stopSparkContext=True, stopGraceFully=False)
     shutil.rmtree(work, ignore_errors=True)
@@ -76,8 +77,9 @@ def job(workers: int, files: int, lines: int) -> dict:
         "driver_rss_mib": round(current, 1),
         "driver_peak_mib": round(peak, 1),
         "per_worker": {
-            address: {"blocks": b, "records": r, "bytes": n}
-            for address, (b, r, n) in sorted(by_worker.items())
+            address: dict(zip(("blocks", "records", "bytes"), by_worker.get(address, (0, 0, 0))))
+            | {"state_partitions": kept.get(address, 0)}
+            for address in sorted(set(by_worker) | set(kept))
         },
     }
 
@@ -117,9 +119,11 @@ def main() -> None:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         records = [w["records"] for w in result["per_worker"].values()]
         megabytes = [round(w["bytes"] / 2**20, 2) for w in result["per_worker"].values()]
+        kept = [w["state_partitions"] for w in result["per_worker"].values()]
         print(
             f"{workers} workers: {result['state_keys']} state keys; driver RSS {result['driver_rss_mib']} MiB "
-            f"(peak {result['driver_peak_mib']}); per worker records {records}, MiB {megabytes}"
+            f"(peak {result['driver_peak_mib']}); per worker records {records}, MiB {megabytes}, "
+            f"state partitions kept {kept}"
         )
 
 

@@ -1,11 +1,14 @@
 """The driver side: an ember ``Executor`` whose tasks run as Dask tasks.
 
 Each stage is pickled once (functions by digest, ``FunctionShipper``), and each task is
-submitted to the worker chosen for its partition (``partition % workers``, so a partition's
-cached and state blocks are written and read again on one worker from batch to batch); a task
-carries the functions that worker has not had yet and the table of where blocks are.  Dask
-may still run it elsewhere (its worker died): a worker that lacks functions says so and the
-task is sent again with them.
+submitted to the worker keeping a local block it prefers (``Task.prefers``: a stream's state
+partition, kept in that worker's memory), else to the one chosen for its partition
+(``partition % workers``, so a partition's cached blocks are written and read again on one
+worker from batch to batch).  The first task of a stage sent to a worker carries the stage's
+shipment (the functions that worker has not had yet, what the tasks share, the table of
+where blocks are); later ones carry only their own pickle.  Dask may still run a task
+elsewhere (its worker died, or work stealing): a worker that lacks the functions or the
+shipment says so and the task is sent again with them.
 
 Worker loss: Dask re-runs the tasks that were running there; blocks that were only there are
 forgotten and reported lost to the DAG scheduler (``BlocksLostError``), which recomputes them
@@ -48,6 +51,7 @@ from ember_dask.masters import Connection
 from ember_dask.services import DaskServices
 from ember_dask.worker_blocks import (
     BlocksPlugin,
+    StageShipment,
     StaleWorkerError,
     TaskOutcome,
     copy_blocks,
@@ -60,6 +64,8 @@ from ember_dask.worker_blocks import (
 #: how often one task may lose its worker, or reach a worker lacking its functions, before
 #: the stage fails (the local pool's limit)
 MAX_WORKER_LOSSES = 4
+#: how long a stage waits for a worker when the cluster has none (its workers restarting)
+WAIT_FOR_WORKERS_SECONDS = 60
 
 _log = logging.getLogger("ember.executor")
 
@@ -103,7 +109,14 @@ class DaskExecutor(Executor):
         """Read the scheduler's worker list; forget the workers gone.  Returns the threads."""
         workers = self._client.scheduler_info()["workers"]
         if not workers:
-            raise RuntimeError(f"the Dask cluster of {self._connection.description} has no workers")
+            try:
+                self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_SECONDS)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"the Dask cluster of {self._connection.description} has had no workers "
+                    f"for {WAIT_FOR_WORKERS_SECONDS} s"
+                ) from None
+            workers = self._client.scheduler_info()["workers"]
         for address in (set(self._workers) | self._blocks.holder_addresses()) - set(workers):
             self._worker_gone(address)
         self._workers = sorted(workers)
@@ -122,17 +135,23 @@ class DaskExecutor(Executor):
             self._worker_gone(address)
         self._tokens[address] = token
 
-    def _worker_for(self, partition: int) -> str:
-        return self._workers[partition % len(self._workers)]
+    def _worker_for(self, task: Task) -> str:
+        """Where a local block ``task`` prefers is kept (Spark's preferred locations), else
+        the worker of its partition."""
+        address = self._blocks.local_holder(getattr(task, "prefers", ()))
+        if address is not None and address in self._workers:
+            return address
+        return self._workers[task.partition % len(self._workers)]
 
     def _update_workers(self) -> None:
         """Hand the driver's new blocks to workers and make them drop removed ones."""
         plan = self._blocks.placement(self._workers)
         removed = self._blocks.take_removed()
-        if not plan and not removed:
+        local_drops = self._blocks.take_local_drops()
+        if not plan and not removed and not local_drops:
             return
         replies = self._client.run(
-            update_blocks, self._id, plan, removed, workers=self._workers, on_error="return"
+            update_blocks, self._id, plan, removed, local_drops, workers=self._workers, on_error="return"
         )
         for address, token in replies.items():
             if isinstance(token, str):
@@ -171,6 +190,11 @@ class DaskExecutor(Executor):
     def blocks_by_worker(self) -> dict[str, tuple[int, int, int]]:
         """Each worker's (blocks, records, encoded bytes) as the driver tracks them."""
         return self._blocks.by_worker()
+
+    def local_blocks_by_worker(self) -> dict[str, int]:
+        """How many local blocks (objects in its memory, such as state partitions) each
+        worker keeps, as the driver tracks them."""
+        return self._blocks.local_by_worker()
 
     def replicate_blocks(self, block_ids: Sequence[str]) -> bool:
         with self._lock:
@@ -226,9 +250,11 @@ class DaskExecutor(Executor):
             self._update_workers()
             return _StageRun(self, tasks).run()
 
-    def _finished(self, outcome: TaskOutcome) -> None:
+    def _finished(self, task: Task, outcome: TaskOutcome) -> None:
         self._worker_seen(outcome.address, outcome.token)
         self._blocks.written(outcome.address, outcome.written)
+        result = outcome.result
+        self._blocks.kept_local(outcome.address, result.kept, result.dropped, getattr(task, "prefers", ()))
         done = self._done.setdefault(outcome.address, [outcome.pid, 0, 0.0])
         done[0] = outcome.pid
         done[1] += 1
@@ -274,7 +300,7 @@ class _StageRun:
         self.shipment = uuid.uuid4().hex
         self.needed = self.stage.needed
         self.locations = executor._blocks.snapshot()
-        self.functions: dict[str, tuple] = {}  # worker -> what it receives with this stage
+        self.shipped: set[str] = set()  # workers sent this stage's shipment
         self.pending: dict = {}  # future -> (task index, attempt)
         self.results: dict[int, TaskResult] = {}
         self.lost_blocks: set[str] = set()
@@ -285,7 +311,7 @@ class _StageRun:
     def run(self) -> list[TaskResult]:
         try:
             for index, task in enumerate(self.tasks):
-                self._submit(index, 0, self.executor._worker_for(task.partition))
+                self._submit(index, 0, self.executor._worker_for(task))
             for future in self.completed:
                 index, attempt = self.pending.pop(future)
                 try:
@@ -308,19 +334,19 @@ class _StageRun:
         return not any(position in pending for position in range(index))
 
     def _submit(self, index: int, attempt: int, address: str) -> None:
-        functions = self.functions.get(address)
-        if functions is None:
-            functions = self.functions[address] = self.executor._shipper.updates_for(address, self.needed)
+        shipment = None
+        if address not in self.shipped:
+            self.shipped.add(address)
+            functions = self.executor._shipper.updates_for(address, self.needed)
+            shipment = StageShipment(functions, self.stage.common, self.locations)
         task = self.tasks[index]
         future = self.executor._client.submit(
             run_shipped_task,
             self.executor._id,
             self.shipment,
-            self.stage.common,
+            shipment,
             self.stage.tasks[index],
             attempt,
-            functions,
-            self.locations,
             key=f"ember-task-{task.stage_id}-{task.partition}-{uuid.uuid4().hex[:12]}",
             workers=[address],
             allow_other_workers=True,
@@ -332,14 +358,14 @@ class _StageRun:
     def _settle(self, future, index: int, attempt: int) -> None:
         if future.status == "finished":
             outcome: TaskOutcome = future.result()
-            self.executor._finished(outcome)
+            self.executor._finished(self.tasks[index], outcome)
             self.results[index] = outcome.result
             return
         error = future.exception() if future.status == "error" else None
         if isinstance(error, StaleWorkerError):
             self.executor._shipper.drop_worker(error.address)
-            self.functions.pop(error.address, None)
-            self._lost_worker(index, attempt, f"reached {error.address} without its functions", error.address)
+            self.shipped.discard(error.address)
+            self._lost_worker(index, attempt, f"reached {error.address} without {error.what}", error.address)
         elif isinstance(error, BlocksLostError):
             self.lost_blocks.update(error.block_ids)
             for block_id in error.block_ids:
@@ -347,15 +373,14 @@ class _StageRun:
                     self.executor._worker_gone(address)
         elif error is None or type(error).__name__ == "KilledWorker":
             self.executor._refresh_workers()
-            task = self.tasks[index]
             self._lost_worker(
                 index,
                 attempt,
                 f"lost its worker ({error or future.status})",
-                self.executor._worker_for(task.partition),
+                self.executor._worker_for(self.tasks[index]),
             )
         elif attempt + 1 < self.executor.max_task_attempts:
-            self._submit(index, attempt + 1, self.executor._worker_for(self.tasks[index].partition))
+            self._submit(index, attempt + 1, self.executor._worker_for(self.tasks[index]))
         else:
             task = self.tasks[index]
             self.failures[index] = TaskFailedError(

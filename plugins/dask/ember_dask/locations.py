@@ -7,6 +7,14 @@ and hands them again when that worker is lost.  A block that was on a lost worke
 that the driver does not have, is lost: ``worker_lost`` names them, and the table keeps them
 with no holder, so a task that reads one reports it lost (the DAG scheduler then recomputes
 it) where a block never written is a plain ``KeyError``.
+
+Local blocks (objects a worker keeps in its memory, ``TaskContext.keep_local``: a stream's
+state partitions) are tracked apart: only where each one is kept, so that the task that
+prefers it runs there.  One lost with its worker is simply forgotten: it was never readable
+elsewhere, and the task that wanted it recomputes it from its lineage.  A task Dask ran
+elsewhere than where its preferred blocks are (work stealing) recomputed them there: the
+copies left behind are dropped, as is an older copy of a block kept again elsewhere, so no
+worker keeps objects no task will be sent to.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ class BlockTable:
         self._driver_copies: dict[str, bytes] = {}
         self._unplaced: set[str] = set()
         self._removed: list[str] = []
+        #: local block id -> the worker keeping it; ids each worker must drop
+        self._local: dict[str, str] = {}
+        self._local_drops: dict[str, list[str]] = {}
         self._lock = threading.Lock()  # finalizers remove blocks from any thread
 
     # -- blocks arriving ---------------------------------------------------------------------
@@ -42,6 +53,30 @@ class BlockTable:
                 self._sizes[block_id] = size
                 self._driver_copies.pop(block_id, None)
                 self._unplaced.discard(block_id)
+
+    def kept_local(
+        self, address: str, kept: Iterable[str], dropped: Iterable[str], preferred: Iterable[str] = ()
+    ) -> None:
+        """A task on ``address`` kept and dropped these local blocks there; the blocks it
+        ``preferred`` (and those it kept) that another worker keeps are dropped there."""
+        kept = list(kept)
+        with self._lock:
+            for block_id in [*preferred, *kept]:
+                elsewhere = self._local.get(block_id)
+                if elsewhere is not None and elsewhere != address:
+                    self._local_drops.setdefault(elsewhere, []).append(block_id)
+                    del self._local[block_id]
+            for block_id in dropped:
+                if self._local.get(block_id) == address:
+                    del self._local[block_id]
+            for block_id in kept:
+                self._local[block_id] = address
+
+    def take_local_drops(self) -> dict[str, list[str]]:
+        """Local blocks each worker must drop (exact ids), since the last call."""
+        with self._lock:
+            drops, self._local_drops = self._local_drops, {}
+        return drops
 
     def from_driver(self, block_id: str, data: bytes, records: int) -> None:
         with self._lock:
@@ -77,7 +112,7 @@ class BlockTable:
     # -- blocks leaving ----------------------------------------------------------------------
     def remove(self, prefixes: tuple[str, ...]) -> None:
         with self._lock:
-            for table in (self._holders, self._sizes, self._driver_copies):
+            for table in (self._holders, self._sizes, self._driver_copies, self._local):
                 for block_id in [b for b in table if b.startswith(prefixes)]:
                     del table[block_id]
             self._unplaced = {b for b in self._unplaced if not b.startswith(prefixes)}
@@ -90,9 +125,12 @@ class BlockTable:
         return removed
 
     def worker_lost(self, address: str) -> list[str]:
-        """Forget ``address``'s copies; the ids of the blocks that had no other copy."""
+        """Forget ``address``'s copies and local blocks; the ids of the blocks (not local
+        ones) that had no other copy."""
         lost = []
         with self._lock:
+            self._local = {b: a for b, a in self._local.items() if a != address}
+            self._local_drops.pop(address, None)
             for block_id, holders in list(self._holders.items()):
                 if address not in holders:
                     continue
@@ -134,9 +172,27 @@ class BlockTable:
         with self._lock:
             return {block_id: tuple(holders) for block_id, holders in self._holders.items()}
 
+    def local_holder(self, block_ids: Iterable[str]) -> str | None:
+        """The worker keeping the first of ``block_ids`` that one keeps, if any."""
+        with self._lock:
+            for block_id in block_ids:
+                address = self._local.get(block_id)
+                if address is not None:
+                    return address
+        return None
+
+    def local_by_worker(self) -> dict[str, int]:
+        """How many local blocks each worker keeps."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for address in self._local.values():
+                counts[address] = counts.get(address, 0) + 1
+        return counts
+
     def holder_addresses(self) -> set[str]:
         with self._lock:
-            return {address for holders in self._holders.values() for address in holders}
+            kept = set(self._local.values())
+            return kept | {address for holders in self._holders.values() for address in holders}
 
     def by_worker(self) -> dict[str, tuple[int, int, int]]:
         """Each worker's (blocks, records, encoded bytes), replicas included."""

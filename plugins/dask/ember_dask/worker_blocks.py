@@ -6,7 +6,13 @@ A ``WorkerPlugin`` installs one ``BlockHolder`` per worker process (on the worke
 on every worker that joins later) and registers the ``ember_blocks`` handler on the worker's
 server, through which another worker fetches blocks: blocks move worker to worker over Dask's
 own comms, never through the driver.  Blocks are kept encoded (ember's block codec), per
-executor (one SparkContext), so several drivers can share one cluster.
+executor (one SparkContext), so several drivers can share one cluster.  Local blocks (a
+stream's state partitions, ``TaskContext.keep_local``) are kept as objects, per executor too,
+and live as long as the worker process: the driver sends a task that prefers one here.
+
+A stage reaches a worker once: the first of its tasks to be sent there carries the stage's
+``StageShipment`` (the functions this worker lacks, what the stage's tasks share, the block
+locations); the others carry only their own pickle and the shipment's id.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ember.executor import (
     BlocksLostError,
     BlockStore,
     FunctionCache,
+    LocalBlocks,
     StageCommon,
     TaskResult,
     decode_block,
@@ -39,17 +46,35 @@ HANDLER = "ember_blocks"
 #: blocks are counted lost sooner), and waits for its blocks
 CONNECT_TIMEOUT_SECONDS = 3
 FETCH_TIMEOUT_SECONDS = 60
-#: stages whose shared part a worker keeps unpickled (the running one, and a few before it)
+#: stages whose shipment a worker keeps, shared part unpickled (the running one, a few before)
 KEPT_STAGES = 8
 
 
 class StaleWorkerError(Exception):
-    """The task reached a worker that lacks functions the driver thought it had (a worker that
-    restarted, or one Dask chose instead of the planned one): the driver sends them again."""
+    """The task reached a worker that lacks functions or the stage's shipment the driver
+    thought it had (a worker that restarted, or one Dask chose instead of the planned one):
+    the driver sends them again."""
 
-    def __init__(self, address: str):
-        super().__init__(f"worker {address} lacks the job's functions")
-        self.address = address
+    def __init__(self, address: str, what: str = "the job's functions"):
+        super().__init__(f"worker {address} lacks {what}")
+        self.address, self.what = address, what
+
+
+@dataclass(frozen=True)
+class StageShipment:
+    """What the tasks of one stage on one worker share, sent with the first of them: the
+    functions that worker has not had (``FunctionShipper.updates_for``), the stage's common
+    pickle, and the driver's table of block locations as the stage started."""
+
+    functions: tuple
+    common: bytes
+    locations: dict[str, tuple[str, ...]]
+
+
+@dataclass
+class _ShippedStage:
+    common: StageCommon
+    locations: dict[str, tuple[str, ...]]
 
 
 class BlockHolder:
@@ -60,8 +85,9 @@ class BlockHolder:
         self.token = uuid.uuid4().hex
         self._blocks: dict[str, dict[str, bytes]] = {}
         self._functions: dict[str, FunctionCache] = {}
-        #: (executor id, stage id) -> what that stage's tasks share, unpickled once per worker
-        self._stage_common: dict[tuple[str, str], StageCommon] = {}
+        self._local: dict[str, LocalBlocks] = {}
+        #: (executor id, shipment id) -> what that stage's tasks share, unpickled once here
+        self._stages: dict[tuple[str, str], _ShippedStage] = {}
         self._lock = threading.Lock()
 
     def put(self, executor_id: str, block_id: str, data: bytes) -> None:
@@ -78,11 +104,25 @@ class BlockHolder:
             blocks = self._blocks.get(executor_id, {})
             for block_id in [b for b in blocks if b.startswith(prefixes)]:
                 del blocks[block_id]
+            local = self._local.get(executor_id)
+        if local is not None:
+            local.drop(prefixes)
+
+    def local(self, executor_id: str) -> LocalBlocks:
+        """The objects this process keeps for ``executor_id``'s tasks."""
+        with self._lock:
+            local = self._local.get(executor_id)
+            if local is None:
+                local = self._local[executor_id] = LocalBlocks()
+            return local
 
     def drop(self, executor_id: str) -> None:
         with self._lock:
             self._blocks.pop(executor_id, None)
             self._functions.pop(executor_id, None)
+            self._local.pop(executor_id, None)
+            for key in [key for key in self._stages if key[0] == executor_id]:
+                del self._stages[key]
 
     def usage(self, executor_id: str) -> tuple[int, int]:
         """(blocks, encoded bytes) held for ``executor_id``."""
@@ -90,20 +130,23 @@ class BlockHolder:
             blocks = self._blocks.get(executor_id, {})
             return len(blocks), sum(map(len, blocks.values()))
 
-    def load_task(self, executor_id: str, functions: tuple, shipment: str, common: bytes, own):
-        """A task of a pickled stage (``own``: its pickle, or its partition), after taking the
-        functions the driver sent; what the stage's tasks share is unpickled once here."""
+    def load_task(self, executor_id: str, shipment_id: str, shipment: StageShipment | None, own):
+        """A task of a pickled stage (``own``: its pickle, or its partition) and the block
+        locations of its stage, after taking the ``shipment`` when the task carries it."""
+        key = (executor_id, shipment_id)
         with self._lock:
             cache = self._functions.setdefault(executor_id, FunctionCache())
-            cache.update(*functions)
-            key = (executor_id, shipment)
-            shared = self._stage_common.get(key)
-            if shared is None:
-                shared = self._stage_common[key] = StageCommon(common)
-                while len(self._stage_common) > KEPT_STAGES:
-                    del self._stage_common[next(iter(self._stage_common))]
+            if shipment is not None:
+                cache.update(*shipment.functions)
+                if key not in self._stages:
+                    self._stages[key] = _ShippedStage(StageCommon(shipment.common), shipment.locations)
+                    while len(self._stages) > KEPT_STAGES:
+                        del self._stages[next(iter(self._stages))]
+            stage = self._stages.get(key)
+        if stage is None:  # the task that carried it went elsewhere, or this process is new
+            raise StaleWorkerError(get_worker().address, "the stage's shipment")
         try:
-            return cache.load_task(own, shared)
+            return cache.load_task(own, stage.common), stage.locations
         except KeyError:  # a digest this process never received
             raise StaleWorkerError(get_worker().address) from None
 
@@ -219,22 +262,17 @@ class TaskOutcome:
 
 
 def run_shipped_task(
-    executor_id: str,
-    shipment: str,
-    common: bytes,
-    own,
-    attempt: int,
-    functions: tuple,
-    locations: dict[str, tuple[str, ...]],
+    executor_id: str, shipment_id: str, shipment: StageShipment | None, own, attempt: int
 ) -> TaskOutcome:
-    """The Dask task: run one task of a pickled stage on this worker.  A user's exception
-    propagates (Dask reports it); so do ``StaleWorkerError`` and ``BlocksLostError``."""
+    """The Dask task: run one task of a pickled stage on this worker, with the objects this
+    process keeps for later tasks.  A user's exception propagates (Dask reports it); so do
+    ``StaleWorkerError`` and ``BlocksLostError``."""
     started = time.perf_counter()
     worker = get_worker()
     holder = holder_of(worker)
-    task = holder.load_task(executor_id, functions, shipment, common, own)
+    task, locations = holder.load_task(executor_id, shipment_id, shipment, own)
     blocks = TaskBlocks(worker, executor_id, locations)
-    result = run_task(task, task.stage_id, attempt, blocks)
+    result = run_task(task, task.stage_id, attempt, blocks, holder.local(executor_id))
     return TaskOutcome(
         result, blocks.written, worker.address, holder.token, os.getpid(), time.perf_counter() - started
     )
@@ -242,13 +280,20 @@ def run_shipped_task(
 
 # -- what the driver runs on workers (``Client.run``) ------------------------------------------
 def update_blocks(
-    executor_id: str, plan: dict[str, dict[str, bytes]], removed: list[str], dask_worker=None
+    executor_id: str,
+    plan: dict[str, dict[str, bytes]],
+    removed: list[str],
+    local_drops: dict[str, list[str]],
+    dask_worker=None,
 ) -> str:
-    """Drop the removed blocks, then keep the driver's blocks planned for this worker;
-    returns its holder's token."""
+    """Drop the removed blocks (local ones too) and the local blocks named for this worker,
+    then keep the driver's blocks planned for it; returns its holder's token."""
     holder = holder_of(dask_worker)
     if removed:
         holder.remove(executor_id, removed)
+    local = holder.local(executor_id)
+    for block_id in local_drops.get(dask_worker.address, ()):
+        local.discard(block_id)
     for block_id, data in plan.get(dask_worker.address, {}).items():
         holder.put(executor_id, block_id, data)
     return holder.token

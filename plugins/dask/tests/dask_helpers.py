@@ -12,9 +12,12 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 
 import pytest
+
+from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
 HERE = pathlib.Path(__file__).resolve().parent
 JOBS = HERE / "jobs"
@@ -130,3 +133,60 @@ def dask_cluster_processes(tmp_path):
     finally:
         stop(workers)
         stop(scheduler)
+
+
+def kill_worker(sc, status) -> None:
+    """SIGKILL the Dask worker of ``status`` (``WorkerStatus``) and wait until the scheduler
+    has seen it go (its nanny then starts a new worker process at another address)."""
+    os.kill(status.pid, signal.SIGKILL)
+    wait_for(
+        lambda: status.worker_id not in sc.executor.client.scheduler_info()["workers"],
+        "the scheduler to see the worker gone",
+    )
+
+
+#: the batches of words of the updateStateByKey jobs, and PySpark's running counts after each
+STATE_BATCHES = [["a", "b", "a"], ["b", "c"], ["a", "d"], ["c", "e", "e"], []]
+STATE_TOTALS = [
+    [("a", 2), ("b", 1)],
+    [("a", 2), ("b", 2), ("c", 1)],
+    [("a", 3), ("b", 2), ("c", 1), ("d", 1)],
+    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
+    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
+]
+
+
+class StateJob:
+    """Running word counts (updateStateByKey, 2 partitions) on a manual clock, the state kept
+    by the workers and encoded only at its default checkpoint interval (the first multiple of
+    the batch from 10 s on); its update function leaves one file per call, named after the
+    pid of the worker that made it: how often, and where, the state was updated."""
+
+    def __init__(self, sc, tmp_path: pathlib.Path, batch_seconds: int):
+        self.calls = tmp_path / "update-calls"
+        self.calls.mkdir()
+        where = str(self.calls)
+
+        def count(new_values, state):
+            open(os.path.join(where, f"{os.getpid()}-{uuid.uuid4().hex}"), "w").close()
+            return sum(new_values) + (state or 0)
+
+        self.ssc = manual_streaming_context(sc, batch_seconds, str(tmp_path / "checkpoint"))
+        words = self.ssc.queueStream([sc.parallelize(batch, 2) for batch in STATE_BATCHES])
+        totals = words.map(lambda word: (word, 1)).updateStateByKey(count, numPartitions=2)
+        self._outputs = collect_outputs(totals)
+        self.ssc.start()
+
+    def advance(self, batches: int) -> None:
+        advance_batches(self.ssc, batches)
+
+    def stop(self) -> list[list]:
+        """Stop the streaming context; each batch's sorted counts."""
+        self.ssc.stop(stopSparkContext=False)
+        return [sorted(batch) for batch in self._outputs]
+
+    def updates(self) -> int:
+        return len(os.listdir(self.calls))
+
+    def updating_pids(self) -> set[int]:
+        return {int(name.split("-")[0]) for name in os.listdir(self.calls)}

@@ -2,11 +2,10 @@
 workers that wrote them, functions travel once per worker, lost shuffle outputs are rebuilt by
 re-running only the map tasks that wrote them."""
 
-import os
-import signal
+import pickle
 
 import pytest
-from dask_helpers import wait_for
+from dask_helpers import kill_worker
 from ember_dask.masters import parse_dask_master
 
 from ember import SparkContext
@@ -53,6 +52,26 @@ def test_functions_travel_once_per_worker(sc):
     assert sc.executor.function_payloads_sent == sent
 
 
+def test_a_stage_travels_to_each_worker_once(sc, monkeypatch):
+    """The first task of a stage sent to a worker carries what the stage's tasks share (the
+    functions, the common pickle, the block table); the others only their own pickle."""
+    submitted = []
+    submit = sc.executor.client.submit
+
+    def recorded(function, *args, **kwargs):
+        submitted.append(args)  # (executor id, shipment id, shipment or None, own, attempt)
+        return submit(function, *args, **kwargs)
+
+    monkeypatch.setattr(sc.executor.client, "submit", recorded)
+    offsets = tuple(range(10_000))  # ~50 kB of function pickle
+    assert sc.parallelize(range(40), 40).map(lambda x: x + offsets[x]).sum() == 1560
+    shipments = [args[2] for args in submitted if args[2] is not None]
+    assert len(submitted) == 40
+    assert len(shipments) == 2  # one per worker
+    assert all(len(pickle.dumps(shipment)) > 20_000 for shipment in shipments)
+    assert max(len(pickle.dumps(args)) for args in submitted if args[2] is None) < 200
+
+
 def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
     mapped = sc.accumulator(0)
 
@@ -63,12 +82,7 @@ def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
     counts = sc.parallelize(range(12), 4).map(count).reduceByKey(lambda a, b: a + b)
     assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
     assert mapped.value == 12
-    victim = sc.executor.worker_status()[0]
-    os.kill(victim.pid, signal.SIGKILL)
-    wait_for(
-        lambda: victim.worker_id not in sc.executor.client.scheduler_info()["workers"],
-        "the scheduler to see the worker gone",
-    )
+    kill_worker(sc, sc.executor.worker_status()[0])
     assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
     assert mapped.value == 12 + 6  # the two map tasks (of 3 records each) that ran on the victim
     assert sc.executor.workers_lost == 1

@@ -1,16 +1,18 @@
-"""Dask workers SIGKILLed in the middle of batches of a stateful, checkpointed job: the tasks
+"""Dask workers SIGKILLed in the middle of batches of stateful, checkpointed jobs: the tasks
 they ran run elsewhere, the blocks they held are rebuilt (shuffle outputs by re-running their
-map tasks; the state from its replica), a receiver on a killed worker starts again on another
-(what it stored and no batch took comes back from its write-ahead log; what a batch took, from
-the copy on a second worker) and the final state is exact: every line counted once."""
+map tasks; the state from the last encoded state and the lineage since, or its replica), a
+receiver on a killed worker starts again on another (what it stored and no batch took comes
+back from its write-ahead log; what a batch took, from the copy on a second worker) and the
+final state is exact: every line counted once."""
 
 import json
 import os
 import signal
 
-from dask_helpers import run_job, stop, wait_for
+from dask_helpers import STATE_TOTALS, StateJob, kill_worker, run_job, stop, wait_for
 from receiver_checks import LineServer
 
+from ember import SparkContext
 from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import WriteAheadLog
 
@@ -178,3 +180,23 @@ def test_a_receivers_worker_and_another_killed_mid_batch_leave_the_state_exact(t
     finally:
         stop(job)
         server.close()
+
+
+def test_killing_the_worker_that_keeps_a_state_partition_changes_no_result(tmp_path):
+    """The state is encoded every 2 batches (of 5 s): the partition kept by the killed worker
+    is computed again from batch 2's encoded state and batch 3's new values, then batch 4 goes
+    on from it."""
+    sc = SparkContext("dask-local[2]", "dask-state-worker-loss")
+    try:
+        job = StateJob(sc, tmp_path, batch_seconds=5)
+        job.advance(3)
+        keeping = sc.executor.local_blocks_by_worker()
+        victim = next(status for status in sc.executor.worker_status() if status.worker_id in keeping)
+        assert victim.pid in job.updating_pids()
+        kill_worker(sc, victim)
+        job.advance(2)
+        outputs = job.stop()
+        assert sc.executor.workers_lost == 1
+    finally:
+        sc.stop()
+    assert outputs == STATE_TOTALS
