@@ -2,7 +2,8 @@
 where its service runs, the blocks each batch holds, its rate, its listener events.
 
 The driver never sees a received record: at each batch time ``take`` asks the service for the
-blocks received since the previous batch and gets their ids and record counts back.  When
+blocks received since the previous batch and gets the batch's partitions back (the ids of the
+blocks each reads, and its record count).  When
 the worker hosting the service dies, the executor starts it again elsewhere; a ``take``
 waiting for the lost one is asked again of the new one, which also gets the current rate.
 """
@@ -15,9 +16,7 @@ from collections.abc import Callable
 
 from ember.executor.base import Executor, ServiceHandle
 from ember.streaming.listener import ReceiverInfo
-from ember.streaming.receiver_service import ReceiverService
-
-Blocks = list[tuple[str, int]]
+from ember.streaming.receiver_service import Partitions, ReceiverService
 
 
 class ReceiverTracker:
@@ -33,7 +32,7 @@ class ReceiverTracker:
         self._post = post
         self._handle: ServiceHandle | None = None
         self._changed = threading.Condition()
-        self._taken: dict[int, Blocks] = {}
+        self._taken: dict[int, Partitions] = {}
         self._wanted: int | None = None
         #: records per second the receiver may store (0: unlimited)
         self.rate = rate
@@ -67,8 +66,8 @@ class ReceiverTracker:
         name = f"ember-receiver-{service.stream_id}-{self._info.receiver_name}"
         self._handle = self._executor.start_service(service, self._on_message, self._on_moved, name)
 
-    def take(self, time_ms: int) -> Blocks:
-        """The blocks of the batch at ``time_ms`` (empty once the receiver was stopped)."""
+    def take(self, time_ms: int) -> Partitions:
+        """The partitions of the batch at ``time_ms`` (none once the receiver was stopped)."""
         with self._changed:
             self._wanted = time_ms
         assert self._handle is not None, "take() before start()"
