@@ -115,3 +115,48 @@ def test_killing_the_receivers_worker_loses_no_stored_line(tmp_path, server):
         assert sorted(outputs[1]) == sorted([f"b{i}" for i in range(100)] + [f"c{i}" for i in range(100)])
     finally:
         sc.stop()
+
+
+class ReceiverErrors(ReceiverStarts):
+    def __init__(self):
+        super().__init__()
+        self.errors: list[str] = []
+
+    def onReceiverError(self, receiverError):
+        self.errors.append(receiverError.receiverInfo().lastErrorMessage())
+
+
+def test_a_batch_whose_receiver_does_not_answer_goes_on_without_it_and_loses_nothing(tmp_path, server):
+    """The receiver's worker is stopped (SIGSTOP) with lines stored: the batch waits only
+    takeTimeout for its blocks, says so, and the lines come with the next batch."""
+    conf = (
+        SparkConf()
+        .set("spark.streaming.receiver.writeAheadLog.enable", "true")
+        .set("spark.ember.streaming.receiver.takeTimeout", "1s")
+    )
+    sc = SparkContext("local[2]", "receiver-take-timeout", conf=conf)
+    try:
+        ssc = manual_streaming_context(sc, 1, str(tmp_path / "checkpoint"))
+        events = ReceiverErrors()
+        ssc.addStreamingListener(events)
+        outputs = collect_outputs(ssc.socketTextStream("127.0.0.1", server.port))
+        log = str(tmp_path / "checkpoint" / "receivedData" / "0")
+        ssc.start()
+
+        wait_until(lambda: server.connections and events.executors, what="the receiver to connect")
+        host = int(events.executors[0])
+        server.send([f"a{i}" for i in range(100)])
+        wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 lines stored")
+        os.kill(host, signal.SIGSTOP)
+        try:
+            advance_batches(ssc, 1)
+        finally:
+            os.kill(host, signal.SIGCONT)
+        advance_batches(ssc, 1)
+        ssc.stop(stopSparkContext=False)
+
+        assert [sorted(batch) for batch in outputs] == [[], sorted(f"a{i}" for i in range(100))]
+        [message] = [m for m in events.errors if "did not say within 1000 ms" in m]
+        assert "spark.ember.streaming.receiver.takeTimeout" in message and "joins the next batch" in message
+    finally:
+        sc.stop()

@@ -31,7 +31,7 @@ from ember.streaming.blocks import (
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
 from ember.streaming.receiver_service import Partitions, ReceiverService
-from ember.streaming.receiver_tracker import ReceiverTracker
+from ember.streaming.receiver_tracker import DEFAULT_TAKE_TIMEOUT_MS, TAKE_TIMEOUT_SETTING, ReceiverTracker
 
 BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
@@ -71,7 +71,12 @@ class ReceiverInputDStream(InputDStream):
         self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
         self._wrap_log: Callable | None = None
         self.tracker = ReceiverTracker(
-            ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post
+            ssc.sparkContext.executor,
+            self.id,
+            receiver.name(),
+            start_rate,
+            self._post,
+            conf_duration_ms(conf, TAKE_TIMEOUT_SETTING, f"{DEFAULT_TAKE_TIMEOUT_MS}ms"),
         )
         #: batch time -> that batch's partitions: the ids of the blocks each reads, its records
         self.allocated: dict[int, Partitions] = {}
