@@ -16,10 +16,11 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-from ember_kinesis.aggregation import deaggregate
+from ember_kinesis.aggregation import deaggregate, user_records
 from ember_kinesis.client import (
     KinesisAccess,
     KinesisError,
@@ -35,6 +36,7 @@ from ember_kinesis.shards import ShardCursor, ShardSet
 
 _log = logging.getLogger("ember.kinesis")
 _SHARD_ID = re.compile(r"^shardId-\d+$")
+_DATA = itemgetter("Data")
 #: GetRecords' own maximum per call
 MAX_RECORDS_PER_CALL = 10_000
 #: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
@@ -54,7 +56,7 @@ class KinesisSource(ReplayableSource):
         self.decoder = decoder
         self._shards = ShardSet()
         #: shard -> (first, last sequence number, user records) read by the last next_ranges
-        self._fetched: dict[str, tuple[str, str, list[tuple[bytes, str]]]] = {}
+        self._fetched: dict[str, tuple[str, str, list[bytes]]] = {}
         self._readers: ThreadPoolExecutor | None = None  # reads the shards of a batch at once
 
     def __getstate__(self) -> dict[str, Any]:
@@ -115,7 +117,7 @@ class KinesisSource(ReplayableSource):
         if fetched is None or fetched[:2] != (position_range.start, position_range.end):
             return None
         try:
-            return [self.decoder(data) for data, _ in fetched[2]]
+            return list(map(self.decoder, fetched[2]))
         except Exception:  # noqa: BLE001 - read() raises it with the record's position
             return None
 
@@ -178,7 +180,7 @@ class KinesisSource(ReplayableSource):
         """Read what ``cursor``'s shard holds now (at most ``limit`` records); move past it."""
         first = last = None
         count = 0
-        fetched: list[tuple[bytes, str]] = []
+        fetched: list[bytes] = []
         try:
             for _ in range(CALLS_PER_BATCH):
                 answer = self.client.get_records(
@@ -188,9 +190,7 @@ class KinesisSource(ReplayableSource):
                 if records:
                     first = first or records[0]["SequenceNumber"]
                     last = records[-1]["SequenceNumber"]
-                    fetched += [
-                        (data, r["SequenceNumber"]) for r in records for data in deaggregate(r["Data"])
-                    ]
+                    fetched += user_records(list(map(_DATA, records)))
                     count = len(fetched)
                     cursor.after = last
                 cursor.iterator = answer.get("NextShardIterator")
