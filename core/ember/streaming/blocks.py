@@ -124,6 +124,7 @@ class BlockBuffer:
         #: the bytes counted for the current block and for each sealed one
         self._current_bytes = 0
         self._sealed_bytes: list[int] = []
+        self._has_sealed = threading.Event()  # set while sealed blocks wait (``wait_sealed``)
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self.max_bytes = max_bytes
@@ -243,6 +244,7 @@ class BlockBuffer:
                 self._intervals += 1
                 self._sealed.append(block)
                 self._sealed_bytes.append(size)
+                self._has_sealed.set()
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
         """Every block received since the last call, the current one included, oldest first,
@@ -254,6 +256,7 @@ class BlockBuffer:
             self.intervals_taken, self._intervals = self._intervals, 0
             blocks, self._sealed = self._sealed, []
             self._sealed_bytes = []
+            self._has_sealed.clear()
             taken, self._unallocated_bytes = self._unallocated_bytes, 0
         with self._room:
             if time_ms is None:
@@ -270,7 +273,12 @@ class BlockBuffer:
         with self._lock:
             sealed = list(zip(self._sealed, self._sealed_bytes))
             self._sealed, self._sealed_bytes = [], []
+            self._has_sealed.clear()
             return sealed
+
+    def wait_sealed(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until a block is sealed and not yet taken."""
+        self._has_sealed.wait(timeout)
 
     def stored(self, counted: int, size: int) -> None:
         """Records of a block from ``take_sealed``, counted as ``counted`` bytes, were stored in
@@ -288,5 +296,6 @@ class BlockBuffer:
         if self._current:
             self._sealed.append(self._current)
             self._sealed_bytes.append(self._current_bytes)
+            self._has_sealed.set()
             self._current = []
             self._current_bytes = 0

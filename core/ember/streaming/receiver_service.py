@@ -196,7 +196,8 @@ class ReceiverService(Service):
     def _store_sealed_blocks(self) -> None:
         """Without the log: store each block as soon as it is sealed, so that a fast source's
         records wait for their batch encoded in the block store, not as Python objects."""
-        while not self._stopped.wait(self.block_interval_ms / 4000.0):
+        while not self._stopped.is_set():
+            self._blocks.wait_sealed(self.block_interval_ms / 4000.0)
             with self._storing:
                 for records, counted in self._blocks.take_sealed():
                     [(block_id, count)] = self._store([records])
