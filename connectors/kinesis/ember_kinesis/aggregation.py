@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from itertools import repeat
 
 KPL_MAGIC = b"\xf3\x89\x9a\xc2"
 _DIGEST_BYTES = 16
@@ -34,6 +35,14 @@ def deaggregate(data: bytes) -> list[bytes]:
         return [_record_data(body) for number, body in _fields(message) if number == 3]
     except MalformedAggregate:
         return [data]
+
+
+def user_records(datas: list[bytes]) -> list[bytes]:
+    """The user records inside many Kinesis records' data, in order: ``deaggregate`` of each,
+    with no Python call per record when none starts with the KPL's magic (the usual case)."""
+    if not any(map(bytes.startswith, datas, repeat(KPL_MAGIC))):
+        return datas
+    return [user_record for data in datas for user_record in deaggregate(data)]
 
 
 def _record_data(record: bytes | int) -> bytes:

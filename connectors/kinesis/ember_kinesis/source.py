@@ -1,8 +1,9 @@
 """The Kinesis source: each batch reads, per shard, a range of sequence numbers.
 
 On the driver, ``next_ranges`` reads each readable shard from where it stopped, up to what
-is there now (or the rate limit), and records the first and last sequence numbers it saw; what
-it read goes to the batch (``prefetched``), and a batch recomputed after a failure or restored
+is there now (or the rate limit), the shards at the same time on threads of their own, and
+records the first and last sequence numbers it saw; what it read goes to the batch
+(``prefetched``: each record is read once), and a batch recomputed after a failure or restored
 from a checkpoint reads exactly those ranges again (``AT_SEQUENCE_NUMBER`` first, until the
 last), so it holds the same records.  A
 throttled shard gives what it has and is left alone for a growing pause; nothing is skipped,
@@ -14,10 +15,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-from ember_kinesis.aggregation import deaggregate
+from ember_kinesis.aggregation import deaggregate, user_records
 from ember_kinesis.client import (
     KinesisAccess,
     KinesisError,
@@ -33,10 +36,13 @@ from ember_kinesis.shards import ShardCursor, ShardSet
 
 _log = logging.getLogger("ember.kinesis")
 _SHARD_ID = re.compile(r"^shardId-\d+$")
+_DATA = itemgetter("Data")
 #: GetRecords' own maximum per call
 MAX_RECORDS_PER_CALL = 10_000
 #: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
 CALLS_PER_BATCH = 4
+#: at most this many shards are read at the same time (boto3's connection pool holds 10)
+CONCURRENT_SHARDS = 8
 
 
 class KinesisSource(ReplayableSource):
@@ -50,7 +56,8 @@ class KinesisSource(ReplayableSource):
         self.decoder = decoder
         self._shards = ShardSet()
         #: shard -> (first, last sequence number, user records) read by the last next_ranges
-        self._fetched: dict[str, tuple[str, str, list[tuple[bytes, str]]]] = {}
+        self._fetched: dict[str, tuple[str, str, list[bytes]]] = {}
+        self._readers: ThreadPoolExecutor | None = None  # reads the shards of a batch at once
 
     def __getstate__(self) -> dict[str, Any]:
         """Tasks get the stream's address, never the driver's cursors."""
@@ -72,6 +79,11 @@ class KinesisSource(ReplayableSource):
             for cursor in self._shards.readable():
                 self._iterator(cursor)
 
+    def stop(self) -> None:
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
+
     def partitions(self) -> list[str]:
         return list(self._shards.cursors)
 
@@ -84,7 +96,7 @@ class KinesisSource(ReplayableSource):
         limit = max_records_per_partition if isinstance(max_records_per_partition, int) else None
         limit = limit or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
         self._fetched = {}
-        ranges = [r for r in (self._read_new(cursor, limit) for cursor in self._shards.readable()) if r]
+        ranges = [r for r in self._read_shards(self._shards.readable(), limit) if r]
         read_now = {r.partition for r in ranges}
         ranges += [
             PositionRange(cursor.shard_id, cursor.after, cursor.after, 0)
@@ -105,7 +117,7 @@ class KinesisSource(ReplayableSource):
         if fetched is None or fetched[:2] != (position_range.start, position_range.end):
             return None
         try:
-            return [self.decoder(data) for data, _ in fetched[2]]
+            return list(map(self.decoder, fetched[2]))
         except Exception:  # noqa: BLE001 - read() raises it with the record's position
             return None
 
@@ -150,11 +162,25 @@ class KinesisSource(ReplayableSource):
     def _children_listed(self, parent: ShardCursor) -> bool:
         return any(parent.shard_id in cursor.parents for cursor in self._shards.cursors.values())
 
+    def _read_shards(self, cursors: list[ShardCursor], limit: int) -> list[PositionRange | None]:
+        """``_read_new`` of every cursor, at the same time when there are several (each touches
+        only its own cursor); the first error is raised once every read has ended."""
+        if len(cursors) < 2:
+            return [self._read_new(cursor, limit) for cursor in cursors]
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(CONCURRENT_SHARDS, thread_name_prefix="ember-kinesis-read")
+        reads = [self._readers.submit(self._read_new, cursor, limit) for cursor in cursors]
+        errors = [read.exception() for read in reads]
+        for error in errors:
+            if error is not None:
+                raise error
+        return [read.result() for read in reads]
+
     def _read_new(self, cursor: ShardCursor, limit: int) -> PositionRange | None:
         """Read what ``cursor``'s shard holds now (at most ``limit`` records); move past it."""
         first = last = None
         count = 0
-        fetched: list[tuple[bytes, str]] = []
+        fetched: list[bytes] = []
         try:
             for _ in range(CALLS_PER_BATCH):
                 answer = self.client.get_records(
@@ -164,9 +190,7 @@ class KinesisSource(ReplayableSource):
                 if records:
                     first = first or records[0]["SequenceNumber"]
                     last = records[-1]["SequenceNumber"]
-                    fetched += [
-                        (data, r["SequenceNumber"]) for r in records for data in deaggregate(r["Data"])
-                    ]
+                    fetched += user_records(list(map(_DATA, records)))
                     count = len(fetched)
                     cursor.after = last
                 cursor.iterator = answer.get("NextShardIterator")

@@ -3,9 +3,12 @@ SIGKILL and recovered from its checkpoint (every record counted exactly once).""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 from datetime import datetime, timedelta, timezone
 
+import cloudpickle
 import pytest
 from kinesalite_server import kpl_aggregate
 from services import SuiteServer
@@ -337,3 +340,17 @@ def test_kinesis_records_are_counted_exactly_once_across_a_sigkill(tmp_path, kin
 
     counted = counted_across_a_kill(job, put)
     assert counted.totals == {record: 1 for record in counted.acknowledged}
+
+
+def test_a_task_given_the_records_the_driver_read_does_not_import_boto3():
+    """Unpickling the source (what every task of a batch does) leaves boto3 unimported: a
+    worker imports it only when it has to read a range itself."""
+    source = KinesisSource(KinesisAccess("s", "http://127.0.0.1:1", "us-east-1"), TRIM_HORIZON, bytes.decode)
+    check = (
+        "import pickle, sys; pickle.loads(sys.stdin.buffer.read()); "
+        "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], input=cloudpickle.dumps(source), capture_output=True, check=True
+    )
+    assert done.stdout.decode().strip() == "[]"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ember import StorageLevel
-from ember.plugins import SourceKind, hookimpl
+from ember.plugins import SourceKind, duration_ms, hookimpl
 from ember_socket.lines import Backoff
 from ember_socket.receiver import SocketTextReceiver
 
@@ -19,7 +19,9 @@ def create_socket_source(
         raise ValueError(f"socketTextStream: port must be an integer in 1..65535, got {port!r}")
     if not hostname or not isinstance(hostname, str):
         raise ValueError(f"socketTextStream: hostname must be a non-empty string, got {hostname!r}")
-    max_delay_ms = int(ssc.sparkContext.getConf().get(RESTART_DELAY_SETTING, "2000"))
+    max_delay_ms = duration_ms(
+        ssc.sparkContext.getConf().get(RESTART_DELAY_SETTING, "2000"), RESTART_DELAY_SETTING
+    )
     return SocketTextReceiver(hostname, port, storageLevel, Backoff(max_ms=max_delay_ms))
 
 

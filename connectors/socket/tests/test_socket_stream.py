@@ -7,8 +7,10 @@ import threading
 import pytest
 from socket_servers import ScriptedServer
 
+from ember import SparkConf, SparkContext
 from ember.plugins.testing import free_port
 from ember.streaming import StreamingContext, StreamingListener
+from ember_socket.plugin import create_socket_source
 
 
 class ReceiverEvents(StreamingListener):
@@ -111,6 +113,23 @@ def test_bad_arguments_are_clear_errors(ssc):
         ssc.socketTextStream("127.0.0.1", "9999")
     with pytest.raises(ValueError, match="hostname"):
         ssc.socketTextStream("", 9999)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected_ms"), [("100ms", 100), ("2s", 2000), ("1min", 60_000), ("750", 750)]
+)
+def test_the_restart_delay_setting_takes_spark_durations(setting, expected_ms):
+    conf = SparkConf().set("spark.streaming.receiverRestartDelay", setting)
+    with SparkContext("local[1]", "restart-delay", conf=conf) as sc:
+        ssc = StreamingContext(sc, 1)
+        assert create_socket_source(ssc, "127.0.0.1", 9999).backoff.max_ms == expected_ms
+
+
+def test_a_restart_delay_that_is_not_a_duration_is_a_clear_error():
+    conf = SparkConf().set("spark.streaming.receiverRestartDelay", "soon")
+    message = r"spark.streaming.receiverRestartDelay='soon' is not a duration"
+    with SparkContext("local[1]", "restart-delay", conf=conf) as sc, pytest.raises(ValueError, match=message):
+        StreamingContext(sc, 1).socketTextStream("127.0.0.1", 9999)
 
 
 def test_two_receivers_on_one_task_slot_still_leave_room_to_process(sc, collect, serve):

@@ -40,6 +40,10 @@ class BlockStore(ABC):
     def remove_blocks(self, prefixes: Iterable[str]) -> None:
         """Drop every block whose id starts with one of ``prefixes``."""
 
+    def block_bytes(self, block_id: str) -> int | None:
+        """Stored size of ``block_id`` (encoded), None when unknown or not stored."""
+        return None
+
 
 class LocalBlocks:
     """Objects a process keeps in its own memory between tasks, by block id, never encoded (a
@@ -336,10 +340,6 @@ class Executor(BlockStore):
 
     def shm_bytes(self) -> int | None:
         """Bytes of blocks held in shared memory now; None when the executor uses none."""
-        return None
-
-    def block_bytes(self, block_id: str) -> int | None:
-        """Stored size of ``block_id`` (encoded), None when unknown or not stored."""
         return None
 
     # -- blocks that cannot be computed again ----------------------------------------------

@@ -39,15 +39,15 @@ class ParallelCollectionRDD(RDD):
 
 
 class BlockRDD(RDD):
-    """Blocks already in the executor's store, one partition each (what receivers stored);
-    whoever stored them removes them."""
+    """Blocks already in the executor's store (what receivers stored): each partition reads its
+    blocks one after the other; whoever stored them removes them."""
 
-    def __init__(self, ctx, block_ids: Sequence[str]):
-        super().__init__(ctx, len(block_ids))
-        self.block_ids = list(block_ids)
+    def __init__(self, ctx, partitions: Sequence[Sequence[str]]):
+        super().__init__(ctx, len(partitions))
+        self.block_ids = [tuple(block_ids) for block_ids in partitions]
 
     def compute(self, split, context):
-        return iter(context.blocks.get_block(self.block_ids[split]))
+        return itertools.chain.from_iterable(map(context.blocks.get_block, self.block_ids[split]))
 
 
 class PipelinedRDD(RDD):

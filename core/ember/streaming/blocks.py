@@ -9,7 +9,9 @@ Whatever the rates, a receiver's records received but not yet processed (in the 
 batches not yet completed) are bounded by ``spark.ember.streaming.receiver.maxBufferedBytes``:
 past it ``store`` blocks until batches complete (``release``), so the source is slowed by TCP
 flow control or its own client instead of the heap growing.  Sizes are estimated per record
-(``record_bytes``), which is close for the strings and bytes receivers store.
+(``record_bytes``), which is close for the strings and bytes receivers store; a block stored
+in the executor's block store ahead of its batch counts from then on as the bytes it takes
+there, encoded (``stored``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ def record_bytes(record: Any) -> int:
     if type(record) in (tuple, list):
         size += sum(map(sys.getsizeof, record))
     return size
+
+
+def records_bytes(records: list[Any]) -> int:
+    """``record_bytes`` summed over ``records``, without a Python call per record when they
+    are all text or bytes (what most receivers store)."""
+    if set(map(type, records)) <= _FLAT:
+        return sum(map(sys.getsizeof, records)) + _POINTER * len(records)
+    return sum(map(record_bytes, records))
+
+
+_FLAT = {str, bytes}
 
 
 class RateLimiter:
@@ -84,8 +97,9 @@ def _sleep(seconds: float) -> bool:
 
 class BlockBuffer:
     """Thread-safe buffer of received records, sealed into blocks by time and by batch (and,
-    with ``max_block_records``, once a block holds that many), that holds stores back while
-    ``max_bytes`` of records are not yet processed."""
+    with ``max_block_records``, into pieces of that many: the pieces of one block interval
+    still count as one block, ``intervals_taken``), that holds stores back while ``max_bytes``
+    of records are not yet processed."""
 
     def __init__(
         self,
@@ -102,7 +116,15 @@ class BlockBuffer:
         self._clock = clock
         self._current: list[Any] = []
         self._current_started = 0.0
+        self._in_interval = False  # whether a block interval is running (records came in it)
+        self._intervals = 0  # block intervals begun since the last take_blocks
+        #: of the last ``take_blocks``: how many blocks Spark would have cut (its intervals)
+        self.intervals_taken = 0
         self._sealed: list[list[Any]] = []
+        #: the bytes counted for the current block and for each sealed one
+        self._current_bytes = 0
+        self._sealed_bytes: list[int] = []
+        self._has_sealed = threading.Event()  # set while sealed blocks wait (``wait_sealed``)
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self.max_bytes = max_bytes
@@ -138,7 +160,7 @@ class BlockBuffer:
             or self._closed.is_set()
         ):
             raise ReceiverStoppedError("the receiver has stopped; the records were not stored")
-        size = sum(map(record_bytes, records))
+        size = records_bytes(records)
         if not size:
             return 0
         with self._room:
@@ -182,6 +204,7 @@ class BlockBuffer:
         with self._lock:
             self._unallocated_bytes += size
             self._current_block().append(record)
+            self._current_bytes += size
 
     def add_all(self, records: Iterable[Any]) -> None:
         """Store ``records`` in the current block, as ``add`` each would, with one wait."""
@@ -191,17 +214,19 @@ class BlockBuffer:
             with self._lock:
                 self._unallocated_bytes += size
                 self._current_block().extend(records)
+                self._current_bytes += size
 
     def _current_block(self) -> list[Any]:
-        """The block new records go to: sealed and begun again once the interval is over."""
+        """The block new records go to: sealed and begun again once the interval is over (or,
+        within the interval, once it holds ``max_block_records``)."""
         now = self._clock()
-        if self._current and (
-            now - self._current_started >= self._interval
-            or (self._max_records and len(self._current) >= self._max_records)
-        ):
+        if not self._in_interval or now - self._current_started >= self._interval:
             self._seal()
-        if not self._current:
+            self._in_interval = True
             self._current_started = now
+            self._intervals += 1
+        elif self._max_records and len(self._current) >= self._max_records:
+            self._seal()
         return self._current
 
     def add_block(self, records: Iterable[Any]) -> None:
@@ -215,7 +240,11 @@ class BlockBuffer:
             with self._lock:
                 self._unallocated_bytes += size
                 self._seal()
+                self._in_interval = False
+                self._intervals += 1
                 self._sealed.append(block)
+                self._sealed_bytes.append(size)
+                self._has_sealed.set()
 
     def take_blocks(self, time_ms: int | None = None) -> list[list[Any]]:
         """Every block received since the last call, the current one included, oldest first,
@@ -223,7 +252,11 @@ class BlockBuffer:
         once without a time)."""
         with self._lock:
             self._seal()
+            self._in_interval = False
+            self.intervals_taken, self._intervals = self._intervals, 0
             blocks, self._sealed = self._sealed, []
+            self._sealed_bytes = []
+            self._has_sealed.clear()
             taken, self._unallocated_bytes = self._unallocated_bytes, 0
         with self._room:
             if time_ms is None:
@@ -233,14 +266,36 @@ class BlockBuffer:
                 self._allocated_bytes[time_ms] = self._allocated_bytes.get(time_ms, 0) + taken
         return blocks
 
-    def take_sealed(self) -> list[list[Any]]:
-        """The blocks sealed so far, not the current one (to store them before the batch);
-        their bytes count until the batch that takes the rest (``take_blocks``) is released."""
+    def take_sealed(self) -> list[tuple[list[Any], int]]:
+        """The blocks sealed so far, not the current one, with the bytes each counts for (to
+        store them before the batch: ``stored``); their bytes count until the batch that takes
+        the rest (``take_blocks``) is released."""
         with self._lock:
-            blocks, self._sealed = self._sealed, []
-            return blocks
+            sealed = list(zip(self._sealed, self._sealed_bytes))
+            self._sealed, self._sealed_bytes = [], []
+            self._has_sealed.clear()
+            return sealed
+
+    def wait_sealed(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until a block is sealed and not yet taken."""
+        self._has_sealed.wait(timeout)
+
+    def stored(self, counted: int, size: int) -> None:
+        """Records of a block from ``take_sealed``, counted as ``counted`` bytes, were stored in
+        the block store, where they take ``size`` bytes (encoded): they count as that until
+        their batch is released."""
+        change = size - counted
+        with self._room:
+            self._bytes += change
+            with self._lock:
+                self._unallocated_bytes += change
+            if change < 0:
+                self._room.notify_all()
 
     def _seal(self) -> None:
         if self._current:
             self._sealed.append(self._current)
+            self._sealed_bytes.append(self._current_bytes)
+            self._has_sealed.set()
             self._current = []
+            self._current_bytes = 0

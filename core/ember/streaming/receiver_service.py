@@ -7,7 +7,11 @@ restart delay, with the write-ahead log's wrapper when the log is on.  Where it 
 supervises the receiver as a driver thread would (``ReceiverSupervisor``, ``BlockBuffer``,
 the log in front of the buffer).  At each batch time the driver asks it to take the blocks
 received since the previous batch: it stores them in the executor's block store and answers
-with their ids and record counts, so records never pass through the driver.  Listener events
+with the batch's partitions (each the ids of the blocks it reads, and its record count), so
+records never pass through the driver.  A batch has as many partitions as Spark would cut
+blocks (one per block interval that received records), rounded up to a multiple of the
+workers when each gets enough records; its records, in order, are cut into partitions of
+about equal counts, so no worker waits for another's larger block.  Listener events
 and restarts go to the driver as messages.  Started again after its worker died, it first
 stores again what the log holds that no batch took (nothing accepted is lost with the log on).
 
@@ -17,7 +21,7 @@ says the batch is done with them (``("release", time_ms)``, from ``clear_old``).
 Messages from the driver: ``("take", time_ms)``, ``("release", time_ms)``,
 ``("rate", records_per_s)``, ``("stop_receiving",)``, ``("receiver", message)`` for
 ``Receiver.onDriverMessage``.  To the driver: ``("ready", where)``, ``("taken", time_ms,
-[(block id, count), ...])``, ``("buffered", bytes, held back count)``,
+[((block id, ...), count), ...])``, ``("buffered", bytes, held back count)``,
 ``("event", name, info fields, restarts)``.
 """
 
@@ -42,9 +46,11 @@ from ember.streaming.receiver_supervisor import ReceiverSupervisor
 _instances = itertools.count()
 #: a batch is cut into more partitions than it has blocks only when each gets this many records
 MIN_SPREAD_RECORDS = 1000
-#: without the write-ahead log, a block this full is sealed and stored (encoded, smaller)
-#: at once rather than kept as Python objects until its batch
+#: without the write-ahead log, a block is stored (encoded, smaller) in pieces of this many
+#: records as they fill, rather than kept as Python objects until its batch
 MAX_BLOCK_RECORDS = 50_000
+#: a batch's partitions: the ids of the blocks each reads, in order, and its record count
+Partitions = list[tuple[tuple[str, ...], int]]
 #: how long a message waits for the service's buffer to be set up after a (re)start
 SETUP_TIMEOUT_S = 60.0
 
@@ -88,7 +94,7 @@ class ReceiverService(Service):
         self._block_ids = itertools.count()
         self._last_taken_ms: int | None = None
         self._storing = threading.Lock()
-        self._stored: list[tuple[str, int]] = []  # stored ahead of their batch
+        self._stored: list[tuple[str, int]] = []  # pieces stored ahead of their batch
         self._instance = f"{os.getpid()}-{next(_instances)}"
 
     def __getstate__(self) -> dict:
@@ -157,16 +163,21 @@ class ReceiverService(Service):
         self._supervisor.stop()
 
     def _take(self, time_ms: int) -> None:
-        """Store the blocks received since the last batch and tell the driver which they are
-        (once per batch: a take asked again, when a restart raced with it, is not answered twice)."""
+        """Store the blocks received since the last batch and tell the driver the batch's
+        partitions (once per batch: a take asked again, when a restart raced with it, is not
+        answered twice)."""
         if self._last_taken_ms is not None and time_ms <= self._last_taken_ms:
             return
         self._last_taken_ms = time_ms
         with self._storing:
-            taken, self._stored = self._stored, []
+            pieces, self._stored = self._stored, []
             blocks = self._buffer.take_blocks(time_ms)
-            taken += self._store(spread(blocks, self.parallelism) if not taken else blocks)
-        self._host.send(("taken", time_ms, taken))
+            total = sum(count for _, count in pieces) + sum(map(len, blocks))
+            parts = partition_count(self._blocks.intervals_taken, total, self.parallelism)
+            if not pieces:  # all still in memory: cut exactly, one stored piece per partition
+                blocks = cut_evenly(blocks, parts)
+            pieces += self._store(blocks)
+        self._host.send(("taken", time_ms, group_evenly(pieces, parts)))
         self._send_buffered()
 
     def _send_buffered(self) -> None:
@@ -185,24 +196,59 @@ class ReceiverService(Service):
     def _store_sealed_blocks(self) -> None:
         """Without the log: store each block as soon as it is sealed, so that a fast source's
         records wait for their batch encoded in the block store, not as Python objects."""
-        while not self._stopped.wait(self.block_interval_ms / 4000.0):
+        while not self._stopped.is_set():
+            self._blocks.wait_sealed(self.block_interval_ms / 4000.0)
             with self._storing:
-                self._stored += self._store(self._buffer.take_sealed())
+                for records, counted in self._blocks.take_sealed():
+                    [(block_id, count)] = self._store([records])
+                    self._stored.append((block_id, count))
+                    size = self._host.blocks.block_bytes(block_id)
+                    if size is not None:  # from now on it counts as what the store holds
+                        self._blocks.stored(counted, size)
 
     def _post(self, event_name: str, info) -> None:
         self._host.send(("event", event_name, dict(vars(info)), self._supervisor.restarts))
 
 
-def spread(blocks: list[list], parts: int) -> list[list]:
-    """A batch's blocks, cut into ``parts`` partitions of consecutive records when it has fewer
-    blocks than that and enough records, so every worker takes part (a fast source can fill a
-    whole batch within one block interval).  The records keep their order."""
-    total = sum(map(len, blocks))
-    if len(blocks) >= parts or total < parts * MIN_SPREAD_RECORDS:
-        return blocks
-    records = list(itertools.chain.from_iterable(blocks)) if len(blocks) > 1 else blocks[0]
-    size = -(-total // parts)
-    return [records[start : start + size] for start in range(0, total, size)]
+def partition_count(intervals: int, records: int, workers: int) -> int:
+    """How many partitions a batch of ``records`` gets: one per block interval that received
+    records (Spark's blocks), rounded up to a multiple of the ``workers`` when each partition
+    still gets ``MIN_SPREAD_RECORDS`` (a fast source can fill a whole batch within one block
+    interval, and every worker should take part)."""
+    parts = max(1, intervals)
+    rounded = -(-parts // workers) * workers
+    if records >= rounded * MIN_SPREAD_RECORDS:
+        return rounded
+    return max(1, min(parts, records))
+
+
+def cut_evenly(blocks: list[list], parts: int) -> list[list]:
+    """The records of ``blocks``, in order, cut into ``parts`` lists (none when there are no
+    records) whose lengths differ by one at most."""
+    records = list(itertools.chain.from_iterable(blocks))
+    total = len(records)
+    if not total:
+        return []
+    return [records[total * index // parts : total * (index + 1) // parts] for index in range(parts)]
+
+
+def group_evenly(pieces: list[tuple[str, int]], parts: int) -> Partitions:
+    """Consecutive stored pieces grouped into at most ``parts`` partitions of about equal
+    record counts: a piece goes to the partition its middle record falls in."""
+    total = sum(count for _, count in pieces)
+    groups: list[tuple[list[str], int]] = []
+    start = 0
+    last = -1
+    for block_id, count in pieces:
+        index = min(parts - 1, (2 * start + count) * parts // (2 * total)) if total else 0
+        if index != last:
+            groups.append(([], 0))
+            last = index
+        ids, records = groups[-1]
+        ids.append(block_id)
+        groups[-1] = (ids, records + count)
+        start += count
+    return [(tuple(ids), records) for ids, records in groups if records]
 
 
 class _FreshPickler(cloudpickle.CloudPickler):

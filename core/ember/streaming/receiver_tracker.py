@@ -2,22 +2,31 @@
 where its service runs, the blocks each batch holds, its rate, its listener events.
 
 The driver never sees a received record: at each batch time ``take`` asks the service for the
-blocks received since the previous batch and gets their ids and record counts back.  When
+blocks received since the previous batch and gets the batch's partitions back (the ids of the
+blocks each reads, and its record count).  When
 the worker hosting the service dies, the executor starts it again elsewhere; a ``take``
 waiting for the lost one is asked again of the new one, which also gets the current rate.
+
+A ``take`` waits at most ``spark.ember.streaming.receiver.takeTimeout`` (a worker that stops
+answering must not stop every batch after it): the batch then goes on without this stream's
+records, which is logged and told to listeners, and what the service answers late joins the
+next batch, so nothing it stored is lost.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from ember.executor.base import Executor, ServiceHandle
 from ember.streaming.listener import ReceiverInfo
-from ember.streaming.receiver_service import ReceiverService
+from ember.streaming.receiver_service import Partitions, ReceiverService
 
-Blocks = list[tuple[str, int]]
+TAKE_TIMEOUT_SETTING = "spark.ember.streaming.receiver.takeTimeout"
+DEFAULT_TAKE_TIMEOUT_MS = 30_000
+_log = logging.getLogger("ember.receiver")
 
 
 class ReceiverTracker:
@@ -28,13 +37,18 @@ class ReceiverTracker:
         receiver_name: str,
         rate: float,
         post: Callable[[str, ReceiverInfo], None],
+        take_timeout_ms: int = DEFAULT_TAKE_TIMEOUT_MS,
     ):
         self._executor = executor
         self._post = post
         self._handle: ServiceHandle | None = None
         self._changed = threading.Condition()
-        self._taken: dict[int, Blocks] = {}
+        self._taken: dict[int, Partitions] = {}
         self._wanted: int | None = None
+        self._take_timeout_ms = take_timeout_ms
+        #: batches that went on without an answer, and what was answered for them since
+        self._unanswered: set[int] = set()
+        self._late: Partitions = []
         #: records per second the receiver may store (0: unlimited)
         self.rate = rate
         self._stopped = False
@@ -67,16 +81,47 @@ class ReceiverTracker:
         name = f"ember-receiver-{service.stream_id}-{self._info.receiver_name}"
         self._handle = self._executor.start_service(service, self._on_message, self._on_moved, name)
 
-    def take(self, time_ms: int) -> Blocks:
-        """The blocks of the batch at ``time_ms`` (empty once the receiver was stopped)."""
+    def take(self, time_ms: int) -> Partitions:
+        """The partitions of the batch at ``time_ms`` (none once the receiver was stopped),
+        after those answered late for earlier batches."""
         with self._changed:
             self._wanted = time_ms
         assert self._handle is not None, "take() before start()"
         self._handle.send(("take", time_ms))
         with self._changed:
-            self._changed.wait_for(lambda: time_ms in self._taken or self._stopped)
+            answered = self._changed.wait_for(
+                lambda: time_ms in self._taken or self._stopped, self._take_timeout_ms / 1000
+            )
             self._wanted = None
-            return self._taken.pop(time_ms, [])
+            if not answered:
+                self._unanswered.add(time_ms)
+            taken, self._late = self._late + self._taken.pop(time_ms, []), []
+        if not answered:
+            self._report_unanswered(time_ms)
+        return taken
+
+    def _report_unanswered(self, time_ms: int) -> None:
+        message = (
+            f"the receiver did not say within {self._take_timeout_ms} ms ({TAKE_TIMEOUT_SETTING}) "
+            f"which blocks the batch at {time_ms} ms holds (its worker {self.where} is stopped or "
+            "overloaded): that batch goes on without them, and what it answers later joins the "
+            "next batch"
+        )
+        _log.warning("%s (stream %d): %s", self._info.receiver_name, self._info.stream_id, message)
+        self._info = self._with_error(message)
+        self._post("onReceiverError", self._info)
+
+    def _with_error(self, message: str, **changes) -> ReceiverInfo:
+        """The receiver's info with ``message`` as its last error, now."""
+        return ReceiverInfo(
+            **{
+                **vars(self._info),
+                "last_error": "",
+                "last_error_time_ms": int(time.time() * 1000),
+                "last_error_message": message,
+                **changes,
+            }
+        )
 
     def release(self, time_ms: int) -> None:
         """The batches up to ``time_ms`` are done with their blocks: the receiver may store
@@ -109,7 +154,11 @@ class ReceiverTracker:
         kind = message[0]
         if kind == "taken":
             with self._changed:
-                self._taken.setdefault(message[1], message[2])
+                if message[1] in self._unanswered:
+                    self._unanswered.discard(message[1])
+                    self._late += message[2]
+                else:
+                    self._taken.setdefault(message[1], message[2])
                 self._changed.notify_all()
         elif kind == "buffered":
             _, self.buffered_bytes, self.held_back = message
@@ -135,14 +184,5 @@ class ReceiverTracker:
         self._moves += 1
         self._restarts_earlier += self._restarts_reported
         self._restarts_reported = 0
-        info = ReceiverInfo(
-            **{
-                **vars(self._info),
-                "is_active": False,
-                "last_error": "",
-                "last_error_time_ms": int(time.time() * 1000),
-                "last_error_message": f"{reason}: restarting the receiver on another worker",
-            }
-        )
-        self._info = info
-        self._post("onReceiverError", info)
+        self._info = self._with_error(f"{reason}: restarting the receiver on another worker", is_active=False)
+        self._post("onReceiverError", self._info)

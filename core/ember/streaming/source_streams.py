@@ -30,8 +30,8 @@ from ember.streaming.blocks import (
 )
 from ember.streaming.input import InputDStream
 from ember.streaming.rate_control import RateController, initial_rate
-from ember.streaming.receiver_service import ReceiverService
-from ember.streaming.receiver_tracker import ReceiverTracker
+from ember.streaming.receiver_service import Partitions, ReceiverService
+from ember.streaming.receiver_tracker import DEFAULT_TAKE_TIMEOUT_MS, TAKE_TIMEOUT_SETTING, ReceiverTracker
 
 BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
@@ -71,10 +71,15 @@ class ReceiverInputDStream(InputDStream):
         self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
         self._wrap_log: Callable | None = None
         self.tracker = ReceiverTracker(
-            ssc.sparkContext.executor, self.id, receiver.name(), start_rate, self._post
+            ssc.sparkContext.executor,
+            self.id,
+            receiver.name(),
+            start_rate,
+            self._post,
+            conf_duration_ms(conf, TAKE_TIMEOUT_SETTING, f"{DEFAULT_TAKE_TIMEOUT_MS}ms"),
         )
-        #: batch time -> the (block id, record count) of each block that batch holds
-        self.allocated: dict[int, list[tuple[str, int]]] = {}
+        #: batch time -> that batch's partitions: the ids of the blocks each reads, its records
+        self.allocated: dict[int, Partitions] = {}
 
     def attach_write_ahead_log(
         self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list], unallocated: list
@@ -89,7 +94,7 @@ class ReceiverInputDStream(InputDStream):
             if records:
                 block_id = f"{self._block_prefix}recovered/{time_ms}/"
                 executor.put_block(block_id, records)
-                self.allocated[time_ms].append((block_id, len(records)))
+                self.allocated[time_ms].append(((block_id,), len(records)))
         wrap(BlockBuffer(self._block_interval_ms, RateLimiter(0))).add_block(unallocated)
 
     def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
@@ -134,7 +139,7 @@ class ReceiverInputDStream(InputDStream):
         blocks = self.allocated.get(time_ms)
         if blocks is None:
             blocks = self.allocated[time_ms] = self.tracker.take(time_ms)
-        return BlockRDD(self._sc, [block_id for block_id, _ in blocks])
+        return BlockRDD(self._sc, [block_ids for block_ids, _ in blocks])
 
     def num_records(self, time_ms: int) -> int | None:
         return sum(count for _, count in self.allocated.get(time_ms, ()))
@@ -145,7 +150,9 @@ class ReceiverInputDStream(InputDStream):
         super().clear_old(time_ms)
         self.tracker.release(time_ms)
         old = [t for t in self.allocated if t <= time_ms - self.remember_ms]
-        forgotten = [block_id for t in old for block_id, _ in self.allocated.pop(t)]
+        forgotten = [
+            block_id for t in old for block_ids, _ in self.allocated.pop(t) for block_id in block_ids
+        ]
         if forgotten:
             self._sc.executor.remove_blocks(forgotten)
 
