@@ -151,7 +151,9 @@ class CheckpointSession:
             self.logs[index] = log
             batches, unowned, reused = log.recover(keep_batches=recovered)
             stream = cast("ReceiverInputDStream", stream)  # has_receiver: it runs a receiver
-            stream.attach_write_ahead_log(lambda inner: wal.LoggedBlockBuffer(inner, log), batches, unowned)
+            stream.attach_write_ahead_log(
+                lambda inner, log=log: wal.LoggedBlockBuffer(inner, log), batches, unowned, log.batch_segment
+            )
             log.delete(reused)
 
     # -- writing ----------------------------------------------------------------------------
