@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -40,6 +41,8 @@ BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
 RECEIVER_RESTART_DELAY = "spark.streaming.receiverRestartDelay"
 WRITE_AHEAD_LOG = "spark.streaming.receiver.writeAheadLog.enable"
+
+_log = logging.getLogger("ember.receiver")
 
 _EVENTS = {
     "onReceiverStarted": listener.StreamingListenerReceiverStarted,
@@ -192,6 +195,9 @@ class ReceiverInputDStream(InputDStream):
             if block_id in wanted:
                 self._sc.executor.put_block(block_id, records[start : start + count])
             start += count
+        _log.warning(
+            "%s were lost with their workers: %d stored again from the write-ahead log", what, len(lost)
+        )
 
     def num_records(self, time_ms: int) -> int | None:
         return sum(count for _, count in self.allocated.get(time_ms, ()))
