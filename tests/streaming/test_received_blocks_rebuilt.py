@@ -91,3 +91,29 @@ def test_without_the_log_lost_received_blocks_fail_the_batch_saying_so(tmp_path,
         "ReceivedBlocksLostError: received blocks of batch 1000 ms of socket source of ember-socket (stream 0)"
     ), first_line
     assert "were lost with their workers and the write-ahead log is off: received/" in first_line
+
+
+def test_each_receiver_stream_logs_into_its_own_directory(tmp_path):
+    """The log a stream's lost blocks are rebuilt from is the one its receiver writes."""
+    servers = [LineServer(), LineServer()]
+    conf = SparkConf().set("spark.streaming.receiver.writeAheadLog.enable", "true")
+    sc = SparkContext("local[2]", "receiver-logs", conf=conf)
+    try:
+        ssc = manual_streaming_context(sc, 1, str(tmp_path / "checkpoint"))
+        for served in servers:
+            ssc.socketTextStream("127.0.0.1", served.port).foreachRDD(lambda rdd: None)
+        ssc.start()
+        wait_until(lambda: all(served.connections for served in servers), what="both receivers to connect")
+        servers[0].send(["first"])
+        servers[1].send(["second"])
+        # named by the stream's index in the graph: each socket stream, then its output stream
+        logs = [str(tmp_path / "checkpoint" / "receivedData" / str(index)) for index in (0, 2)]
+        wait_until(
+            lambda: [stored_but_unbatched(log) for log in logs] == [["first"], ["second"]],
+            what="each line in its stream's log",
+        )
+        ssc.stop(stopSparkContext=False)
+    finally:
+        sc.stop()
+        for served in servers:
+            served.close()

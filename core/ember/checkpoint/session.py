@@ -16,6 +16,7 @@ listeners (``onStreamingDataLost``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
@@ -152,7 +153,7 @@ class CheckpointSession:
             batches, unowned, reused = log.recover(keep_batches=recovered)
             stream = cast("ReceiverInputDStream", stream)  # has_receiver: it runs a receiver
             stream.attach_write_ahead_log(
-                lambda inner, log=log: wal.LoggedBlockBuffer(inner, log), batches, unowned, log.batch_segment
+                functools.partial(wal.LoggedBlockBuffer, log=log), batches, unowned, log.batch_segment
             )
             log.delete(reused)
 
