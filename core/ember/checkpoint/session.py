@@ -16,6 +16,7 @@ listeners (``onStreamingDataLost``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
@@ -151,7 +152,9 @@ class CheckpointSession:
             self.logs[index] = log
             batches, unowned, reused = log.recover(keep_batches=recovered)
             stream = cast("ReceiverInputDStream", stream)  # has_receiver: it runs a receiver
-            stream.attach_write_ahead_log(lambda inner: wal.LoggedBlockBuffer(inner, log), batches, unowned)
+            stream.attach_write_ahead_log(
+                functools.partial(wal.LoggedBlockBuffer, log=log), batches, unowned, log.batch_segment
+            )
             log.delete(reused)
 
     # -- writing ----------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any
 
+from ember.executor.base import BlocksLostError, BlockStore
 from ember.rdd.pipeline import RecordPipeline
 from ember.rdd.rdd import RDD, _drop_blocks
 
@@ -40,14 +42,46 @@ class ParallelCollectionRDD(RDD):
 
 class BlockRDD(RDD):
     """Blocks already in the executor's store (what receivers stored): each partition reads its
-    blocks one after the other; whoever stored them removes them."""
+    blocks one after the other; whoever stored them removes them.
 
-    def __init__(self, ctx, partitions: Sequence[Sequence[str]]):
+    They have no lineage: a block missing when a task reads it is lost (``BlocksLostError``),
+    and before the stage runs again the DAG scheduler calls ``restore_lost``, which hands this
+    RDD's lost ids to ``restore`` (on the driver: a receiver stream stores them again from its
+    write-ahead log, Spark's WriteAheadLogBackedBlockRDD) or, without one, says they are gone.
+    """
+
+    def __init__(
+        self, ctx, partitions: Sequence[Sequence[str]], restore: Callable[[list[str]], None] | None = None
+    ):
         super().__init__(ctx, len(partitions))
         self.block_ids = [tuple(block_ids) for block_ids in partitions]
+        self._restore = restore
 
     def compute(self, split, context):
-        return itertools.chain.from_iterable(map(context.blocks.get_block, self.block_ids[split]))
+        blocks = context.blocks
+        return itertools.chain.from_iterable(
+            _read_block(blocks, block_id) for block_id in self.block_ids[split]
+        )
+
+    def restore_lost(self, block_ids: Collection[str]) -> None:
+        """Store again this RDD's blocks among ``block_ids`` (lost), or raise why they cannot be."""
+        lost = set(block_ids)
+        mine = [block_id for ids in self.block_ids for block_id in ids if block_id in lost]
+        if not mine:
+            return
+        if self._restore is None:
+            raise BlocksLostError(mine)
+        self._restore(mine)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "_restore": None}  # the driver's: never shipped
+
+
+def _read_block(blocks: BlockStore, block_id: str) -> list:
+    try:
+        return blocks.get_block(block_id)
+    except KeyError:  # stored before the RDD was made, and not removed while it is in use: lost
+        raise BlocksLostError([block_id]) from None
 
 
 class PipelinedRDD(RDD):

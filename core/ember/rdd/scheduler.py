@@ -5,9 +5,10 @@ lineage whose map output does not exist yet needs a shuffle-map stage first (par
 children); then one result stage runs.  Only this module turns lineage into executor tasks.
 
 When an executor loses blocks with a worker (``BlocksLostError``), the job forgets the map
-outputs that were among them, re-runs only the map tasks that wrote them (and whatever their
-own lost inputs need) and then the stage's tasks that had not finished, as Spark resubmits a
-stage after a fetch failure.
+outputs that were among them, has the RDDs whose blocks have no lineage (``BlockRDD``: what
+receivers stored) store theirs again (``restore_lost_blocks``), re-runs only the map tasks that
+wrote the lost map outputs (and whatever their own lost inputs need) and then the stage's
+tasks that had not finished, as Spark resubmits a stage after a fetch failure.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
-from ember.rdd.lineage import ShuffledRDD
+from ember.rdd.lineage import BlockRDD, ShuffledRDD
 from ember.rdd.rdd import RDD, remove_blocks_of_collected
 
 _stage_ids = itertools.count()
@@ -120,6 +121,14 @@ def forget_lost_map_outputs(rdd: RDD, block_ids: list[str]) -> None:
                 node.map_outputs = None
 
 
+def restore_lost_blocks(rdd: RDD, block_ids: list[str]) -> None:
+    """Have each ``BlockRDD`` of ``rdd``'s lineage store its blocks among ``block_ids`` again
+    (they cannot be recomputed); raises when one cannot."""
+    for node in rdd.walk_lineage():
+        if isinstance(node, BlockRDD):
+            node.restore_lost(block_ids)
+
+
 class DAGScheduler:
     """Runs jobs on one executor and applies the accumulator updates of successful tasks."""
 
@@ -142,6 +151,7 @@ class DAGScheduler:
                 if attempt == MAX_STAGE_ATTEMPTS:
                     raise
                 forget_lost_map_outputs(rdd, lost.block_ids)
+                restore_lost_blocks(rdd, lost.block_ids)
         raise AssertionError("unreachable")
 
     def _run_map_stage(self, shuffle: ShuffledRDD) -> None:

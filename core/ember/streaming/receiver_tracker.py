@@ -10,7 +10,8 @@ waiting for the lost one is asked again of the new one, which also gets the curr
 A ``take`` waits at most ``spark.ember.streaming.receiver.takeTimeout`` (a worker that stops
 answering must not stop every batch after it): the batch then goes on without this stream's
 records, which is logged and told to listeners, and what the service answers late joins the
-next batch, so nothing it stored is lost.
+next batch, so nothing it stored is lost.  ``take`` also says from which takes (batch times:
+with the write-ahead log on, the names of the log segments) a batch's blocks came, in order.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ReceiverTracker:
         #: batches that went on without an answer, and what was answered for them since
         self._unanswered: set[int] = set()
         self._late: Partitions = []
+        self._late_takes: list[int] = []
         #: records per second the receiver may store (0: unlimited)
         self.rate = rate
         self._stopped = False
@@ -81,9 +83,10 @@ class ReceiverTracker:
         name = f"ember-receiver-{service.stream_id}-{self._info.receiver_name}"
         self._handle = self._executor.start_service(service, self._on_message, self._on_moved, name)
 
-    def take(self, time_ms: int) -> Partitions:
+    def take(self, time_ms: int) -> tuple[Partitions, tuple[int, ...]]:
         """The partitions of the batch at ``time_ms`` (none once the receiver was stopped),
-        after those answered late for earlier batches."""
+        after those answered late for earlier batches, and the times of the takes that
+        answered them (the log segments that hold their records, in the same order)."""
         with self._changed:
             self._wanted = time_ms
         assert self._handle is not None, "take() before start()"
@@ -95,10 +98,12 @@ class ReceiverTracker:
             self._wanted = None
             if not answered:
                 self._unanswered.add(time_ms)
-            taken, self._late = self._late + self._taken.pop(time_ms, []), []
+            own = self._taken.pop(time_ms, [])
+            taken, self._late = self._late + own, []
+            takes, self._late_takes = (*self._late_takes, *([time_ms] if own else [])), []
         if not answered:
             self._report_unanswered(time_ms)
-        return taken
+        return taken, takes
 
     def _report_unanswered(self, time_ms: int) -> None:
         message = (
@@ -157,6 +162,8 @@ class ReceiverTracker:
                 if message[1] in self._unanswered:
                     self._unanswered.discard(message[1])
                     self._late += message[2]
+                    if message[2]:
+                        self._late_takes.append(message[1])
                 else:
                     self._taken.setdefault(message[1], message[2])
                 self._changed.notify_all()

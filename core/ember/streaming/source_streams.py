@@ -2,7 +2,8 @@
 
 ``ReceiverInputDStream`` runs a ``Receiver`` as a service of the executor and, at each batch
 time, turns the blocks received since the previous batch into the batch's RDD (one partition
-per block, read where the receiver stored it).  ``DirectInputDStream`` asks a
+per block, read where the receiver stored it; with the write-ahead log on, blocks lost with
+their workers are stored again from the log).  ``DirectInputDStream`` asks a
 ``ReplayableSource`` for each batch's position ranges and records them, so a batch computed
 again reads the very same records.  Both keep what they allocated per batch as plain data
 (block ids and counts, ``PositionRange.to_data()`` lists) for the checkpoint and
@@ -11,6 +12,9 @@ write-ahead-log code to persist.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import logging
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -36,6 +40,9 @@ from ember.streaming.receiver_tracker import DEFAULT_TAKE_TIMEOUT_MS, TAKE_TIMEO
 BLOCK_INTERVAL = "spark.streaming.blockInterval"
 RECEIVER_MAX_RATE = "spark.streaming.receiver.maxRate"
 RECEIVER_RESTART_DELAY = "spark.streaming.receiverRestartDelay"
+WRITE_AHEAD_LOG = "spark.streaming.receiver.writeAheadLog.enable"
+
+_log = logging.getLogger("ember.receiver")
 
 _EVENTS = {
     "onReceiverStarted": listener.StreamingListenerReceiverStarted,
@@ -44,11 +51,18 @@ _EVENTS = {
 }
 
 
+class ReceivedBlocksLostError(Exception):
+    """Received blocks of a batch were lost with their workers and cannot be stored again."""
+
+
 class ReceiverInputDStream(InputDStream):
     """The stream of a push source: each batch holds the blocks received before its time.
 
     The receiver runs as a service of the executor (in a worker process of the local[N] pool)
-    and keeps its blocks there; this stream only learns their ids (``ReceiverTracker``).
+    and keeps its blocks there; this stream only learns their ids (``ReceiverTracker``).  With
+    the write-ahead log on, a batch's blocks hold, in order, the records of the log segments
+    sealed by the takes that answered it, so blocks lost with their workers (on a cluster) are
+    stored again from those segments with the very same records (``_restore_blocks``).
     """
 
     kind = "receiver"
@@ -70,6 +84,8 @@ class ReceiverInputDStream(InputDStream):
         self._max_buffered_bytes = conf_bytes(conf, MAX_BUFFERED_BYTES_SETTING, DEFAULT_MAX_BUFFERED_BYTES)
         self._block_prefix = f"received/{uuid.uuid4().hex[:12]}/"
         self._wrap_log: Callable | None = None
+        #: the records of the log segment sealed by the take at a batch time (None: no such segment)
+        self._read_segment: Callable[[int], list | None] | None = None
         self.tracker = ReceiverTracker(
             ssc.sparkContext.executor,
             self.id,
@@ -80,14 +96,22 @@ class ReceiverInputDStream(InputDStream):
         )
         #: batch time -> that batch's partitions: the ids of the blocks each reads, its records
         self.allocated: dict[int, Partitions] = {}
+        #: batch time -> the takes (batch times) that answered its partitions, in order
+        self.taken_by: dict[int, tuple[int, ...]] = {}
 
     def attach_write_ahead_log(
-        self, wrap: Callable[[BlockBuffer], Any], recovered: dict[int, list], unallocated: list
+        self,
+        wrap: Callable[[BlockBuffer], Any],
+        recovered: dict[int, list],
+        unallocated: list,
+        read_segment: Callable[[int], list | None],
     ) -> None:
         """Before start: put ``wrap(buffer)`` (the write-ahead log) between the receiver and its
         block buffer, give the batches the log recovered their records back (time -> records),
-        and log again the records no batch had taken (the receiver stores them when it starts)."""
+        log again the records no batch had taken (the receiver stores them when it starts), and
+        read lost blocks back with ``read_segment(batch time)``."""
         self._wrap_log = wrap
+        self._read_segment = read_segment
         executor = self._sc.executor
         for time_ms, records in recovered.items():
             self.allocated[time_ms] = []
@@ -95,6 +119,7 @@ class ReceiverInputDStream(InputDStream):
                 block_id = f"{self._block_prefix}recovered/{time_ms}/"
                 executor.put_block(block_id, records)
                 self.allocated[time_ms].append(((block_id,), len(records)))
+                self.taken_by[time_ms] = (time_ms,)
         wrap(BlockBuffer(self._block_interval_ms, RateLimiter(0))).add_block(unallocated)
 
     def checkpoint_data(self, completed_ms: int) -> tuple[dict, list[int]]:
@@ -138,8 +163,41 @@ class ReceiverInputDStream(InputDStream):
     def compute(self, time_ms: int):
         blocks = self.allocated.get(time_ms)
         if blocks is None:
-            blocks = self.allocated[time_ms] = self.tracker.take(time_ms)
-        return BlockRDD(self._sc, [block_ids for block_ids, _ in blocks])
+            blocks, self.taken_by[time_ms] = self.tracker.take(time_ms)
+            self.allocated[time_ms] = blocks
+        return BlockRDD(
+            self._sc, [block_ids for block_ids, _ in blocks], functools.partial(self._restore_blocks, time_ms)
+        )
+
+    def _restore_blocks(self, time_ms: int, lost: list[str]) -> None:
+        """Store the lost blocks of the batch at ``time_ms`` again, each with the records it
+        held: the batch's partitions (one block each with the log on) hold, in order, the
+        records of the log segments of the takes that answered it."""
+        what = f"received blocks of batch {time_ms} ms of {self.description} (stream {self.id})"
+        if self._read_segment is None:
+            raise ReceivedBlocksLostError(
+                f"{what} were lost with their workers and the write-ahead log is off: {_listed(lost)}; "
+                f"set {WRITE_AHEAD_LOG}=true (with a checkpoint directory) to have them rebuilt"
+            )
+        partitions = self.allocated[time_ms]
+        segments = [self._read_segment(t) for t in self.taken_by.get(time_ms, ())]
+        records = list(itertools.chain.from_iterable(segment or () for segment in segments))
+        counts = [count for _, count in partitions]
+        if None in segments or len(records) != sum(counts) or any(len(ids) != 1 for ids, _ in partitions):
+            raise ReceivedBlocksLostError(
+                f"{what} were lost with their workers and the write-ahead log no longer holds "
+                f"them as taken ({len(records)} records logged for {sum(counts)} received, in "
+                f"{len(partitions)} partitions): {_listed(lost)}"
+            )
+        wanted = set(lost)
+        start = 0
+        for (block_id,), count in partitions:
+            if block_id in wanted:
+                self._sc.executor.put_block(block_id, records[start : start + count])
+            start += count
+        _log.warning(
+            "%s were lost with their workers: %d stored again from the write-ahead log", what, len(lost)
+        )
 
     def num_records(self, time_ms: int) -> int | None:
         return sum(count for _, count in self.allocated.get(time_ms, ()))
@@ -153,6 +211,8 @@ class ReceiverInputDStream(InputDStream):
         forgotten = [
             block_id for t in old for block_ids, _ in self.allocated.pop(t) for block_id in block_ids
         ]
+        for t in old:
+            self.taken_by.pop(t, None)
         if forgotten:
             self._sc.executor.remove_blocks(forgotten)
 
@@ -295,6 +355,11 @@ class DirectInputDStream(InputDStream):
     def restore_recorded(self, data: dict[int, list[list]]) -> None:
         """Put back ranges from a checkpoint, before ``start``; those batches replay exactly."""
         self.recorded = {int(t): [PositionRange.from_data(r) for r in ranges] for t, ranges in data.items()}
+
+
+def _listed(block_ids: list[str]) -> str:
+    """Block ids for a one-line message: the first few and how many."""
+    return ", ".join(block_ids[:3]) + (f" and {len(block_ids) - 3} more" if len(block_ids) > 3 else "")
 
 
 def conf_duration_ms(conf: SparkConf, setting: str, default: str) -> int:

@@ -20,9 +20,10 @@ def pause_once(markers: str, name: str) -> None:
         time.sleep(5)
 
 
-def write_running_counts(lines, pause, output: str) -> None:
+def write_running_counts(lines, pause, output: str, state_checkpoint_s: int | None = None) -> None:
     """Running word counts of ``lines``, written as JSON to ``output`` after every batch;
-    ``pause(name)`` is called by the task that meets SLOW1 (splitting) or SLOW2 (the state)."""
+    ``pause(name)`` is called by the task that meets SLOW1 (splitting) or SLOW2 (the state).
+    The state is encoded every ``state_checkpoint_s`` (default: updateStateByKey's)."""
 
     def split(line):
         if "SLOW1" in line:
@@ -39,6 +40,8 @@ def write_running_counts(lines, pause, output: str) -> None:
         .map(lambda word: (word, 1))
         .updateStateByKey(lambda new, old: sum(new) + (old or 0))
     )
+    if state_checkpoint_s is not None:
+        counts.checkpoint(state_checkpoint_s)
 
     def write(rdd):
         staging = output + ".tmp"
