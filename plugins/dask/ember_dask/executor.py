@@ -47,7 +47,7 @@ from ember.executor import (
 )
 from ember_dask.environment import EnvironmentPlugin
 from ember_dask.locations import BlockTable
-from ember_dask.masters import Connection
+from ember_dask.masters import Connection, cluster_workers
 from ember_dask.services import DaskServices
 from ember_dask.worker_blocks import (
     BlocksPlugin,
@@ -107,7 +107,7 @@ class DaskExecutor(Executor):
 
     def _refresh_workers(self) -> int:
         """Read the scheduler's worker list; forget the workers gone.  Returns the threads."""
-        workers = self._client.scheduler_info()["workers"]
+        workers = cluster_workers(self._client)
         if not workers:
             try:
                 self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_SECONDS)
@@ -116,7 +116,7 @@ class DaskExecutor(Executor):
                     f"the Dask cluster of {self._connection.description} has had no workers "
                     f"for {WAIT_FOR_WORKERS_SECONDS} s"
                 ) from None
-            workers = self._client.scheduler_info()["workers"]
+            workers = cluster_workers(self._client)
         for address in (set(self._workers) | self._blocks.holder_addresses()) - set(workers):
             self._worker_gone(address)
         self._workers = sorted(workers)

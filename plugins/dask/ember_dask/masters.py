@@ -66,6 +66,16 @@ class Connection:
     description: str
 
 
+def cluster_workers(client: Client) -> dict[str, dict]:
+    """The scheduler's workers now, by address, each with its info (``nthreads``, ...).
+
+    Asked of the scheduler itself: ``Client.scheduler_info()`` returns the client's cached
+    identity, which the client's own periodic refresh overwrites with one that lists no workers,
+    so a read that races it sees an empty cluster."""
+    identity = client.sync(client.scheduler.identity, n_workers=-1)
+    return dict(identity["workers"])
+
+
 _local_clusters: dict[int, tuple[LocalCluster, Client]] = {}
 _local_lock = threading.Lock()
 

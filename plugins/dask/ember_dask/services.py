@@ -43,6 +43,7 @@ from distributed.core import send_recv
 from distributed.utils import sync
 
 from ember.executor import BlockStore, Service, ServiceHandle, ServiceHost, decode_block, encode_block
+from ember_dask.masters import cluster_workers
 from ember_dask.worker_blocks import CONNECT_TIMEOUT_SECONDS, holder_of
 
 if TYPE_CHECKING:
@@ -306,7 +307,7 @@ class DaskServices:
         return handle
 
     def _least_busy_worker(self) -> str:
-        workers = sorted(self._client.scheduler_info()["workers"])
+        workers = sorted(cluster_workers(self._client))
         with self._lock:
             hosted = [s.address for s in self._services.values()]
         return min(workers, key=lambda address: (hosted.count(address), address))

@@ -16,6 +16,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
+from ember_dask.masters import cluster_workers
 
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
@@ -124,7 +125,7 @@ def dask_cluster_processes(tmp_path):
         def two_workers():
             try:
                 with Client(f"tcp://127.0.0.1:{port}", timeout="2s") as client:
-                    return len(client.scheduler_info()["workers"]) == 2
+                    return len(cluster_workers(client)) == 2
             except OSError:
                 return False
 
@@ -140,7 +141,7 @@ def kill_worker(sc, status) -> None:
     has seen it go (its nanny then starts a new worker process at another address)."""
     os.kill(status.pid, signal.SIGKILL)
     wait_for(
-        lambda: status.worker_id not in sc.executor.client.scheduler_info()["workers"],
+        lambda: status.worker_id not in cluster_workers(sc.executor.client),
         "the scheduler to see the worker gone",
     )
 

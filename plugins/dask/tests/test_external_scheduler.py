@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from dask_helpers import job_environment, run_job, stop, wait_for
+from ember_dask.masters import cluster_workers
 
 
 def test_a_job_runs_on_a_scheduler_started_as_its_own_process(dask_cluster, tmp_path):
@@ -58,7 +59,7 @@ def test_a_worker_that_joins_takes_tasks_from_the_next_stage(dask_cluster, tmp_p
         numbers = sc.parallelize(range(60), 6).map(lambda x: (x % 6, x))
         assert sorted(numbers.reduceByKey(lambda a, b: a + b).collect())[0] == (0, 270)
         assert len(sc.executor.blocks_by_worker()) == 2
-        wait_for(lambda: len(sc.executor.client.scheduler_info()["workers"]) == 3, "the third worker", third)
+        wait_for(lambda: len(cluster_workers(sc.executor.client)) == 3, "the third worker", third)
         partitioned = numbers.partitionBy(6).cache()  # kept: its cached blocks stay while it lives
         assert sorted(partitioned.reduceByKey(lambda a, b: a + b).collect())[5] == (5, 320)
         assert len(sc.executor.blocks_by_worker()) == 3
