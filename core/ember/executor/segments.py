@@ -30,7 +30,7 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -84,40 +84,52 @@ def _block_name(prefix: str, block_id: str) -> str:
 class _ShmUsage:
     """The pool's bytes in /dev/shm, one counter shared by all its processes (locked file; the
     file lock is per process, so the threads of one process, a task and a receiver, also take
-    a thread lock)."""
+    a thread lock).  Once closed it counts nothing: a thread still storing or removing blocks
+    must not read or write the closed descriptor's number, which the process may have reused."""
 
     def __init__(self, path: str):
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._threads = threading.Lock()
 
     def try_reserve(self, size: int, budget: int) -> bool:
-        with self._locked():
-            used = int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "little")
+        with self._locked() as fd:
+            if fd is None:
+                return False
+            used = int.from_bytes(os.pread(fd, 8, 0) or b"\0", "little")
             if used + size > budget:
                 return False
-            os.pwrite(self._fd, (used + size).to_bytes(8, "little"), 0)
+            os.pwrite(fd, (used + size).to_bytes(8, "little"), 0)
             return True
 
     def used(self) -> int:
-        with self._locked():
-            return int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "little")
+        with self._locked() as fd:
+            return 0 if fd is None else int.from_bytes(os.pread(fd, 8, 0) or b"\0", "little")
 
     def release(self, size: int) -> None:
-        with self._locked():
-            used = int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "little")
-            os.pwrite(self._fd, max(0, used - size).to_bytes(8, "little"), 0)
+        with self._locked() as fd:
+            if fd is not None:
+                used = int.from_bytes(os.pread(fd, 8, 0) or b"\0", "little")
+                os.pwrite(fd, max(0, used - size).to_bytes(8, "little"), 0)
 
     @contextlib.contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[int | None]:
+        """The counter's descriptor, locked for this thread and process; None once closed."""
         with self._threads:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            fd = self._fd
+            if fd < 0:
+                yield None
+                return
+            fcntl.lockf(fd, fcntl.LOCK_EX)
             try:
-                yield
+                yield fd
             finally:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+                fcntl.lockf(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        os.close(self._fd)
+        with self._threads:
+            fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 class SegmentStore(BlockStore):
