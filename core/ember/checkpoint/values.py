@@ -15,10 +15,8 @@ as two columns, which msgpack packs and unpacks without calling back into Python
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import decimal
-import gc
 import hashlib
 import hmac
 import pickle
@@ -31,6 +29,7 @@ import cloudpickle
 import msgpack
 
 from ember.checkpoint.errors import CheckpointSignatureError, CheckpointValueError
+from ember.serde.collector import collector_paused
 
 ALLOW_PICKLE = "spark.ember.checkpoint.allowPickle"
 PICKLE_KEY = "spark.ember.checkpoint.pickleKey"
@@ -184,18 +183,6 @@ class ValueCodec:
     def decode_records(encoded) -> list:
         layout, *payload = encoded
         if layout == _PAIR_COLUMNS:
-            with _collector_paused():
+            with collector_paused():
                 return list(zip(*payload))
         return payload[0]
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Building a million pairs triggers the cycle collector over and over; none can be cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -24,6 +24,8 @@ from typing import Any
 import cloudpickle
 import msgpack
 
+from ember.serde.collector import collector_paused
+
 EXT_TUPLE, EXT_SET, EXT_FROZENSET, EXT_BIGINT, EXT_DATETIME, EXT_DATE, EXT_DECIMAL, EXT_PICKLE = range(1, 9)
 
 # Layouts: the first element of an encoded block or value says which one follows.
@@ -101,7 +103,8 @@ def encode(value, operation: str) -> bytes:
 
 def decode(data):
     """The value ``encode`` was given (``data``: bytes or any buffer, e.g. a shared-memory view)."""
-    return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False)
+    with collector_paused():
+        return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False)
 
 
 def encode_block(records: list, operation: str) -> bytes:
@@ -124,7 +127,8 @@ def decode_block(data):
     """What ``encode_block`` or ``encode_value`` encoded."""
     layout, payload = decode(data)
     if layout == _COLUMNS:
-        return list(zip(*payload))
+        with collector_paused():
+            return list(zip(*payload))
     return payload
 
 
