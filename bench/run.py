@@ -59,8 +59,9 @@ def workload_params(quick: bool, full: bool) -> dict[str, dict]:
         },
         "w3": {
             "corpus_lines": corpus_lines,
-            "lines": 400_000 // scale,
-            "batch_lines": 10_000 // scale,
+            # --full: issue 12's row, 40 real 1 s batches of 25k lines (a full 30 s window)
+            "lines": (1_000_000 if full else 400_000) // scale,
+            "batch_lines": (25_000 if full else 10_000) // scale,
             "window": 30,
             "interval": 1.0 if full else 0.2,
         },
