@@ -26,7 +26,16 @@ if TYPE_CHECKING:
 _NOTHING = object()
 
 
+#: iterators whose ``__length_hint__`` is exactly what is left (over lists, tuples, dicts and
+#: ranges: a kept state's partition is a dict, a decoded block a list)
+_SIZED_ITERATORS = frozenset(
+    type(iter(container)) for container in ([], (), {}, {}.keys(), {}.values(), {}.items(), range(0))
+)
+
+
 def _count(iterator: Iterable) -> int:
+    if type(iterator) in _SIZED_ITERATORS:
+        return operator.length_hint(iterator)
     return sum(1 for _ in iterator)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import BlockRDD, ShuffledRDD
 from ember.rdd.rdd import RDD, remove_blocks_of_collected
+from ember.serde.hashing import HASHED_AS_BUILTIN, portable_hash
 
 _stage_ids = itertools.count()
 #: how often one job may find blocks lost before it fails (Spark's spark.stage.maxConsecutiveAttempts)
@@ -40,13 +41,14 @@ class ShuffleMapTask:
     def run(self, context: TaskContext) -> frozenset[int]:
         shuffle = self.shuffle
         count, partition_func = shuffle.getNumPartitions(), shuffle.partition_func
+        builtin = HASHED_AS_BUILTIN if partition_func is portable_hash else frozenset()
         buckets: dict[int, list] = {}
         for record in shuffle.prev.iterator(self.partition, context):
             try:
                 key, _ = record
             except (TypeError, ValueError):
                 _not_a_pair(record, self.partition)
-            target = partition_func(key) % count
+            target = (hash(key) if type(key) in builtin else partition_func(key)) % count
             bucket = buckets.get(target)
             if bucket is None:
                 bucket = buckets[target] = []

@@ -102,6 +102,11 @@ def _hash_text(value: str | bytes) -> int:
     return cached
 
 
+#: the key types whose ``portable_hash`` is ``hash`` in this process, so a loop over many keys
+#: can call ``hash`` itself (str and bytes only where PYTHONHASHSEED=0, as in every worker)
+HASHED_AS_BUILTIN = frozenset({int, float, bool} | ({str, bytes} if _builtin_is_stable else set()))
+
+
 def portable_hash(value) -> int:
     """A hash of ``value`` that is identical in every process; see the module docstring."""
     if value is None:

@@ -138,7 +138,7 @@ class WindowUpdate:
         for key, value in self._reduced(batches[self.leaving :]):
             window[key] = func(fresh(window[key]), value) if key in window else value
         keep = self.filter_func
-        return {key: value for key, value in window.items() if keep((key, value))} if keep else window
+        return dict(filter(keep, window.items())) if keep else window
 
     def _reduced(self, batches: Sequence[Iterable]) -> Iterable:
         """The (key, value) pairs of ``batches``, one per key, values reduced in batch order."""
