@@ -28,8 +28,11 @@ _NOTHING = object()
 
 #: iterators whose ``__length_hint__`` is exactly what is left (over lists, tuples, dicts and
 #: ranges: a kept state's partition is a dict, a decoded block a list)
-_SIZED_ITERATORS = frozenset(
-    type(iter(container)) for container in ([], (), {}, {}.keys(), {}.values(), {}.items(), range(0))
+_SIZED_ITERATORS: frozenset[type] = frozenset(
+    map(
+        type,
+        (iter([]), iter(()), iter({}), iter({}.keys()), iter({}.values()), iter({}.items()), iter(range(0))),
+    )
 )
 
 

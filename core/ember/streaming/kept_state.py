@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ember.accumulators import AccumulatorParam
 from ember.rdd import RDD
 from ember.rdd.partitioner import Partitioner
 from ember.rdd.rdd import _drop_blocks
@@ -39,11 +40,28 @@ def kept_block_id(rdd: RDD, split: int) -> str:
     return f"state/{rdd.id()}/{split}"
 
 
+class _KeysByPartition(AccumulatorParam[dict]):
+    """Partition -> how many keys its state holds (a partition computed again reports again)."""
+
+    def zero(self, value: dict) -> dict:
+        return {}
+
+    def addInPlace(self, value1: dict, value2: dict) -> dict:
+        return {**value1, **value2}  # a new dict: monitors read the driver's while it changes
+
+
+_KEYS_BY_PARTITION = _KeysByPartition()
+
+
 class KeptStateRDD(RDD):
     """One batch's state: ``update(previous state, *inputs)`` makes partition i's state object
     from the previous one (which it must not change: build a new one) and iterators over
     partition i of each input RDD.  By default a state object is a dict of its (key, value)
-    records; subclasses with another shape say how the two convert."""
+    records; subclasses with another shape say how the two convert and count keys.
+
+    Each task that computes a partition reports its number of keys back with its result (an
+    accumulator), so monitoring knows every batch's state size without reading the state,
+    which is encoded only at checkpoint times."""
 
     def __init__(
         self,
@@ -58,6 +76,7 @@ class KeptStateRDD(RDD):
         super().__init__(inputs[0].ctx, num_partitions, partitioner)
         self.previous = previous
         self.inputs = list(inputs)
+        self._keys = self.ctx.accumulator({}, _KEYS_BY_PARTITION)
         self.update = update
         # kept blocks normally go when the next batch's state supersedes them; this catches those
         # computed again later (an old state read after its successor was computed)
@@ -70,6 +89,15 @@ class KeptStateRDD(RDD):
     @staticmethod
     def from_records(records: Iterable) -> Any:
         return dict(records)
+
+    @staticmethod
+    def keys_of(state: Any) -> int:
+        return len(state)
+
+    def kept_keys(self) -> int | None:
+        """The keys of this state, once every partition was computed (else None)."""
+        counts = self._keys.value
+        return sum(counts.values()) if len(counts) == self.getNumPartitions() else None
 
     def dependencies(self) -> list[RDD]:
         return ([self.previous] if self.previous is not None else []) + self.inputs
@@ -96,6 +124,7 @@ class KeptStateRDD(RDD):
             raise
         context.keep_local(own, state)
         self._drop_previous(split, context)  # superseded: this one follows it
+        self._keys.add({split: self.keys_of(state)})
         return state
 
     def _previous_state(self, split: int, context) -> Any:

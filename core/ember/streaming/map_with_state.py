@@ -165,6 +165,10 @@ class MapWithStateRDD(KeptStateRDD):
     def from_records(records: Iterable) -> Any:
         return next(iter(records), ({}, []))
 
+    @staticmethod
+    def keys_of(state: Any) -> int:
+        return len(state[0])
+
 
 class _BatchUpdate:
     """Applies one batch's records to one partition's states (runs inside a task)."""

@@ -12,13 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ember.executor.base import WorkerStatus
+from ember.streaming.kept_state import KeptStateRDD
 from ember.streaming.materialize import CachedRDD
 
 if TYPE_CHECKING:
     from ember.context import SparkContext
+    from ember.rdd import RDD
     from ember.streaming.context import StreamingContext
     from ember.streaming.dstream import DStream
 
@@ -34,8 +36,9 @@ class ExecutorStatus:
 
 @dataclass(frozen=True)
 class StateStatus:
-    """The latest materialized state of one stateful stream (updateStateByKey, mapWithState,
-    reduceByKeyAndWindow with an inverse function)."""
+    """The latest computed state of one stateful stream (updateStateByKey, mapWithState,
+    reduceByKeyAndWindow with an inverse function): its batch time, its keys, and the bytes of
+    its newest encoded state (written at checkpoint times; None before the first)."""
 
     stream_id: int
     description: str
@@ -134,22 +137,43 @@ class _StateSizes:
 _state_sizes = _StateSizes()
 
 
-def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[int, CachedRDD]]]]:
-    """Each stateful stream with its fully computed (cached and cut) state RDDs, newest first."""
+def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[int, RDD]]]]:
+    """Each stateful stream with its computed state RDDs, newest first: those encoded at a
+    checkpoint time (cached and cut) and those kept in the workers' memory."""
     for stream in list(ssc.graph.streams()):
         if stream.must_checkpoint:
-            materialized = [
-                (t, rdd) for t, rdd in list(stream._generated.items()) if isinstance(rdd, CachedRDD)
+            computed = [
+                (t, rdd)
+                for t, rdd in list(stream._generated.items())
+                if isinstance(rdd, CachedRDD)
+                or (isinstance(rdd, KeptStateRDD) and rdd.kept_keys() is not None)
             ]
-            yield stream, sorted(materialized, key=lambda item: item[0], reverse=True)
+            yield stream, sorted(computed, key=lambda item: item[0], reverse=True)
+
+
+def _encoded_bytes(states: list[tuple[int, RDD]]) -> int | None:
+    """The stored bytes of the newest encoded state among ``states``; None when none is."""
+    for _, rdd in states:
+        if isinstance(rdd, CachedRDD):
+            executor = rdd.ctx.executor
+            return sum(
+                executor.block_bytes(rdd._cache_block_id(split)) or 0
+                for split in range(rdd.getNumPartitions())
+            )
+    return None
 
 
 def state_status(ssc: StreamingContext) -> list[StateStatus]:
-    """Each stateful stream's newest state: its keys (read once per state) and stored bytes."""
+    """Each stateful stream's newest state: its keys (as the tasks that computed it reported
+    them, or read once from its encoded blocks) and the bytes of the newest encoded state."""
     found = []
     for stream, states in _newest_states(ssc):
         for time_ms, rdd in states:
-            measured = _state_sizes.measure(stream, rdd)
+            if isinstance(rdd, CachedRDD):
+                measured = _state_sizes.measure(stream, rdd)
+            else:
+                keys = cast(KeptStateRDD, rdd).kept_keys()
+                measured = None if keys is None else (keys, _encoded_bytes(states))
             if measured is not None:
                 found.append(StateStatus(stream.id, stream.describe(), time_ms, *measured))
                 break
@@ -157,15 +181,6 @@ def state_status(ssc: StreamingContext) -> list[StateStatus]:
 
 
 def state_bytes(ssc: StreamingContext) -> int:
-    """The stored bytes of every stateful stream's newest state, without reading the state
-    (cheap enough for every batch: the console status line)."""
-    total = 0
-    for _, states in _newest_states(ssc):
-        if states:
-            rdd = states[0][1]
-            executor = rdd.ctx.executor
-            total += sum(
-                executor.block_bytes(rdd._cache_block_id(split)) or 0
-                for split in range(rdd.getNumPartitions())
-            )
-    return total
+    """The stored bytes of every stateful stream's newest encoded state, without reading the
+    state (cheap enough for every batch: the console status line)."""
+    return sum(_encoded_bytes(states) or 0 for _, states in _newest_states(ssc))

@@ -99,7 +99,9 @@ class _JobStateCollector(Collector):
             labels=["stream_id"],
         )
         size = GaugeMetricFamily(
-            "ember_streaming_state_bytes", "Stored bytes of that state (encoded)", labels=["stream_id"]
+            "ember_streaming_state_bytes",
+            "Stored bytes of its newest encoded state (written at checkpoint times)",
+            labels=["stream_id"],
         )
         for state in state_status(self.ssc):
             keys.add_metric([str(state.stream_id)], state.keys)
