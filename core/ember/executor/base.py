@@ -358,7 +358,8 @@ class Executor(BlockStore):
         """Run ``service`` beside the tasks until its handle stops it; ``on_message`` gets
         what it sends (on a thread of the executor's).  An executor that hosts services in its
         workers (it implements ``host_service``) is given only a service it can ship: one that
-        cannot be pickled runs on a thread of the driver instead, with a warning."""
+        cannot be pickled runs on a thread of the driver instead, with a warning.  Once the
+        executor is shut down, a RuntimeError."""
         with self._closing:
             self._raise_if_shut_down()
             if type(self).host_service is not Executor.host_service:  # it ships services
