@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from masters import MASTERS, spark_context
+
+# the scenarios tests share assert inside these modules: show the values there as in a test
+pytest.register_assert_rewrite("receiver_checks", "service_checks")
+
+from masters import MASTERS, spark_context  # noqa: E402 - after the registration above
 
 
 @pytest.fixture(params=MASTERS)

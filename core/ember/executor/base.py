@@ -10,11 +10,17 @@ and store blocks where they run, as Spark runs receivers on its executors.
 
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import cloudpickle
+
+_log = logging.getLogger("ember.executor")
 
 
 class BlockStore(ABC):
@@ -305,6 +311,10 @@ class Executor(BlockStore):
     process that kept them; ``remove_blocks`` forgets those too, and a task that prefers one
     should run where it is (Spark's preferred locations), which an executor may ignore: the
     task then recomputes what it would have read.
+
+    An executor implements ``run_tasks``, the ``BlockStore`` methods and ``release_resources``
+    (what ``shutdown`` does, once), calls ``Executor.__init__``, and implements ``host_service``
+    when its workers can host services.
     """
 
     #: how many tasks can run at once; SparkContext.defaultParallelism reports it
@@ -312,13 +322,31 @@ class Executor(BlockStore):
     #: attempts per task before the stage fails (Spark's ``local[N,F]``)
     max_task_attempts: int = 1
 
+    def __init__(self) -> None:
+        #: taken to shut down and to start a service: none starts once shutting down began
+        self._closing = threading.Lock()
+        self._closed = False
+
     @abstractmethod
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         """Run every task of one stage and return their results in order."""
 
-    @abstractmethod
     def shutdown(self) -> None:
-        """Release workers and every block; the executor is unusable afterwards."""
+        """Release workers, services and every block; the executor is unusable afterwards.
+        Only the first call does anything (``release_resources``)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+        self.release_resources()
+
+    @abstractmethod
+    def release_resources(self) -> None:
+        """What ``shutdown`` does, called once: stop the workers and services, drop every block."""
+
+    def _raise_if_shut_down(self) -> None:
+        if self._closed:
+            raise RuntimeError("the executor was shut down (SparkContext stopped)")
 
     def start_service(
         self,
@@ -328,9 +356,37 @@ class Executor(BlockStore):
         name: str = "ember-service",
     ) -> ServiceHandle:
         """Run ``service`` beside the tasks until its handle stops it; ``on_message`` gets
-        what it sends (on a thread of the executor's).  An executor with workers runs it in one
-        of them and, when that worker is lost, starts it again on another and calls
-        ``on_moved(where)`` first.  This default runs it on a thread of the driver."""
+        what it sends (on a thread of the executor's).  An executor that hosts services in its
+        workers (it implements ``host_service``) is given only a service it can ship: one that
+        cannot be pickled runs on a thread of the driver instead, with a warning.  Once the
+        executor is shut down, a RuntimeError."""
+        with self._closing:
+            self._raise_if_shut_down()
+            if type(self).host_service is not Executor.host_service:  # it ships services
+                try:
+                    cloudpickle.dumps(service, protocol=pickle.HIGHEST_PROTOCOL)
+                except (pickle.PicklingError, TypeError, AttributeError) as error:
+                    _log.warning(
+                        "%s cannot be pickled for a worker (%s); it runs on a thread of the driver",
+                        name,
+                        error,
+                    )
+                    return InProcessServiceHandle(service, self, on_message, name)
+            return self.host_service(service, on_message, on_moved, name)
+
+    def host_service(
+        self,
+        service: Service,
+        on_message: Callable[[Any], None],
+        on_moved: Callable[[str], None],
+        name: str,
+    ) -> ServiceHandle:
+        """Start ``service`` (picklable) where this executor runs its tasks.  An executor with
+        workers runs it in one of them (pickled as it ships tasks, with cloudpickle) and, when
+        that worker is lost, starts it again on another and calls ``on_moved(reason)`` first.
+        ``start_service`` calls it one at a time and never once shutting down began, so what
+        hosting needs can be created on the first call.  This default runs it on a thread of
+        the driver."""
         return InProcessServiceHandle(service, self, on_message, name)
 
     # -- read-only figures for monitoring; an executor that keeps none reports none ----------

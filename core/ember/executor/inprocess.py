@@ -33,6 +33,7 @@ from ember.serde.codec import decode_block, encode_block
 
 class InProcessExecutor(Executor):
     def __init__(self, parallelism: int = 1, max_task_attempts: int = 1):
+        super().__init__()
         self.default_parallelism = parallelism
         self.max_task_attempts = max_task_attempts
         self._blocks: dict[str, bytes] = {}
@@ -109,7 +110,7 @@ class InProcessExecutor(Executor):
                     ) from error
         raise AssertionError("unreachable: max_task_attempts must be >= 1")
 
-    def shutdown(self) -> None:
+    def release_resources(self) -> None:
         with self._lock:
             self._blocks.clear()
         self._local.drop([""])

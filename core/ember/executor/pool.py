@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import logging
 import os
 import pickle
 import signal
@@ -50,7 +49,6 @@ from ember.serde.codec import decode, decode_block
 #: how often one task may lose its worker before the stage fails (Spark's default 4 attempts)
 MAX_WORKER_LOSSES = 4
 _task_ids = itertools.count()
-_log = logging.getLogger("ember.executor")
 
 
 class WorkerProcess:
@@ -118,6 +116,7 @@ class ProcessPoolExecutor(Executor):
     """
 
     def __init__(self, workers: int, max_task_attempts: int = 1, conf=None, preload: Sequence[str] = ()):
+        super().__init__()
         self.default_parallelism = workers
         self.max_task_attempts = max_task_attempts
         self._space = SegmentSpace.create(conf)
@@ -126,9 +125,7 @@ class ProcessPoolExecutor(Executor):
         self._env = worker_environment(conf)
         self._preload = tuple(preload)
         self._lock = threading.Lock()  # one stage at a time
-        self._closing = threading.Lock()
         self._workers = [WorkerProcess(self._space, self._env, self._preload) for _ in range(workers)]
-        self._closed = False
         self._hub: ServiceHub | None = None
         #: local block id -> the worker keeping it; prefixes each worker must still drop
         self._local_where: dict[str, WorkerProcess] = {}
@@ -212,35 +209,22 @@ class ProcessPoolExecutor(Executor):
         return self._store.block_bytes(block_id)
 
     # -- services: receivers hosted by the workers -------------------------------------------
-    def start_service(
+    def host_service(
         self,
         service: Service,
         on_message: Callable[[Any], None],
         on_moved: Callable[[str], None],
-        name: str = "ember-service",
+        name: str,
     ) -> ServiceHandle:
-        """Run ``service`` in the worker hosting the fewest; moved when that worker dies.  A
-        service that cannot be pickled runs on a thread of the driver instead (with a warning)."""
-        with self._closing:
-            if self._closed:
-                raise RuntimeError("the executor was shut down (SparkContext stopped)")
-            if self._hub is None:
-                self._hub = ServiceHub(self)
-        try:
-            return self._hub.start(service, on_message, on_moved)
-        except (pickle.PicklingError, TypeError, AttributeError) as error:
-            _log.warning(
-                "%s cannot be pickled for a worker process (%s); it runs on a thread of " "the driver",
-                name,
-                error,
-            )
-            return super().start_service(service, on_message, on_moved, name)
+        """Run ``service`` in the worker hosting the fewest; moved when that worker dies."""
+        if self._hub is None:
+            self._hub = ServiceHub(self)
+        return self._hub.start(service, on_message, on_moved)
 
     # -- running a stage ---------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            self._raise_if_shut_down()
             return _StageRun(self, tasks).run()
 
     def _replace(self, worker: WorkerProcess) -> WorkerProcess:
@@ -260,12 +244,8 @@ class ProcessPoolExecutor(Executor):
         self.workers_replaced += 1
         return replacement
 
-    def shutdown(self) -> None:
+    def release_resources(self) -> None:
         """Stop at once: workers are killed (a running job fails), then every block goes."""
-        with self._closing:
-            if self._closed:
-                return
-            self._closed = True
         atexit.unregister(self.shutdown)
         for worker in list(self._workers):
             worker.process.kill()

@@ -22,8 +22,6 @@ Receivers run on the workers as long-running Dask tasks (``start_service``, ``se
 from __future__ import annotations
 
 import atexit
-import logging
-import pickle
 import threading
 import traceback
 import uuid
@@ -67,11 +65,10 @@ MAX_WORKER_LOSSES = 4
 #: how long a stage waits for a worker when the cluster has none (its workers restarting)
 WAIT_FOR_WORKERS_SECONDS = 60
 
-_log = logging.getLogger("ember.executor")
-
 
 class DaskExecutor(Executor):
     def __init__(self, connection: Connection, max_task_attempts: int = 1, environment: dict | None = None):
+        super().__init__()
         self._connection = connection
         self._client = connection.client
         self._id = uuid.uuid4().hex
@@ -82,8 +79,6 @@ class DaskExecutor(Executor):
         self._blocks = BlockTable()
         self._shipper = FunctionShipper()
         self._lock = threading.Lock()  # one stage at a time
-        self._closing = threading.Lock()
-        self._closed = False
         self._tokens: dict[str, str] = {}  # worker address -> its holder's token
         self._done: dict[str, list] = {}  # worker address -> [pid, tasks, task seconds]
         self._workers: list[str] = []
@@ -215,25 +210,18 @@ class DaskExecutor(Executor):
             return all(self._blocks.has(block_id) for block_id in block_ids)
 
     # -- services: receivers as long-running Dask tasks (``services``) ------------------------
-    def start_service(
+    def host_service(
         self,
         service: Service,
         on_message: Callable[[Any], None],
         on_moved: Callable[[str], None],
-        name: str = "ember-service",
+        name: str,
     ) -> ServiceHandle:
-        with self._closing:
-            if self._closed:
-                raise RuntimeError("the executor was shut down (SparkContext stopped)")
-            if self._services is None:
-                self._services = DaskServices(self)
-        try:
-            return self._services.start(service, on_message, on_moved, name)
-        except (pickle.PicklingError, TypeError, AttributeError) as error:
-            _log.warning(
-                "%s cannot be pickled for a Dask worker (%s); it runs on a thread of the driver", name, error
-            )
-            return super().start_service(service, on_message, on_moved, name)
+        """A long-running Dask task on the worker hosting the fewest; Dask runs it again on
+        another worker when its own is lost."""
+        if self._services is None:
+            self._services = DaskServices(self)
+        return self._services.start(service, on_message, on_moved, name)
 
     def received_blocks(self, address: str, sizes: dict[str, tuple[int, int]], copies: list[str]) -> None:
         """A service on ``address`` stored blocks there, and copies of them on ``copies``."""
@@ -244,8 +232,7 @@ class DaskExecutor(Executor):
     # -- running a stage ----------------------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task]) -> list[TaskResult]:
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the executor was shut down (SparkContext stopped)")
+            self._raise_if_shut_down()
             self._refresh_workers()
             self._update_workers()
             return _StageRun(self, tasks).run()
@@ -271,12 +258,8 @@ class DaskExecutor(Executor):
         """How many function pickles went to workers: each function once per worker."""
         return self._shipper.payloads_sent
 
-    def shutdown(self) -> None:
+    def release_resources(self) -> None:
         """Drop this context's blocks and functions from the workers; close a client it opened."""
-        with self._closing:
-            if self._closed:
-                return
-            self._closed = True
         atexit.unregister(self.shutdown)
         if self._services is not None:
             self._services.close()

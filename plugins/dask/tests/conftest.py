@@ -1,7 +1,11 @@
 """Fixtures of ember-dask's tests (the helpers are in ``dask_helpers``)."""
 
 import pytest
-from dask_helpers import dask_cluster_processes
+
+# the scenarios shared with the core's tests assert inside these modules: show the values there
+pytest.register_assert_rewrite("receiver_checks", "service_checks")
+
+from dask_helpers import dask_cluster_processes  # noqa: E402 - after the registration above
 
 
 @pytest.fixture

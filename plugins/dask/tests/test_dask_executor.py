@@ -2,11 +2,14 @@
 workers that wrote them, functions travel once per worker, lost shuffle outputs are rebuilt by
 re-running only the map tasks that wrote them."""
 
+import os
 import pickle
 
 import pytest
 from dask_helpers import kill_worker
 from ember_dask.masters import parse_dask_master
+from log_records import logged_warnings
+from service_checks import HoldsALock, ReportsItsPid, run_once, unpicklable_warning
 
 from ember import SparkContext
 
@@ -86,6 +89,21 @@ def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
     assert sorted(counts.collect()) == [(0, 4), (1, 4), (2, 4)]
     assert mapped.value == 12 + 6  # the two map tasks (of 3 records each) that ran on the victim
     assert sc.executor.workers_lost == 1
+
+
+def test_a_service_runs_on_a_worker_unless_it_cannot_be_pickled_and_none_once_shut_down(sc, caplog):
+    """What the executor keeps from ``Executor``: a service that cannot be pickled runs on a
+    thread of the driver, with a warning; once shut down (twice: the second call does
+    nothing) it starts no service."""
+    warnings = logged_warnings(caplog, "ember.executor")
+    where, pid = run_once(sc.executor, ReportsItsPid(), "reporting-service")
+    assert sc.executor.client.run(os.getpid)[where] == pid  # a Dask worker's address and its pid
+    assert run_once(sc.executor, HoldsALock(), "locked-service") == ("driver", os.getpid())
+    assert warnings() == [unpicklable_warning("locked-service")]
+    sc.stop()
+    sc.executor.shutdown()
+    with pytest.raises(RuntimeError, match=r"^the executor was shut down \(SparkContext stopped\)$"):
+        sc.executor.start_service(ReportsItsPid(), print, print, "late-service")
 
 
 def test_master_urls():

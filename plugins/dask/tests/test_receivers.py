@@ -1,15 +1,21 @@
 """Receivers on Dask workers: the service runs as a long-running Dask task on a worker (not
 in the driver), stores its blocks there and on a second worker, and starts again on another
-worker when its own is SIGKILLed, losing no line it stored (write-ahead log on).  Batches run
-on a manual clock; the log's open segments show what was stored and taken by no batch yet."""
+worker when its own is SIGKILLed, losing no line it stored (write-ahead log on: the scenario
+of ``receiver_checks``, which local[N]'s tests walk too).  Batches run on a manual clock; the
+log's open segments show what was stored and taken by no batch yet."""
 
 from __future__ import annotations
 
 import os
-import signal
 
 import pytest
-from receiver_checks import LineServer, ReceiverStarts, stored_but_unbatched
+from receiver_checks import (
+    LineServer,
+    ReceiverStarts,
+    ReceiverWorkers,
+    check_a_killed_receiver_worker_loses_no_stored_line,
+    stored_but_unbatched,
+)
 
 from ember import SparkConf, SparkContext
 from ember.plugins.testing import wait_until
@@ -18,6 +24,15 @@ from ember.testing import advance_batches, collect_outputs, manual_streaming_con
 
 def worker_pids(sc) -> dict[str, int]:
     return sc.executor.client.run(os.getpid)
+
+
+#: dask-local[2]'s receivers are hosted by Dask workers, named by their addresses
+DASK_WORKERS = ReceiverWorkers(
+    master="dask-local[2]",
+    live_hosts=worker_pids,
+    pid_of=lambda sc, host: worker_pids(sc)[host],
+    restart_seconds=60,
+)
 
 
 @pytest.fixture
@@ -82,44 +97,7 @@ def test_a_receiver_leaves_the_only_task_slot_to_the_tasks(tmp_path, server):
 
 
 def test_killing_the_receivers_dask_worker_loses_no_stored_line(tmp_path, server):
-    conf = logged_conf().set("spark.streaming.receiverRestartDelay", "100")
-    sc = SparkContext("dask-local[2]", "dask-receiver-worker-loss", conf=conf)
-    try:
-        ssc = manual_streaming_context(sc, 1, str(tmp_path / "checkpoint"))
-        starts = ReceiverStarts()
-        ssc.addStreamingListener(starts)
-        outputs = collect_outputs(ssc.socketTextStream("127.0.0.1", server.port))
-        log = str(tmp_path / "checkpoint" / "receivedData" / "0")
-        ssc.start()
-
-        wait_until(lambda: server.connections and starts.executors, what="the receiver to connect")
-        first_host = starts.executors[0]
-        first_pid = worker_pids(sc)[first_host]
-        server.send([f"a{i}" for i in range(100)])
-        wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 lines stored")
-        advance_batches(ssc, 1)
-
-        server.send([f"b{i}" for i in range(100)])
-        wait_until(lambda: len(stored_but_unbatched(log)) == 100, what="100 more lines stored")
-        os.kill(first_pid, signal.SIGKILL)
-
-        wait_until(
-            lambda: len(server.connections) == 2 and len(starts.executors) == 2,
-            timeout=60,
-            what="the receiver to start again and reconnect",
-        )
-        second_host = starts.executors[-1]
-        assert second_host != first_host and second_host in worker_pids(sc)
-        assert starts.errors == [
-            f"Dask worker {first_host} (pid {first_pid}) was lost: restarting the receiver on another worker"
-        ]
-        server.send([f"c{i}" for i in range(100)])
-        wait_until(lambda: len(stored_but_unbatched(log)) == 200, what="the lines stored again")
-        advance_batches(ssc, 2)
-        ssc.stop(stopSparkContext=False)
-
-        assert [len(batch) for batch in outputs] == [100, 200, 0]
-        assert sorted(outputs[0]) == sorted(f"a{i}" for i in range(100))
-        assert sorted(outputs[1]) == sorted([f"b{i}" for i in range(100)] + [f"c{i}" for i in range(100)])
-    finally:
-        sc.stop()
+    killed = check_a_killed_receiver_worker_loses_no_stored_line(tmp_path, server, DASK_WORKERS)
+    assert killed.errors_when_restarted == [
+        f"Dask worker {killed.host} (pid {killed.pid}) was lost: restarting the receiver on another worker"
+    ]
