@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ember import TaskContext
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
 from ember_kafka.clients import open_reader, return_task_reader, task_reader
 from ember_kafka.clients.base import OffsetReader, Offsets
@@ -197,7 +198,15 @@ class DirectKafkaSource(ReplayableSource):
         ]
 
     def read(self, position_range: PositionRange) -> Iterable[Any]:
-        return self.decoder(read_offsets(self.settings, offset_range(position_range)))
+        records = read_offsets(self.settings, offset_range(position_range))
+        context = TaskContext.get()
+        if context is not None:
+            # a read given up part way (a record that does not decode, a function that raised)
+            # closes its reader when the task ends, on the task's thread: left to the garbage
+            # collector, librdkafka's client would be closed on whichever thread collects it,
+            # which can crash the process (confluent-kafka-python issues 358, 1761)
+            context.addTaskCompletionListener(lambda _: records.close())
+        return self.decoder(records)
 
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
         """Continue after the last recorded batch: its ends become the positions."""

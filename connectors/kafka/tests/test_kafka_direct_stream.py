@@ -4,6 +4,9 @@ commits and the errors a stream can meet."""
 
 from __future__ import annotations
 
+import gc
+import inspect
+
 import pytest
 from kafka_checks import first_batch_fails
 
@@ -178,6 +181,24 @@ def test_undecodable_value_fails_the_batch_and_names_the_record(tansu, client, s
     stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client))
     stream.foreachRDD(lambda rdd: rdd.count())
     first_batch_fails(ssc, DecodeError, rf"value of the record at {topic}-0 offset 1")
+
+
+def test_a_read_given_up_by_a_failed_task_is_closed_when_the_task_ends(tansu, client):
+    """On local[1] the tasks run in this process: after the batch failed, no read is left
+    open for the garbage collector to close on whichever thread it runs (which can crash
+    librdkafka's client)."""
+    topic = tansu.create_topic()
+    tansu.produce(topic, [b"fine", b"\xff\xfe not utf-8", b"after"])
+    with SparkContext("local[1]", "kafka-closed-reads") as local_sc:
+        ssc = manual_streaming_context(local_sc, 1)
+        stream = KafkaUtils.createDirectStream(ssc, [topic], params(tansu, client))
+        stream.foreachRDD(lambda rdd: rdd.count())
+        first_batch_fails(ssc, DecodeError, rf"value of the record at {topic}-0 offset 1")
+        assert not [
+            reader
+            for reader in gc.get_objects()
+            if inspect.isgenerator(reader) and reader.gi_code.co_name == "read_offsets" and reader.gi_frame
+        ]
 
 
 def test_raw_bytes_decoder_reads_anything(tansu, client, sc):

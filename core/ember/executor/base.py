@@ -110,6 +110,7 @@ class TaskContext:
         #: local blocks this task kept and dropped, so the executor knows where each one is
         self.kept: list[str] = []
         self.dropped: list[str] = []
+        self._completion_listeners: list[Callable[[TaskContext], None]] = []
 
     def keep_local(self, block_id: str, value: Any) -> None:
         """Keep ``value`` in this process's memory for later tasks (``LocalBlocks``)."""
@@ -137,13 +138,32 @@ class TaskContext:
     def stageId(self) -> int:  # PySpark's name
         return self.stage_id
 
+    def addTaskCompletionListener(self, listener: Callable[[TaskContext], None]) -> TaskContext:
+        """Call ``listener(context)`` when this task ends, whether it succeeded or failed, on
+        the task's own thread, the newest listener first (Spark's Scala API).  A source closes
+        there what a read opened: a read the task gave up part way (a later function raised)
+        is closed when the task ends, not whenever the garbage collector gets to it, on
+        whichever thread that is."""
+        self._completion_listeners.append(listener)
+        return self
+
     def __enter__(self) -> TaskContext:
         self._previous = TaskContext.get()
         TaskContext._local.current = self
         return self
 
-    def __exit__(self, *exc) -> None:
-        TaskContext._local.current = self._previous
+    def __exit__(self, failure_type, failure, traceback) -> None:
+        try:
+            while self._completion_listeners:
+                listener = self._completion_listeners.pop()
+                try:
+                    listener(self)
+                except Exception:
+                    if failure_type is None:
+                        raise  # the task fails with it
+                    _log.warning("a task completion listener failed after its task had failed", exc_info=True)
+        finally:
+            TaskContext._local.current = self._previous
 
 
 class Task(Protocol):

@@ -245,7 +245,10 @@ class SourceRDD(RDD):
                 return iter(context.blocks.get_block(block_id))
             except KeyError:  # dropped already: read the range again
                 pass
-        return iter(self.source.read(self.ranges[split]))
+        records = self.source.read(self.ranges[split])
+        if hasattr(records, "close"):  # a generator: closed when the task ends, even part read
+            context.addTaskCompletionListener(lambda _: records.close())
+        return iter(records)
 
     def offsetRanges(self) -> list[PositionRange]:
         """The ranges this batch read (PySpark's ``rdd.offsetRanges()`` of direct streams)."""
