@@ -144,8 +144,10 @@ class _Reading:
     buffer: ShardBuffer = field(default_factory=ShardBuffer)
     #: a reader is calling Kinesis for this shard (only it touches the cursor meanwhile)
     busy: bool = False
-    #: a read was tried since the reading (re)started: batches wait for the first one
-    tried: bool = False
+    #: reads ended (well or not) since the reading (re)started
+    reads: int = 0
+    #: the last answer was as large as asked: the shard holds more
+    behind: bool = False
     #: the monotonic time before which the shard is not read again (the call rate)
     next_call_at: float = 0.0
     #: mean bytes of the records of the last answer, to size the next call to the room left
@@ -193,7 +195,7 @@ class ReadAhead:
             for shard_id in last_taken:
                 self._reading(shard_id).buffer.clear()
             for reading in self._readings.values():
-                reading.tried = False
+                reading.reads = 0
             self._running = True
             self._add_readers()
 
@@ -207,17 +209,20 @@ class ReadAhead:
 
     def take(self, limit: int | None) -> dict[str, tuple[str, str, list[bytes]]]:
         """For a batch: at most ``limit`` user records from each shard's buffer (all when None),
-        by shard, with the first and last sequence numbers taken.  Waits for the first read
-        of each readable shard after a (re)start; raises a reader's fatal error, once.  A
-        shard is taken from only once every parent was taken to its end by an earlier batch,
-        so that a partition key's records keep their order across a reshard."""
+        by shard, with the first and last sequence numbers taken.  Raises a reader's fatal
+        error, once.  A shard is taken from only once every parent was taken to its end by an
+        earlier batch, so that a partition key's records keep their order across a reshard.
+
+        Waits for each readable shard's first read after a (re)start, and for a read in
+        flight of a shard that is behind: a batch does not miss by moments records that the
+        shard had before the batch's time."""
         with self._lock:
-            self._lock.wait_for(self._every_shard_tried)
-            for reading in self._readings.values():
-                if reading.failure is not None:
-                    failure, reading.failure = reading.failure, None
-                    self._lock.notify_all()
-                    raise failure
+            self._raise_failure()
+            awaited = self._reads_awaited()
+            self._lock.wait_for(
+                lambda: not self._running or all(self._readings[s].reads > n for s, n in awaited.items())
+            )
+            self._raise_failure()
             cursors = self.shards.cursors
             parents_done = {
                 shard_id
@@ -272,9 +277,25 @@ class ReadAhead:
     def _reading(self, shard_id: str) -> _Reading:
         return self._readings.setdefault(shard_id, _Reading())
 
-    def _every_shard_tried(self) -> bool:
-        readings = (self._reading(cursor.shard_id) for cursor in self.shards.readable())
-        return not self._running or all(r.tried or self._room(r) == 0 for r in readings)
+    def _reads_awaited(self) -> dict[str, int]:
+        """The readable shards whose next read a batch waits for, with their reads so far: those
+        not read since the reading (re)started (unless full or failed), and those behind with a
+        read in flight."""
+        awaited = {}
+        for cursor in self.shards.readable():
+            reading = self._reading(cursor.shard_id)
+            unread = reading.reads == 0 and reading.failure is None and self._room(reading) > 0
+            if unread or (reading.busy and reading.behind):
+                awaited[cursor.shard_id] = reading.reads
+        return awaited
+
+    def _raise_failure(self) -> None:
+        """Raise the first fatal error a reader kept (its shard is read again from then on)."""
+        for reading in self._readings.values():
+            if reading.failure is not None:
+                failure, reading.failure = reading.failure, None
+                self._lock.notify_all()
+                raise failure
 
     def _add_readers(self) -> None:
         """Reader threads up to one per shard, at most ``CONCURRENT_SHARDS`` (under the lock)."""
@@ -305,12 +326,14 @@ class ReadAhead:
                 cursor, reading, limit = due
             chunk, error = self._read_once(cursor, limit)
             with self._lock:
-                if chunk is not None and chunk.sequence_numbers:
+                if chunk is not None:
                     reading.buffer.add(chunk)
                     reading.record_bytes = chunk.weight // len(chunk.sequence_numbers)
                 if error is not None:
                     self._read_failed(cursor, reading, error)
-                reading.busy, reading.tried = False, True
+                reading.behind = chunk is not None and len(chunk.sequence_numbers) >= limit
+                reading.busy = False
+                reading.reads += 1
                 self._lock.notify_all()
 
     def _next_due(self) -> tuple[ShardCursor, _Reading, int] | None:
