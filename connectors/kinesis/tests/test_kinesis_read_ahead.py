@@ -115,6 +115,41 @@ def test_checkpointed_positions_are_those_taken_not_those_read_ahead(manual_ssc,
         restored.stop()
 
 
+@RATE_5
+def test_children_read_ahead_are_taken_only_after_their_parent_was_taken_to_its_end(manual_ssc, kinesis):
+    name = kinesis.create_stream(shards=1)
+    parent = "shardId-000000000000"
+    keys = [f"key-{i}" for i in range(12)]
+    kinesis.put(name, [(key, f"{key}:before".encode()) for key in keys])
+    stream = stream_of(manual_ssc, kinesis, name)
+    outputs = collect_outputs(stream)
+    batch_ranges = ranges_of(stream)
+    manual_ssc.start()
+    wait_until(lambda: filled_to(stream.source, {parent: 12}), what="the parent read ahead")
+    kinesis.split(name, parent)
+    kinesis.put(name, [(key, f"{key}:after".encode()) for key in keys])
+    wait_until(stream.source.read_ahead.children_missing, what="the parent read to its end")
+    advance_batches(manual_ssc, 1)  # takes 5 of the parent's 12, and lists its children
+    wait_until(
+        lambda: sum(n for shard, n in stream.source.read_ahead.buffered().items() if shard != parent) == 12,
+        what="the children read ahead",
+    )
+    advance_batches(manual_ssc, 3)
+    while sum(map(len, outputs)) < 24 and len(outputs) < 8:  # each child: 5 records a batch
+        advance_batches(manual_ssc, 1)
+    # the parent's 12 records in 3 batches, the children's from the 4th
+    assert [{r.partition: r.count() for r in ranges} for ranges in batch_ranges[:3]] == [
+        {parent: 5},
+        {parent: 5},
+        {parent: 2},
+    ]
+    assert [len(batch) for batch in outputs[:3]] == [5, 5, 2]
+    assert all(value.endswith(":after") for batch in outputs[3:] for value in batch)
+    assert sorted(v for batch in outputs for v in batch) == sorted(
+        f"{key}:{when}" for key in keys for when in ("before", "after")
+    )
+
+
 def test_a_fatal_error_on_a_reader_thread_fails_the_next_batch_with_the_clear_error(ssc, kinesis):
     name = kinesis.create_stream(shards=1)
     kinesis.put(name, [("k", b"first")])
