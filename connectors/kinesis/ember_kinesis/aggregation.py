@@ -37,12 +37,14 @@ def deaggregate(data: bytes) -> list[bytes]:
         return [data]
 
 
-def user_records(datas: list[bytes]) -> list[bytes]:
-    """The user records inside many Kinesis records' data, in order: ``deaggregate`` of each,
-    with no Python call per record when none starts with the KPL's magic (the usual case)."""
+def user_records(datas: list[bytes]) -> tuple[list[bytes], list[int] | None]:
+    """The user records inside many Kinesis records' data, in order, and how many each Kinesis
+    record holds; None for the counts (one each), with no Python call per record, when none
+    starts with the KPL's magic (the usual case)."""
     if not any(map(bytes.startswith, datas, repeat(KPL_MAGIC))):
-        return datas
-    return [user_record for data in datas for user_record in deaggregate(data)]
+        return datas, None
+    split = [deaggregate(data) for data in datas]
+    return [user_record for part in split for user_record in part], list(map(len, split))
 
 
 def _record_data(record: bytes | int) -> bytes:

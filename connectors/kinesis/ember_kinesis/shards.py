@@ -1,4 +1,4 @@
-"""The shards of a stream and how far ember has read each, on the driver.
+"""The shards of a stream and how far ember has read each and batches have taken, on the driver.
 
 Resharding closes shards and opens children (a split makes two children of one parent, a
 merge one child of two parents).  Records of a key are in the parent before they are in a
@@ -19,8 +19,10 @@ class ShardCursor:
     parents: tuple[str, ...]
     #: created after the stream started (so read from its beginning, whatever the initial position)
     new: bool
-    #: the last sequence number read; None before the first record
+    #: the last sequence number read (ahead of the batches); None before the first record
     after: str | None = None
+    #: the last sequence number a batch took: the shard's position in checkpoints
+    taken: str | None = None
     #: the next shard iterator, kept between batches while it is valid
     iterator: str | None = field(default=None, repr=False)
     #: closed, and read to its end
@@ -70,9 +72,11 @@ class ShardSet:
     def read_well(cursor: ShardCursor) -> None:
         cursor.backoff_s = 0.0
 
-    def restore(self, last_read: dict[str, str]) -> None:
-        """Continue after the sequence numbers recorded in a checkpoint."""
-        for shard_id, sequence_number in last_read.items():
+    def restore(self, last_taken: dict[str, str]) -> None:
+        """Continue after the sequence numbers recorded in a checkpoint (read again from there,
+        to the shard's end if it was read to its end already)."""
+        for shard_id, sequence_number in last_taken.items():
             cursor = self.cursors.get(shard_id)
             if cursor is not None:
-                cursor.after, cursor.iterator = sequence_number, None
+                cursor.after = cursor.taken = sequence_number
+                cursor.iterator, cursor.finished = None, False

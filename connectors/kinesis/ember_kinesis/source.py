@@ -1,48 +1,32 @@
-"""The Kinesis source: each batch reads, per shard, a range of sequence numbers.
+"""The Kinesis source: each batch takes, per shard, a range of sequence numbers.
 
-On the driver, ``next_ranges`` reads each readable shard from where it stopped, up to what
-is there now (or the rate limit), the shards at the same time on threads of their own, and
-records the first and last sequence numbers it saw; what it read goes to the batch
-(``prefetched``: each record is read once), and a batch recomputed after a failure or restored
-from a checkpoint reads exactly those ranges again (``AT_SEQUENCE_NUMBER`` first, until the
-last), so it holds the same records.  A
-throttled shard gives what it has and is left alone for a growing pause; nothing is skipped,
-the next batch continues at the same place.  KPL-aggregated records are split in ``read``.
+From ``start`` on, every readable shard is read ahead of the batches on threads
+(``ember_kinesis.readahead``), into a bounded buffer per shard.  ``next_ranges`` takes from
+each buffer at most the batch's limit and records the first and last sequence numbers it
+took; the records go to the batch (``prefetched``: each record is read once), and a batch
+recomputed after a failure or restored from a checkpoint reads exactly those ranges again
+(``AT_SEQUENCE_NUMBER`` first, until the last), so it holds the same records.  Checkpoints
+hold what batches took, never what was only read ahead: a restore drops the buffers and
+reads again after the positions restored.  KPL-aggregated records are split as they are read.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from operator import itemgetter
 from typing import Any
 
 from ember.plugins import PositionRange, ReplayableSource, SourceContext
-from ember_kinesis.aggregation import deaggregate, user_records
-from ember_kinesis.client import (
-    KinesisAccess,
-    KinesisError,
-    KinesisUnreachable,
-    call,
-    error_code,
-    explained,
-    is_throttling,
-    shared_client,
-)
-from ember_kinesis.positions import AtTimestamp, InitialPositionInStream, iterator_arguments
-from ember_kinesis.shards import ShardCursor, ShardSet
+from ember_kinesis.aggregation import deaggregate
+from ember_kinesis.client import KinesisAccess, KinesisError, call, shared_client
+from ember_kinesis.positions import AtTimestamp, InitialPositionInStream
+from ember_kinesis.readahead import MAX_RECORDS_PER_CALL, ReadAhead
+from ember_kinesis.shards import ShardSet
 
-_log = logging.getLogger("ember.kinesis")
 _SHARD_ID = re.compile(r"^shardId-\d+$")
-_DATA = itemgetter("Data")
-#: GetRecords' own maximum per call
-MAX_RECORDS_PER_CALL = 10_000
-#: at most this many GetRecords calls per shard per batch (Kinesis allows 5 a second per shard)
-CALLS_PER_BATCH = 4
-#: at most this many shards are read at the same time (boto3's connection pool holds 10)
-CONCURRENT_SHARDS = 8
+#: with ``spark.streaming.kinesis.maxRatePerShard``, a shard reads ahead at most this many
+#: batches' worth of records
+READ_AHEAD_BATCHES = 4
 
 
 class KinesisSource(ReplayableSource):
@@ -55,9 +39,10 @@ class KinesisSource(ReplayableSource):
         self.initial = initial
         self.decoder = decoder
         self._shards = ShardSet()
-        #: shard -> (first, last sequence number, user records) read by the last next_ranges
+        #: reads the shards ahead of the batches, on threads, from ``start`` to ``stop``
+        self.read_ahead = ReadAhead(access, initial, self._shards)
+        #: shard -> (first, last sequence number, user records) taken by the last next_ranges
         self._fetched: dict[str, tuple[str, str, list[bytes]]] = {}
-        self._readers: ThreadPoolExecutor | None = None  # reads the shards of a batch at once
 
     def __getstate__(self) -> dict[str, Any]:
         """Tasks get the stream's address, never the driver's cursors."""
@@ -71,18 +56,26 @@ class KinesisSource(ReplayableSource):
         return shared_client(self.access)
 
     # -- the driver's side -------------------------------------------------------------------------
-    def start(self, context: SourceContext) -> None:
-        """List the shards; with LATEST, fix "latest" now: records written after ``ssc.start()``
-        are read even when they come before the first batch."""
+    def start(self, context: SourceContext | None) -> None:
+        """List the shards and begin reading them; with LATEST, fix "latest" now: records
+        written after ``ssc.start()`` are read even when they come before the first batch."""
         self._list_shards()
         if self.initial == InitialPositionInStream.LATEST:
             for cursor in self._shards.readable():
-                self._iterator(cursor)
+                self.read_ahead.open_iterator(cursor)
+        self.read_ahead.start(self._records_cap(context))
+
+    def _records_cap(self, context: SourceContext | None) -> int | None:
+        """A shard's read-ahead bound by count: a few batches at the max rate, when one is set."""
+        if context is None:
+            return None
+        rate = float(context.conf.get(self.max_rate_setting, "0") or 0)
+        if rate <= 0:
+            return None
+        return READ_AHEAD_BATCHES * max(1, int(rate * context.batch_ms / 1000))
 
     def stop(self) -> None:
-        if self._readers is not None:
-            self._readers.shutdown(wait=True)
-            self._readers = None
+        self.read_ahead.stop()
 
     def partitions(self) -> list[str]:
         return list(self._shards.cursors)
@@ -90,29 +83,29 @@ class KinesisSource(ReplayableSource):
     def next_ranges(
         self, time_ms: int, max_records_per_partition: int | dict[str, int] | None
     ) -> list[PositionRange]:
-        """The new records of each readable shard; every other shard that has a position gets an
-        empty range at it, so that the newest batch alone tells a recovery where all shards are."""
+        """What each shard read ahead, up to the limit; every other shard that has a position
+        gets an empty range at it, so that the newest batch alone tells a recovery where all
+        shards are."""
         # one maximum for every shard: only a source that reports lags() gets them by partition
         limit = max_records_per_partition if isinstance(max_records_per_partition, int) else None
-        limit = limit or MAX_RECORDS_PER_CALL * CALLS_PER_BATCH
-        self._fetched = {}
-        ranges = [r for r in self._read_shards(self._shards.readable(), limit) if r]
-        read_now = {r.partition for r in ranges}
-        ranges += [
-            PositionRange(cursor.shard_id, cursor.after, cursor.after, 0)
-            for cursor in self._shards.cursors.values()
-            if cursor.after is not None and cursor.shard_id not in read_now
+        self._fetched = self.read_ahead.take(limit)
+        ranges = [
+            PositionRange(shard_id, first, last, len(records))
+            for shard_id, (first, last, records) in self._fetched.items()
         ]
-        if any(
-            cursor.finished and not self._children_listed(cursor) for cursor in self._shards.cursors.values()
-        ):
+        ranges += [
+            PositionRange(shard_id, position, position, 0)
+            for shard_id, position in self.read_ahead.positions().items()
+            if shard_id not in self._fetched
+        ]
+        if self.read_ahead.children_missing():
             self._list_shards()
         return ranges
 
     def prefetched(self, position_range: PositionRange) -> list | None:
-        """The records ``next_ranges`` read from the shard to find the range's end, decoded, so
-        tasks need not read them again; None when the decoder fails on one (the task reading
-        the range then reports it, as without this)."""
+        """The records ``next_ranges`` took for the range, decoded, so tasks need not read them
+        again; None when the decoder fails on one (the task reading the range then reports
+        it, as without this)."""
         fetched = self._fetched.pop(position_range.partition, None)
         if fetched is None or fetched[:2] != (position_range.start, position_range.end):
             return None
@@ -142,11 +135,13 @@ class KinesisSource(ReplayableSource):
                 )
 
     def restore(self, recorded: dict[int, list[PositionRange]]) -> None:
+        """Continue after the batches recorded in a checkpoint: what was read ahead of them is
+        dropped and read again."""
         last: dict[str, str] = {}
         for time_ms in sorted(recorded):
             for position_range in recorded[time_ms]:
                 last[position_range.partition] = position_range.end
-        self._shards.restore(last)
+        self.read_ahead.restart_after(last)
 
     def _list_shards(self) -> None:
         shards, token = [], None
@@ -157,91 +152,7 @@ class KinesisSource(ReplayableSource):
             token = answer.get("NextToken")
             if not token:
                 break
-        self._shards.update(shards)
-
-    def _children_listed(self, parent: ShardCursor) -> bool:
-        return any(parent.shard_id in cursor.parents for cursor in self._shards.cursors.values())
-
-    def _read_shards(self, cursors: list[ShardCursor], limit: int) -> list[PositionRange | None]:
-        """``_read_new`` of every cursor, at the same time when there are several (each touches
-        only its own cursor); the first error is raised once every read has ended."""
-        if len(cursors) < 2:
-            return [self._read_new(cursor, limit) for cursor in cursors]
-        if self._readers is None:
-            self._readers = ThreadPoolExecutor(CONCURRENT_SHARDS, thread_name_prefix="ember-kinesis-read")
-        reads = [self._readers.submit(self._read_new, cursor, limit) for cursor in cursors]
-        errors = [read.exception() for read in reads]
-        for error in errors:
-            if error is not None:
-                raise error
-        return [read.result() for read in reads]
-
-    def _read_new(self, cursor: ShardCursor, limit: int) -> PositionRange | None:
-        """Read what ``cursor``'s shard holds now (at most ``limit`` records); move past it."""
-        first = last = None
-        count = 0
-        fetched: list[bytes] = []
-        try:
-            for _ in range(CALLS_PER_BATCH):
-                answer = self.client.get_records(
-                    ShardIterator=self._iterator(cursor), Limit=min(limit - count, MAX_RECORDS_PER_CALL)
-                )
-                records = answer["Records"]
-                if records:
-                    first = first or records[0]["SequenceNumber"]
-                    last = records[-1]["SequenceNumber"]
-                    fetched += user_records(list(map(_DATA, records)))
-                    count = len(fetched)
-                    cursor.after = last
-                cursor.iterator = answer.get("NextShardIterator")
-                if cursor.iterator is None:
-                    cursor.finished = True
-                    break
-                if count >= limit or not records or answer.get("MillisBehindLatest") == 0:
-                    break
-            self._shards.read_well(cursor)
-        except Exception as error:  # noqa: BLE001 - sorted: throttled, expired, transient, fatal
-            self._read_failed(cursor, error)
-        if first is None or last is None:  # both or neither: set from the same records
-            return None
-        self._fetched[cursor.shard_id] = (first, last, fetched)
-        return PositionRange(cursor.shard_id, first, last, count)
-
-    def _iterator(self, cursor: ShardCursor) -> str:
-        if cursor.iterator is None:
-            arguments = iterator_arguments(self.initial, cursor.after, cursor.new)
-            opened = call(
-                self.access,
-                f"opening shard {cursor.shard_id}",
-                lambda: self.client.get_shard_iterator(
-                    StreamName=self.access.stream_name, ShardId=cursor.shard_id, **arguments
-                ),
-            )
-            cursor.iterator = opened["ShardIterator"]
-        return cursor.iterator
-
-    def _read_failed(self, cursor: ShardCursor, error: Exception) -> None:
-        """What was read stays read; the shard is retried later or the error is the user's."""
-        cursor.iterator = None  # reopened after ``cursor.after`` next time
-        if is_throttling(error):
-            self._shards.pause(cursor)
-            _log.info(
-                "shard %s of %s is throttled; pausing it %.1f s",
-                cursor.shard_id,
-                self.access.where(),
-                cursor.backoff_s,
-            )
-            return
-        if error_code(error) == "ExpiredIteratorException":
-            return
-        problem = error if isinstance(error, KinesisError) else explained(error, self.access, "reading")
-        if isinstance(problem, KinesisUnreachable):
-            self._shards.pause(cursor)
-            _log.warning("%s; shard %s is retried in %.1f s", problem, cursor.shard_id, cursor.backoff_s)
-            return
-        if problem is not None:
-            raise problem from error
-        raise error
+        self.read_ahead.add_shards(shards)
 
     # -- the tasks' side ---------------------------------------------------------------------------
     def read(self, position_range: PositionRange) -> Iterator[Any]:

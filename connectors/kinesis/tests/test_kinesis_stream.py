@@ -139,8 +139,11 @@ def test_a_restored_source_continues_every_shard_after_the_newest_batch(ssc, kin
         bytes.decode,
     )
     restored.start(None)
-    restored.restore({1: newest})
-    records = [record for r in restored.next_ranges(2, None) for record in restored.read(r)]
+    try:
+        restored.restore({1: newest})
+        records = [record for r in restored.next_ranges(2, None) for record in restored.read(r)]
+    finally:
+        restored.stop()
     assert sorted(records) == sorted(f"new{i}" for i in range(9))
 
 
