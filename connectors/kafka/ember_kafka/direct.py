@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from ember import TaskContext
@@ -220,7 +220,7 @@ class DirectKafkaSource(ReplayableSource):
         self._started().commit(time_ms)
 
 
-def read_offsets(settings: KafkaSettings, offsets: OffsetRange) -> Iterator:
+def read_offsets(settings: KafkaSettings, offsets: OffsetRange) -> Generator[Any, None, None]:
     """The records of ``offsets``, through this process's cached reader."""
     reader = task_reader(settings)
     try:
