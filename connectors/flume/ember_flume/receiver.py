@@ -13,8 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from ember import StorageLevel
-from ember.plugins import Receiver, ReceiverStoppedError
+from ember.plugins import Receiver, ReceiverStoppedError, StorageLevel
 from ember_flume.framing import (
     DEFAULT_MAX_FRAME_BYTES,
     Deflater,

@@ -17,8 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ember import StorageLevel
-from ember.plugins import Receiver, ReceiverStoppedError
+from ember.plugins import Receiver, ReceiverStoppedError, StorageLevel
 from ember_kafka.clients import open_group_consumer
 from ember_kafka.clients.base import Offsets
 from ember_kafka.errors import BrokerUnreachableError

@@ -17,8 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from ember import StorageLevel
-from ember.plugins import Receiver, ReceiverStoppedError, duration_ms
+from ember.plugins import Receiver, ReceiverStoppedError, StorageLevel, duration_ms
 from ember_mqtt.options import PROTOCOL_VERSIONS, Broker, MQTTOptions
 
 RESTART_DELAY_SETTING = "spark.streaming.receiverRestartDelay"

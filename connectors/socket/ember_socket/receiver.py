@@ -10,8 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from ember import StorageLevel
-from ember.plugins import Receiver, ReceiverStoppedError
+from ember.plugins import Receiver, ReceiverStoppedError, StorageLevel
 from ember_socket.lines import Backoff, InvalidText, LineDecoder
 
 READ_SIZE = 64 * 1024

@@ -17,6 +17,7 @@ from ember.plugins.replayable import PositionRange, ReplayableSource, SourceCont
 from ember.plugins.settings import duration_ms
 from ember.plugins.sink import Sink, batch_time_ms
 from ember.plugins.testing import BatchCollector, wait_until
+from ember.storagelevel import StorageLevel
 
 __all__ = [
     "BatchCollector",
@@ -35,6 +36,7 @@ __all__ = [
     "SinkKind",
     "SourceContext",
     "SourceKind",
+    "StorageLevel",
     "Supervisor",
     "batch_time_ms",
     "create_source_stream",
