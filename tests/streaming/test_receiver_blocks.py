@@ -8,7 +8,7 @@ import pytest
 from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import LoggedBlockBuffer, WriteAheadLog
 from ember.plugins import ReceiverStoppedError
-from ember.streaming.blocks import BlockBuffer, RateLimiter
+from ember.streaming.blocks import BlockBuffer, RateLimiter, record_bytes, records_bytes
 from ember.streaming.receiver_service import cut_evenly, group_evenly, partition_count
 
 
@@ -110,6 +110,20 @@ def test_a_block_stored_ahead_of_its_batch_counts_as_the_bytes_the_store_holds()
     buffer.take_blocks(1000)
     buffer.release(1000)
     assert buffer.buffered_bytes == 0
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        ["one line", "", "x" * 5000],  # ASCII text: one join
+        ["caf\u00e9", "plain", "\U0001f600"],  # wider characters: per record
+        [b"raw", b""],
+        ["text", b"bytes", ("a", 1), 7],
+        [],
+    ],
+)
+def test_the_bytes_counted_for_records_stored_at_once_are_those_of_each_record(records):
+    assert records_bytes(records) == sum(map(record_bytes, records))
 
 
 def test_a_full_block_is_sealed_at_once_and_can_be_taken_before_the_batch():
