@@ -13,7 +13,12 @@ import threading
 from ember.plugins import Receiver, ReceiverStoppedError, StorageLevel
 from ember_socket.lines import Backoff, InvalidText, LineDecoder
 
+#: a read's size, doubled after each read that filled it (the server sends faster than the
+#: receiver reads) up to ``MAX_READ_SIZE``, and back to the first after a shorter one: fewer,
+#: larger reads while data flows, each cut, decoded and stored at once, so that the reading
+#: thread takes the GIL back from the storing thread and the tasks less often
 READ_SIZE = 64 * 1024
+MAX_READ_SIZE = 1024 * 1024
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -72,11 +77,13 @@ class SocketTextReceiver(Receiver):
     def _read_lines(self, connection: socket.socket, address: str) -> None:
         """Store every line until the server closes, then ask for a restart (reconnect)."""
         decoder = LineDecoder(self._report_invalid)
+        read_size = READ_SIZE
         try:
             while not self.isStopped():
-                data = connection.recv(READ_SIZE)
+                data = connection.recv(read_size)
                 if not data:
                     break
+                read_size = min(MAX_READ_SIZE, read_size * 2) if len(data) == read_size else READ_SIZE
                 self.backoff.reset()
                 self.storeRecords(decoder.feed(data))
         except OSError as error:
