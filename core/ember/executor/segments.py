@@ -77,6 +77,15 @@ class SegmentSpace:
         return cls(prefix, shm_dir, os.path.join(tempfile.gettempdir(), prefix.rstrip("_")), budget)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``.  ``os.write`` lets the process's other threads run
+    while the kernel copies (a copy into a mapping would hold the GIL), so a receiver's storing
+    thread does not stop its reading thread; a full shared memory fails with ENOSPC."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _block_name(prefix: str, block_id: str) -> str:
     return prefix + "b." + quote(block_id, safe="")
 
@@ -236,11 +245,9 @@ class SegmentStore(BlockStore):
         if not in_shm:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         temp = os.path.join(directory, f"{self.space.prefix}t.{os.getpid()}.{next(self._temp_names)}")
-        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.posix_fallocate(fd, 0, size)
-            with mmap.mmap(fd, size) as mapped:
-                mapped[:] = data
+            _write_all(fd, data)
         except OSError as error:
             os.close(fd)
             os.unlink(temp)
