@@ -16,9 +16,10 @@ from ember_socket.lines import Backoff, InvalidText, LineDecoder
 #: a read's size, doubled after each read that filled it (the server sends faster than the
 #: receiver reads) up to ``MAX_READ_SIZE``, and back to the first after a shorter one: fewer,
 #: larger reads while data flows, each cut, decoded and stored at once, so that the reading
-#: thread takes the GIL back from the storing thread and the tasks less often
+#: thread takes the GIL back from the storing thread and the tasks less often.  Reads of up
+#: to 1 MiB were no faster, and raised the receiving worker's peak RSS from ~52 to ~88 MiB.
 READ_SIZE = 64 * 1024
-MAX_READ_SIZE = 1024 * 1024
+MAX_READ_SIZE = 256 * 1024
 CONNECT_TIMEOUT_S = 10.0
 
 
