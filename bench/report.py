@@ -39,7 +39,7 @@ ROWS = [
     ("W2 updateStateByKey, median batch (ms)", "w2", _median("batch_ms"), "{:,.1f}", "10x below PySpark"),
     ("W2 batch with no new data, 50k keys (ms)", "w2", _median("empty_ms"), "{:,.1f}", "< 20"),
     ("W2 keeps up at 0.5 s", "w2", _keeps_up(500), "{}", "yes"),
-    ("W3 reduceByKeyAndWindow, median batch (ms)", "w3", _median("batch_ms"), "{:,.1f}", ""),
+    ("W3 reduceByKeyAndWindow, median batch (ms)", "w3", _median("batch_ms"), "{:,.1f}", "10x below PySpark"),
     ("Empty batch processing (ms)", "latency", lambda r: r.get("empty_batch_ms"), "{:,.2f}", "< 2"),
     ("Smallest sustained interval (s)", "latency", lambda r: r.get("smallest_interval_s"), "{}", "<= 0.05"),
     ("One batch of 1,000 new files (s)", "files", lambda r: r["1000"]["batch_s"], "{:,.2f}", ""),
@@ -102,13 +102,31 @@ def table(results: dict, labels: list[str]) -> str:
             continue
         runs = results[workload]
         rows.append([name] + [_cell(runs.get(label), extract, fmt) for label in labels] + [target])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    out = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
-    out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     errors = [
         f"{workload} on {label}: {run['error']}"
         for workload, runs in results.items()
         for label, run in runs.items()
         if "error" in run and "skipped" not in run["error"]
     ]
-    return "\n".join(out + [""] + _agreement(results, labels) + errors)
+    return "\n".join([_markdown(rows), ""] + _agreement(results, labels) + errors)
+
+
+def connector_table(runs: dict[str, dict]) -> str:
+    """One row per connector and client: records/s of the client's own loop and of ember
+    ``local[2]``, their ratio and the target ratio."""
+    rows = [["connector (records/s)", "client loop", "ember local[2]", "ember / loop", "target"]]
+    for name, run in runs.items():
+        if "error" in run:
+            rows.append([name, "not run", "", "", run["error"][:80]])
+            continue
+        loop, ember = run["loop_records_per_s"], run["ember_records_per_s"]
+        rows.append([name, f"{loop:,.0f}", f"{ember:,.0f}", f"{ember / loop:.2f}x", f">= {run['target']}x"])
+    return _markdown(rows)
+
+
+def _markdown(rows: list[list[str]]) -> str:
+    """``rows`` (the first is the header) as a Markdown table with aligned columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
+    out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)

@@ -5,7 +5,8 @@ single-process Python loop with the same functions and data, and PySpark local[2
 ``--pyspark`` (slow: minutes).  The table goes to stdout, everything measured to
 bench/results/bench-<time>.json.  W1 reads a local TCP socket (the ember-socket connector);
 the other streaming workloads feed queueStream; ``files`` times one textFileStream batch of
-1,000, 3,000 and 10,000 new files (ember only, ``bench.file_batch``).
+1,000, 3,000 and 10,000 new files (ember only, ``bench.file_batch``); ``kafka`` and ``kinesis``
+compare ember with a loop of the connector's own client, on brokers they start (a second table).
 """
 
 from __future__ import annotations
@@ -116,6 +117,45 @@ def startup(engine: str, master: str, runs: int = 3) -> dict:
     return {"first_output_s": statistics.median(firsts), "stop_s": statistics.median(stops)}
 
 
+def connector_runs(wanted: list[str], quick: bool) -> dict[str, dict]:
+    """The Kafka and Kinesis rows: ember's direct stream or receiver against one process
+    reading with the same client (``bench.kafka_wordcount``, ``bench.ingest_streams``), each
+    on a broker it starts itself; a row that could not run says why."""
+    runs: dict[str, dict] = {}
+    if "kafka" in wanted:
+        print("  running kafka (a Tansu broker, both clients) ...", flush=True)
+        records = 100_000 if quick else 1_000_000
+        done = _script([os.path.join("bench", "kafka_wordcount.py"), "--records", str(records), "--json"])
+        for client, target in (("kafka-python", 1.5), ("confluent", 1.0)):
+            runs[f"Kafka, {client}"] = _connector_row(
+                done, lambda last, c=client: json.loads(last)[c], target
+            )
+    if "kinesis" in wanted:
+        print("  running kinesis (kinesalite, 2 shards) ...", flush=True)
+        records = 5_000 if quick else 20_000
+        done = _script(["-m", "bench.ingest_streams", "--only", "kinesis", "--records", str(records)])
+        runs[f"Kinesis, {records:,} records"] = _connector_row(
+            done, lambda last: json.loads(last.removeprefix("kinesis ")), 1.0
+        )
+    return runs
+
+
+def _script(arguments: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, timeout=1800
+    )
+
+
+def _connector_row(done: subprocess.CompletedProcess, rates_of, target: float) -> dict:
+    lines = done.stdout.strip().splitlines()
+    try:
+        rates = rates_of(lines[-1])
+    except (IndexError, KeyError, ValueError):
+        reason = (done.stderr.strip().splitlines() or lines or [f"exit {done.returncode}"])[-1]
+        return {"error": reason}
+    return {**rates, "target": target}
+
+
 def pyspark_available() -> bool:
     return subprocess.run([sys.executable, "-c", "import pyspark"], capture_output=True).returncode == 0
 
@@ -129,8 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", default="", help="comma-separated engine labels to keep (default all)")
     parser.add_argument(
         "--only",
-        default="rdd,w1,w2,w3,latency,files,startup",
-        help="comma-separated workloads (rdd, w1, w2, w3, latency, files, startup)",
+        default="rdd,w1,w2,w3,latency,files,startup,kafka,kinesis",
+        help="comma-separated workloads (rdd, w1, w2, w3, latency, files, startup, kafka, kinesis)",
     )
     args = parser.parse_args(argv)
     engines = list(ENGINES)
@@ -174,14 +214,18 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             print(f"  running startup on {label} ...", flush=True)
             results["startup"][label] = startup(engine, master)
-    from bench.report import table
+    connectors = connector_runs(wanted, args.quick)
+    from bench.report import connector_table, table
 
     load_after = os.getloadavg()[0]
     print(
         f"\nload average (1 min) before: {load_before:.1f}, after: {load_after:.1f} "
         "(other work on the machine slows every column, the multi-process ones most)"
     )
-    print(table(results, [label for label, _, _ in engines]))
+    if results:
+        print(table(results, [label for label, _, _ in engines]))
+    if connectors:
+        print("\n" + connector_table(connectors))
     os.makedirs(RESULTS_DIR, exist_ok=True)
     path = os.path.join(RESULTS_DIR, f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
     with open(path, "w") as out:
@@ -196,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
                 "source": source_note,
                 "params": params,
                 "results": results,
+                "connectors": connectors,
             },
             out,
             indent=1,
