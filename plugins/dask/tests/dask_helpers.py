@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 from ember_dask.masters import cluster_workers
+from kept_state_checks import RUNNING_COUNTS, WORDS
 
 from ember.testing import advance_batches, collect_outputs, manual_streaming_context
 
@@ -147,14 +148,9 @@ def kill_worker(sc, status) -> None:
 
 
 #: the batches of words of the updateStateByKey jobs, and PySpark's running counts after each
-STATE_BATCHES = [["a", "b", "a"], ["b", "c"], ["a", "d"], ["c", "e", "e"], []]
-STATE_TOTALS = [
-    [("a", 2), ("b", 1)],
-    [("a", 2), ("b", 2), ("c", 1)],
-    [("a", 3), ("b", 2), ("c", 1), ("d", 1)],
-    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
-    [("a", 3), ("b", 2), ("c", 2), ("d", 1), ("e", 2)],
-]
+#: (the first five of the core's kept-state tests)
+STATE_BATCHES = WORDS[:5]
+STATE_TOTALS = RUNNING_COUNTS[:5]
 
 
 class StateJob:
