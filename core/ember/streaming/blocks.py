@@ -51,12 +51,12 @@ def records_bytes(records: list[Any]) -> int:
     counts as the text it holds).
     """
     try:
-        joined = "".join(records)
+        joined: str | None = "".join(records)
     except TypeError:
         joined = None  # not all text
     if joined is not None and joined.isascii():
         return sys.getsizeof(joined) + (len(records) - 1) * _EMPTY_TEXT + _POINTER * len(records)
-    if set(map(type, records)) <= _FLAT:
+    if joined is not None or set(map(type, records)) <= _FLAT:  # text (the join said so) or bytes
         return sum(map(sys.getsizeof, records)) + _POINTER * len(records)
     return sum(map(record_bytes, records))
 
