@@ -30,16 +30,20 @@ def server():
 class Failures(StreamingListener):
     def __init__(self):
         self.reasons: list[str] = []
+        self.batch_times_ms: list[int] = []  # of the failed output operations
 
     def onOutputOperationCompleted(self, outputOperationCompleted):
-        reason = outputOperationCompleted.outputOperationInfo().failureReason()
-        if reason is not None:
-            self.reasons.append(reason)
+        info = outputOperationCompleted.outputOperationInfo()
+        if info.failureReason() is not None:
+            self.reasons.append(info.failureReason())
+            self.batch_times_ms.append(info.batchTime().milliseconds())
 
 
 def run_batch_losing_its_blocks(tmp_path, server: LineServer, write_ahead_log: bool):
     """Batches until one holds received lines; its blocks are removed before its job reads
-    them.  Returns its partitions as read before and after, and the output operations' failures."""
+    them.  Returns its partitions as read before and after, and the output operations' failures.
+    Without the log, the lines may reach the receiver after the first batch was cut: the batch
+    that holds them is the first or a later one."""
     conf = SparkConf().set("spark.streaming.receiver.writeAheadLog.enable", str(write_ahead_log).lower())
     sc = SparkContext("local[2]", "received-blocks-rebuilt", conf=conf)
     read: list[list[list[str]]] = []
@@ -70,12 +74,12 @@ def run_batch_losing_its_blocks(tmp_path, server: LineServer, write_ahead_log: b
         ssc.stop(stopSparkContext=False)
     finally:
         sc.stop()
-    return read, failures.reasons
+    return read, failures
 
 
 def test_lost_received_blocks_are_rebuilt_from_the_log_with_the_same_records(tmp_path, server):
     read, failures = run_batch_losing_its_blocks(tmp_path, server, write_ahead_log=True)
-    assert failures == []
+    assert failures.reasons == []
     before, after = read
     assert len(before) == 2
     assert after == before
@@ -85,10 +89,12 @@ def test_lost_received_blocks_are_rebuilt_from_the_log_with_the_same_records(tmp
 def test_without_the_log_lost_received_blocks_fail_the_batch_saying_so(tmp_path, server):
     read, failures = run_batch_losing_its_blocks(tmp_path, server, write_ahead_log=False)
     assert len(read) == 1  # read once; the second read failed
-    assert len(failures) == 1
-    first_line = failures[0].splitlines()[0]
+    assert len(failures.reasons) == 1
+    [batch_ms] = failures.batch_times_ms  # the batch that held the lines
+    first_line = failures.reasons[0].splitlines()[0]
     assert first_line.startswith(
-        "ReceivedBlocksLostError: received blocks of batch 1000 ms of socket source of ember-socket (stream 0)"
+        f"ReceivedBlocksLostError: received blocks of batch {batch_ms} ms of socket source of "
+        "ember-socket (stream 0)"
     ), first_line
     assert "were lost with their workers and the write-ahead log is off: received/" in first_line
 
