@@ -123,3 +123,37 @@ def test_functions_may_change_the_state_values_they_are_given(sc):
         [("a", [1, 2])],
         [("a", [1, 2, 3])],
     ]
+
+
+def test_a_window_sliding_over_several_batches_keeps_them_unchanged(sc):
+    """The window keeps each batch beside it until the batch leaves; reducing two entering
+    batches with a function that extends its first list in place changes neither (PySpark's
+    output, a 5 s window sliding by 1 s over 0.5 s batches)."""
+    inputs = [
+        [("a", 1)],
+        [("a", 2), ("b", 1)],
+        [("a", 3)],
+        [("b", 2)],
+        [("a", 4)],
+        [("a", 5), ("b", 3)],
+        [("a", 6)],
+        [],
+        [("b", 4)],
+        [("a", 7)],
+        [("a", 8)],
+        [("b", 5)],
+    ]
+
+    def windowed(d):
+        lists = d.mapValues(lambda value: [value])
+        return lists.reduceByKeyAndWindow(lambda a, b: a.extend(b) or a, lambda a, b: a[len(b) :], 5, 1)
+
+    outputs = run_stream(sc, inputs, windowed, num_batches=12, batch_duration=0.5, checkpoint=True)
+    assert [sorted(batch) for batch in outputs] == [
+        [("a", [1, 2]), ("b", [1])],
+        [("a", [1, 2, 3]), ("b", [1, 2])],
+        [("a", [1, 2, 3, 4, 5]), ("b", [1, 2, 3])],
+        [("a", [1, 2, 3, 4, 5, 6]), ("b", [1, 2, 3])],
+        [("a", [1, 2, 3, 4, 5, 6, 7]), ("b", [1, 2, 3, 4])],
+        [("a", [3, 4, 5, 6, 7, 8]), ("b", [2, 3, 4, 5])],
+    ]

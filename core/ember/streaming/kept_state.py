@@ -53,10 +53,21 @@ class _KeysByPartition(AccumulatorParam[dict]):
 _KEYS_BY_PARTITION = _KeysByPartition()
 
 
+class InputPartition:
+    """One partition of a state's input, read when iterated: an update that finds an input's
+    records elsewhere (a window keeps its batches) never computes it."""
+
+    def __init__(self, rdd: RDD, split: int, context):
+        self.rdd, self.split, self.context = rdd, split, context
+
+    def __iter__(self) -> Iterator:
+        return iter(self.rdd.iterator(self.split, self.context))
+
+
 class KeptStateRDD(RDD):
     """One batch's state: ``update(previous state, *inputs)`` makes partition i's state object
-    from the previous one (which it must not change: build a new one) and iterators over
-    partition i of each input RDD.  By default a state object is a dict of its (key, value)
+    from the previous one (which it must not change: build a new one) and partition i of each
+    input RDD (``InputPartition``s, iterable once).  By default a state object is a dict of its (key, value)
     records; subclasses with another shape say how the two convert and count keys.
 
     Each task that computes a partition reports its number of keys back with its result (an
@@ -118,7 +129,7 @@ class KeptStateRDD(RDD):
             pass
         previous = self._previous_state(split, context)
         try:
-            state = self.update(previous, *(rdd.iterator(split, context) for rdd in self.inputs))
+            state = self.update(previous, *(InputPartition(rdd, split, context) for rdd in self.inputs))
         except BaseException:
             self._drop_previous(split, context)  # a function may have changed it part way
             raise

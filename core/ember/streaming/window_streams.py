@@ -8,7 +8,8 @@ start are partial because there are no batches before the zero time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 from ember.rdd import RDD
 from ember.rdd.partitioner import Partitioner
@@ -82,7 +83,13 @@ class ReducedWindowedDStream(KeptStateDStream):
         self.num_partitions = num_partitions
         self.filter_func = filter_func
         self.partitioner = Partitioner(num_partitions, portable_hash)
-        parent.persist(StorageLevel.MEMORY_ONLY)  # its batches are read again when they leave
+        if self._reduces_every_time:
+            parent.persist(StorageLevel.MEMORY_ONLY)  # each batch is read by several windows
+        # else the kept window keeps its batches beside it (``KeptWindow``)
+
+    @property
+    def _reduces_every_time(self) -> bool:
+        return self.window_ms < self.slide_ms * INVERSE_MIN_SLIDES
 
     def parent_remember_ms(self) -> int:
         return self.remember_ms + self.window_ms
@@ -90,7 +97,7 @@ class ReducedWindowedDStream(KeptStateDStream):
     def compute(self, time_ms: int) -> RDD | None:
         parent = self.parents[0]
         window_start = time_ms - self.window_ms
-        if self.window_ms < self.slide_ms * INVERSE_MIN_SLIDES:
+        if self._reduces_every_time:
             batches = parent._slice_ms(window_start + parent.slide_ms, time_ms)
             return self._reduced(batches).persist(StorageLevel.MEMORY_ONLY) if batches else None
         previous = self.get_or_compute(time_ms - self.slide_ms)
@@ -102,15 +109,45 @@ class ReducedWindowedDStream(KeptStateDStream):
             entering = parent._slice_ms(time_ms - self.slide_ms + parent.slide_ms, time_ms)
         if not leaving and not entering:
             return previous
-        update = WindowUpdate(self.func, self.inv_func, self.filter_func, len(leaving), len(entering))
+        update = WindowUpdate(
+            self.func, self.inv_func, self.filter_func, [b.id() for b in leaving], [b.id() for b in entering]
+        )
         # the parent is reduceByKey(func, num_partitions): a batch's partition i holds one value
         # per key, for the keys hashed to i, as the window's partition i does
-        window = KeptStateRDD(previous, leaving + entering, update, self.num_partitions, self.partitioner)
+        window = KeptWindowRDD(previous, leaving + entering, update, self.num_partitions, self.partitioner)
         return self.stored_at_checkpoints(window, time_ms)
 
     def _reduced(self, batches: list[RDD]) -> RDD:
         reduced = self._sc.union(batches).reduceByKey(self.func, self.num_partitions)
         return reduced.filter(self.filter_func) if self.filter_func else reduced
+
+
+class KeptWindow(NamedTuple):
+    """One partition of a window as its worker keeps it: the window's (key, value) records,
+    and the parent's batches it covers (by RDD id, each a dict of one value per key), kept
+    so that a batch's values are at hand when it leaves, never read or computed again.
+
+    Only the records are encoded (at checkpoint times, and for any other reader): a window
+    rebuilt from them keeps no batches, and reads each batch that leaves from the parent."""
+
+    values: dict
+    batches: dict[int, dict]
+
+
+class KeptWindowRDD(KeptStateRDD):
+    """A window's RDD: its state objects are ``KeptWindow``s."""
+
+    @staticmethod
+    def as_records(state: KeptWindow) -> Iterator:
+        return iter(state.values.items())
+
+    @staticmethod
+    def from_records(records: Iterable) -> KeptWindow:
+        return KeptWindow(dict(records), {})
+
+    @staticmethod
+    def keys_of(state: KeptWindow) -> int:
+        return len(state.values)
 
 
 class WindowUpdate:
@@ -119,34 +156,52 @@ class WindowUpdate:
     the entering batches are each reduced with ``func`` (in batch order), then a key of the
     window gets ``inv_func(value, leaving)`` and then ``func(value, entering)``, a new key its
     entering value (after the window's keys, in the order first seen); with entering batches,
-    ``filter_func`` decides which keys stay."""
+    ``filter_func`` decides which keys stay.
+
+    ``leaving`` and ``entering`` are the ids of the parent's RDDs that leave and enter: a
+    leaving batch the window kept is taken from it, else read from its partition."""
 
     def __init__(
-        self, func: Callable, inv_func: Callable, filter_func: Callable | None, leaving: int, entering: int
+        self,
+        func: Callable,
+        inv_func: Callable,
+        filter_func: Callable | None,
+        leaving: Sequence[int],
+        entering: Sequence[int],
     ):
         self.func, self.inv_func, self.filter_func = func, inv_func, filter_func
-        self.leaving, self.entering = leaving, entering
+        self.leaving, self.entering = tuple(leaving), tuple(entering)
 
-    def __call__(self, previous: dict, *batches: Iterable) -> dict:
-        window = dict(previous)
+    def __call__(self, previous: KeptWindow, *batches: Iterable) -> KeptWindow:
+        window = dict(previous.values)
+        kept = dict(previous.batches)
+        leaving = [_take(kept, rdd_id, batch) for rdd_id, batch in zip(self.leaving, batches)]
         inv_func, func = self.inv_func, self.func
-        for key, value in self._reduced(batches[: self.leaving]):
+        for key, value in self._reduced(leaving).items():
             if key in window:
                 window[key] = inv_func(fresh(window[key]), value)
         if not self.entering:
-            return window
-        for key, value in self._reduced(batches[self.leaving :]):
+            return KeptWindow(window, kept)
+        entering = [dict(batch) for batch in batches[len(self.leaving) :]]
+        kept.update(zip(self.entering, entering))
+        for key, value in self._reduced(entering).items():
             window[key] = func(fresh(window[key]), value) if key in window else value
         keep = self.filter_func
-        return dict(filter(keep, window.items())) if keep else window
+        return KeptWindow(dict(filter(keep, window.items())) if keep else window, kept)
 
-    def _reduced(self, batches: Sequence[Iterable]) -> Iterable:
-        """The (key, value) pairs of ``batches``, one per key, values reduced in batch order."""
+    def _reduced(self, batches: list[dict]) -> dict:
+        """One value per key of ``batches``, reduced in batch order (the batches unchanged)."""
         if len(batches) == 1:
-            return batches[0]  # one value per key already
+            return batches[0]
         reduced: dict = {}
         func = self.func
         for batch in batches:
-            for key, value in batch:
-                reduced[key] = func(reduced[key], value) if key in reduced else value
-        return reduced.items()
+            for key, value in batch.items():
+                reduced[key] = func(fresh(reduced[key]), value) if key in reduced else value
+        return reduced
+
+
+def _take(kept: dict[int, dict], rdd_id: int, batch: Iterable) -> dict:
+    """The leaving batch ``rdd_id`` as the window kept it, else read from its partition."""
+    taken = kept.pop(rdd_id, None)
+    return dict(batch) if taken is None else taken
