@@ -98,6 +98,21 @@ def test_partition_by(pairs):
     )
 
 
+def test_partition_by_moves_each_record_as_it_is(sc):
+    """Pairs that are lists arrive as lists, after tuples and before them (tuples travel as
+    columns of keys and values, other records one by one)."""
+    records = sc.parallelize([("a", 1), ["b", 2], ("c", 3), ["a", 4]], 1)
+    assert layout(records.partitionBy(2)) == (2, [[["b", 2], ("c", 3)], [("a", 1), ["a", 4]]])
+
+
+@pytest.mark.parametrize("record", [("x", "y", "z"), 7, ["x"]])
+def test_partition_by_names_a_record_that_is_not_a_pair(sc, record):
+    with pytest.raises(
+        TypeError, match=rf"expects \(key, value\) pairs, but partition 0 holds {type(record).__name__} "
+    ):
+        sc.parallelize([("a", 1), record], 1).partitionBy(2).collect()
+
+
 def test_partition_by_same_partitioner_is_a_no_op(pairs):
     once = pairs.partitionBy(2)
     assert once.partitionBy(2) is once

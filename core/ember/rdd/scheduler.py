@@ -21,6 +21,7 @@ from typing import Any
 from ember.executor.base import BlocksLostError, Executor, TaskContext, TaskFailedError
 from ember.rdd.lineage import BlockRDD, ShuffledRDD
 from ember.rdd.rdd import RDD, remove_blocks_of_collected
+from ember.serde.codec import PairColumns
 from ember.serde.hashing import HASHED_AS_BUILTIN, portable_hash
 
 _stage_ids = itertools.count()
@@ -42,20 +43,49 @@ class ShuffleMapTask:
         shuffle = self.shuffle
         count, partition_func = shuffle.getNumPartitions(), shuffle.partition_func
         builtin = HASHED_AS_BUILTIN if partition_func is portable_hash else frozenset()
-        buckets: dict[int, list] = {}
-        for record in shuffle.prev.iterator(self.partition, context):
+        keys: list[list] = [[] for _ in range(count)]
+        values: list[list] = [[] for _ in range(count)]
+        add_key = [bucket.append for bucket in keys]
+        add_value = [bucket.append for bucket in values]
+        records = iter(shuffle.prev.iterator(self.partition, context))
+        blocks: list[Any]
+        for record in records:
+            if type(record) is not tuple:  # a list pair, say: it must arrive as it is
+                blocks = self._rows(keys, values, itertools.chain((record,), records))
+                break
+            try:
+                key, value = record
+            except ValueError:
+                _not_a_pair(record, self.partition)
+            # _target, written out: this line runs once per record
+            target = (hash(key) if type(key) in builtin else partition_func(key)) % count
+            add_key[target](key)
+            add_value[target](value)
+        else:
+            blocks = [PairColumns(*columns) for columns in zip(keys, values)]
+        written = frozenset(target for target, block in enumerate(blocks) if len(block))
+        for target in written:
+            context.blocks.put_block(shuffle.shuffle_block_id(self.partition, target), blocks[target])
+        return written
+
+    def _rows(self, keys: list[list], values: list[list], rest: Iterator) -> list[list]:
+        """Each bucket as a list of its records (the tuple pairs bucketed so far, then the rest
+        of the records as they are), for a partition whose records are not all tuples."""
+        rows = [list(zip(*columns)) for columns in zip(keys, values)]
+        shuffle = self.shuffle
+        for record in rest:
             try:
                 key, _ = record
             except (TypeError, ValueError):
                 _not_a_pair(record, self.partition)
-            target = (hash(key) if type(key) in builtin else partition_func(key)) % count
-            bucket = buckets.get(target)
-            if bucket is None:
-                bucket = buckets[target] = []
-            bucket.append(record)
-        for target, records in buckets.items():
-            context.blocks.put_block(shuffle.shuffle_block_id(self.partition, target), records)
-        return frozenset(buckets)
+            rows[_target(key, shuffle.partition_func, shuffle.getNumPartitions())].append(record)
+        return rows
+
+
+def _target(key, partition_func: Callable, count: int) -> int:
+    """The reduce partition of ``key``: Python's own hash where it is the portable one."""
+    builtin = partition_func is portable_hash and type(key) in HASHED_AS_BUILTIN
+    return (hash(key) if builtin else partition_func(key)) % count
 
 
 def _not_a_pair(record, partition: int) -> None:

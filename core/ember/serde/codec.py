@@ -107,8 +107,27 @@ def decode(data):
         return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False)
 
 
-def encode_block(records: list, operation: str) -> bytes:
+class PairColumns:
+    """A block of (key, value) pairs held as a list of keys and a list of values, as a
+    shuffle's map side sorts them into its buckets: ``encode_block`` stores the two lists as
+    they are, without looking at each pair again.  Decoded, the block is a list of pairs."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, keys: list, values: list):
+        self.keys, self.values = keys, values
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self):
+        return zip(self.keys, self.values)
+
+
+def encode_block(records: list | PairColumns, operation: str) -> bytes:
     """A list of records; tuples of a common length are stored as columns (see module doc)."""
+    if isinstance(records, PairColumns):
+        return encode([_COLUMNS, [records.keys, records.values]], operation)
     width = _common_tuple_width(records)
     if width:
         columns = [list(map(itemgetter(i), records)) for i in range(width)]
