@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -149,6 +149,21 @@ def decode_block(data):
         with collector_paused():
             return list(zip(*payload))
     return payload
+
+
+def decode_pairs(data) -> PairColumns | list:
+    """The records of a block ``encode_block`` encoded, to be iterated once: pairs stored as
+    columns come back as ``PairColumns``, which makes no tuple per pair to keep."""
+    layout, payload = decode(data)
+    if layout == _COLUMNS and len(payload) == 2:
+        return PairColumns(*payload)
+    return decode_block(data)
+
+
+def pair_columns(pairs: Iterable) -> PairColumns:
+    """(key, value) pairs as the two lists ``encode_block`` stores as they are."""
+    records = list(pairs)
+    return PairColumns(list(map(itemgetter(0), records)), list(map(itemgetter(1), records)))
 
 
 def _common_tuple_width(records: list) -> int:
