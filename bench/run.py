@@ -59,9 +59,10 @@ def workload_params(quick: bool, full: bool) -> dict[str, dict]:
             "interval": 0.5,
         },
         "w3": {
-            "corpus_lines": corpus_lines,
-            # --full: issue 12's row, 40 real 1 s batches of 25k lines (a full 30 s window)
-            "lines": (1_000_000 if full else 400_000) // scale,
+            # --full: issue 12's row, real 1 s batches of 25k lines: 30 fill the 30 s window,
+            # 20 more run with it full (a batch entering, one leaving)
+            "corpus_lines": 1_250_000 if full else corpus_lines,
+            "lines": (1_250_000 if full else 400_000) // scale,
             "batch_lines": (25_000 if full else 10_000) // scale,
             "window": 30,
             "interval": 1.0 if full else 0.2,

@@ -144,8 +144,10 @@ def w3(api, master: str, batches: list[list[str]], window: int, interval: float)
     windowed.foreachRDD(lambda rdd: outputs.append(rdd.count()))
     ssc.start()
     listener.wait_for(len(batches))
+    batch_ms = [p for _, p in listener.batches[: len(batches)]]
     return {
-        "batch_ms": [p for _, p in listener.batches[: len(batches)]],
+        "batch_ms": batch_ms,
+        "full_window_ms": batch_ms[window:],
         "max_scheduling_delay_ms": max(s for s, _ in listener.batches[: len(batches)]),
         "outputs": outputs[: len(batches)],
         "ssc": ssc,
