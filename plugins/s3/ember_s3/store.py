@@ -20,8 +20,6 @@ ENDPOINT_SETTING = "spark.hadoop.fs.s3a.endpoint"
 
 
 class S3CheckpointStore(CheckpointStore):
-    SCHEMES = ("s3", "s3a")
-
     def __init__(self, uri: str, conf=None):
         parts = urlsplit(uri)
         if not parts.netloc:
