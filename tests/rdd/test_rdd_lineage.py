@@ -60,3 +60,31 @@ def test_a_shuffle_runs_once_for_several_jobs(sc, stages):
     counts.collect()
     counts.count()
     assert stages == [("shuffle", 3), ("result", 3), ("result", 3)]
+
+
+def test_no_map_task_runs_for_a_partition_known_to_hold_no_record(sc, stages):
+    """An empty slice, a reduce partition no map output wrote to, through record-wise steps:
+    the driver knows the task would write nothing (an empty streaming batch runs no map stage)."""
+    half = sc.parallelize([("a", 1), ("b", 2)], 4).map(lambda kv: kv).reduceByKey(add, 3)
+    assert sorted(half.collect()) == [("a", 1), ("b", 2)]
+    assert sorted(half.partitionBy(2).collect()) == [("a", 1), ("b", 2)]
+    empty = sc.parallelize([], 2).flatMap(lambda line: line.split()).map(lambda word: (word, 1))
+    assert empty.reduceByKey(add).collect() == []
+    assert sc.union([empty, sc.parallelize([("c", 3)], 1)]).reduceByKey(add).collect() == [("c", 3)]
+    # reduceByKey(3) has 2 map tasks (2 of 4 slices hold records); a and b are in 2 of its 3
+    # partitions, which partitionBy then reads; the empty source shuffles nothing
+    assert stages == [
+        ("shuffle", 2),
+        ("result", 3),
+        ("shuffle", 2),
+        ("result", 2),
+        ("result", 2),
+        ("shuffle", 1),
+        ("result", 3),
+    ]
+
+
+def test_a_function_over_whole_partitions_runs_even_on_an_empty_one(sc, stages):
+    made = sc.parallelize([], 2).mapPartitions(lambda records: [("made", 1)])
+    assert made.reduceByKey(add).collect() == [("made", 2)]
+    assert stages == [("shuffle", 2), ("result", 2)]

@@ -29,9 +29,13 @@ class ParallelCollectionRDD(RDD):
     def __init__(self, ctx, slices: Sequence[list]):
         super().__init__(ctx, len(slices))
         executor = ctx.executor
+        self._empty_slices = frozenset(index for index, records in enumerate(slices) if not records)
         for index, records in enumerate(slices):
             executor.put_block(self._slice_block_id(index), list(records))
         weakref.finalize(self, _drop_blocks, executor, f"input/{self._id}/")
+
+    def holds_no_records(self, split):
+        return split in self._empty_slices
 
     def _slice_block_id(self, split: int) -> str:
         return f"input/{self._id}/{split}"
@@ -56,6 +60,9 @@ class BlockRDD(RDD):
         super().__init__(ctx, len(partitions))
         self.block_ids = [tuple(block_ids) for block_ids in partitions]
         self._restore = restore
+
+    def holds_no_records(self, split):
+        return not self.block_ids[split]
 
     def compute(self, split, context):
         blocks = context.blocks
@@ -125,6 +132,10 @@ class PipelinedRDD(RDD):
     def local_blocks(self, split):
         return self.source.local_blocks(split)
 
+    def holds_no_records(self, split):
+        # a record loop over no record calls nothing; any other function may make records
+        return isinstance(self.func, RecordPipeline) and self.source.holds_no_records(split)
+
     def compute(self, split, context):
         # User functions may return any iterable (a list, say); consumers expect an iterator.
         return iter(self.func(split, self.source.iterator(split, context)))
@@ -155,6 +166,9 @@ class ShuffledRDD(RDD):
     def shuffle_block_id(self, map_split: int, reduce_split: int) -> str:
         return f"shuffle/{self.shuffle_id}/{map_split}/{reduce_split}"
 
+    def holds_no_records(self, split):
+        return self.map_outputs is not None and not self.map_outputs[split]
+
     def lost_map_splits(self, block_ids) -> set[int]:
         """The map partitions that wrote any of ``block_ids`` (blocks an executor lost)."""
         prefix = f"shuffle/{self.shuffle_id}/"
@@ -181,6 +195,10 @@ class UnionRDD(RDD):
 
     def dependencies(self):
         return self.rdds
+
+    def holds_no_records(self, split):
+        rdd, parent_split = self._index[split]
+        return rdd.holds_no_records(parent_split)
 
     def compute(self, split, context):
         rdd, parent_split = self._index[split]

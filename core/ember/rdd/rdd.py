@@ -89,6 +89,12 @@ class RDD(
             if descend_into(node):
                 pending.extend(node.dependencies())
 
+    def holds_no_records(self, split: int) -> bool:
+        """Whether the driver knows that partition ``split`` has no record and that computing
+        it calls no user function, so a shuffle's map task for it would write nothing and
+        need not run.  False when not known."""
+        return False
+
     def local_blocks(self, split: int) -> tuple[str, ...]:
         """Ids of the local blocks (``TaskContext.keep_local``) computing ``split`` would read,
         so the executor runs its task where they are; none unless an RDD kind keeps some."""

@@ -190,6 +190,9 @@ class DAGScheduler:
         """Run the map tasks whose outputs are missing; those that finished count even when
         others lost their inputs."""
         written = shuffle.map_written or [None] * shuffle.prev.getNumPartitions()
+        for split, targets in enumerate(written):
+            if targets is None and shuffle.prev.holds_no_records(split):
+                written[split] = frozenset()  # its task would write nothing: none runs
         missing = [split for split, targets in enumerate(written) if targets is None]
         stage_id = next(_stage_ids)
         done: dict[int, Any] = {}
