@@ -215,6 +215,7 @@ class PartitionerAwareUnionRDD(RDD):
     def __init__(self, ctx, rdds: Sequence[RDD]):
         self.rdds = list(rdds)
         partitioner = self.rdds[0].partitioner
+        assert partitioner is not None, "made only for RDDs that share a partitioner"
         super().__init__(ctx, partitioner.numPartitions, partitioner)
 
     def dependencies(self):

@@ -104,12 +104,13 @@ class BatchScheduler:
     def stop(self, graceful: bool) -> None:
         """Graceful: cut the batches up to now (up to the next batch time when the clock runs
         by itself) and process every queued one.  Immediate: drop what is queued."""
-        batch_ms = self.graph.batch_ms
+        batch_ms, zero_ms = self.graph.batch_ms, self.zero_ms
+        assert zero_ms is not None, "stop() follows start(), which sets the zero time first"
         now = self.clock.time_ms()
         if graceful and self.clock.advances_by_itself:
-            self._stop_after_ms = self.zero_ms + -(-(now - self.zero_ms) // batch_ms) * batch_ms
+            self._stop_after_ms = zero_ms + -(-(now - zero_ms) // batch_ms) * batch_ms
         else:
-            self._stop_after_ms = self.zero_ms + (now - self.zero_ms) // batch_ms * batch_ms
+            self._stop_after_ms = zero_ms + (now - zero_ms) // batch_ms * batch_ms
             self._drop_pending = not graceful
             self._cancel.set()
         if not self.clock.advances_by_itself:
@@ -169,6 +170,7 @@ class BatchScheduler:
     def _generate_batches(self) -> None:
         batch_ms = self.graph.batch_ms
         time_ms = self._first_ms
+        assert time_ms is not None, "start() sets the first batch time before this thread starts"
         while True:
             stop_after = self._stop_after_ms
             if stop_after is not None and time_ms > stop_after:
@@ -219,7 +221,7 @@ class BatchScheduler:
 
     def _run(self, batch: Batch) -> None:
         info = batch.info
-        info.processing_start_ms = self.clock.time_ms()
+        info.processing_start_ms = start_ms = self.clock.time_ms()
         self.bus.post("onBatchStarted", StreamingListenerBatchStarted(info))
         state_error = self._materialize_state(batch)
         for job in batch.jobs:
@@ -231,7 +233,7 @@ class BatchScheduler:
                 op.failure = _failure_reason(error)
             op.end_ms = self.clock.time_ms()
             self.bus.post("onOutputOperationCompleted", StreamingListenerOutputOperationCompleted(op))
-        info.processing_end_ms = self.clock.time_ms()
+        info.processing_end_ms = end_ms = self.clock.time_ms()
         _log.info(
             "Total delay: %.3f s for time %d ms (scheduling delay %.3f s, execution %.3f s)",
             info.totalDelay() / 1000,
@@ -241,13 +243,13 @@ class BatchScheduler:
         )
         self.bus.post("onBatchCompleted", StreamingListenerBatchCompleted(info))
         self.delay_warning.observe(info)
-        self._update_rates(info)
+        self._update_rates(info, start_ms, end_ms)
         self.graph.clear_old(info.batch_time_ms)
 
-    def _update_rates(self, info: BatchInfo) -> None:
-        """Backpressure: the input streams with a rate controller learn this batch's delays."""
+    def _update_rates(self, info: BatchInfo, start_ms: int, end_ms: int) -> None:
+        """Backpressure: the input streams with a rate controller learn this batch's delays
+        (it was processed from ``start_ms`` to ``end_ms``)."""
         records = {stream_id: input_info.num_records for stream_id, input_info in info.input_infos.items()}
-        start_ms, end_ms = info.processing_start_ms, info.processing_end_ms
         try:
             update_rate_controllers(
                 self.graph.inputs, records, end_ms, end_ms - start_ms, start_ms - info.submission_time_ms

@@ -39,6 +39,7 @@ class WindowedDStream(DStream):
     """``window(W, S)``: every S, the union of the parent's RDDs of the last W."""
 
     kind = "window"
+    window_ms: int
 
     def __init__(self, parent: DStream, window_seconds, slide_seconds=None):
         window_ms, slide_ms = window_durations(parent, window_seconds, slide_seconds)
@@ -48,7 +49,7 @@ class WindowedDStream(DStream):
         parent.persist(StorageLevel.MEMORY_ONLY)
 
     def parent_remember_ms(self) -> int:
-        return self.remember_ms + self.window_ms
+        return super().parent_remember_ms() + self.window_ms
 
     def compute(self, time_ms: int) -> RDD:
         parent = self.parents[0]
@@ -65,6 +66,7 @@ class ReducedWindowedDStream(KeptStateDStream):
     """
 
     kind = "reducedWindow"
+    window_ms: int
 
     def __init__(
         self,
@@ -93,7 +95,7 @@ class ReducedWindowedDStream(KeptStateDStream):
         return self.window_ms < self.slide_ms * INVERSE_MIN_SLIDES
 
     def parent_remember_ms(self) -> int:
-        return self.remember_ms + self.window_ms
+        return super().parent_remember_ms() + self.window_ms
 
     def compute(self, time_ms: int) -> RDD | None:
         parent = self.parents[0]
