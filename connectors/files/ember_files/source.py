@@ -145,15 +145,16 @@ class FileStreamSource(ReplayableSource):
             key=lambda status: (status.modified_ms, status.path),
         )
         counted = [(status, self._count(status)) for status in new_files]
+        settled: list[tuple[FileStatus, tuple[int, str | None]]] = []
         if counted:  # the settle check: still as listed after the driver has read them
             now = {status.path: status for status in self.filesystem.list_files()}
-            counted = [
+            settled = [
                 (status, count)
                 for status, count in counted
                 if count is not None and now.get(status.path) == status
             ]
         ranges = []
-        for status, (records, problem) in counted:
+        for status, (records, problem) in settled:
             self._selected[status.path] = Selection(time_ms, status.size, status.modified_ms)
             if problem is not None:
                 _log.warning("%s: %s", status.path, problem)

@@ -66,10 +66,9 @@ class _Cursor:
         """Records after each partition's position (None while the brokers are away)."""
         with self.lock:
             try:
-                if self.reader is None:
-                    self.reader = open_reader(self.settings)
-                self._add_new_partitions()
-                latest = log_ends(self.reader, self.positions)
+                reader = self._open_reader()
+                self._add_new_partitions(reader)
+                latest = log_ends(reader, self.positions)
             except BrokerUnreachableError:
                 return None
             return {partition_name(p): max(0, latest[p] - position) for p, position in self.positions.items()}
@@ -78,10 +77,9 @@ class _Cursor:
         """The (start, end) offsets of the batch at ``time_ms``; advances the positions."""
         with self.lock:
             try:
-                if self.reader is None:
-                    self.reader = open_reader(self.settings)
-                self._add_new_partitions()
-                ends = log_ends(self.reader, self.positions)
+                reader = self._open_reader()
+                self._add_new_partitions(reader)
+                ends = log_ends(reader, self.positions)
             except BrokerUnreachableError as error:
                 _log.warning(
                     "Kafka batch at %d is empty, its records wait for the next batch: " "%s", time_ms, error
@@ -95,6 +93,12 @@ class _Cursor:
                 self.batch_ends[time_ms] = ends
             return starts, ends
 
+    def _open_reader(self) -> OffsetReader:
+        """The reader, opened again when ``_drop_reader`` closed it."""
+        if self.reader is None:
+            self.reader = open_reader(self.settings)
+        return self.reader
+
     def _drop_reader(self) -> None:
         """Close a reader that lost its brokers; the next batch opens a new one, so no
         request queued while they were away is sent to the brokers when they return."""
@@ -102,14 +106,14 @@ class _Cursor:
             self.reader.close()
             self.reader = None
 
-    def _add_new_partitions(self) -> None:
+    def _add_new_partitions(self, reader: OffsetReader) -> None:
         """Partitions added to the topics since the last batch start at their beginning."""
-        new = [p for p in self.reader.partitions(self.topics) if p not in self.positions]
+        new = [p for p in reader.partitions(self.topics) if p not in self.positions]
         if new:
             _log.info(
                 "Kafka partitions added: %s; reading them from their first offset", ", ".join(map(str, new))
             )
-            self.positions.update(self.reader.earliest_offsets(new))
+            self.positions.update(reader.earliest_offsets(new))
 
     def commit(self, time_ms: int) -> None:
         """Commit the ends of the completed batch at ``time_ms`` (and forget older batches)."""

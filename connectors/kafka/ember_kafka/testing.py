@@ -65,9 +65,11 @@ class TansuBroker(ServerProcess):
     def pause(self) -> None:
         """SIGSTOP the broker: it keeps its log but answers nothing, like a hung or
         restarting broker, until ``resume``."""
+        assert self.process is not None, "pause() needs a started broker"
         self.process.send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
+        assert self.process is not None, "resume() needs a started broker"
         self.process.send_signal(signal.SIGCONT)
 
     def create_topic(self, partitions: int = 1, name: str | None = None, exist_ok: bool = False) -> str:

@@ -161,6 +161,7 @@ class CheckpointSession:
     def after_batch(self, time_ms: int) -> None:
         """Checkpoint the job after the batch at ``time_ms`` completed."""
         zero_ms = self.graph.zero_ms
+        assert zero_ms is not None, "the graph starts before its first batch"
         for index, stream in enumerate(self.streams):
             if (
                 stream.must_checkpoint
@@ -171,7 +172,9 @@ class CheckpointSession:
         self.directory.write_checkpoint(self._document(time_ms))
         self.last_checkpointed_ms = time_ms
         for index, log in self.logs.items():
-            log.trim(time_ms - self.streams[index].remember_ms)
+            remember_ms = self.streams[index].remember_ms
+            assert remember_ms is not None, "remember() runs at start"
+            log.trim(time_ms - remember_ms)
 
     def final_checkpoint(self) -> None:
         """Write the state every stateful stream has at the newest checkpointed batch, where

@@ -77,6 +77,7 @@ class WriteAheadLog:
         """Give the open segment to the batch at ``time_ms``: fsync it, rename it."""
         if self._handle is None:
             return
+        assert self._open_name is not None, "append() names the segment it opens"
         os.fsync(self._handle.fileno())
         self._handle.close()
         self._handle = None

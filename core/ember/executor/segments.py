@@ -166,10 +166,13 @@ class SegmentStore(BlockStore):
                 f"cannot store block {block_id!r}: the executor was shut down " "(SparkContext stopped)"
             )
         name = _block_name(self.space.prefix, block_id)
-        tiers = [self.space.shm_dir, self.space.file_dir] if self._usage else [self.space.file_dir]
-        for index, directory in enumerate(tiers):
-            if self._write(directory, name, data):
-                for other in tiers[:index] + tiers[index + 1 :]:
+        usage = self._usage  # read once: remove_all, on another thread too, drops it
+        tiers: list[tuple[str, _ShmUsage | None]] = [(self.space.file_dir, None)]
+        if usage is not None and self.space.shm_dir is not None:
+            tiers.insert(0, (self.space.shm_dir, usage))
+        for index, (directory, tier_usage) in enumerate(tiers):
+            if self._write(directory, name, data, tier_usage):
+                for other, _ in tiers[:index] + tiers[index + 1 :]:
                     self._unlink(other, name)
                 return
         raise AssertionError("the file tier accepts every block")
@@ -236,13 +239,13 @@ class SegmentStore(BlockStore):
     def _tiers(self) -> list[str]:
         return [d for d in (self.space.shm_dir, self.space.file_dir) if d]
 
-    def _write(self, directory: str, name: str, data: bytes) -> bool:
-        """Write ``data`` as ``name`` atomically; False when shared memory cannot hold it."""
-        in_shm = directory == self.space.shm_dir
+    def _write(self, directory: str, name: str, data: bytes, usage: _ShmUsage | None) -> bool:
+        """Write ``data`` as ``name`` atomically; False when shared memory cannot hold it.
+        ``usage`` counts the bytes of the shared-memory tier, None for the file tier."""
         size = len(data)
-        if in_shm and not self._usage.try_reserve(size, self.space.shm_budget):
+        if usage is not None and not usage.try_reserve(size, self.space.shm_budget):
             return False
-        if not in_shm:
+        if usage is None:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         temp = os.path.join(directory, f"{self.space.prefix}t.{os.getpid()}.{next(self._temp_names)}")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -251,20 +254,20 @@ class SegmentStore(BlockStore):
         except OSError as error:
             os.close(fd)
             os.unlink(temp)
-            if in_shm:
-                self._usage.release(size)
-            if in_shm and error.errno in (errno.ENOSPC, errno.ENOMEM):
+            if usage is not None:
+                usage.release(size)
+            if usage is not None and error.errno in (errno.ENOSPC, errno.ENOMEM):
                 return False
             raise
         os.close(fd)
-        if in_shm:
-            self._release_replaced(os.path.join(directory, name))
+        if usage is not None:
+            self._release_replaced(usage, os.path.join(directory, name))
         os.rename(temp, os.path.join(directory, name))
         return True
 
-    def _release_replaced(self, path: str) -> None:
+    def _release_replaced(self, usage: _ShmUsage, path: str) -> None:
         try:
-            self._usage.release(os.stat(path).st_size)
+            usage.release(os.stat(path).st_size)
         except FileNotFoundError:
             pass
 

@@ -86,6 +86,7 @@ def _run(
 ) -> bytes:
     """Run one task attempt; the reply is its encoded result or its exception and traceback."""
     try:
+        assert common is not None, "the driver sends a stage's shared values with its first task"
         task = functions.load_task(own, common)
         result = run_task(task, task.stage_id, attempt, store, local)
         operation = f"returning the result of task {task.partition} in stage {task.stage_id}"

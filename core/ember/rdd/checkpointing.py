@@ -63,13 +63,16 @@ class ReliableCheckpoint:
         return self.path is not None
 
     def materialize(self, rdd: RDD) -> None:
-        directory = rdd.ctx.getCheckpointDir().removeprefix(_LOCAL_SCHEME)
+        checkpoint_dir = rdd.ctx.getCheckpointDir()
+        assert checkpoint_dir is not None, "checkpoint() marks an RDD only once the directory is set"
+        directory = checkpoint_dir.removeprefix(_LOCAL_SCHEME)
         target = os.path.join(directory, f"rdd-{rdd.id()}")
         os.makedirs(target, exist_ok=True)
         rdd.ctx.scheduler.run_job(rdd, _partition_writer(target), range(rdd.getNumPartitions()))
         self.path = _LOCAL_SCHEME + target
 
     def read(self, rdd: RDD, split: int, context: TaskContext):
+        assert self.path is not None, "an RDD reads its checkpoint only once it is written (done)"
         with open(_part_file(self.path.removeprefix(_LOCAL_SCHEME), split), "rb") as part:
             return iter(decode_block(part.read()))
 
@@ -109,7 +112,9 @@ def _part_file(directory: str, split: int) -> str:
 def _partition_writer(directory: str):
     def write_partition(records) -> None:
         """Runs in a task: write the partition whole, then rename it into place."""
-        target = _part_file(directory, TaskContext.get().partitionId())
+        context = TaskContext.get()
+        assert context is not None, "run_job calls it in a task"
+        target = _part_file(directory, context.partitionId())
         staging = f"{target}.{uuid.uuid4().hex}.tmp"
         with open(staging, "wb") as part:
             part.write(encode_block(list(records), f"checkpointing to {target}"))

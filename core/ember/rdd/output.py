@@ -47,7 +47,7 @@ class OutputMixin:
                 f"saveAsTextFile: unsupported compressionCodecClass "
                 f"{compressionCodecClass!r}; supported: {', '.join(_CODECS)}"
             )
-        extension, opener = _CODECS.get(compressionCodecClass, ("", open))
+        extension, opener = ("", open) if compressionCodecClass is None else _CODECS[compressionCodecClass]
         target = os.path.abspath(path)
         if os.path.exists(target):
             raise FileExistsError(f"Output directory {target} already exists")

@@ -43,6 +43,8 @@ def _feed(records: Iterable, stdin, failures: list, task: TaskContext | None) ->
 
 def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterator[str]:
     process = subprocess.Popen(shlex.split(command), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    stdout = process.stdout
+    assert stdout is not None, "stdout=PIPE gives the process a stdout"
     failures: list[BaseException] = []
     feeder = threading.Thread(
         target=_feed,
@@ -52,7 +54,7 @@ def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterat
     )
     feeder.start()
     try:
-        for line in process.stdout:
+        for line in stdout:
             yield line.rstrip(b"\n").decode("utf-8")
         process.wait()
         feeder.join()
@@ -60,7 +62,7 @@ def _run(command: str, env: dict, check_code: bool, records: Iterable) -> Iterat
         if process.poll() is None:  # the consumer stopped early (take): end the command
             process.kill()
             process.wait()
-        process.stdout.close()
+        stdout.close()
     if failures:
         raise failures[0]
     if check_code and process.returncode:

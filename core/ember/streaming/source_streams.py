@@ -207,6 +207,7 @@ class ReceiverInputDStream(InputDStream):
         buffer's byte limit, and blocks out of the remember window are dropped."""
         super().clear_old(time_ms)
         self.tracker.release(time_ms)
+        assert self.remember_ms is not None, "remember() runs at start"
         old = [t for t in self.allocated if t <= time_ms - self.remember_ms]
         forgotten = [
             block_id for t in old for block_ids, _ in self.allocated.pop(t) for block_id in block_ids
@@ -326,11 +327,13 @@ class DirectInputDStream(InputDStream):
         return max(1, int(_bounded(rate, self._max_rate_per_partition) * self.slide_ms / 1000))
 
     def num_records(self, time_ms: int) -> int | None:
-        counts = [r.count() for r in self.recorded.get(time_ms, ())]
-        return None if None in counts else sum(counts)
+        ranges = self.recorded.get(time_ms, ())
+        counts = [count for r in ranges if (count := r.count()) is not None]
+        return sum(counts) if len(counts) == len(ranges) else None
 
     def clear_old(self, time_ms: int) -> None:
         super().clear_old(time_ms)
+        assert self.remember_ms is not None, "remember() runs at start"
         for old in [t for t in self.recorded if t <= time_ms - self.remember_ms]:
             del self.recorded[old]
 

@@ -68,9 +68,14 @@ class JobMetrics:
             self._observe(batch)
 
     def _observe(self, batch: BatchRecord) -> None:
-        self.processing.observe(batch.processing_ms / 1000)
-        self.scheduling.observe(batch.scheduling_delay_ms / 1000)
-        self.total.observe(batch.total_delay_ms / 1000)
+        processing_ms, scheduling_ms = batch.processing_ms, batch.scheduling_delay_ms
+        total_ms = batch.total_delay_ms
+        assert (
+            processing_ms is not None and scheduling_ms is not None and total_ms is not None
+        ), "onBatchCompleted gave the batch its start and end"
+        self.processing.observe(processing_ms / 1000)
+        self.scheduling.observe(scheduling_ms / 1000)
+        self.total.observe(total_ms / 1000)
         self.completed.inc()
         if batch.failed:
             self.failed.inc()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from ember_kafka.clients.base import GroupConsumer, OffsetReader, Offsets, RecordProducer
 from ember_kafka.errors import BrokerUnreachableError, KafkaConnectorError, RangeReadError, TopicNotFoundError
@@ -93,6 +93,16 @@ def _checked(message, settings: KafkaSettings) -> bool:
     )
 
 
+def _position(message: Message) -> tuple[TopicAndPartition, int]:
+    """The partition and offset of a record or a partition-EOF event (``_checked`` raised
+    for the events without them)."""
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    assert (
+        topic is not None and partition is not None and offset is not None
+    ), "a record or a partition-EOF event names its partition and offset"
+    return TopicAndPartition(topic, partition), offset
+
+
 def _commit(consumer: Consumer, offsets: Offsets, settings: KafkaSettings) -> None:
     """Commit ``offsets`` for the consumer's group and wait for the broker's answer."""
     try:
@@ -159,11 +169,12 @@ class ConfluentReader(OffsetReader):
         deadline = time.monotonic() + timeout_s
         while len(at_end) < len(starts) and time.monotonic() < deadline:
             for message in self._consumer.consume(_CONSUME_BATCH, timeout=0.05):
-                partition = TopicAndPartition(message.topic(), message.partition())
-                if _checked(message, self.settings):
-                    ends[partition] = max(ends.get(partition, 0), message.offset() + 1)
+                is_record = _checked(message, self.settings)
+                partition, offset = _position(message)
+                if is_record:
+                    ends[partition] = max(ends.get(partition, 0), offset + 1)
                 else:  # the fetch found the log's end: the event's offset is that end
-                    ends.setdefault(partition, message.offset())
+                    ends.setdefault(partition, offset)
                     at_end.add(partition)
         for partition in starts.keys() - ends.keys():
             # a start past the log end gets neither records nor an EOF event, but the
@@ -225,6 +236,7 @@ class ConfluentGroupConsumer(GroupConsumer):
 
     def __init__(self, settings: KafkaSettings, topics: list[str]):
         self.settings = settings
+        assert settings.group_id is not None, "createStream always names the consumer group"
         self._consumer = Consumer(
             _consumer_config(settings, settings.group_id, settings.auto_offset_reset, eof=False)
         )
