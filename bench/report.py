@@ -29,7 +29,7 @@ ROWS = [
         ">= 1.3x plain",
     ),
     (
-        "W1 word count, streaming (lines/s)",
+        "W1 word count, streaming (lines/s, the median run)",
         "w1",
         lambda r: r.get("lines_per_s"),
         "{:,.0f}",
