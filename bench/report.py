@@ -120,8 +120,10 @@ def table(results: dict, labels: list[str]) -> str:
 
 def connector_table(runs: dict[str, dict]) -> str:
     """One row per connector and client: records/s of the client's own loop and of ember
-    ``local[2]``, their ratio and the target ratio."""
-    rows = [["connector (records/s)", "client loop", "ember local[2]", "ember / loop", "target"]]
+    ``local[2]`` in the run with the median ratio, that ratio and the target ratio."""
+    rows = [
+        ["connector (records/s, the median run)", "client loop", "ember local[2]", "ember / loop", "target"]
+    ]
     for name, run in runs.items():
         if "error" in run:
             rows.append([name, "not run", "", "", run["error"][:80]])
