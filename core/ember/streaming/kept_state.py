@@ -54,8 +54,9 @@ _KEYS_BY_PARTITION = _KeysByPartition()
 
 
 class InputPartition:
-    """One partition of a state's input, read when iterated: an update that finds an input's
-    records elsewhere (a window keeps its batches) never computes it."""
+    """One partition of a state's input, read (or computed) each time it is iterated: an
+    update that has an input's records at hand already (a window keeps its batches) never
+    reads it."""
 
     def __init__(self, rdd: RDD, split: int, context):
         self.rdd, self.split, self.context = rdd, split, context
@@ -67,8 +68,8 @@ class InputPartition:
 class KeptStateRDD(RDD):
     """One batch's state: ``update(previous state, *inputs)`` makes partition i's state object
     from the previous one (which it must not change: build a new one) and partition i of each
-    input RDD (``InputPartition``s, iterable once).  By default a state object is a dict of its (key, value)
-    records; subclasses with another shape say how the two convert and count keys.
+    input RDD (an ``InputPartition`` each).  By default a state object is a dict of its
+    (key, value) records; subclasses with another shape say how the two convert and count keys.
 
     Each task that computes a partition reports its number of keys back with its result (an
     accumulator), so monitoring knows every batch's state size without reading the state,
