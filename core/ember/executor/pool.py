@@ -272,18 +272,39 @@ class _StageRun:
         self.remaining = len(tasks)
 
     def run(self) -> list[TaskResult]:
-        while self.remaining:
-            self._dispatch()
-            watched: dict[Any, WorkerProcess] = {
-                w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready
-            }
-            for connection in wait(list(watched)):
-                worker = watched[connection]
-                if worker.ready:
-                    self._receive(worker)
-                else:
-                    self._started(worker)
+        try:
+            while self.remaining:
+                self._dispatch()
+                watched: dict[Any, WorkerProcess] = {
+                    w.connection: w for w in self.pool._workers if w.task_id is not None or not w.ready
+                }
+                for connection in wait(list(watched)):
+                    worker = watched[connection]
+                    if worker.ready:
+                        self._receive(worker)
+                    else:
+                        self._started(worker)
+        except TaskFailedError:
+            self._let_running_tasks_end()
+            raise
         return self.results  # type: ignore[return-value]
+
+    def _let_running_tasks_end(self) -> None:
+        """Wait for the failed stage's other running tasks, dropping what they return: the
+        failure is reported once none of them runs, so that what follows it (a sink's
+        ``abort_batch``) never races a task still writing."""
+        self.pending.clear()
+        while self.running:
+            busy: dict[Any, WorkerProcess] = {
+                w.connection: w for w in self.pool._workers if w.task_id in self.running
+            }
+            if not busy:
+                return
+            for connection in wait(list(busy)):
+                try:
+                    self._receive(busy[connection])
+                except TaskFailedError:
+                    pass  # the stage reports its first failure
 
     def _dispatch(self) -> None:
         """Send pending tasks to idle workers that have started (the first job need not wait
