@@ -20,6 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from operator import itemgetter
 
 from bench.corpus import RESULTS_DIR, corpus
 
@@ -81,14 +83,16 @@ def workload_params(quick: bool, full: bool) -> dict[str, dict]:
     }
 
 
-def median_run(runs: list[dict]) -> dict:
-    """The run with the median throughput, all runs' throughputs beside it (W1 streaming runs
-    several times: where ``start()`` falls in the 0.5 s batch clock moves a single run by
-    up to a third)."""
-    if len(runs) == 1 or any("error" in run for run in runs):
-        return runs[0] if len(runs) == 1 else next(run for run in runs if "error" in run)
-    ordered = sorted(runs, key=lambda run: run["lines_per_s"])
-    return {**ordered[len(ordered) // 2], "runs_lines_per_s": [run["lines_per_s"] for run in runs]}
+def median_run(runs: list[dict], measure: Callable[[dict], float], key: str) -> dict:
+    """The run with the median ``measure``, every run's measure beside it as ``key``; a failed
+    run wins.  W1 streaming and the connector rows run several times: where ``start()`` falls
+    in the 0.5 s batch clock moves a single run by up to a third."""
+    failed = [run for run in runs if "error" in run]
+    if failed:
+        return failed[0]
+    measures = [measure(run) for run in runs]
+    median = sorted(range(len(runs)), key=measures.__getitem__)[len(runs) // 2]
+    return {**runs[median], key: measures}
 
 
 def run_child(workload: str, engine: str, master: str, params: dict) -> dict:
@@ -154,18 +158,11 @@ def connector_runs(wanted: list[str], quick: bool) -> dict[str, dict]:
             runs.setdefault(f"Kinesis, {records:,} records", []).append(
                 _connector_row(done, lambda last: json.loads(last.removeprefix("kinesis ")), 1.0)
             )
-    return {name: _median_ratio(rows) for name, rows in runs.items()}
+    return {name: median_run(rows, _ratio, "runs_ratio") for name, rows in runs.items()}
 
 
-def _median_ratio(rows: list[dict]) -> dict:
-    """The run with the median ratio of ember to the loop, every run's ratio beside it (a
-    run of half a second moves with where the first batch time falls); a failed run wins."""
-    failed = [row for row in rows if "error" in row]
-    if failed:
-        return failed[0]
-    ratios = [row["ember_records_per_s"] / row["loop_records_per_s"] for row in rows]
-    median = sorted(range(len(rows)), key=ratios.__getitem__)[len(rows) // 2]
-    return {**rows[median], "runs_ratio": ratios}
+def _ratio(row: dict) -> float:
+    return row["ember_records_per_s"] / row["loop_records_per_s"]
 
 
 def _script(arguments: list[str]) -> subprocess.CompletedProcess:
@@ -230,7 +227,12 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 print(f"  running {workload} on {label} ...", flush=True)
                 runs.setdefault(label, []).append(run_child(workload, engine, master, params[workload]))
-        results[workload] = {label: median_run(label_runs) for label, label_runs in runs.items()}
+        results[workload] = {
+            label: median_run(label_runs, itemgetter("lines_per_s"), "runs_lines_per_s")
+            if len(label_runs) > 1
+            else label_runs[0]
+            for label, label_runs in runs.items()
+        }
     if "files" in wanted:
         results["files"] = {}
         for label, engine, master in engines:
