@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from ember.checkpoint import ValueCodec
 from ember.checkpoint.wal import LoggedBlockBuffer, WriteAheadLog
@@ -82,6 +83,7 @@ def test_stores_racing_batch_cuts_land_in_exactly_one_batch(tmp_path):
     while writer.is_alive():
         time_ms += 1
         taken[time_ms] = [r for block in buffer.take_blocks(time_ms) for r in block]
+        time.sleep(0)  # let the writer take the lock: a lock is not fair, and cuts could starve it
     writer.join()
     taken[time_ms + 1] = [r for block in buffer.take_blocks(time_ms + 1) for r in block]
     log.close()
