@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import pytest
+from failure_checks import check_a_failed_stage_waits_for_its_running_tasks
 from pool_helpers import pid_alive, pool_files, wait_until
 
 from ember import TaskContext
@@ -178,28 +178,4 @@ def test_a_worker_that_cannot_start_is_a_clear_error(pool_context):
 
 
 def test_a_failed_stage_is_reported_once_its_other_tasks_have_ended(pool_context, tmp_path):
-    """What follows a failure (a sink's abort removing the batch's files) must not race a task
-    of the stage that is still running: partition 1 is still at work when partition 0 fails."""
-    sc = pool_context("local[2]")
-    started, failed, ended = (str(tmp_path / name) for name in ("started", "failed", "ended"))
-
-    def wait_for(path):
-        deadline = time.monotonic() + 60
-        while not os.path.exists(path) and time.monotonic() < deadline:
-            time.sleep(0.005)
-
-    def work(index, records):
-        if index == 0:
-            wait_for(started)  # both tasks run at once
-            open(failed, "w").close()
-            raise RuntimeError("partition 0 failed")
-        open(started, "w").close()
-        wait_for(failed)
-        time.sleep(0.3)  # a straggler: still writing when the failure reaches the driver
-        open(ended, "w").close()
-        return records
-
-    with pytest.raises(RuntimeError, match="partition 0 failed"):
-        sc.parallelize([1, 2], 2).mapPartitionsWithIndex(work).collect()
-    assert os.path.exists(ended)
-    assert sc.parallelize(range(4), 2).sum() == 6  # both workers are free again
+    check_a_failed_stage_waits_for_its_running_tasks(pool_context("local[2]"), tmp_path)

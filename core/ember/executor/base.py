@@ -325,7 +325,9 @@ class Executor(BlockStore):
     """Runs the tasks of a stage.  The shape follows ``concurrent.futures.Executor``, kept small.
 
     ``run_tasks`` returns one ``TaskResult`` per task, in task order, or raises
-    ``TaskFailedError`` once a task has failed ``max_task_attempts`` times.  Blocks put by the
+    ``TaskFailedError`` once a task has failed ``max_task_attempts`` times, and only when none
+    of the stage's other tasks still runs (what follows a failure, a sink's ``abort_batch``,
+    must not race a task still writing; tasks not started yet need not run).  Blocks put by the
     driver (``put_block``) or by tasks (``TaskContext.blocks``) must be readable by every later
     task until removed.  Local blocks (``TaskContext.keep_local``) live in the memory of the
     process that kept them; ``remove_blocks`` forgets those too, and a task that prefers one

@@ -31,8 +31,8 @@ class Sink(ABC):
         """Make the batch's output visible at once, replacing an earlier run of the batch."""
 
     def abort_batch(self, batch: Any, error: BaseException) -> None:
-        """Undo a batch whose writing failed (remove what ``write_partition`` left).  On the
-        ``local`` executors no task of the batch is still running by then."""
+        """Undo a batch whose writing failed (remove what ``write_partition`` left).  No task
+        of the batch is still running by then (``Executor.run_tasks`` waits for them)."""
 
 
 def batch_time_ms(time: Any) -> int:

@@ -16,6 +16,10 @@ from lineage; the driver's own blocks are placed again; state blocks whose linea
 replicated on a second worker beforehand (``replicate_blocks``).  The worker list is read at
 every stage, so a worker that joins takes tasks from the next one.
 
+A failed stage: the workers are told (``abandon_stage``), so its tasks not started yet end at
+once, and the failure is raised when the ones running have ended (a cancelled Dask future's
+task would run on unseen, racing a sink's abort).
+
 Receivers run on the workers as long-running Dask tasks (``start_service``, ``services``).
 """
 
@@ -52,6 +56,7 @@ from ember_dask.worker_blocks import (
     StageShipment,
     StaleWorkerError,
     TaskOutcome,
+    abandon_stage,
     copy_blocks,
     drop_executor,
     read_blocks,
@@ -303,12 +308,32 @@ class _StageRun:
                     future.release()  # else Dask would run it again if its worker died
                 if self.failures and self._settled_below(min(self.failures)):
                     raise self.failures[min(self.failures)]
+        except TaskFailedError:
+            self._let_running_tasks_end()
+            raise
         except BaseException:
             self.executor._client.cancel(list(self.pending))
             raise
         if self.lost_blocks:  # all those known lost: the DAG scheduler rebuilds them in one go
             raise BlocksLostError(self.lost_blocks | self.executor._blocks.lost(), self.results)
         return [self.results[index] for index in range(len(self.tasks))]
+
+    def _let_running_tasks_end(self) -> None:
+        """Wait for the failed stage's other tasks, dropping what they return: the workers are
+        told the stage failed, so a task that has not started ends at once, and the failure is
+        reported once none of them runs (a sink's ``abort_batch`` never races a task still
+        writing; a cancelled Dask future's task would run on unseen)."""
+        if not self.pending:
+            return
+        client = self.executor._client
+        client.run(
+            abandon_stage, self.executor._id, self.shipment, workers=self.executor._workers, on_error="return"
+        )
+        for future in self.completed:
+            self.pending.pop(future, None)
+            future.release()
+            if not self.pending:
+                return
 
     def _settled_below(self, index: int) -> bool:
         """Whether every task before ``index`` has ended: the stage then fails with the first

@@ -60,6 +60,12 @@ class StaleWorkerError(Exception):
         self.address, self.what = address, what
 
 
+class StageAbandonedError(Exception):
+    """The task's stage failed before the task started: it ends without running, so that the
+    driver, which waits for the stage's tasks before reporting the failure, waits only for
+    those already running."""
+
+
 @dataclass(frozen=True)
 class StageShipment:
     """What the tasks of one stage on one worker share, sent with the first of them: the
@@ -88,6 +94,8 @@ class BlockHolder:
         self._local: dict[str, LocalBlocks] = {}
         #: (executor id, shipment id) -> what that stage's tasks share, unpickled once here
         self._stages: dict[tuple[str, str], _ShippedStage] = {}
+        #: (executor id, shipment id) of the stages that failed, as an ordered set
+        self._abandoned: dict[tuple[str, str], None] = {}
         self._lock = threading.Lock()
 
     def put(self, executor_id: str, block_id: str, data: bytes) -> None:
@@ -123,6 +131,16 @@ class BlockHolder:
             self._local.pop(executor_id, None)
             for key in [key for key in self._stages if key[0] == executor_id]:
                 del self._stages[key]
+            for key in [key for key in self._abandoned if key[0] == executor_id]:
+                del self._abandoned[key]
+
+    def abandon(self, executor_id: str, shipment_id: str) -> None:
+        """The stage failed: its tasks that have not started here end without running."""
+        with self._lock:
+            self._abandoned[(executor_id, shipment_id)] = None
+            self._stages.pop((executor_id, shipment_id), None)
+            while len(self._abandoned) > KEPT_STAGES:
+                del self._abandoned[next(iter(self._abandoned))]
 
     def usage(self, executor_id: str) -> tuple[int, int]:
         """(blocks, encoded bytes) held for ``executor_id``."""
@@ -135,6 +153,8 @@ class BlockHolder:
         locations of its stage, after taking the ``shipment`` when the task carries it."""
         key = (executor_id, shipment_id)
         with self._lock:
+            if key in self._abandoned:
+                raise StageAbandonedError(f"stage {shipment_id} failed before this task started")
             cache = self._functions.setdefault(executor_id, FunctionCache())
             if shipment is not None:
                 cache.update(*shipment.functions)
@@ -297,6 +317,11 @@ def update_blocks(
     for block_id, data in plan.get(dask_worker.address, {}).items():
         holder.put(executor_id, block_id, data)
     return holder.token
+
+
+def abandon_stage(executor_id: str, shipment_id: str, dask_worker=None) -> None:
+    if EXTENSION in dask_worker.extensions:
+        holder_of(dask_worker).abandon(executor_id, shipment_id)
 
 
 def drop_executor(executor_id: str, dask_worker=None) -> None:

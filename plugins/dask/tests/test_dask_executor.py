@@ -8,6 +8,8 @@ import pickle
 import pytest
 from dask_helpers import kill_worker
 from ember_dask.masters import parse_dask_master
+from ember_dask.worker_blocks import BlockHolder, StageAbandonedError
+from failure_checks import check_a_failed_stage_waits_for_its_running_tasks
 from log_records import logged_warnings
 from service_checks import HoldsALock, ReportsItsPid, run_once, unpicklable_warning
 
@@ -104,6 +106,17 @@ def test_a_service_runs_on_a_worker_unless_it_cannot_be_pickled_and_none_once_sh
     sc.executor.shutdown()
     with pytest.raises(RuntimeError, match=r"^the executor was shut down \(SparkContext stopped\)$"):
         sc.executor.start_service(ReportsItsPid(), print, print, "late-service")
+
+
+def test_a_failed_stage_is_reported_once_its_other_tasks_have_ended(sc, tmp_path):
+    check_a_failed_stage_waits_for_its_running_tasks(sc, tmp_path)
+
+
+def test_a_task_of_a_failed_stage_that_has_not_started_does_not_run():
+    holder = BlockHolder()
+    holder.abandon("executor", "stage")
+    with pytest.raises(StageAbandonedError):
+        holder.load_task("executor", "stage", None, b"")
 
 
 def test_master_urls():
