@@ -26,7 +26,7 @@ def run_kept(sc, build, batches):
 
     outputs = run_stream(sc, WORDS[:batches], record, batch_duration=1, num_slices=2, checkpoint=True)
     (stateful,) = built
-    assert not [t for t, rdd in stateful._generated.items() if rdd.is_fully_cached()]  # never encoded
+    assert not [t for t, rdd in stateful.generated() if rdd.is_fully_cached()]  # never encoded
     return [sorted(batch) for batch in outputs]
 
 

@@ -225,7 +225,7 @@ def test_state_lineage_stays_short_over_long_runs(local_sc):
     outputs = collect_outputs(counts)
     ssc.start()
     advance_batches(ssc, 300)
-    latest = counts._generated[ssc.clock.time_ms()]
+    latest = counts.state_at(ssc.clock.time_ms())
     ssc.stop(stopSparkContext=False)
     assert sorted(outputs[-1]) == [(0, 1200), (1, 900), (2, 900)]
     assert latest.dependencies() == []

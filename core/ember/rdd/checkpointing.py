@@ -87,14 +87,14 @@ class LocalCheckpoint:
         missing = [
             split
             for split in range(rdd.getNumPartitions())
-            if not rdd.ctx.executor.has_block(rdd._cache_block_id(split))
+            if not rdd.ctx.executor.has_block(rdd.cache_block_id(split))
         ]
         if missing:  # the job computed only some partitions (take, lookup)
             rdd.ctx.scheduler.run_job(rdd, _drain, missing)
         self.done = True
 
     def read(self, rdd: RDD, split: int, context: TaskContext):
-        block_id = rdd._cache_block_id(split)
+        block_id = rdd.cache_block_id(split)
         if not context.blocks.has_block(block_id):
             raise RuntimeError(
                 f"Checkpoint block {block_id} not found! Either the executor that originally "

@@ -108,19 +108,20 @@ class RDD(
             return records
         if self._storage_level is None:
             return self.compute(split, context)
-        block_id = self._cache_block_id(split)
+        block_id = self.cache_block_id(split)
         if not context.blocks.has_block(block_id):
             context.blocks.put_block(block_id, list(self.compute(split, context)))
         return iter(context.blocks.get_block(block_id))
 
-    def _cache_block_id(self, split: int) -> str:
+    def cache_block_id(self, split: int) -> str:
+        """The block a persisted partition is stored in (checkpoints and monitors read it)."""
         return f"rdd/{self._id}/{split}"
 
     def is_fully_cached(self) -> bool:
         """Whether every partition is in the cache, so its lineage need not run again."""
         blocks = self.ctx.executor
         return self._storage_level is not None and all(
-            blocks.has_block(self._cache_block_id(s)) for s in range(self._num_partitions)
+            blocks.has_block(self.cache_block_id(s)) for s in range(self._num_partitions)
         )
 
     # -- identity and persistence -----------------------------------------------------------

@@ -153,6 +153,10 @@ class DStream(
     #: whether the stream runs a receiver, whose stores a write-ahead log can record
     has_receiver = False
 
+    def generated(self) -> list[tuple[int, RDD[Any]]]:
+        """The RDDs remembered now, by batch time (a copy: monitors read it from their threads)."""
+        return list(self._generated.items())
+
     def state_at(self, time_ms: int) -> RDD[Any] | None:
         """The RDD generated for ``time_ms`` while remembered: a stateful stream's state."""
         return self._generated.get(time_ms)

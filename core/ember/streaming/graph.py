@@ -105,11 +105,8 @@ class DStreamGraph:
     def stateful_rdds(self, time_ms: int) -> list:
         """RDDs of the batch's stateful streams, to be materialized before the outputs run."""
         with self._lock:
-            rdds = []
-            for stream in self.streams():
-                if stream.must_checkpoint and time_ms in stream._generated:
-                    rdds.append(stream._generated[time_ms])
-            return rdds
+            states = (stream.state_at(time_ms) for stream in self.streams() if stream.must_checkpoint)
+            return [rdd for rdd in states if rdd is not None]
 
     def clear_old(self, time_ms: int) -> None:
         with self._lock:

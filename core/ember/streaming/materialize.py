@@ -19,7 +19,7 @@ class CachedRDD(RDD):
     """An RDD whose partitions are all in the executor's cache; it has no parents."""
 
     def compute(self, split, context):
-        return iter(context.blocks.get_block(self._cache_block_id(split)))
+        return iter(context.blocks.get_block(self.cache_block_id(split)))
 
 
 def materialize_and_cut(rdd: RDD) -> None:
@@ -27,7 +27,7 @@ def materialize_and_cut(rdd: RDD) -> None:
     rdd.count()
     if isinstance(rdd, CachedRDD) or not rdd.is_fully_cached():
         return
-    blocks = [rdd._cache_block_id(split) for split in range(rdd.getNumPartitions())]
+    blocks = [rdd.cache_block_id(split) for split in range(rdd.getNumPartitions())]
     if not rdd.ctx.executor.replicate_blocks(blocks):  # a worker holding one was lost
         return
     rdd.__dict__ = {name: rdd.__dict__[name] for name in _KEPT if name in rdd.__dict__}

@@ -117,7 +117,7 @@ class _StateSizes:
         size: int | None = 0
         try:
             for split in range(rdd.getNumPartitions()):
-                block_id = rdd._cache_block_id(split)
+                block_id = rdd.cache_block_id(split)
                 records = executor.get_block(block_id)
                 # mapWithState keeps one record per partition: (key -> (state, time), mapped)
                 keys += (
@@ -144,7 +144,7 @@ def _newest_states(ssc: StreamingContext) -> Iterator[tuple[DStream, list[tuple[
         if stream.must_checkpoint:
             computed = [
                 (t, rdd)
-                for t, rdd in list(stream._generated.items())
+                for t, rdd in stream.generated()
                 if isinstance(rdd, CachedRDD)
                 or (isinstance(rdd, KeptStateRDD) and rdd.kept_keys() is not None)
             ]
@@ -157,7 +157,7 @@ def _encoded_bytes(states: list[tuple[int, RDD]]) -> int | None:
         if isinstance(rdd, CachedRDD):
             executor = rdd.ctx.executor
             return sum(
-                executor.block_bytes(rdd._cache_block_id(split)) or 0
+                executor.block_bytes(rdd.cache_block_id(split)) or 0
                 for split in range(rdd.getNumPartitions())
             )
     return None
