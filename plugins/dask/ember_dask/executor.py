@@ -144,15 +144,22 @@ class DaskExecutor(Executor):
         return self._workers[task.partition % len(self._workers)]
 
     def _update_workers(self) -> None:
-        """Hand the driver's new blocks to workers and make them drop removed ones."""
+        """Hand the driver's new blocks to the workers they are placed on, each only its own,
+        and make every worker drop the removed ones."""
         plan = self._blocks.placement(self._workers)
         removed = self._blocks.take_removed()
         local_drops = self._blocks.take_local_drops()
-        if not plan and not removed and not local_drops:
-            return
-        replies = self._client.run(
-            update_blocks, self._id, plan, removed, local_drops, workers=self._workers, on_error="return"
-        )
+        calls = [([address], {address: blocks}) for address, blocks in plan.items()]
+        others = [address for address in self._workers if address not in plan]
+        if others and (removed or local_drops):
+            calls.append((others, {}))
+        replies = {}
+        for workers, part in calls:
+            replies.update(
+                self._client.run(
+                    update_blocks, self._id, part, removed, local_drops, workers=workers, on_error="return"
+                )
+            )
         for address, token in replies.items():
             if isinstance(token, str):
                 self._worker_seen(address, token)

@@ -77,6 +77,22 @@ def test_a_stage_travels_to_each_worker_once(sc, monkeypatch):
     assert max(len(pickle.dumps(args)) for args in submitted if args[2] is None) < 200
 
 
+def test_each_worker_is_sent_only_the_driver_blocks_placed_on_it(sc, monkeypatch):
+    sent = []
+    run = sc.executor.client.run
+
+    def recorded(function, *args, workers=None, **kwargs):
+        if function.__name__ == "update_blocks":
+            sent.append((tuple(workers), args[1]))  # (the workers called, the blocks sent)
+        return run(function, *args, workers=workers, **kwargs)
+
+    monkeypatch.setattr(sc.executor.client, "run", recorded)
+    assert sc.parallelize(range(40), 4).sum() == 780
+    with_blocks = [(workers, plan) for workers, plan in sent if plan]
+    assert sorted(len(plan[workers[0]]) for workers, plan in with_blocks) == [2, 2]  # 4 slices
+    assert all(len(workers) == 1 and list(plan) == list(workers) for workers, plan in with_blocks)
+
+
 def test_lost_shuffle_outputs_are_rebuilt_by_their_own_map_tasks(sc):
     mapped = sc.accumulator(0)
 
