@@ -1,5 +1,5 @@
 """createStream: a consumer-group receiver (one test per client: Tansu's first group join
-takes about 20 s), and the Spark guide's call with a ZooKeeper address."""
+is slow), and the Spark guide's call with a ZooKeeper address."""
 
 from __future__ import annotations
 
@@ -31,7 +31,13 @@ def test_receiver_reads_the_group_and_commits_after_batches(tansu, client, sc):
         tansu.bootstrap,
         group,
         {topic: 1},
-        {"auto.offset.reset": "smallest", "ember.kafka.client": client},
+        # Tansu holds a group's first join about twice the session timeout (10 s by default)
+        {
+            "auto.offset.reset": "smallest",
+            "ember.kafka.client": client,
+            "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "1000",
+        },
     )
     counts = (
         lines.map(lambda kv: kv[1]).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
