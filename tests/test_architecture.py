@@ -7,6 +7,7 @@ docs/architecture.md describes the same layers; change both together.
 from __future__ import annotations
 
 import ast
+import importlib
 import pathlib
 import subprocess
 import sys
@@ -20,6 +21,7 @@ LAYERS = [
     (
         "foundation",
         [
+            "ember._lazy",
             "ember._typing",
             "ember._version",
             "ember.conf",
@@ -181,3 +183,24 @@ def test_plugins_import_only_the_documented_author_api():
                 if module not in AUTHOR_API or (module == "ember.plugins" and submodules & set(names)):
                     offenders.append(f"{path.relative_to(ROOT)}:{line}: {module} {names}")
     assert offenders == []
+
+
+def test_each_lazy_package_name_is_the_object_of_the_module_it_names():
+    for package_name in ("ember.plugins", "ember.streaming"):
+        package = importlib.import_module(package_name)
+        homes = vars(package)["_HOMES"]
+        assert sorted(homes) == sorted(package.__all__), package_name
+        for name, home in homes.items():
+            assert getattr(package, name) is getattr(importlib.import_module(home), name), name
+
+
+def test_a_worker_loads_neither_the_plugin_host_nor_the_streaming_driver():
+    """What a worker imports to start, to run a task and to host a receiver: its start-up, and
+    a receiver's restart on another worker, must not wait for the driver's side."""
+    program = (
+        "import sys, ember.executor.worker, ember.rdd.scheduler, ember.streaming.receiver_service\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('ember.pluginhost', 'ember.streaming.context'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

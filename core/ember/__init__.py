@@ -1,18 +1,29 @@
 """ember: PySpark Streaming's DStream API, natively in Python.
 
 This package is the composition root, above every layer (docs/architecture.md).  Importing it
-loads only the plugin host, so that ``import ember.plugins`` (the plugin author API) stays free
-of the engine; the engine loads with the first of its names used here (``from ember import
-SparkContext``), together with ``ember.checkpoint``, which registers itself as the streaming
-engine's checkpointing.
+loads almost nothing (a worker process imports it first): the author API's ``open_filesystem``
+is wired to the plugin host, which loads on its first call, and the engine loads with the first
+of its names used here (``from ember import SparkContext``), together with ``ember.checkpoint``,
+which registers itself as the streaming engine's checkpointing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import ember.pluginhost  # noqa: F401 - the author API's open_filesystem answers through it
 from ember._version import __version__
+from ember.plugins.connect import install_filesystem_opener as _install_filesystem_opener
+
+
+def _open_filesystem(url: str, asked_by: str | None) -> Any:
+    """The plugin host's ``open_filesystem``, loaded on the first call (importing the host
+    installs its own opener in place of this one)."""
+    from ember.pluginhost import open_filesystem
+
+    return open_filesystem(url, asked_by)
+
+
+_install_filesystem_opener(_open_filesystem)
 
 __all__ = [
     "RDD",
