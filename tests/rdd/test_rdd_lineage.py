@@ -88,3 +88,11 @@ def test_a_function_over_whole_partitions_runs_even_on_an_empty_one(sc, stages):
     made = sc.parallelize([], 2).mapPartitions(lambda records: [("made", 1)])
     assert made.reduceByKey(add).collect() == [("made", 2)]
     assert stages == [("shuffle", 2), ("result", 2)]
+
+
+def test_record_steps_after_a_combine_still_show_an_empty_partition(sc, stages):
+    """A filter after reduceByKey fuses with the reduce side's combine; neither makes records
+    from none, so the next shuffle runs map tasks only for the partitions a and b reached."""
+    counts = sc.parallelize([("a", 1), ("b", 2)], 2).reduceByKey(add, 4).filter(lambda kv: kv[1] > 0)
+    assert sorted(counts.map(lambda kv: (kv[1], kv[0])).reduceByKey(add, 2).collect()) == [(1, "a"), (2, "b")]
+    assert stages == [("shuffle", 2), ("shuffle", 2), ("result", 2)]

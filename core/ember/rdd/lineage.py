@@ -114,12 +114,7 @@ class PipelinedRDD(RDD):
         ):
             self.func, self.source = prev.func.then(func), prev.source
         elif isinstance(prev, PipelinedRDD) and not prev.is_cached and prev._checkpoint is None:
-            parent_func, source = prev.func, prev.source
-
-            def fused(split, iterator, _outer=func, _inner=parent_func):
-                return _outer(split, _inner(split, iterator))
-
-            self.func, self.source = fused, source
+            self.func, self.source = FusedPartitionFunc(func, prev.func), prev.source
         else:
             self.func, self.source = func, prev
         super().__init__(
@@ -133,12 +128,31 @@ class PipelinedRDD(RDD):
         return self.source.local_blocks(split)
 
     def holds_no_records(self, split):
-        # a record loop over no record calls nothing; any other function may make records
-        return isinstance(self.func, RecordPipeline) and self.source.holds_no_records(split)
+        return makes_no_records_from_none(self.func) and self.source.holds_no_records(split)
 
     def compute(self, split, context):
         # User functions may return any iterable (a list, say); consumers expect an iterator.
         return iter(self.func(split, self.source.iterator(split, context)))
+
+
+class FusedPartitionFunc:
+    """Two partition functions run as one, ``outer`` over what ``inner`` yields."""
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, outer: PartitionFunc, inner: PartitionFunc):
+        self.outer, self.inner = outer, inner
+
+    def __call__(self, split: int, iterator: Iterable) -> Iterable:
+        return self.outer(split, self.inner(split, iterator))
+
+
+def makes_no_records_from_none(func: PartitionFunc) -> bool:
+    """Whether ``func`` is known to give an empty partition for an empty one: a record loop
+    calls nothing then (a combine too); any other function may make records."""
+    if isinstance(func, FusedPartitionFunc):
+        return makes_no_records_from_none(func.inner) and makes_no_records_from_none(func.outer)
+    return isinstance(func, RecordPipeline)
 
 
 class ShuffledRDD(RDD):
