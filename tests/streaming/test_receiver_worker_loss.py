@@ -64,6 +64,8 @@ def test_a_batch_whose_receiver_does_not_answer_goes_on_without_it_and_loses_not
             advance_batches(ssc, 1)
         finally:
             os.kill(host, signal.SIGCONT)
+        # the worker answers the late take first (sealing its lines in the log), then the next
+        wait_until(lambda: not stored_but_unbatched(log), what="the late take to be answered")
         advance_batches(ssc, 1)
         ssc.stop(stopSparkContext=False)
 
