@@ -205,18 +205,23 @@ class StreamingContext:
             first._check_same_slide(other, "union")
         if len(dstreams) == 1:
             return first
-        return TransformedDStream(list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union")
+        return TransformedDStream(
+            list(dstreams), lambda _time, *rdds: self._sc.union(list(rdds)), "union", missing="fail"
+        )
 
     def transform(
-        self, dstreams: list[DStream[Any]], transformFunc: Callable[[list[RDD[Any]]], RDD[T]]
+        self, dstreams: list[DStream[Any]], transformFunc: Callable[[tuple[RDD[Any], ...]], RDD[T]]
     ) -> DStream[T]:
-        """``transformFunc(list_of_rdds)`` gives each batch's RDD from the streams' RDDs."""
+        """``transformFunc(rdds)`` gives each batch's RDD from the streams' RDDs (a tuple, in
+        the order of ``dstreams``)."""
         dstreams = list(dstreams)
         if not dstreams:
             raise ValueError("transform() needs at least one DStream")
         for other in dstreams[1:]:
             dstreams[0]._check_same_slide(other, "transform")
-        return TransformedDStream(dstreams, lambda _time, *rdds: transformFunc(list(rdds)), "transform")
+        return TransformedDStream(
+            dstreams, lambda _time, *rdds: transformFunc(rdds), "transform", missing="fail"
+        )
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:

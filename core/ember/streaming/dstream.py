@@ -221,23 +221,44 @@ class DStream(
 
 
 class TransformedDStream(DStream[T_co]):
-    """An RDD function over the parents' RDDs of the same batch (every narrow and keyed op)."""
+    """An RDD function over the parents' RDDs of the same batch (every narrow and keyed op).
+
+    A parent may have no RDD for a batch (its ``transform`` function returned None).  What
+    then follows Spark's stream of the same operation (``missing``): ``"skip"``, no RDD either
+    (one parent: ``transform``, ``map``...); ``"empty"``, the function gets an empty RDD of no
+    partition in its place (``transformWith``, and ``union``, ``join``, ``cogroup``... made
+    of it); ``"fail"``, the batch fails saying which parent (``ssc.union``, ``ssc.transform``).
+    """
 
     kind = "transformed"
 
     def __init__(
-        self, parents: list[DStream[Any]], func: Callable[..., RDD[Any] | None], kind: str | None = None
+        self,
+        parents: list[DStream[Any]],
+        func: Callable[..., RDD[Any] | None],
+        kind: str | None = None,
+        missing: str = "skip",
     ):
         """``func(time_ms, *rdds) -> RDD``."""
         super().__init__(parents[0]._ssc, parents)
         self.func = func
+        self.missing = missing
         if kind:
             self.kind = kind
 
     def compute(self, time_ms: int) -> RDD[Any] | None:
         rdds = [parent.get_or_compute(time_ms) for parent in self.parents]
-        if any(rdd is None for rdd in rdds):
-            return None
+        if self.missing == "empty":
+            rdds = [self._sc.emptyRDD() if rdd is None else rdd for rdd in rdds]
+        elif None in rdds:
+            if self.missing == "skip":
+                return None
+            parent = self.parents[rdds.index(None)]
+            raise ValueError(
+                f"{self.describe()} got no RDD of its parent {parent.describe()} for the batch "
+                f"at {time_ms} ms (a transform function returned None; return an empty RDD, "
+                "sc.emptyRDD(), instead)"
+            )
         result = self.func(time_ms, *rdds)
         if result is not None and not isinstance(result, RDD):
             raise TypeError(

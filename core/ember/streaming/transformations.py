@@ -99,7 +99,9 @@ class TransformationsMixin:
         from ember.streaming.dstream import TransformedDStream, with_time
 
         self._check_same_slide(other, "transformWith")
-        return TransformedDStream([self, other], with_time(func, 2, "transformWith()"), "transformWith")
+        return TransformedDStream(
+            [self, other], with_time(func, 2, "transformWith()"), "transformWith", missing="empty"
+        )
 
     def union(self: DStream[T], other: DStream[U]) -> DStream[T | U]:
         self._check_same_slide(other, "union")

@@ -52,8 +52,11 @@ class WindowedDStream(DStream):
         return super().parent_remember_ms() + self.window_ms
 
     def compute(self, time_ms: int) -> RDD:
+        """The union of the window's RDDs; an empty RDD of no partition when the parent has
+        none in the window (Spark's window always gives an RDD)."""
         parent = self.parents[0]
-        return self._sc.union(parent._slice_ms(time_ms - self.window_ms + parent.slide_ms, time_ms))
+        rdds = parent._slice_ms(time_ms - self.window_ms + parent.slide_ms, time_ms)
+        return self._sc.union(rdds) if rdds else self._sc.emptyRDD()
 
 
 class ReducedWindowedDStream(KeptStateDStream):
