@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from ember._typing import T, T_co
 from ember.rdd import RDD
@@ -237,7 +237,7 @@ class TransformedDStream(DStream[T_co]):
         parents: list[DStream[Any]],
         func: Callable[..., RDD[Any] | None],
         kind: str | None = None,
-        missing: str = "skip",
+        missing: Literal["skip", "empty", "fail"] = "skip",
     ):
         """``func(time_ms, *rdds) -> RDD``."""
         super().__init__(parents[0]._ssc, parents)
