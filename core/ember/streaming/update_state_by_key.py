@@ -33,9 +33,7 @@ class StateDStream(KeptStateDStream):
         if new_values is None:
             return previous
         if previous is None and self.initial_rdd is not None:
-            previous = self.initial_rdd.partitionBy(self.num_partitions).mapPartitions(
-                _first_value_per_key, preservesPartitioning=True
-            )
+            previous = self.initial_rdd.reduceByKey(_keep_first, self.num_partitions)
         grouped = new_values._combine(
             single_list, append_to, _extend, self.num_partitions, portable_hash, "updateStateByKey"
         )
@@ -49,13 +47,10 @@ class StateDStream(KeptStateDStream):
         return self.stored_at_checkpoints(state, time_ms)
 
 
-def _first_value_per_key(records: Iterable) -> Iterable:
+def _keep_first(first, _later):
     """A key the initial RDD gives more than once starts from its first value, as in PySpark
     (which takes the first of the key's cogrouped initial values)."""
-    first: dict = {}
-    for key, value in records:
-        first.setdefault(key, value)
-    return iter(first.items())
+    return first
 
 
 class _UpdateByKey:
